@@ -1,0 +1,84 @@
+"""Retrieval quality on PIAF (SQuAD format): all contexts as the corpus, all questions.
+
+A question is a hit at k when one of the first k distinct contexts retrieved is its own (the measure
+of the table in shared/models.md). Prints R@1, R@5, R@10 and MRR for dense, BM25 and hybrid.
+
+    python bench/retrieval_piaf.py [../shared/bench/piaf/piaf-v1.0-dev.json] [--no-titles]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rag.assistant import Assistant
+from rag.config import Settings
+from rag.datasets import load_squad
+from rag.index import build_index
+from rag.retrieve import retrieve
+from rag.text import Source
+
+
+def context_ranking(hits) -> list[str]:
+    seen: list[str] = []
+    for h in hits:
+        if h.passage.source not in seen:
+            seen.append(h.passage.source)
+    return seen
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("squad", nargs="?", default=str(Path(__file__).resolve().parents[2] / "shared/bench/piaf/piaf-v1.0-dev.json"))
+    ap.add_argument("--no-titles", action="store_true", help="contexts alone, without their article's title")
+    ap.add_argument("--chunk-chars", type=int, default=Settings().chunk_chars)
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--modes", default="dense,bm25,hybrid")
+    ap.add_argument("--out", default="")
+    args = ap.parse_args()
+
+    sources, questions = load_squad(Path(args.squad))
+    if args.no_titles:
+        sources = [Source(s.name, s.text.split("\n", 1)[1], s.sha256) for s in sources]
+    if args.limit:
+        questions = questions[: args.limit]
+    settings = Settings()
+    a = Assistant(settings)
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        index, stats = build_index(sources, Path(tmp) / "index", a.embed, {"name": settings.embed_model, "hash": "bench"},
+                                   args.chunk_chars, 0)
+        build_s = time.perf_counter() - t
+        t = time.perf_counter()
+        vectors = a.embed.embed_queries([q.question for q in questions])
+        qembed_s = time.perf_counter() - t
+        results = {}
+        for mode in args.modes.split(","):
+            r1 = r5 = r10 = mrr = 0.0
+            t = time.perf_counter()
+            for q, v in zip(questions, vectors):
+                ranking = context_ranking(retrieve(index, q.question, k=30, query_vector=v, mode=mode))
+                gold = q.model_extra["source"]
+                if gold in ranking:
+                    rank = ranking.index(gold) + 1
+                    r1 += rank <= 1
+                    r5 += rank <= 5
+                    r10 += rank <= 10
+                    mrr += 1 / rank
+            n = len(questions)
+            results[mode] = {"R@1": round(r1 / n, 3), "R@5": round(r5 / n, 3), "R@10": round(r10 / n, 3),
+                             "MRR": round(mrr / n, 3), "ms_per_query": round(1000 * (time.perf_counter() - t) / n, 2)}
+    report = {"dataset": args.squad, "contexts": len(sources), "questions": len(questions), "titles": not args.no_titles,
+              "passages": stats["passages"], "chunk_chars": args.chunk_chars, "index_build_s": round(build_s, 1),
+              "query_embed_s": round(qembed_s, 1), "results": results}
+    print(json.dumps(report, indent=2))
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

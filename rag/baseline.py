@@ -1,0 +1,76 @@
+"""The obvious build, for comparison: llama-index's `VectorStoreIndex` and `CitationQueryEngine` with
+their defaults, on the same embedding model and the same local generative model."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from llama_index.core.llms import CompletionResponse, CompletionResponseGen, CustomLLM, LLMMetadata
+from llama_index.core.llms.callbacks import llm_completion_callback
+from pydantic import PrivateAttr
+
+__all__ = ["Baseline"]
+
+
+class _LocalLLM(CustomLLM):
+    """Hands llama-index's prompts to our local model (one user message, the model's chat template)."""
+
+    context_window: int = 4096
+    num_output: int = 256
+    _model: Any = PrivateAttr()
+
+    def __init__(self, model, **kw):
+        super().__init__(**kw)
+        self._model = model
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(context_window=self.context_window, num_output=self.num_output, model_name="local")
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:
+        return CompletionResponse(text="".join(self._model.stream([{"role": "user", "content": prompt}],
+                                                                  max_tokens=self.num_output)))
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponseGen:
+        text = ""
+        for piece in self._model.stream([{"role": "user", "content": prompt}], max_tokens=self.num_output):
+            text += piece
+            yield CompletionResponse(text=text, delta=piece)
+
+
+class Baseline:
+    def __init__(self, sources, embed, model, n_ctx: int = 4096):
+        from llama_index.core import Document, VectorStoreIndex
+        from llama_index.core.query_engine import CitationQueryEngine
+
+        docs = [Document(text=s.text, metadata={"source": s.name}) for s in sources]
+        self.index = VectorStoreIndex.from_documents(docs, embed_model=embed)
+        self.llm = _LocalLLM(model, context_window=n_ctx)
+        self.engine = CitationQueryEngine.from_args(self.index, llm=self.llm)
+        self.retriever = self.index.as_retriever(similarity_top_k=10)
+
+    def answer(self, question: str) -> dict:
+        t0 = time.perf_counter()
+        retrieved = self.retriever.retrieve(question)
+        t_ret = time.perf_counter() - t0
+        t = time.perf_counter()
+        resp = self.engine.query(question)
+        gen = time.perf_counter() - t
+        text = str(resp.response or "").strip()
+        citations = []
+        for i, n in enumerate(resp.source_nodes, start=1):
+            body = n.node.get_content()
+            body = re.sub(r"^Source \d+:\n", "", body)
+            citations.append({"n": i, "source": n.node.metadata.get("source", ""), "start": None, "end": None,
+                              "text": body})
+        return {"answer": text, "abstained": not text or text.lower().startswith("empty response"),
+                "citations": [c for c in citations if f"[{c['n']}]" in text],
+                "retrieved": [{"source": n.node.metadata.get("source", ""), "start": n.node.start_char_idx,
+                               "end": n.node.end_char_idx, "text": n.node.get_content(), "score": n.score}
+                              for n in retrieved],
+                "timings": {"retrieval": round(t_ret, 3), "generation": round(gen, 3),
+                            "total": round(time.perf_counter() - t0, 3)}}

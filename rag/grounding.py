@@ -1,0 +1,221 @@
+"""Sentence-level grounding: is each answer sentence supported by the passages it cites?
+
+No entailment model can be had offline, so the check combines cheap, explainable evidence:
+- hard facts (numbers, dates, names, quoted words) of the claim must occur in the supporting window
+  of the passage (the best-matching sentence and its neighbours), which catches changed numbers,
+  swapped names and quotes given to the wrong person;
+- a negation in the claim must match one in the window, and the reverse;
+- enough of the claim's content words (French stems) must be in the window, or, for a claim in
+  another language than the passage, the embedding similarity must be high.
+Each verdict carries a score in [0, 1] and a reason, and the window is the supporting span.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .answer import Sentence, detect_language
+from .lexical import analyse, fold
+from .text import split_sentences
+
+__all__ = ["GroundingChecker", "Verdict", "claim_facts", "vocabulary_of", "THRESHOLDS"]
+
+# Set on the even half of eval/grounding_pairs.jsonl (bench/grounding_pairs.py --split even).
+THRESHOLDS = {"coverage": 0.6, "dense": 0.62, "dense_cross": 0.55, "coverage_floor": 0.2, "llm_margin": -1.0,
+              "llm_margin_cross": -1.0}
+
+_MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
+           "january february march april may june july august september october november december").split()
+_NEG = re.compile(r"\b(ne|n['’]|pas|jamais|aucun|aucune|nullement|sans|ni|not|never|no|none|without|n't)\b",
+                  re.IGNORECASE)
+_COMMON_CAPS = set("""le la les l un une des de du d en au aux ce cette ces il elle ils elles on selon pour par
+lors dans sur avec mais et ou donc car si a à the a an in on at for by with according but and or so this that these
+those it he she they his her its their there when where who what which how why yes no also both as from to of
+""".split())
+
+
+def _norm_number(tok: str) -> str:
+    return re.sub(r"[\s.\u00a0\u202f]", "", tok).replace(",", ".")
+
+
+def claim_facts(text: str) -> set[str]:
+    """Folded fact tokens: numbers, month names, and capitalised words not opening the sentence."""
+    facts: set[str] = set()
+    for m in re.finditer(r"\d[\d\s.,\u00a0\u202f]*\d|\d", text):
+        facts.add("#" + _norm_number(m.group()).rstrip("."))
+    words = re.findall(r"[\w’'-]+", text)
+    for i, w in enumerate(words):
+        f = fold(w)
+        if f in _MONTHS:
+            facts.add(f)
+        bare = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.IGNORECASE)
+        if i > 0 and bare[:1].isupper() and fold(bare) not in _COMMON_CAPS and len(bare) > 1:
+            facts.add(fold(bare))
+    return facts
+
+
+def _passage_facts(text: str) -> tuple[set[str], str]:
+    nums = {"#" + _norm_number(m.group()).rstrip(".") for m in re.finditer(r"\d[\d\s.,\u00a0\u202f]*\d|\d", text)}
+    # Also every sub-number ("4 novembre 2025" gives "4" and "2025", "3.000" gives "3000").
+    for m in re.finditer(r"\d+", text):
+        nums.add("#" + m.group())
+    return nums, " " + " ".join(re.findall(r"\w+", fold(text))) + " "
+
+
+def _has(fact: str, nums: set[str], words: str) -> bool:
+    if fact.startswith("#"):
+        return fact in nums
+    # Compare folded word sequences; a hyphenated name matches its parts and the reverse.
+    return " " + " ".join(re.findall(r"\w+", fact)) + " " in words
+
+
+def vocabulary_of(texts: list[str]) -> str:
+    """The folded words of some texts, in the form `judge(vocabulary=…)` takes."""
+    return " " + " ".join(sorted({w for t in texts for w in re.findall(r"\w+", fold(t))})) + " "
+
+
+def _near_verbatim(claim: str, window: str) -> bool:
+    """The claim is a word-for-word copy of part of the window: it needs no judge."""
+    c = " ".join(re.findall(r"\w+", fold(claim)))
+    return len(c) > 20 and c in " ".join(re.findall(r"\w+", fold(window)))
+
+
+def _negated(text: str) -> bool:
+    return bool(_NEG.search(text))
+
+
+@dataclass
+class Verdict:
+    supported: bool
+    score: float
+    reason: str
+    window: tuple[int, int]  # offsets in the passage text
+
+
+class GroundingChecker:
+    """Judges (claim, passage) pairs. `embed` (optional) is a SentenceEmbedding for cross-language
+    and paraphrase evidence; without it the check is lexical only."""
+
+    def __init__(self, embed=None, model=None, thresholds: dict | None = None):
+        """`model` (optional) has `yes_no(messages) -> float`: the local LLM as a judge, asked only about
+        claims that pass the fact checks and are not near-verbatim copies of the passage."""
+        self.embed = embed
+        self.model = model
+        self.t = dict(THRESHOLDS, **(thresholds or {}))
+        self.llm_calls = 0
+
+    @lru_cache(maxsize=4096)
+    def _vec(self, text: str) -> tuple[float, ...]:
+        return tuple(self.embed.embed_for_similarity([text])[0])
+
+    def _similarity(self, claim: str, window: str) -> float | None:
+        if self.embed is None:
+            return None
+        a, b = self._vec(claim), self._vec(window)
+        return float(sum(x * y for x, y in zip(a, b)))
+
+    def windows(self, passage: str) -> list[tuple[int, int]]:
+        """Candidate supporting spans: each sentence, each run of two or three sentences, the passage."""
+        sents = split_sentences(passage) or [(0, len(passage))]
+        spans = {(sents[i][0], sents[j][1]) for i in range(len(sents)) for j in range(i, min(i + 3, len(sents)))}
+        spans.add((sents[0][0], sents[-1][1]))
+        return sorted(spans, key=lambda x: (x[1] - x[0], x[0]))
+
+    def judge(self, claim: str, passage: str, vocabulary: str | None = None) -> Verdict:
+        """`vocabulary` (folded words of the corpus, space-separated) lets a claim in another language
+        than the passage keep as facts only the names the corpus knows: "Assembly" is not a French name."""
+        claim_stems = set(analyse(claim))
+        facts = claim_facts(claim)
+        cross = detect_language(claim) != detect_language(passage)
+        if cross:
+            known = vocabulary if vocabulary is not None else _passage_facts(passage)[1]
+            facts = {f for f in facts if f.startswith("#") or _has(f, set(), known)}
+        scored = []
+        for s, e in self.windows(passage):
+            nums, words = _passage_facts(passage[s:e])
+            missing = sorted(f for f in facts if not _has(f, nums, words))
+            stems = set(analyse(passage[s:e]))
+            coverage = len(claim_stems & stems) / len(claim_stems) if claim_stems else 0.0
+            scored.append((len(missing), coverage, (s, e), missing))
+        # The smallest window with the fewest missing facts and nearly the best coverage: the words to highlight.
+        fewest = min(x[0] for x in scored)
+        top = max(x[1] for x in scored if x[0] == fewest)
+        _, coverage, (s, e), missing = next(x for x in scored if x[0] == fewest and x[1] >= top - 1e-9 - 0.1 * top)
+        window = passage[s:e]
+        if missing:
+            shown = ", ".join(m.lstrip("#") for m in missing[:3])
+            return Verdict(False, round(0.3 * coverage, 3), f"not in the cited passage: {shown}", (s, e))
+        if _negated(claim) and not _negated(window):
+            return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e))
+        if self.model is not None:
+            return self._judge_with_model(claim, window, coverage, cross, (s, e))
+        if cross:
+            sim = self._similarity(claim, window)
+            ok = sim is not None and sim >= self.t["dense_cross"]
+            score = sim if sim is not None else 0.0
+            return Verdict(ok, round(score, 3), "similar meaning across languages" if ok else "meaning differs", (s, e))
+        # Embeddings only where words alone cannot decide: they cost more than everything else here.
+        sim = self._similarity(claim, window) if 0.3 <= coverage < self.t["coverage"] else None
+        ok = coverage >= self.t["coverage"] or (sim is not None and sim >= self.t["dense"])
+        score = max(coverage, sim or 0.0)
+        return Verdict(ok, round(score, 3), "words and facts found in the passage" if ok
+                       else f"only {coverage:.0%} of the claim's words are in the passage", (s, e))
+
+    def _judge_with_model(self, claim: str, window: str, coverage: float, cross: bool, span) -> Verdict:
+        if not cross and coverage < self.t["coverage_floor"]:
+            return Verdict(False, round(coverage, 3), f"only {coverage:.0%} of the claim's words are in the passage", span)
+        if not cross and _near_verbatim(claim, window):
+            return Verdict(True, 1.0, "the passage says it in the same words", span)
+        from .prompts import load_template, render
+
+        tpl = load_template("judge", "en")
+        msgs = [{"role": "system", "content": tpl["system"]},
+                {"role": "user", "content": render(tpl["user"], passage=window, claim=claim)}]
+        self.llm_calls += 1
+        margin = self.model.yes_no(msgs)
+        ok = margin > self.t["llm_margin_cross" if cross else "llm_margin"]
+        score = 1 / (1 + math.exp(-margin))
+        return Verdict(ok, round(score, 3), "the passage states it (model check)" if ok
+                       else "the passage does not state it (model check)", span)
+
+    def check(self, sentences: list[Sentence], context: list, hits: list, lang: str) -> list[Sentence]:
+        """Sets `supported`, `score`, `reason` and `spans` on each sentence. Citations are numbered by
+        position in `hits` (the prompt's passages are its first ones); an unsupported sentence whose
+        claim another retrieved passage supports is re-pointed to it."""
+        for x in sentences:
+            x.spans = {}
+            valid = [n for n in x.citations if 1 <= n <= len(hits)]
+            bad = [n for n in x.citations if n not in valid]
+            verdicts = {n: self.judge(x.text, hits[n - 1].passage.text) for n in valid}
+            good = {n: v for n, v in verdicts.items() if v.supported}
+            if good:
+                x.citations = [n for n in valid if n in good]  # a citation is kept when it supports
+                x.supported, x.score = True, max(v.score for v in good.values())
+                x.reason = "supported" + (f"; citation [{bad[0]}] points to no passage" if bad else "")
+            else:
+                others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:6]
+                alt = {n: self.judge(x.text, hits[n - 1].passage.text) for n in others}
+                alt_good = {n: v for n, v in alt.items() if v.supported}
+                if alt_good:
+                    n = max(alt_good, key=lambda k: alt_good[k].score)
+                    good = {n: alt_good[n]}
+                    x.citations, x.supported, x.score, x.repointed = [n], True, alt_good[n].score, True
+                    x.reason = "re-pointed to a passage that supports it"
+                else:
+                    x.supported = False
+                    x.score = max((v.score for v in verdicts.values()), default=0.0)
+                    if not x.citations:
+                        x.reason = "no citation, and no retrieved passage supports it"
+                    elif bad and not valid:
+                        x.reason = f"citation [{bad[0]}] points to no passage"
+                    else:
+                        x.reason = next(iter(verdicts.values())).reason
+            for n, v in good.items():
+                p = hits[n - 1].passage
+                s, e = v.window
+                exact = len(p.text) == p.end - p.start  # offsets map one to one (no NFC change)
+                x.spans[n] = (p.start + s, p.start + e, p.text[s:e]) if exact else (p.start, p.end, p.text)
+        return sentences

@@ -1,0 +1,18 @@
+from rag.answer import detect_language, parse_sentences, strip_citations
+
+
+def test_markers_after_the_period_belong_to_the_sentence_before():
+    s = parse_sentences("Vincent Strubel dirige l'Anssi. [1] La loi sera présentée en 2026 [2][3].")
+    assert [(x.text, x.citations) for x in s] == [
+        ("Vincent Strubel dirige l'Anssi.", [1]), ("La loi sera présentée en 2026.", [2, 3])]
+
+
+def test_lists_and_missing_citations():
+    s = parse_sentences("Première phrase [1, 2]. Deuxième sans source.")
+    assert s[0].citations == [1, 2] and s[1].citations == []
+
+
+def test_strip_and_language():
+    assert strip_citations("Oui [1]. Non [2, 3].") == "Oui. Non."
+    assert detect_language("Who leads the agency?") == "en"
+    assert detect_language("Qui dirige l'agence ?") == "fr"

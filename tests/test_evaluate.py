@@ -1,0 +1,110 @@
+import json
+import re
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.datasets import load_dataset
+from rag.errors import InputError
+from rag.eval_cli import run_eval
+from rag.grounding import GroundingChecker
+from rag.metrics import answer_scores, covers, retrieval_scores, token_f1
+
+from conftest import ARTICLE
+
+
+def _reply(messages):
+    """Cites the passage naming Strubel when asked about the Anssi; abstains otherwise."""
+    user = messages[-1]["content"]
+    m = re.search(r"\[(\d+)\] [^\[]*Strubel", user)
+    if m and "Anssi" in user.rsplit("Question", 1)[-1]:
+        return f"Vincent Strubel dirige l'Anssi [{m.group(1)}]."
+    return "Je ne trouve pas la réponse dans les sources."
+
+
+@pytest.fixture
+def assistant(settings, fake_embed, scripted):
+    llm = scripted(_reply)
+    a = Assistant(settings, embed=fake_embed, llm=llm, checker=GroundingChecker())
+    a.build([ARTICLE])
+    return a
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    rows = [
+        {"id": "q1", "question": "Qui dirige l'Anssi ?", "answers": ["Vincent Strubel"],
+         "evidence": ["Vincent Strubel, directeur général de l'Anssi"], "answerable": True, "lang": "fr",
+         "category": "factual", "my_note": "kept"},
+        {"id": "q2", "question": "Qui préside la région Occitanie ?", "answers": [], "evidence": [],
+         "answerable": False, "lang": "fr", "category": "unanswerable"},
+    ]
+    p = tmp_path / "set.jsonl"
+    p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    return p
+
+
+def test_run_writes_predictions_metrics_report_and_resumes(assistant, dataset, tmp_path):
+    out = tmp_path / "run"
+    report = run_eval(assistant, dataset, out)
+    preds = [json.loads(x) for x in (out / "predictions.jsonl").read_text().splitlines()]
+    assert [p["id"] for p in preds] == ["q1", "q2"]
+    assert all(len(p["retrieved"]) >= 10 for p in preds)
+    assert preds[1]["abstained"] is True
+    m = json.loads((out / "metrics.json").read_text())["ours"]["overall"]
+    assert m["abstention_recall"] == 1.0 and m["hit@10"] == 1.0
+    assert (out / "scores_by_category.png").stat().st_size > 1000 and (out / "latency.png").exists()
+    assert "## Definitions" in report.read_text()
+    calls = len(assistant.llm.calls)
+    run_eval(assistant, dataset, out)  # resumes: nothing to recompute
+    assert len(assistant.llm.calls) == calls
+
+
+def test_an_interrupted_line_is_recomputed(assistant, dataset, tmp_path):
+    out = tmp_path / "run"
+    run_eval(assistant, dataset, out, retrieval_only=True)
+    lines = (out / "predictions.jsonl").read_text().splitlines()
+    (out / "predictions.jsonl").write_text(lines[0] + "\n" + lines[1][:20])
+    run_eval(assistant, dataset, out, retrieval_only=True)
+    assert len((out / "predictions.jsonl").read_text().splitlines()) == 2
+
+
+def test_retrieval_only_fills_retrieved_without_the_model(assistant, dataset, tmp_path):
+    run_eval(assistant, dataset, tmp_path / "r", retrieval_only=True)
+    preds = [json.loads(x) for x in (tmp_path / "r" / "predictions.jsonl").read_text().splitlines()]
+    assert assistant.llm.calls == [] and all(len(p["retrieved"]) >= 10 for p in preds)
+
+
+def test_squad_file_becomes_a_temporary_index(assistant, tmp_path):
+    squad = {"version": "1", "data": [{"title": "Villes", "paragraphs": [
+        {"context": "Lyon est une ville de France. Elle compte 500 000 habitants.",
+         "qas": [{"id": "s1", "question": "Combien d'habitants compte Lyon ?",
+                  "answers": [{"text": "500 000", "answer_start": 42}]}]},
+        {"context": "Paris est la capitale. La tour Eiffel y fut construite en 1889.",
+         "qas": [{"id": "s2", "question": "Quand la tour Eiffel fut-elle construite ?",
+                  "answers": [{"text": "1889", "answer_start": 57}]}]}]}]}
+    p = tmp_path / "squad.json"
+    p.write_text(json.dumps(squad))
+    run_eval(assistant, p, tmp_path / "s", retrieval_only=True)
+    m = json.loads((tmp_path / "s" / "metrics.json").read_text())["ours"]["overall"]
+    assert m["questions"] == 2 and m["hit@10"] == 1.0
+    assert (tmp_path / "s" / "index" / "manifest.json").exists()
+
+
+def test_unknown_fields_are_kept_and_bad_lines_named(dataset, tmp_path):
+    qs = load_dataset(dataset)
+    assert qs[0].model_extra["my_note"] == "kept"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "question": ""}\n')
+    with pytest.raises(InputError, match="bad.jsonl:1"):
+        load_dataset(bad)
+
+
+def test_metrics():
+    assert covers("… a rappelé Vincent Strubel, directeur général de l'Anssi. Une IA…", "Vincent Strubel, directeur général de l’Anssi")
+    assert not covers("La ministre a parlé.", "Vincent Strubel, directeur général de l'Anssi")
+    r = retrieval_scores(["rien", "Vincent Strubel, directeur général de l'Anssi"], ["Vincent Strubel, directeur général"])
+    assert r["hit@1"] == 0 and r["hit@3"] == 1 and r["rr"] == 0.5
+    assert answer_scores("Le maire de 3 000 habitants [2].", ["3.000"])["contains"] == 1
+    assert answer_scores("Je ne sais pas.", ["Strubel"])["contains"] == 0
+    assert token_f1("Vincent Strubel", "Strubel") == pytest.approx(2 / 3)

@@ -1,0 +1,95 @@
+import json
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.errors import IndexStoreError
+from rag.retrieve import retrieve, rrf
+
+from conftest import ARTICLE
+
+
+@pytest.fixture
+def assistant(settings, fake_embed):
+    return Assistant(settings, embed=fake_embed)
+
+
+def test_build_load_and_manifest(assistant, settings):
+    index, stats = assistant.build([ARTICLE])
+    m = json.loads((settings.index_dir / "manifest.json").read_text())
+    assert m["embed_model"] == "fake-embed" and m["dimension"] == 64
+    assert m["sources"][0]["sha256"] == "c8467371533c9271aaee1438fd01c5a4e466be1fcec4fa56380c7b4ae1d2f512"
+    assert stats["embedded"] == stats["passages"] == len(index.passages) == m["passages"]
+    reloaded = assistant.open_index()
+    assert [p.id for p in reloaded.passages] == [p.id for p in index.passages]
+
+
+def test_unchanged_sources_are_not_embedded_again(assistant, tmp_path, fake_embed):
+    other = tmp_path / "other.md"
+    other.write_text("# Note\n\nLe budget numérique de la commune est de 12 000 euros.\n")
+    assistant.build([ARTICLE])
+    before = fake_embed.calls
+    _, stats = assistant.build([ARTICLE, other])
+    assert stats["reused"] > 0 and stats["embedded"] == 1
+    assert fake_embed.calls - before == 1
+    _, stats = assistant.build([ARTICLE, other], rebuild=True)
+    assert stats["reused"] == 0
+
+
+def test_index_of_another_model_is_refused(assistant, settings, fake_embed):
+    assistant.build([ARTICLE])
+    other = Assistant(settings.replace(embed_model="other-model"), embed=fake_embed)
+    with pytest.raises(IndexStoreError, match="rag index --rebuild"):
+        other.open_index()
+
+
+@pytest.mark.parametrize("damage", ["manifest", "vectors", "missing"])
+def test_damaged_index_is_refused(assistant, settings, damage):
+    assistant.build([ARTICLE])
+    d = settings.index_dir
+    if damage == "manifest":
+        (d / "manifest.json").write_text("{not json")
+    elif damage == "vectors":
+        (d / "default__vector_store.json").write_bytes(b"garbage")
+    else:
+        (d / "docstore.json").unlink()
+    with pytest.raises(IndexStoreError, match="rag index"):
+        assistant.open_index()
+
+
+def test_failed_build_leaves_the_live_index_intact(assistant, settings, fake_embed, monkeypatch):
+    index, _ = assistant.build([ARTICLE])
+    before = (settings.index_dir / "manifest.json").read_text()
+
+    def boom(texts):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(type(fake_embed), "get_text_embedding_batch", lambda self, texts, **k: boom(texts))
+    bad = ARTICLE.parent / "article.txt"
+    with pytest.raises(RuntimeError):
+        assistant.build([bad], rebuild=True)
+    assert (settings.index_dir / "manifest.json").read_text() == before
+    assert not [p for p in settings.index_dir.parent.iterdir() if p.name.startswith(".index-")]
+
+
+def test_a_folder_that_is_not_an_index_is_never_overwritten(settings, fake_embed):
+    settings.index_dir.mkdir(parents=True)
+    (settings.index_dir / "precious.txt").write_text("keep me")
+    with pytest.raises(IndexStoreError, match="not an index"):
+        Assistant(settings, embed=fake_embed).build([ARTICLE])
+    assert (settings.index_dir / "precious.txt").read_text() == "keep me"
+
+
+def test_hybrid_retrieval_finds_the_passage(assistant):
+    index, _ = assistant.build([ARTICLE])
+    q = "Qui est le directeur général de l'Anssi ?"
+    assert "Strubel" in retrieve(index, q, k=3, mode="bm25")[0].passage.text
+    assert any("Strubel" in h.passage.text for h in retrieve(index, q, k=3))
+    hits = retrieve(index, "data center public Pays de la Loire", k=3)
+    assert "Pays de la Loire" in hits[0].passage.text
+    assert len(retrieve(index, q, k=10)) == 10
+
+
+def test_rrf():
+    fused = rrf([[1, 2, 3], [3, 1]], k=60)
+    assert max(fused, key=fused.get) == 1
+    assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
