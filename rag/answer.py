@@ -48,6 +48,7 @@ class Answer:
     standalone_question: str = ""
     sentences: list[Sentence] = field(default_factory=list)
     draft: str = ""  # the model's raw output, before checks
+    abstain_reason: str = ""  # why the assistant abstained, for people (empty when it answered)
     id: str | None = None
 
     def to_dict(self) -> dict:

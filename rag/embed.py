@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +59,23 @@ class SentenceEmbedding(BaseEmbedding):
     @property
     def model(self):
         if self._model is None:
+            local = Path(self.model_path).exists()
+            # A local model needs no hub: say so before the libraries read their settings, so nothing
+            # is looked up on the network; and no telemetry in any case.
+            os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+            if local:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # the CLI has its own progress; keep stderr clean
+                hf_logging.set_verbosity_error()
             except ImportError as e:  # pragma: no cover - a broken install
                 raise ModelError("sentence-transformers is not installed: reinstall the project (`pip install -e .`)") from e
             try:
                 self._model = SentenceTransformer(self.model_path, device="cpu", truncate_dim=self.truncate_dim,
-                                                  local_files_only=Path(self.model_path).exists())
+                                                  local_files_only=local)
             except Exception as e:  # noqa: BLE001 - any load failure means the same thing to a user
                 raise ModelError(f"cannot load the embedding model {self.model_path}: {e}. "
                                  "Run `rag models install` or choose another with --embed-model.") from e

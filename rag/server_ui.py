@@ -47,7 +47,7 @@ def theme() -> gr.themes.Base:
                              radius_size=gr.themes.sizes.radius_sm, font=SYSTEM_FONTS, font_mono=MONO_FONTS,
                              text_size=gr.themes.sizes.text_md).set(
         body_background_fill="#f6f6f6", block_border_width="1px", block_shadow="none",
-        button_primary_background_fill="#000091", button_primary_background_fill_hover="#1212ff",
+        button_primary_background_fill="#000091", button_primary_background_fill_hover="#00006d",
         button_primary_text_color="#ffffff", button_secondary_background_fill="#ffffff",
         button_secondary_border_color="#000091", button_secondary_text_color="#000091",
         button_secondary_background_fill_hover="#eef0fb", input_border_color_focus="#000091",
@@ -211,8 +211,11 @@ def build_chat(service: Service) -> gr.Blocks:
                 try:
                     for ev in service.events(message, history):
                         if ev["type"] == "token":
+                            first = not turn["draft"]
                             turn["draft"] += ev["text"]
-                            yield (_messages(state, ui), gr.skip(), gr.skip(), state, off, off, gr.skip())
+                            panel_now = (render_sources(state, _sources_map(service), SOURCE_CREDITS, ui,
+                                                        pending=T["writing_panel"]) if first else gr.skip())
+                            yield (_messages(state, ui), panel_now, gr.skip(), state, off, off, gr.skip())
                         elif ev["type"] == "answer":
                             turn["answer"] = ev["answer"].to_dict()
                 finally:

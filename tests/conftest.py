@@ -19,7 +19,7 @@ def _token_vector(token: str, dim: int) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def fake_vector(text: str, dim: int = 64) -> list[float]:
+def fake_vector(text: str, dim: int = 512) -> list[float]:
     """A bag of hash-seeded unit vectors: texts sharing words are close, others near-orthogonal."""
     from rag.lexical import analyse
 

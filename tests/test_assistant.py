@@ -13,11 +13,10 @@ from conftest import ARTICLE
 def _cite(fact_word, reply):
     """A scripted model that cites the passage holding `fact_word`, like a good model would."""
     def answer(messages):
-        user = messages[-1]["content"]
-        for block in re.split(r"\n\n(?=\[\d+\] )", user):
-            if block.startswith("[") and fact_word in block:
-                n = block[1:block.index("]")]
-                return reply.format(n=n)
+        user = messages[-1]["content"].split("Question")[0]
+        for m in re.finditer(r"\[(\d+)\] ((?:(?!\n\n\[\d+\] ).)*)", user, re.S):
+            if fact_word in m.group(2):
+                return reply.format(n=m.group(1))
         return "Je ne trouve pas la réponse dans les sources."
     return answer
 
@@ -96,3 +95,18 @@ def test_follow_up_is_rewritten_and_visible(make):
 def test_prompt_variables_fail_loudly():
     with pytest.raises(PromptError, match=r"missing variables \['question'\].*provided: \['passages'\]"):
         render("{passages} {question}", passages="x")
+
+
+def test_nothing_relevant_abstains_without_calling_the_model(make):
+    a = make("should not be called")
+    ans = a.ask("Quelle est la recette du gâteau basque ?")
+    assert ans.abstained and a.llm.calls == []
+    assert ans.abstain_reason == "nothing in the sources is close to the question"
+    assert len(ans.retrieved) >= 3  # the closest passages are still shown
+
+
+def test_true_but_off_topic_answer_abstains(make):
+    # The model answers with a true sentence about something else: it does not answer the question.
+    a = make("Vincent Strubel est directeur général de l'Anssi [1].")
+    ans = a.ask("Qui dirige la région Occitanie et l'Anssi ?")
+    assert ans.abstained and "occitanie" in ans.abstain_reason.lower()

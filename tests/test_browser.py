@@ -11,8 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import ScriptedLLM
-from test_server import fake_assistant, running_server, smart_reply
+from test_server import SlowLLM, fake_assistant, running_server, smart_reply
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -25,15 +24,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
-
-
-class SlowLLM(ScriptedLLM):
-    """Writes at a readable pace, so the streamed draft can be seen before the checked answer replaces it."""
-
-    def stream(self, messages, max_tokens, temperature=0.0, stop=None):
-        for piece in super().stream(messages, max_tokens, temperature, stop):
-            time.sleep(0.08)
-            yield piece
 
 
 @pytest.fixture(scope="module")

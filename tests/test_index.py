@@ -17,7 +17,7 @@ def assistant(settings, fake_embed):
 def test_build_load_and_manifest(assistant, settings):
     index, stats = assistant.build([ARTICLE])
     m = json.loads((settings.index_dir / "manifest.json").read_text())
-    assert m["embed_model"] == "fake-embed" and m["dimension"] == 64
+    assert m["embed_model"] == "fake-embed" and m["dimension"] == 512
     assert m["sources"][0]["sha256"] == "c8467371533c9271aaee1438fd01c5a4e466be1fcec4fa56380c7b4ae1d2f512"
     assert stats["embedded"] == stats["passages"] == len(index.passages) == m["passages"]
     reloaded = assistant.open_index()

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from conftest import ARTICLE
+from conftest import ARTICLE, ScriptedLLM
 
 FACTS = [  # (question cue, passage cue, answer) — what a good model writes, citing the right passage
     ("jazz", "Strubel", "Vincent Strubel dirige l'Anssi [{n}]. Il aime le jazz [9]."),
@@ -46,6 +46,17 @@ def _last_question(user: str) -> str:
         if re.match(r"^(Question|Dernière question|Last question)\s*:", line):
             return line.split(":", 1)[1].strip()
     return user
+
+
+class SlowLLM(ScriptedLLM):
+    """Writes at a readable pace: the streamed draft can be seen, and a client can leave halfway."""
+
+    delay = 0.08
+
+    def stream(self, messages, max_tokens, temperature=0.0, stop=None):
+        for piece in super().stream(messages, max_tokens, temperature, stop):
+            time.sleep(self.delay)
+            yield piece
 
 
 def fake_assistant(settings, fake_embed, scripted, reply=smart_reply):
@@ -178,6 +189,26 @@ def test_stream_sends_tokens_then_the_answer(server):
                                                      "stream": True}, timeout=30) as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         assert parse_sse("".join(r.iter_text()))[-1][0] == "answer"
+
+
+def test_a_client_leaving_mid_stream_frees_the_model(settings, fake_embed, tmp_path):
+    from rag.server import create_app
+
+    class VerySlow(SlowLLM):
+        delay = 0.5
+
+    long = "Vincent Strubel dirige l'Anssi [1]. " * 10  # 60 pieces: 30 s if nobody stops it
+    app = create_app(settings, fake_assistant(settings, fake_embed, VerySlow, reply=lambda m: long),
+                     warm_up=False, chat_ui=False)
+    with running_server(app) as url:
+        with httpx.stream("POST", f"{url}/v1/ask/stream", json={"question": "Qui dirige l'Anssi ?"}, timeout=30) as r:
+            for line in r.iter_lines():
+                if line.startswith("event: token"):
+                    break  # the first token arrived: leave
+        t0 = time.time()
+        while httpx.get(f"{url}/healthz", timeout=5).json()["busy"]:
+            assert time.time() - t0 < 5, "the answer kept the model busy after the client left"
+            time.sleep(0.1)
 
 
 def test_stream_reports_errors_as_an_error_event(settings, fake_embed, scripted, tmp_path):

@@ -386,7 +386,7 @@
     var msg = el("div", "rw-msg rw-bot rw-pending", '<span class="rw-spin"></span>' + esc(TEXT.searching));
     log.appendChild(msg);
     scrollDown();
-    var draft = "", final = null;
+    var draft = "", final = null, answered = null;
     var body = JSON.stringify({ question: q, history: history() });
     var done = loadSources().then(function () {
       return fetch(ORIGIN + "/v1/ask/stream", {
@@ -434,6 +434,7 @@
       state.turns.push(turn);
       save();
       renderFinal(msg, turn);
+      answered = msg;
     }).catch(function (e) {
       var text = e && e.message ? e.message : String(e);
       if (e instanceof TypeError) text = TEXT.network;
@@ -442,7 +443,13 @@
       busy = false;
       sendBtn.disabled = false;
       wrap.classList.remove("rw-busy");
-      scrollDown();
+      if (answered) {
+        // show the question and the start of its answer, not the end of the sources list
+        var q = answered.previousElementSibling || answered;
+        log.scrollTop = Math.max(0, q.offsetTop - 8);
+      } else {
+        scrollDown();
+      }
       input.focus();
     });
     return done;
