@@ -18,7 +18,9 @@ from pathlib import Path
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.datasets import load_squad
-from rag.index import build_index
+import numpy as np
+
+from rag.index import build_index, load_index
 from rag.retrieve import retrieve
 from rag.text import Source
 
@@ -39,6 +41,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--modes", default="dense,bm25,hybrid")
     ap.add_argument("--out", default="")
+    ap.add_argument("--cache", default="", help="keep the index and query vectors here between runs")
+    ap.add_argument("--weights", default="1:1", help="dense:bm25 weights of the fusion, comma-separated sets")
+    ap.add_argument("--rrf-k", type=int, default=60)
     args = ap.parse_args()
 
     sources, questions = load_squad(Path(args.squad))
@@ -49,19 +54,33 @@ def main() -> None:
     settings = Settings()
     a = Assistant(settings)
     with tempfile.TemporaryDirectory() as tmp:
+        base = Path(args.cache or tmp)
+        info = {"name": settings.embed_model, "hash": "bench"}
         t = time.perf_counter()
-        index, stats = build_index(sources, Path(tmp) / "index", a.embed, {"name": settings.embed_model, "hash": "bench"},
-                                   args.chunk_chars, 0)
+        previous = None
+        if (base / "index" / "manifest.json").exists():
+            previous = load_index(base / "index", a.embed, info)
+        index, stats = build_index(sources, base / "index", a.embed, info, args.chunk_chars, settings.chunk_overlap,
+                                   previous=previous)
         build_s = time.perf_counter() - t
         t = time.perf_counter()
-        vectors = a.embed.embed_queries([q.question for q in questions])
+        vec_file = base / f"queries-{len(questions)}.npy"
+        if args.cache and vec_file.exists():
+            vectors = np.load(vec_file).tolist()
+        else:
+            vectors = a.embed.embed_queries([q.question for q in questions])
+            np.save(vec_file, np.array(vectors, dtype="float32"))
         qembed_s = time.perf_counter() - t
         results = {}
-        for mode in args.modes.split(","):
+        runs = [(m, (1.0, 1.0)) for m in args.modes.split(",") if m != "hybrid"]
+        if "hybrid" in args.modes:
+            runs += [("hybrid", tuple(float(x) for x in w.split(":"))) for w in args.weights.split(",")]
+        for mode, weights in runs:
             r1 = r5 = r10 = mrr = 0.0
             t = time.perf_counter()
             for q, v in zip(questions, vectors):
-                ranking = context_ranking(retrieve(index, q.question, k=30, query_vector=v, mode=mode))
+                ranking = context_ranking(retrieve(index, q.question, k=30, query_vector=v, mode=mode,
+                                                   weights=weights, rrf_k=args.rrf_k))
                 gold = q.model_extra["source"]
                 if gold in ranking:
                     rank = ranking.index(gold) + 1
@@ -70,10 +89,10 @@ def main() -> None:
                     r10 += rank <= 10
                     mrr += 1 / rank
             n = len(questions)
-            results[mode] = {"R@1": round(r1 / n, 3), "R@5": round(r5 / n, 3), "R@10": round(r10 / n, 3),
+            results[mode if mode != "hybrid" else f"hybrid {weights[0]:g}:{weights[1]:g} k={args.rrf_k}"] = {"R@1": round(r1 / n, 3), "R@5": round(r5 / n, 3), "R@10": round(r10 / n, 3),
                              "MRR": round(mrr / n, 3), "ms_per_query": round(1000 * (time.perf_counter() - t) / n, 2)}
     report = {"dataset": args.squad, "contexts": len(sources), "questions": len(questions), "titles": not args.no_titles,
-              "passages": stats["passages"], "chunk_chars": args.chunk_chars, "index_build_s": round(build_s, 1),
+              "passages": stats["passages"], "chunk_chars": args.chunk_chars, "embedded": stats["embedded"], "index_build_s": round(build_s, 1),
               "query_embed_s": round(qembed_s, 1), "results": results}
     print(json.dumps(report, indent=2))
     if args.out:

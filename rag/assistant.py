@@ -15,7 +15,7 @@ from .answer import Answer, Citation, Sentence, detect_language, parse_sentences
 from .config import DEFAULT_CORPUS, Settings, resource_path
 from .errors import IndexStoreError, InputError
 from .index import Index, build_index, load_index, read_manifest
-from .lexical import fold
+from .lexical import analyse, fold
 from .models import DEFAULT_MODELS, resolve_embed_path, resolve_llm_path
 from .prompts import abstain_message, load_template, render
 from .retrieve import Hit, retrieve
@@ -203,7 +203,16 @@ class Assistant:
             {"role": "user", "content": render(tpl["user"], **values)}]
         out = "".join(self.llm.stream(msgs, max_tokens=80)).strip().splitlines()
         rewritten = out[0].strip().strip('"«» ') if out else ""
-        return rewritten if 3 <= len(rewritten) <= MAX_QUESTION_CHARS else question
+        rewritten = re.sub(r"^(question réécrite|rewritten question)\s*:\s*", "", rewritten, flags=re.I)
+        if not 3 <= len(rewritten) <= MAX_QUESTION_CHARS:
+            return question
+        # A rewrite that brings in nothing from the conversation did not resolve the reference: keep the
+        # previous question beside it, so retrieval still knows what "elle" is about.
+        context_terms = set(analyse(convo)) - set(analyse(question))
+        if not set(analyse(rewritten)) & context_terms:
+            last_user = next((h["content"] for h in reversed(turns) if h.get("role") == "user"), "")
+            return f"{rewritten} ({strip_citations(str(last_user))[:300]})" if last_user else rewritten
+        return rewritten
 
     def finish(self, answer: Answer, context: list[Hit], hits: list[Hit]) -> None:
         """Parse the draft, check each sentence against what it cites, decide abstention."""
@@ -211,7 +220,8 @@ class Assistant:
         draft = answer.draft
         said_abstain = _says_abstain(draft, answer.lang)
         sentences = [] if said_abstain else parse_sentences(draft)
-        sentences = self.checker.check(sentences, context, hits, answer.lang) if sentences else []
+        sentences = (self.checker.check(sentences, context, hits, answer.lang, answer.standalone_question)
+                     if sentences else [])
         kept = [x for x in sentences if x.supported]
         answer.sentences = sentences
         off_topic = _unanswered_facts(answer, kept)

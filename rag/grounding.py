@@ -124,7 +124,7 @@ class GroundingChecker:
         spans.add((sents[0][0], sents[-1][1]))
         return sorted(spans, key=lambda x: (x[1] - x[0], x[0]))
 
-    def judge(self, claim: str, passage: str, vocabulary: str | None = None) -> Verdict:
+    def judge(self, claim: str, passage: str, vocabulary: str | None = None, question: str | None = None) -> Verdict:
         """`vocabulary` (folded words of the corpus, space-separated) lets a claim in another language
         than the passage keep as facts only the names the corpus knows: "Assembly" is not a French name."""
         claim_stems = set(analyse(claim))
@@ -151,7 +151,9 @@ class GroundingChecker:
         if _negated(claim) and not _negated(window):
             return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e))
         if self.model is not None:
-            return self._judge_with_model(claim, window, coverage, cross, (s, e))
+            # A bare answer ("Vincent Strubel.") states nothing without its question.
+            full = f"{question.strip()} — {claim}" if question and len(claim.split()) <= 6 else claim
+            return self._judge_with_model(full, window, coverage, cross, (s, e))
         if cross:
             sim = self._similarity(claim, window)
             ok = sim is not None and sim >= self.t["dense_cross"]
@@ -181,7 +183,8 @@ class GroundingChecker:
         return Verdict(ok, round(score, 3), "the passage states it (model check)" if ok
                        else "the passage does not state it (model check)", span)
 
-    def check(self, sentences: list[Sentence], context: list, hits: list, lang: str) -> list[Sentence]:
+    def check(self, sentences: list[Sentence], context: list, hits: list, lang: str,
+              question: str | None = None) -> list[Sentence]:
         """Sets `supported`, `score`, `reason` and `spans` on each sentence. Citations are numbered by
         position in `hits` (the prompt's passages are its first ones); an unsupported sentence whose
         claim another retrieved passage supports is re-pointed to it."""
@@ -189,15 +192,15 @@ class GroundingChecker:
             x.spans = {}
             valid = [n for n in x.citations if 1 <= n <= len(hits)]
             bad = [n for n in x.citations if n not in valid]
-            verdicts = {n: self.judge(x.text, hits[n - 1].passage.text) for n in valid}
+            verdicts = {n: self.judge(x.text, hits[n - 1].passage.text, question=question) for n in valid}
             good = {n: v for n, v in verdicts.items() if v.supported}
             if good:
                 x.citations = [n for n in valid if n in good]  # a citation is kept when it supports
                 x.supported, x.score = True, max(v.score for v in good.values())
                 x.reason = "supported" + (f"; citation [{bad[0]}] points to no passage" if bad else "")
             else:
-                others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:6]
-                alt = {n: self.judge(x.text, hits[n - 1].passage.text) for n in others}
+                others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:3]  # each may cost a model call
+                alt = {n: self.judge(x.text, hits[n - 1].passage.text, question=question) for n in others}
                 alt_good = {n: v for n, v in alt.items() if v.supported}
                 if alt_good:
                     n = max(alt_good, key=lambda k: alt_good[k].score)

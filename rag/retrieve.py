@@ -45,12 +45,14 @@ def dense_search(index: Index, query: str, k: int, query_vector: list[float] | N
 
 
 def retrieve(index: Index, query: str, k: int = 10, depth: int = 50, rrf_k: int = 60,
-             query_vector: list[float] | None = None, mode: str = "hybrid") -> list[Hit]:
+             query_vector: list[float] | None = None, mode: str = "hybrid",
+             weights: tuple[float, float] = (1.0, 1.0)) -> list[Hit]:
     """Top `k` passages for `query`. Each retriever contributes its top `depth` to the fusion.
-    `mode` is "hybrid", "dense" or "bm25" (the latter two for measurement)."""
+    `mode` is "hybrid", "dense" or "bm25" (the latter two for measurement); `weights` weigh the dense
+    and BM25 rankings in the fusion."""
     dense = dense_search(index, query, depth, query_vector) if mode in ("hybrid", "dense") else []
     lexical = index.bm25.top_terms(analyse(query), depth) if mode in ("hybrid", "bm25") else []
-    fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], k=rrf_k)
+    fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], k=rrf_k, weights=list(weights))
     dmap, lmap = dict(dense), dict(lexical)
     order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
     return [Hit(index.passages[i], fused[i], dmap.get(i), lmap.get(i)) for i in order]

@@ -29,7 +29,7 @@
       title: "Assistant documentaire", sub: "Réponses sourcées · traitées sur notre serveur",
       open: "Ouvrir l'assistant", close: "Fermer l'assistant", bubble: "Une question ?",
       placeholder: "Posez votre question…", send: "Envoyer", ask: "Votre question",
-      hello: "Bonjour ! Je réponds aux questions sur l'article ci-dessous, en citant mes sources.",
+      hello: "Bonjour ! Je réponds à partir de l'article cité en bas de cette fenêtre, en indiquant mes sources.",
       suggestions: ["Qui est le directeur général de l'Anssi ?", "Quand la loi Résilience sera-t-elle présentée ?"],
       searching: "Recherche dans les sources…", drafting: "Rédaction — brouillon en cours de vérification",
       checked: "Réponse vérifiée", sources: "Sources", oneSource: "1 source citée", nSources: "{n} sources citées", closest: "Passages les plus proches",
@@ -43,7 +43,7 @@
       title: "Document assistant", sub: "Sourced answers · processed on our server",
       open: "Open the assistant", close: "Close the assistant", bubble: "A question?",
       placeholder: "Ask your question…", send: "Send", ask: "Your question",
-      hello: "Hello! I answer questions about the article below and cite my sources.",
+      hello: "Hello! I answer from the article credited at the bottom of this window, and cite my sources.",
       suggestions: ["Who is the director general of Anssi?", "What did the minister call the regions?"],
       searching: "Searching the sources…", drafting: "Writing — a draft being checked",
       checked: "Checked answer", sources: "Sources", oneSource: "1 source cited", nSources: "{n} sources cited", closest: "Closest passages",
@@ -138,7 +138,7 @@
     '<form class="rw-form"><textarea rows="1" maxlength="1000" placeholder="' + esc(TEXT.placeholder) +
     '" aria-label="' + esc(TEXT.ask) + '"></textarea><button type="submit" class="rw-send" aria-label="' + esc(TEXT.send) +
     '" title="' + esc(TEXT.send) + '">' + ICON_SEND + "</button></form>" +
-    '<div class="rw-foot">' + esc(TEXT.source) + ' : <span class="rw-credit">Localtis (Banque des Territoires), novembre 2025</span></div>';
+    '<div class="rw-foot">' + esc(TEXT.source) + (LANG === "fr" ? " : " : ": ") + '<span class="rw-credit">Localtis (Banque des Territoires), novembre 2025</span></div>';
   if (!INLINE) wrap.appendChild(bubble);
   wrap.appendChild(panel);
   root.appendChild(wrap);
