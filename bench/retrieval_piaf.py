@@ -55,7 +55,7 @@ def main() -> None:
     a = Assistant(settings)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(args.cache or tmp)
-        info = {"name": settings.embed_model, "hash": "bench"}
+        info = a.embed_info()  # the real fingerprint: `rag eval` can reuse a cached index
         t = time.perf_counter()
         previous = None
         if (base / "index" / "manifest.json").exists():

@@ -146,7 +146,7 @@ class Assistant:
             standalone = self.rewrite(question, history, lang)
             timings["rewrite"] = round(time.perf_counter() - t0, 3)
         t = time.perf_counter()
-        hits = retrieve(self.index, standalone, k=max(s.retrieve_k, s.top_k))
+        hits = retrieve(self.index, standalone, k=max(s.retrieve_k, s.top_k), weights=(1.0, s.bm25_weight))
         timings["retrieval"] = round(time.perf_counter() - t, 3)
         answer = Answer(question=question, answer="", abstained=False, lang=lang, standalone_question=standalone,
                         retrieved=[h.to_dict() for h in hits], timings=timings)

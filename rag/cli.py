@@ -53,6 +53,8 @@ def _progress(what: str, done: int, total: int) -> None:
               help="Use an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) instead of the local GGUF.")
 @click.option("--top-k", type=click.IntRange(1, 10), default=_DEFAULTS.top_k, show_envvar=True,
               help="Passages given to the model.")
+@click.option("--bm25-weight", type=click.FloatRange(0, 10), default=_DEFAULTS.bm25_weight, show_envvar=True,
+              help="Weight of the BM25 ranking in the fusion (the dense ranking weighs 1).")
 @click.option("--threads", type=click.IntRange(1, 256), default=_DEFAULTS.threads, show_envvar=True,
               help="CPU threads for the model.")
 @click.option("--chunk-chars", type=click.IntRange(100, 4000), default=_DEFAULTS.chunk_chars, show_envvar=True,
@@ -63,7 +65,7 @@ def _progress(what: str, done: int, total: int) -> None:
 @click.option("--no-auto-install", is_flag=True, default=False, show_envvar=True,
               help="Do not fetch missing default models on first use.")
 @click.pass_context
-def main(ctx, home, index_dir, embed_model, llm_model, llm_url, top_k, threads, chunk_chars, check, no_auto_install):
+def main(ctx, home, index_dir, embed_model, llm_model, llm_url, top_k, bm25_weight, threads, chunk_chars, check, no_auto_install):
     """A question-answering assistant that runs entirely on this machine and cites its sources.
 
     \b
@@ -74,7 +76,7 @@ def main(ctx, home, index_dir, embed_model, llm_model, llm_url, top_k, threads, 
       rag models list
     """
     ctx.obj = Settings(home=home, index_dir=index_dir, embed_model=embed_model, llm_model=llm_model, llm_url=llm_url,
-                       top_k=top_k, threads=threads, chunk_chars=chunk_chars, check=check,
+                       top_k=top_k, bm25_weight=bm25_weight, threads=threads, chunk_chars=chunk_chars, check=check,
                        auto_install=not no_auto_install)
 
 

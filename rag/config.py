@@ -45,6 +45,9 @@ class Settings:
     chunk_overlap: int = 1
     top_k: int = 3
     retrieve_k: int = 10
+    # Weight of the BM25 ranking in the fusion (the dense ranking weighs 1). Set on PIAF dev
+    # (bench/retrieval_piaf.py): 0.3 gave the best R@5 there; names and numbers still get through BM25.
+    bm25_weight: float = 0.3
     threads: int = 2
     n_ctx: int = 4096
     max_tokens: int = 320
