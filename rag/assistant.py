@@ -224,7 +224,7 @@ class Assistant:
                      if sentences else [])
         kept = [x for x in sentences if x.supported]
         answer.sentences = sentences
-        off_topic = _unanswered_facts(answer, kept)
+        off_topic = _unanswered_facts(answer, kept) if kept else ""
         if kept and off_topic:
             for x in kept:
                 x.supported, x.reason = False, f"true, but does not answer the question (nothing about {off_topic})"

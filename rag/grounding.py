@@ -124,7 +124,8 @@ class GroundingChecker:
         spans.add((sents[0][0], sents[-1][1]))
         return sorted(spans, key=lambda x: (x[1] - x[0], x[0]))
 
-    def judge(self, claim: str, passage: str, vocabulary: str | None = None, question: str | None = None) -> Verdict:
+    def judge(self, claim: str, passage: str, vocabulary: str | None = None, question: str | None = None,
+              use_model: bool = True) -> Verdict:
         """`vocabulary` (folded words of the corpus, space-separated) lets a claim in another language
         than the passage keep as facts only the names the corpus knows: "Assembly" is not a French name."""
         claim_stems = set(analyse(claim))
@@ -150,7 +151,7 @@ class GroundingChecker:
             return Verdict(False, round(0.3 * coverage, 3), f"not in the cited passage: {shown}", (s, e))
         if _negated(claim) and not _negated(window):
             return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e))
-        if self.model is not None:
+        if self.model is not None and use_model:
             # A bare answer ("Vincent Strubel.") states nothing without its question.
             full = f"{question.strip()} — {claim}" if question and len(claim.split()) <= 6 else claim
             return self._judge_with_model(full, window, coverage, cross, (s, e))
@@ -199,8 +200,13 @@ class GroundingChecker:
                 x.supported, x.score = True, max(v.score for v in good.values())
                 x.reason = "supported" + (f"; citation [{bad[0]}] points to no passage" if bad else "")
             else:
-                others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:3]  # each may cost a model call
-                alt = {n: self.judge(x.text, hits[n - 1].passage.text, question=question) for n in others}
+                # Another retrieved passage may hold the claim. Words and facts pick the likeliest one;
+                # only that one is put to the model, which costs far more.
+                others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:6]
+                rough = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, use_model=False)
+                         for n in others}
+                likely = sorted((n for n, v in rough.items() if v.supported), key=lambda n: -rough[n].score)[:1]
+                alt = {n: self.judge(x.text, hits[n - 1].passage.text, question=question) for n in likely}
                 alt_good = {n: v for n, v in alt.items() if v.supported}
                 if alt_good:
                     n = max(alt_good, key=lambda k: alt_good[k].score)

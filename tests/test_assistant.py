@@ -108,5 +108,5 @@ def test_nothing_relevant_abstains_without_calling_the_model(make):
 def test_true_but_off_topic_answer_abstains(make):
     # The model answers with a true sentence about something else: it does not answer the question.
     a = make("Vincent Strubel est directeur général de l'Anssi [1].")
-    ans = a.ask("Qui dirige la région Occitanie et l'Anssi ?")
+    ans = a.ask("Qui dirige la région Occitanie et l'Anssi de Vincent Strubel ?")
     assert ans.abstained and "occitanie" in ans.abstain_reason.lower()
