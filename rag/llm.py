@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import threading
 import urllib.error
 import urllib.request
+from collections import OrderedDict
 from pathlib import Path
 from typing import Iterator, Protocol
 
@@ -40,35 +42,41 @@ class LlamaCppModel:
                 from llama_cpp import Llama
             except ImportError as e:
                 raise ModelError("llama-cpp-python is not installed: reinstall the project (`pip install -e .`)") from e
-            from llama_cpp.llama_cache import LlamaRAMCache
-
             try:
                 llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.threads,
                             n_threads_batch=self.threads, seed=self.seed, verbose=False)
             except Exception as e:  # noqa: BLE001
                 raise ModelError(f"cannot load the GGUF model {self.path}: {e}. Run `rag models install` "
                                  "or choose another with --llm-model.") from e
-            # Reading the prompt is the main cost on a CPU. The cache keeps the model's state after
-            # recent prompts, so the fixed instructions of the answer and judge prompts are read once,
-            # even though the two kinds of call alternate.
-            llm.set_cache(LlamaRAMCache(capacity_bytes=256 << 20))
             self._llm = llm
+            self._states = _PrefixStates()
         return self._llm
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False))
 
+    def _prompt_tokens(self, messages: list[dict]) -> list[int]:
+        toks = self.llm.tokenize(self.format(messages).encode("utf-8"), add_bos=False, special=True)
+        if len(toks) >= self.n_ctx:
+            raise GenerationError(f"the question and passages are too long for the model's context ({len(toks)} "
+                                  f"tokens, at most {self.n_ctx}): lower --top-k or --chunk-chars")
+        return toks
+
     def stream(self, messages, max_tokens, temperature=0.0, stop=None):
         with self.lock:
+            llm = self.llm
+            toks = self._prompt_tokens(messages)
+            self._states.restore(llm, toks)
             try:
-                chunks = self.llm.create_chat_completion(messages=messages, max_tokens=max_tokens,
-                                                         temperature=temperature, stop=stop, stream=True)
-                for chunk in chunks:
-                    piece = chunk["choices"][0]["delta"].get("content")
+                for chunk in llm.create_completion(toks, max_tokens=max_tokens, temperature=temperature,
+                                                   stop=stop, stream=True):
+                    piece = chunk["choices"][0]["text"]
                     if piece:
                         yield piece
             except ValueError as e:  # llama-cpp raises ValueError when the prompt exceeds the context
                 raise GenerationError(f"the model could not answer: {e}") from e
+            finally:
+                self._states.save(llm)
 
 
     def format(self, messages: list[dict]) -> str:
@@ -90,21 +98,13 @@ class LlamaCppModel:
 
         with self.lock:
             llm = self.llm
-            toks = llm.tokenize(self.format(messages).encode("utf-8"), add_bos=False, special=True)
-            if len(toks) >= self.n_ctx:
-                raise GenerationError("the text to check is too long for the model's context")
-            cur = llm.longest_token_prefix(llm._input_ids.tolist(), toks)
-            try:
-                item = llm.cache[toks]
-                if llm.longest_token_prefix(item.input_ids.tolist(), toks) > cur:
-                    llm.load_state(item)
-            except KeyError:
-                pass
+            toks = self._prompt_tokens(messages)
+            self._states.restore(llm, toks)
             keep = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
             llm.n_tokens = keep  # eval() drops the cached state past this point
             llm.eval(toks[keep:])
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits(llm._ctx.ctx), shape=(llm.n_vocab(),))
-            llm.cache[toks] = llm.save_state()
+            self._states.save(llm)
             ids = self._answer_ids()
             return float(max(logits[i] for i in ids["yes"]) - max(logits[i] for i in ids["no"]))
 
@@ -113,6 +113,50 @@ class LlamaCppModel:
             tok = lambda w: self.llm.tokenize(w.encode(), add_bos=False, special=False)[0]  # noqa: E731
             self._ids = {"yes": {tok(w) for w in ("YES", "Yes", " YES")}, "no": {tok(w) for w in ("NO", "No", " NO")}}
         return self._ids
+
+
+class _PrefixStates:
+    """A few saved model states (the attention cache after a prompt), so the fixed instructions of the
+    answer, judge and rewrite prompts are read once even though those calls alternate: reading the
+    prompt is the main cost on a CPU. (llama-cpp-python's own cache also copies the logits of every
+    position, hundreds of MB a state, uncounted in its size limit.)"""
+
+    def __init__(self, max_items: int = 4):
+        self.max_items = max_items
+        self.items: "OrderedDict[tuple[int, ...], bytes]" = OrderedDict()
+
+    def save(self, llm) -> None:
+        import llama_cpp
+
+        if llm.n_tokens == 0:
+            return
+        size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
+        buf = (ctypes.c_uint8 * int(size))()
+        n = llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size)
+        key = tuple(llm._input_ids.tolist())
+        self.items.pop(key, None)
+        self.items[key] = bytes(buf[:n])
+        while len(self.items) > self.max_items:
+            self.items.popitem(last=False)
+
+    def restore(self, llm, tokens: list[int]) -> None:
+        """Load the saved state sharing the longest prefix with `tokens`, when it beats the live one."""
+        import llama_cpp
+
+        best, best_len = None, llm.longest_token_prefix(llm._input_ids.tolist(), tokens)
+        for key in self.items:
+            n = llm.longest_token_prefix(key, tokens)
+            if n > best_len:
+                best, best_len = key, n
+        if best is None:
+            return
+        data = self.items[best]
+        self.items.move_to_end(best)
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if llama_cpp.llama_state_set_data(llm._ctx.ctx, buf, len(data)) != len(data):
+            return  # the live state stays valid; the prompt is just read in full
+        llm.input_ids[: len(best)] = best
+        llm.n_tokens = len(best)
 
 
 class OpenAICompatModel:
