@@ -93,6 +93,7 @@ class Verdict:
     score: float
     reason: str
     window: tuple[int, int]  # offsets in the passage text
+    hard_fail: bool = False  # a fact of the claim is missing, or the claim negates the passage
 
 
 class GroundingChecker:
@@ -148,9 +149,9 @@ class GroundingChecker:
         window = passage[s:e]
         if missing:
             shown = ", ".join(m.lstrip("#") for m in missing[:3])
-            return Verdict(False, round(0.3 * coverage, 3), f"not in the cited passage: {shown}", (s, e))
+            return Verdict(False, round(0.3 * coverage, 3), f"not in the cited passage: {shown}", (s, e), True)
         if _negated(claim) and not _negated(window):
-            return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e))
+            return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e), True)
         if self.model is not None and use_model:
             # A bare answer ("Vincent Strubel.") states nothing without its question.
             full = f"{question.strip()} — {claim}" if question and len(claim.split()) <= 6 else claim
@@ -205,7 +206,8 @@ class GroundingChecker:
                 others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:6]
                 rough = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, use_model=False)
                          for n in others}
-                likely = sorted((n for n, v in rough.items() if v.supported), key=lambda n: -rough[n].score)[:1]
+                likely = sorted((n for n, v in rough.items() if not v.hard_fail and v.score >= self.t["coverage_floor"]),
+                                key=lambda n: (-rough[n].supported, -rough[n].score, n))[:1]
                 alt = {n: self.judge(x.text, hits[n - 1].passage.text, question=question) for n in likely}
                 alt_good = {n: v for n, v in alt.items() if v.supported}
                 if alt_good:
