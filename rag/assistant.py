@@ -208,8 +208,10 @@ class Assistant:
             return question
         # A rewrite that brings in nothing from the conversation did not resolve the reference: keep the
         # previous question beside it, so retrieval still knows what "elle" is about.
+        from .grounding import claim_facts
+
         context_terms = set(analyse(convo)) - set(analyse(question))
-        if not set(analyse(rewritten)) & context_terms:
+        if not set(analyse(rewritten)) & context_terms and not claim_facts(question):
             last_user = next((h["content"] for h in reversed(turns) if h.get("role") == "user"), "")
             return f"{rewritten} ({strip_citations(str(last_user))[:300]})" if last_user else rewritten
         return rewritten
