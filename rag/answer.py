@@ -96,6 +96,3 @@ def detect_language(text: str) -> str:
     en = sum(w in _EN for w in words)
     return "en" if en > fr else "fr"
 
-
-def normalised_contains(haystack: str, needle: str) -> bool:
-    return fold(needle).strip() in fold(haystack)

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 from .answer import Answer, Citation, Sentence, detect_language, parse_sentences, strip_citations
 from .config import DEFAULT_CORPUS, Settings, resource_path
 from .errors import IndexStoreError, InputError
-from .index import Index, build_index, load_index, read_manifest
+from .index import Index, build_index, load_index
 from .lexical import analyse, fold
 from .models import DEFAULT_MODELS, resolve_embed_path, resolve_llm_path
 from .prompts import abstain_message, load_template, render

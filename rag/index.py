@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -37,8 +38,9 @@ class Index:
     vector_index: object  # llama_index VectorStoreIndex
     bm25: BM25 = field(repr=False)
 
-    @property
+    @cached_property
     def by_id(self) -> dict[str, int]:
+        """Passage id -> position; read on every query, built once."""
         return {p.id: i for i, p in enumerate(self.passages)}
 
 
@@ -89,7 +91,7 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
     batch = 16
     for i in range(0, len(todo), batch):
         chunk = todo[i:i + batch]
-        for p, v in zip(chunk, embed.get_text_embedding_batch([_doc_text(p) for p in chunk])):
+        for p, v in zip(chunk, embed.get_text_embedding_batch([p.text for p in chunk])):
             vectors[p.id] = v
         if progress:
             progress(min(i + batch, len(todo)), len(todo))
@@ -126,10 +128,6 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
     stats = {"passages": len(passages), "embedded": len(todo), "reused": len(passages) - len(todo),
              "embed_seconds": round(embed_seconds, 2)}
     return load_index(out_dir, embed, embed_info), stats
-
-
-def _doc_text(p: Passage) -> str:
-    return p.text
 
 
 def _swap_in(new: Path, live: Path) -> None:
