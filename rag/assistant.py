@@ -271,15 +271,14 @@ def _relevant(hits: list[Hit]) -> bool:
 def _unanswered_facts(answer: Answer, kept: list[Sentence]) -> str:
     """Names and numbers of the question that neither the kept answer nor the words it cites mention:
     a true sentence about something else is not an answer."""
-    from .grounding import claim_facts
+    from .grounding import claim_facts, fact_index, has_fact
 
     facts = claim_facts(answer.standalone_question or answer.question)
     if detect_language(answer.question) != "fr":  # English names of French things do not match word for word
         facts = {f for f in facts if f.startswith("#")}
     text = " ".join([x.text for x in kept] + [span[2] for x in kept for span in x.spans.values()])
-    words = " " + " ".join(re.findall(r"\w+", fold(text))) + " "
-    nums = set("#" + n for n in re.findall(r"\d+", re.sub(r"(?<=\d)[ .](?=\d{3})", "", text)))
-    missing = [f for f in facts if (f not in nums if f.startswith("#") else f" {f} " not in words)]
+    nums, words = fact_index(text)
+    missing = [f for f in facts if not has_fact(f, nums, words)]
     return ", ".join(m.lstrip("#") for m in missing)
 
 

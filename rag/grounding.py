@@ -21,7 +21,7 @@ from .answer import Sentence, detect_language
 from .lexical import analyse, fold
 from .text import split_sentences
 
-__all__ = ["GroundingChecker", "Verdict", "claim_facts", "vocabulary_of", "THRESHOLDS"]
+__all__ = ["GroundingChecker", "Verdict", "claim_facts", "fact_index", "has_fact", "vocabulary_of", "THRESHOLDS"]
 
 # Set on the even half of eval/grounding_pairs.jsonl (bench/grounding_pairs.py --split even).
 THRESHOLDS = {"coverage": 0.6, "dense": 0.62, "dense_cross": 0.55, "coverage_floor": 0.2, "llm_margin": -1.0,
@@ -57,7 +57,8 @@ def claim_facts(text: str) -> set[str]:
     return facts
 
 
-def _passage_facts(text: str) -> tuple[set[str], str]:
+def fact_index(text: str) -> tuple[set[str], str]:
+    """The numbers and folded words of a text, in the form `has_fact` looks facts up in."""
     nums = {"#" + _norm_number(m.group()).rstrip(".") for m in re.finditer(r"\d[\d\s.,\u00a0\u202f]*\d|\d", text)}
     # Also every sub-number ("4 novembre 2025" gives "4" and "2025", "3.000" gives "3000").
     for m in re.finditer(r"\d+", text):
@@ -65,7 +66,7 @@ def _passage_facts(text: str) -> tuple[set[str], str]:
     return nums, " " + " ".join(re.findall(r"\w+", fold(text))) + " "
 
 
-def _has(fact: str, nums: set[str], words: str) -> bool:
+def has_fact(fact: str, nums: set[str], words: str) -> bool:
     if fact.startswith("#"):
         return fact in nums
     # Compare folded word sequences; a hyphenated name matches its parts and the reverse.
@@ -133,12 +134,12 @@ class GroundingChecker:
         facts = claim_facts(claim)
         cross = detect_language(claim) != detect_language(passage)
         if cross:
-            known = vocabulary if vocabulary is not None else _passage_facts(passage)[1]
-            facts = {f for f in facts if f.startswith("#") or _has(f, set(), known)}
+            known = vocabulary if vocabulary is not None else fact_index(passage)[1]
+            facts = {f for f in facts if f.startswith("#") or has_fact(f, set(), known)}
         scored = []
         for s, e in self.windows(passage):
-            nums, words = _passage_facts(passage[s:e])
-            missing = sorted(f for f in facts if not _has(f, nums, words))
+            nums, words = fact_index(passage[s:e])
+            missing = sorted(f for f in facts if not has_fact(f, nums, words))
             stems = set(analyse(passage[s:e]))
             coverage = len(claim_stems & stems) / len(claim_stems) if claim_stems else 0.0
             scored.append((len(missing), coverage, (s, e), missing))
