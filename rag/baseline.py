@@ -53,21 +53,21 @@ class Baseline:
         self.engine = CitationQueryEngine.from_args(self.index, llm=self.llm)
         self.retriever = self.index.as_retriever(similarity_top_k=10)
 
-    def answer(self, question: str) -> dict:
+    def answer(self, question: str, retrieval_only: bool = False) -> dict:
         t0 = time.perf_counter()
         retrieved = self.retriever.retrieve(question)
         t_ret = time.perf_counter() - t0
         t = time.perf_counter()
-        resp = self.engine.query(question)
+        resp = None if retrieval_only else self.engine.query(question)
         gen = time.perf_counter() - t
-        text = str(resp.response or "").strip()
+        text = str(resp.response or "").strip() if resp else ""
         citations = []
-        for i, n in enumerate(resp.source_nodes, start=1):
+        for i, n in enumerate(resp.source_nodes if resp else [], start=1):
             body = n.node.get_content()
             body = re.sub(r"^Source \d+:\n", "", body)
             citations.append({"n": i, "source": n.node.metadata.get("source", ""), "start": None, "end": None,
                               "text": body})
-        return {"answer": text, "abstained": not text or text.lower().startswith("empty response"),
+        return {"answer": text, "abstained": not retrieval_only and (not text or text.lower().startswith("empty response")),
                 "citations": [c for c in citations if f"[{c['n']}]" in text],
                 "retrieved": [{"source": n.node.metadata.get("source", ""), "start": n.node.start_char_idx,
                                "end": n.node.end_char_idx, "text": n.node.get_content(), "score": n.score}

@@ -244,7 +244,8 @@ def chat(settings: Settings):
 @click.option("--sample-seed", type=int, default=None, help="With --limit: a fixed random sample instead of the first N.")
 @click.option("--retrieval-only", is_flag=True, help="Retrieve only (no model): retrieval metrics.")
 @click.option("--baseline/--no-baseline", default=False,
-              help="Also run the stock llama-index CitationQueryEngine with the same models, side by side.")
+              help="Also run the stock llama-index CitationQueryEngine with the same models, side by side "
+                   "(with --retrieval-only, its retriever only).")
 @click.pass_obj
 def eval_cmd(settings: Settings, dataset, out_dir, limit, sample_seed, retrieval_only, baseline):
     """Run a question set through the pipeline; write predictions.jsonl, metrics.json and report.md.

@@ -46,18 +46,31 @@ def run_eval(assistant, dataset: Path, out_dir: Path, limit=None, sample_seed=No
 
     with _bar("questions") as bar:
         preds = evaluate.run(ours, prep.questions, out_dir, _updater(bar))
-    judge = None if retrieval_only else (lambda claim, passage: assistant.checker.judge(claim, passage).supported)
+    judge = None if retrieval_only else _memo(lambda claim, passage: assistant.checker.judge(claim, passage).supported)
     metrics = evaluate.score(prep.questions, preds, judge, retrieval_only)
     base_metrics = None
-    if baseline and not retrieval_only:
+    if baseline:
         from .baseline import Baseline
 
         b = Baseline(sources, assistant.embed, assistant.llm, assistant.settings.n_ctx)
         with _bar("baseline") as bar:
-            bpreds = evaluate.run(lambda q: b.answer(q.question), prep.questions, out_dir / "baseline", _updater(bar))
-        base_metrics = evaluate.score(prep.questions, bpreds, judge)
+            bpreds = evaluate.run(lambda q: b.answer(q.question, retrieval_only), prep.questions,
+                                  out_dir / "baseline", _updater(bar))
+        base_metrics = evaluate.score(prep.questions, bpreds, judge, retrieval_only)
     title = f"Evaluation of {Path(dataset).name}" + (" (retrieval only)" if retrieval_only else "")
     return evaluate.write_report(out_dir, metrics, title, base_metrics, command)
+
+
+def _memo(judge):
+    """The ALCE scores ask the same (claim, passages) question several times (a lone citation is judged
+    alone and together): each is asked of the model once."""
+    seen: dict[tuple[str, str], bool] = {}
+
+    def cached(claim: str, passage: str) -> bool:
+        if (claim, passage) not in seen:
+            seen[claim, passage] = judge(claim, passage)
+        return seen[claim, passage]
+    return cached
 
 
 def _updater(bar):

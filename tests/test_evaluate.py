@@ -108,3 +108,33 @@ def test_metrics():
     assert answer_scores("Le maire de 3 000 habitants [2].", ["3.000"])["contains"] == 1
     assert answer_scores("Je ne sais pas.", ["Strubel"])["contains"] == 0
     assert token_f1("Vincent Strubel", "Strubel") == pytest.approx(2 / 3)
+
+
+def test_baseline_runs_side_by_side(assistant, dataset, tmp_path):
+    out = tmp_path / "run"
+    report = run_eval(assistant, dataset, out, baseline=True)
+    base = [json.loads(x) for x in (out / "baseline" / "predictions.jsonl").read_text().splitlines()]
+    assert [p["id"] for p in base] == ["q1", "q2"]
+    assert all(p["retrieved"] and p["timings"]["total"] > 0 for p in base)
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["baseline"]["overall"]["questions"] == 2 and m["baseline"]["overall"]["hit@10"] == 1.0
+    assert "llama-index baseline" in report.read_text()
+
+
+def test_baseline_retrieval_only_never_calls_the_model(assistant, dataset, tmp_path):
+    out = tmp_path / "run"
+    run_eval(assistant, dataset, out, retrieval_only=True, baseline=True)
+    assert assistant.llm.calls == []
+    base = [json.loads(x) for x in (out / "baseline" / "predictions.jsonl").read_text().splitlines()]
+    assert all(len(p["retrieved"]) >= 2 and p["answer"] == "" and not p["abstained"] for p in base)
+    m = json.loads((out / "metrics.json").read_text())["baseline"]["overall"]
+    assert m["hit@10"] == 1.0 and "contains" not in m
+
+
+def test_scoring_asks_the_judge_each_question_once():
+    from rag.eval_cli import _memo
+
+    asked = []
+    judge = _memo(lambda c, p: asked.append((c, p)) or len(p) > 3)
+    assert judge("a", "long passage") and judge("a", "long passage") and not judge("a", "x")
+    assert asked == [("a", "long passage"), ("a", "x")]
