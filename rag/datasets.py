@@ -66,13 +66,20 @@ def _sentence_at(context: str, pos: int) -> str:
 
 
 def load_squad(path: Path) -> tuple[list[Source], list[Question]]:
-    """Contexts become sources (named `<article>/<paragraph>`, titled by the article); each question's
+    """Contexts become sources (named `<article>-<paragraph>`, titled by the article); each question's
     evidence is the sentence holding its first answer."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise InputError(f"{path} is not a readable SQuAD-format file: {e}") from e
-    sources, questions = [], []
+        return _squad(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        detail = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise InputError(f"{path} is not a readable SQuAD-format file: {detail}") from e
+
+
+def _squad(data: list) -> tuple[list[Source], list[Question]]:
+    from .answer import detect_language
+
+    sources, questions, seen = [], [], set()
     for a, article in enumerate(data):
         title = re.sub(r"<[^>]+>", "", str(article.get("title", ""))).strip()
         for p, para in enumerate(article.get("paragraphs", [])):
@@ -83,15 +90,24 @@ def load_squad(path: Path) -> tuple[list[Source], list[Question]]:
             offset = len(title) + 1 if title else 0
             sources.append(Source(name, text, hashlib.sha256(text.encode()).hexdigest()))
             for qa in para.get("qas", []):
-                answers = [x["text"] for x in qa.get("answers", []) if x.get("text")]
+                qid = str(qa["id"])
+                if qid in seen:
+                    raise ValueError(f"duplicate question id {qid}")
+                seen.add(qid)
+                # SQuAD 2.0 marks unanswerable questions `is_impossible` (their `plausible_answers` are not gold).
+                impossible = bool(qa.get("is_impossible", False))
+                golds = [] if impossible else [x for x in qa.get("answers", []) if x.get("text")]
                 ev = []
-                if qa.get("answers"):
-                    first = qa["answers"][0]
+                if golds:
+                    first = golds[0]
                     start = int(first.get("answer_start", -1))
                     if ctx[start:start + len(first["text"])] != first["text"]:
                         start = ctx.find(first["text"])  # some answer_start values are off by one
                     ev = [_sentence_at(ctx, start)] if start >= 0 else [first["text"]]
-                questions.append(Question(id=str(qa["id"]), question=qa["question"], answers=answers, evidence=ev,
-                                          answerable=bool(answers) and not qa.get("is_impossible", False),
-                                          lang="fr", source=name, context_offset=offset))
+                question = str(qa["question"])
+                questions.append(Question(id=qid, question=question, answers=[x["text"] for x in golds], evidence=ev,
+                                          answerable=bool(golds), lang=detect_language(question),
+                                          source=name, context_offset=offset))
+    if not questions:
+        raise ValueError("it holds no question")
     return sources, questions

@@ -138,3 +138,38 @@ def test_scoring_asks_the_judge_each_question_once():
     judge = _memo(lambda c, p: asked.append((c, p)) or len(p) > 3)
     assert judge("a", "long passage") and judge("a", "long passage") and not judge("a", "x")
     assert asked == [("a", "long passage"), ("a", "x")]
+
+
+def test_squad_v2_unanswerable_and_english_questions(tmp_path):
+    from rag.datasets import load_squad
+
+    squad = {"version": "v2.0", "data": [{"title": "Cities", "paragraphs": [{
+        "context": "Lyon lies on the Rhône. Its mayor is elected.",
+        "qas": [{"id": "a", "question": "Which river flows through Lyon?",
+                 "answers": [{"text": "Rhône", "answer_start": 17}]},
+                {"id": "b", "question": "Who founded Lyon?", "answers": [], "is_impossible": True,
+                 "plausible_answers": [{"text": "Lyon", "answer_start": 0}]}]}]}]}
+    p = tmp_path / "v2.json"
+    p.write_text(json.dumps(squad))
+    sources, qs = load_squad(p)
+    assert sources[0].text.startswith("Cities\nLyon")
+    assert (qs[0].answerable, qs[0].evidence, qs[0].lang) == (True, ["Lyon lies on the Rhône."], "en")
+    assert (qs[1].answerable, qs[1].answers, qs[1].evidence) == (False, [], [])
+
+
+@pytest.mark.parametrize("data", [
+    {"data": [{"paragraphs": [{"qas": []}]}]},                                     # no context
+    {"data": [{"paragraphs": [{"context": "x", "qas": [{"question": "q?"}]}]}]},   # no id
+    {"data": [{"paragraphs": [{"context": "x", "qas": [{"id": 1, "question": ""}]}]}]},
+    {"data": [{"paragraphs": [{"context": "x", "qas": [{"id": 1, "question": "a?"},
+                                                       {"id": 1, "question": "b?"}]}]}]},
+    {"data": []},
+    {"data": "nope"},
+])
+def test_malformed_squad_files_are_refused_clearly(tmp_path, data):
+    from rag.datasets import load_squad
+
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="not a readable SQuAD-format file"):
+        load_squad(p)
