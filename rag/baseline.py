@@ -42,6 +42,16 @@ class _LocalLLM(CustomLLM):
             yield CompletionResponse(text=text, delta=piece)
 
 
+def cite_by_number(text: str, sources: list[str]) -> str:
+    """The stock prompt shows each passage's metadata, and the model sometimes cites "[068-01]" (a source
+    name) instead of "[1]": read as a citation of that source's passages, so the baseline is scored on what
+    it meant, not on a spelling. The only change made to its output."""
+    def number(m):
+        hits = [f"[{i}]" for i, name in enumerate(sources, start=1) if name and name == m.group(1).strip()]
+        return "".join(hits) or m.group(0)
+    return re.sub(r"\[([^\[\]]+)\]", number, text)
+
+
 class Baseline:
     def __init__(self, sources, embed, model, n_ctx: int = 4096):
         from llama_index.core import Document, VectorStoreIndex
@@ -61,6 +71,8 @@ class Baseline:
         resp = None if retrieval_only else self.engine.query(question)
         gen = time.perf_counter() - t
         text = str(resp.response or "").strip() if resp else ""
+        if resp:
+            text = cite_by_number(text, [n.node.metadata.get("source", "") for n in resp.source_nodes])
         citations = []
         for i, n in enumerate(resp.source_nodes if resp else [], start=1):
             body = n.node.get_content()

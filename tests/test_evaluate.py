@@ -173,3 +173,10 @@ def test_malformed_squad_files_are_refused_clearly(tmp_path, data):
     p.write_text(json.dumps(data))
     with pytest.raises(InputError, match="not a readable SQuAD-format file"):
         load_squad(p)
+
+
+def test_baseline_citations_by_source_name_are_read_as_numbers():
+    from rag.baseline import cite_by_number
+
+    assert cite_by_number("A [068-01]. B [2]. C [x].", ["068-01", "070-00"]) == "A [1]. B [2]. C [x]."
+    assert cite_by_number("A [article].", ["article", "article"]) == "A [1][2]."
