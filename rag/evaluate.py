@@ -11,7 +11,7 @@ from typing import Callable
 
 from .datasets import Question, is_squad, load_dataset, load_squad
 from .errors import InputError, RagError
-from .metrics import abstention_scores, answer_scores, percentile, retrieval_scores
+from .metrics import abstention_scores, answer_scores, percentile, retrieval_scores, source_scores
 
 __all__ = ["run", "prepare", "score", "write_report", "PREDICTIONS"]
 
@@ -96,6 +96,8 @@ def score(questions: list[Question], preds: list[dict], judge=None, retrieval_on
         r = {"id": q.id, "category": (q.model_extra or {}).get("category", "all"), "answerable": q.answerable}
         if q.answerable and q.evidence:
             r.update(retrieval_scores([x["text"] for x in p["retrieved"]], q.evidence))
+        if q.answerable and (q.model_extra or {}).get("source") and "context_offset" in (q.model_extra or {}):
+            r.update(source_scores([x["source"] for x in p["retrieved"]], q.model_extra["source"]))
         if not retrieval_only:
             r["abstained"] = p["abstained"]
             if q.answerable and q.answers:
@@ -148,7 +150,8 @@ def _mean(rows: list[dict], key: str) -> float | None:
 
 def _aggregate(rows: list[dict], retrieval_only: bool) -> dict:
     out: dict = {"questions": len(rows)}
-    for k in ("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "rr"):
+    for k in ("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "rr",
+              "context_hit@1", "context_hit@5", "context_hit@10"):
         out[k if k != "rr" else "mrr"] = _mean(rows, k)
     if not retrieval_only:
         for k in ("contains", "f1", "citation_recall", "citation_precision", "faithfulness"):
@@ -166,6 +169,10 @@ def _aggregate(rows: list[dict], retrieval_only: bool) -> dict:
 DEFINITIONS = """\
 - **hit@k**: share of answerable questions for which one of the first k retrieved passages covers an evidence quote
   (holds it, or at least 60% of its words with a run of 8 in order). Computed on text, not passage ids.
+- **context hit@k** (SQuAD-format sets): the question's own context is among the first k distinct contexts
+  retrieved. Unlike hit@k it does not depend on passage length: a pipeline retrieving whole contexts covers the
+  evidence sentence whenever it finds the context, one cutting contexts into short passages must also find the
+  right passage of it.
 - **recall@k**: share of a question's evidence quotes covered by the first k passages, averaged.
 - **MRR**: mean of 1/rank of the first passage covering an evidence quote (0 when none in the retrieved list).
 - **contains**: an answerable question's answer holds one of the gold answers (case, accents and spacing ignored);

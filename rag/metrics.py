@@ -66,6 +66,14 @@ def retrieval_scores(retrieved: list[str], evidence: list[str], ks=(1, 3, 5, 10)
     return out
 
 
+def source_scores(retrieved_sources: list[str], gold: str, ks=(1, 5, 10)) -> dict:
+    """Context-level retrieval, SQuAD sets only: is the question's own context among the first k distinct
+    sources retrieved? Independent of passage length, unlike evidence coverage."""
+    distinct = list(dict.fromkeys(retrieved_sources))
+    rank = distinct.index(gold) + 1 if gold in distinct else None
+    return {f"context_hit@{k}": float(rank is not None and rank <= k) for k in ks}
+
+
 def _squad_norm(text: str) -> list[str]:
     text = fold(text)
     text = "".join(" " if c in string.punctuation or c in "«»’“”" else c for c in text)

@@ -87,8 +87,15 @@ def test_squad_file_becomes_a_temporary_index(assistant, tmp_path):
     p.write_text(json.dumps(squad))
     run_eval(assistant, p, tmp_path / "s", retrieval_only=True)
     m = json.loads((tmp_path / "s" / "metrics.json").read_text())["ours"]["overall"]
-    assert m["questions"] == 2 and m["hit@10"] == 1.0
+    assert m["questions"] == 2 and m["hit@10"] == 1.0 and m["context_hit@10"] == 1.0
     assert (tmp_path / "s" / "index" / "manifest.json").exists()
+
+
+def test_context_hits_count_distinct_sources():
+    from rag.metrics import source_scores
+
+    assert source_scores(["a", "a", "b", "c"], "b", ks=(1, 2)) == {"context_hit@1": 0.0, "context_hit@2": 1.0}
+    assert source_scores(["a"], "z", ks=(1,)) == {"context_hit@1": 0.0}
 
 
 def test_unknown_fields_are_kept_and_bad_lines_named(dataset, tmp_path):
