@@ -47,8 +47,10 @@ def load_dataset(path: Path) -> list[Question]:
             continue
         try:
             q = Question.model_validate(json.loads(line))
-        except (ValueError, ValidationError) as e:
-            raise InputError(f"{path}:{i}: not a valid question ({str(e).splitlines()[0]})") from e
+        except ValidationError as e:
+            raise InputError(f"{path}:{i}: not a valid question ({_first_error(e)})") from e
+        except ValueError as e:
+            raise InputError(f"{path}:{i}: not a JSON object ({e})") from e
         if q.id in seen:
             raise InputError(f"{path}:{i}: duplicate id {q.id}")
         seen.add(q.id)
@@ -56,6 +58,11 @@ def load_dataset(path: Path) -> list[Question]:
     if not out:
         raise InputError(f"{path} holds no question")
     return out
+
+
+def _first_error(e: ValidationError) -> str:
+    err = e.errors()[0]
+    return f"{'.'.join(map(str, err['loc'])) or 'line'}: {err['msg']}"
 
 
 def _sentence_at(context: str, pos: int) -> str:
@@ -72,7 +79,8 @@ def load_squad(path: Path) -> tuple[list[Source], list[Question]]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
         return _squad(data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        detail = str(e).splitlines()[0] if str(e) else type(e).__name__
+        detail = _first_error(e) if isinstance(e, ValidationError) else (str(e).splitlines()[0] if str(e)
+                                                                         else type(e).__name__)
         raise InputError(f"{path} is not a readable SQuAD-format file: {detail}") from e
 
 
