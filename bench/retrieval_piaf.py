@@ -20,17 +20,10 @@ from rag.config import Settings
 from rag.datasets import load_squad
 import numpy as np
 
-from rag.index import build_index, load_index
+from rag.index import build_index, reusable_index
+from rag.metrics import context_rank
 from rag.retrieve import retrieve
 from rag.text import Source
-
-
-def context_ranking(hits) -> list[str]:
-    seen: list[str] = []
-    for h in hits:
-        if h.passage.source not in seen:
-            seen.append(h.passage.source)
-    return seen
 
 
 def main() -> None:
@@ -57,11 +50,8 @@ def main() -> None:
         base = Path(args.cache or tmp)
         info = a.embed_info()  # the real fingerprint: `rag eval` can reuse a cached index
         t = time.perf_counter()
-        previous = None
-        if (base / "index" / "manifest.json").exists():
-            previous = load_index(base / "index", a.embed, info)
         index, stats = build_index(sources, base / "index", a.embed, info, args.chunk_chars, settings.chunk_overlap,
-                                   previous=previous)
+                                   previous=reusable_index(base / "index", a.embed, info))
         build_s = time.perf_counter() - t
         t = time.perf_counter()
         vec_file = base / f"queries-{len(questions)}.npy"
@@ -79,11 +69,9 @@ def main() -> None:
             r1 = r5 = r10 = mrr = 0.0
             t = time.perf_counter()
             for q, v in zip(questions, vectors):
-                ranking = context_ranking(retrieve(index, q.question, k=30, query_vector=v, mode=mode,
-                                                   weights=weights, rrf_k=args.rrf_k))
-                gold = q.model_extra["source"]
-                if gold in ranking:
-                    rank = ranking.index(gold) + 1
+                hits = retrieve(index, q.question, k=30, query_vector=v, mode=mode, weights=weights, rrf_k=args.rrf_k)
+                rank = context_rank([h.passage.source for h in hits], q.model_extra["source"])
+                if rank:
                     r1 += rank <= 1
                     r5 += rank <= 5
                     r10 += rank <= 10

@@ -13,8 +13,8 @@ from typing import Callable, Iterator
 
 from .answer import Answer, Citation, Sentence, detect_language, parse_sentences, strip_citations
 from .config import DEFAULT_CORPUS, Settings, resource_path
-from .errors import IndexStoreError, InputError
-from .index import Index, build_index, load_index
+from .errors import InputError
+from .index import Index, build_index, load_index, reusable_index
 from .lexical import analyse, fold
 from .models import DEFAULT_MODELS, resolve_embed_path, resolve_llm_path
 from .prompts import abstain_message, load_template, render
@@ -114,12 +114,7 @@ class Assistant:
             raise InputError(f"no .txt or .md file under {', '.join(map(str, paths))}")
         names = [f.name for f in files]
         sources = [load_source(f, f.name if names.count(f.name) == 1 else str(f)) for f in files]
-        previous = None
-        if not rebuild and (self.settings.index_dir / "manifest.json").exists():
-            try:
-                previous = load_index(self.settings.index_dir, self.embed, self.embed_info())
-            except IndexStoreError:
-                previous = None  # another model or damaged: everything is embedded anew
+        previous = None if rebuild else reusable_index(self.settings.index_dir, self.embed, self.embed_info())
         index, stats = build_index(sources, self.settings.index_dir, self.embed, self.embed_info(),
                                    self.settings.chunk_chars, self.settings.chunk_overlap, progress, previous)
         self._index = index

@@ -70,16 +70,13 @@ class Baseline:
         t = time.perf_counter()
         resp = None if retrieval_only else self.engine.query(question)
         gen = time.perf_counter() - t
-        text = str(resp.response or "").strip() if resp else ""
-        if resp:
-            text = cite_by_number(text, [n.node.metadata.get("source", "") for n in resp.source_nodes])
-        citations = []
-        for i, n in enumerate(resp.source_nodes if resp else [], start=1):
-            body = n.node.get_content()
-            body = re.sub(r"^Source \d+:\n", "", body)
-            citations.append({"n": i, "source": n.node.metadata.get("source", ""), "start": None, "end": None,
-                              "text": body})
-        return {"answer": text, "abstained": not retrieval_only and (not text or text.lower().startswith("empty response")),
+        nodes = resp.source_nodes if resp else []
+        names = [n.node.metadata.get("source", "") for n in nodes]
+        text = cite_by_number(str(resp.response or "").strip(), names) if resp else ""
+        citations = [{"n": i, "source": name, "start": None, "end": None,
+                      "text": re.sub(r"^Source \d+:\n", "", n.node.get_content())}
+                     for i, (n, name) in enumerate(zip(nodes, names), start=1)]
+        return {"answer": text, "abstained": resp is not None and (not text or text.lower().startswith("empty response")),
                 "citations": [c for c in citations if f"[{c['n']}]" in text],
                 "retrieved": [{"source": n.node.metadata.get("source", ""), "start": n.node.start_char_idx,
                                "end": n.node.end_char_idx, "text": n.node.get_content(), "score": n.score}

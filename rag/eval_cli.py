@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
 import click
 
 from . import evaluate
-from .index import build_index
+from .index import build_index, reusable_index
 
 __all__ = ["run_eval"]
 
@@ -30,9 +31,9 @@ def run_eval(assistant, dataset: Path, out_dir: Path, limit=None, sample_seed=No
             def progress(done, total):
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
-            s = assistant.settings
-            index, _ = build_index(sources, out_dir / "index", assistant.embed, assistant.embed_info(),
-                                   s.chunk_chars, s.chunk_overlap, progress, _previous(assistant, out_dir / "index"))
+            s, info = assistant.settings, assistant.embed_info()
+            index, _ = build_index(sources, out_dir / "index", assistant.embed, info, s.chunk_chars, s.chunk_overlap,
+                                   progress, reusable_index(out_dir / "index", assistant.embed, info))
         assistant._index = index
     else:
         sources = [_source(n, t) for n, t in assistant.index.sources.items()]
@@ -46,31 +47,23 @@ def run_eval(assistant, dataset: Path, out_dir: Path, limit=None, sample_seed=No
 
     with _bar("questions") as bar:
         preds = evaluate.run(ours, prep.questions, out_dir, _updater(bar))
-    judge = None if retrieval_only else _memo(lambda claim, passage: assistant.checker.judge(claim, passage).supported)
+    # The ALCE scores ask the same (claim, passages) question several times (a lone citation is judged
+    # alone and together): each is asked of the model once.
+    judge = None if retrieval_only else functools.cache(
+        lambda claim, passage: assistant.checker.judge(claim, passage).supported)
     metrics = evaluate.score(prep.questions, preds, judge, retrieval_only)
     base_metrics = None
     if baseline:
         from .baseline import Baseline
 
-        b = Baseline(sources, assistant.embed, assistant.llm, assistant.settings.n_ctx)
+        # Built on first need: a resumed run with every baseline answer done does not embed the corpus again.
+        build = functools.cache(lambda: Baseline(sources, assistant.embed, assistant.llm, assistant.settings.n_ctx))
         with _bar("baseline") as bar:
-            bpreds = evaluate.run(lambda q: b.answer(q.question, retrieval_only), prep.questions,
+            bpreds = evaluate.run(lambda q: build().answer(q.question, retrieval_only), prep.questions,
                                   out_dir / "baseline", _updater(bar))
         base_metrics = evaluate.score(prep.questions, bpreds, judge, retrieval_only)
     title = f"Evaluation of {Path(dataset).name}" + (" (retrieval only)" if retrieval_only else "")
     return evaluate.write_report(out_dir, metrics, title, base_metrics, command)
-
-
-def _memo(judge):
-    """The ALCE scores ask the same (claim, passages) question several times (a lone citation is judged
-    alone and together): each is asked of the model once."""
-    seen: dict[tuple[str, str], bool] = {}
-
-    def cached(claim: str, passage: str) -> bool:
-        if (claim, passage) not in seen:
-            seen[claim, passage] = judge(claim, passage)
-        return seen[claim, passage]
-    return cached
 
 
 def _updater(bar):
@@ -78,16 +71,6 @@ def _updater(bar):
         bar.length = total
         bar.update(done - bar.pos)
     return progress
-
-
-def _previous(assistant, path: Path):
-    from .errors import IndexStoreError
-    from .index import load_index
-
-    try:
-        return load_index(path, assistant.embed, assistant.embed_info()) if (path / "manifest.json").exists() else None
-    except IndexStoreError:
-        return None
 
 
 def _source(name: str, text: str):

@@ -93,11 +93,12 @@ def score(questions: list[Question], preds: list[dict], judge=None, retrieval_on
     """All metrics, overall and per category. `judge(claim, passage) -> bool` scores citations."""
     rows = []
     for q, p in zip(questions, preds):
-        r = {"id": q.id, "category": (q.model_extra or {}).get("category", "all"), "answerable": q.answerable}
+        extra = q.model_extra or {}
+        r = {"id": q.id, "category": extra.get("category", "all"), "answerable": q.answerable}
         if q.answerable and q.evidence:
             r.update(retrieval_scores([x["text"] for x in p["retrieved"]], q.evidence))
-        if q.answerable and (q.model_extra or {}).get("source") and "context_offset" in (q.model_extra or {}):
-            r.update(source_scores([x["source"] for x in p["retrieved"]], q.model_extra["source"]))
+        if q.answerable and extra.get("source") and "context_offset" in extra:  # set by the SQuAD loader
+            r.update(source_scores([x["source"] for x in p["retrieved"]], extra["source"]))
         if not retrieval_only:
             r["abstained"] = p["abstained"]
             if q.answerable and q.answers:

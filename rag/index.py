@@ -130,6 +130,17 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
     return load_index(out_dir, embed, embed_info), stats
 
 
+def reusable_index(path: Path, embed, embed_info: dict) -> Index | None:
+    """The index at `path` whose vectors a rebuild may reuse; None when there is none, or it was built with
+    another model, or it is damaged (then everything is embedded anew)."""
+    if not (Path(path) / "manifest.json").exists():
+        return None
+    try:
+        return load_index(path, embed, embed_info)
+    except IndexStoreError:
+        return None
+
+
 def _swap_in(new: Path, live: Path) -> None:
     """Replace `live` by `new` with renames only: a reader sees the old index or the new one."""
     if live.exists():

@@ -66,11 +66,16 @@ def retrieval_scores(retrieved: list[str], evidence: list[str], ks=(1, 3, 5, 10)
     return out
 
 
+def context_rank(retrieved_sources: list[str], gold: str) -> int | None:
+    """Rank of `gold` among the distinct sources retrieved, in order; None when absent."""
+    distinct = list(dict.fromkeys(retrieved_sources))
+    return distinct.index(gold) + 1 if gold in distinct else None
+
+
 def source_scores(retrieved_sources: list[str], gold: str, ks=(1, 5, 10)) -> dict:
     """Context-level retrieval, SQuAD sets only: is the question's own context among the first k distinct
     sources retrieved? Independent of passage length, unlike evidence coverage."""
-    distinct = list(dict.fromkeys(retrieved_sources))
-    rank = distinct.index(gold) + 1 if gold in distinct else None
+    rank = context_rank(retrieved_sources, gold)
     return {f"context_hit@{k}": float(rank is not None and rank <= k) for k in ks}
 
 

@@ -138,13 +138,35 @@ def test_baseline_retrieval_only_never_calls_the_model(assistant, dataset, tmp_p
     assert m["hit@10"] == 1.0 and "contains" not in m
 
 
-def test_scoring_asks_the_judge_each_question_once():
-    from rag.eval_cli import _memo
-
+def test_scoring_asks_the_judge_each_question_once(assistant, dataset, tmp_path, monkeypatch):
     asked = []
-    judge = _memo(lambda c, p: asked.append((c, p)) or len(p) > 3)
-    assert judge("a", "long passage") and judge("a", "long passage") and not judge("a", "x")
-    assert asked == [("a", "long passage"), ("a", "x")]
+    judge = assistant.checker.judge
+
+    def counting(claim, passage, *args, **kw):
+        if not args and not kw:  # the scorer's calls; the assistant's own name the question
+            asked.append((claim, passage))
+        return judge(claim, passage, *args, **kw)
+
+    monkeypatch.setattr(assistant.checker, "judge", counting)
+    run_eval(assistant, dataset, tmp_path / "run")
+    # q1's one sentence cites one passage: judged together and alone, the same question, asked once.
+    assert len(asked) == 1
+
+
+def test_a_resumed_baseline_run_does_not_rebuild_the_baseline(assistant, dataset, tmp_path, monkeypatch):
+    import rag.baseline
+
+    built = []
+
+    class Counted(rag.baseline.Baseline):
+        def __init__(self, *a, **kw):
+            built.append(1)
+            super().__init__(*a, **kw)
+
+    monkeypatch.setattr(rag.baseline, "Baseline", Counted)
+    run_eval(assistant, dataset, tmp_path / "run", baseline=True)
+    run_eval(assistant, dataset, tmp_path / "run", baseline=True)
+    assert len(built) == 1
 
 
 def test_squad_v2_unanswerable_and_english_questions(tmp_path):

@@ -93,3 +93,13 @@ def test_rrf():
     fused = rrf([[1, 2, 3], [3, 1]], k=60)
     assert max(fused, key=fused.get) == 1
     assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
+
+
+def test_reusable_index_is_none_when_absent_or_of_another_model(assistant, settings, fake_embed, tmp_path):
+    from rag.index import reusable_index
+
+    assert reusable_index(tmp_path / "nothing", fake_embed, assistant.embed_info()) is None
+    index, _ = assistant.build([ARTICLE])
+    same = reusable_index(settings.index_dir, fake_embed, assistant.embed_info())
+    assert [p.id for p in same.passages] == [p.id for p in index.passages]
+    assert reusable_index(settings.index_dir, fake_embed, {"name": "other", "hash": "x"}) is None
