@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from rag.grounding import GroundingChecker
+from rag.check.grounding import GroundingChecker
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,19 +34,21 @@ def main() -> None:
         pairs = [p for p in pairs if int(p["id"][1:]) % 2 == parity]
     embed = None
     if not args.lexical_only:
-        from rag.assistant import Assistant
+        from rag.components import Components
+from rag.pipeline import Pipeline
         from rag.config import Settings
 
         embed = Assistant(Settings()).embed
         embed.embed_queries(["warm-up"])
     model = None
     if not args.no_model and not args.lexical_only:
-        from rag.assistant import Assistant
+        from rag.components import Components
+from rag.pipeline import Pipeline
         from rag.config import Settings
 
         model = Assistant(Settings()).llm
     checker = GroundingChecker(embed=embed, model=model)
-    from rag.grounding import vocabulary_of
+    from rag.check.facts import vocabulary_of
 
     vocab = vocabulary_of([(ROOT / "corpus" / "article.txt").read_text(encoding="utf-8")])
     tp = fp = fn = tn = 0

@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag.assistant import Assistant
+from rag.components import Components
+from rag.pipeline import Pipeline
 from rag.config import Settings
 
 QUESTIONS = [

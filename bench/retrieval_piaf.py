@@ -15,15 +15,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag.assistant import Assistant
+from rag.components import Components
+from rag.pipeline import Pipeline
 from rag.config import Settings
-from rag.datasets import load_squad
+from rag.eval.datasets import load_squad
 import numpy as np
 
-from rag.index import build_index, reusable_index
-from rag.metrics import context_rank
-from rag.retrieve import retrieve
-from rag.text import Source
+from rag.index.store import build_index, reusable_index
+from rag.eval.metrics import context_rank
+from rag.index.search import retrieve
+from rag.types import Source
 
 
 def main() -> None:

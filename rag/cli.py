@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import Settings
+from .config import Settings, env_name, settings_from_env
 from .errors import RagError
 
 __all__ = ["main"]
@@ -38,34 +38,36 @@ def _progress(what: str, done: int, total: int) -> None:
                nl=done >= total)
 
 
-@click.group(cls=RagGroup, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "RAG",
-                                             "show_default": True})
+def _setting(name: str, *decls, help: str, **kw):
+    """A global option bound to a Settings field: given on the command line it wins; otherwise
+    `settings_from_env` reads its RAG_* variable, else the Settings default applies."""
+    default = getattr(_DEFAULTS, name)
+    shown = "on" if default is True else default
+    return click.option(*decls, name, default=None, help=f"{help} [env: {env_name(name)}; default: {shown}]", **kw)
+
+
+@click.group(cls=RagGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V")
-@click.option("--home", type=click.Path(path_type=Path), default=_DEFAULTS.home, show_envvar=True,
-              help="Models directory root (models are in HOME/models).")
-@click.option("--index-dir", type=click.Path(path_type=Path), default=_DEFAULTS.index_dir, show_envvar=True,
-              help="Where the index is stored.")
-@click.option("--embed-model", default=_DEFAULTS.embed_model, show_envvar=True,
-              help="Embedding model: a provisioned name, a local sentence-transformers folder, or a model id.")
-@click.option("--llm-model", default=_DEFAULTS.llm_model, show_envvar=True,
-              help="Generative model: a provisioned name or a path to a .gguf file (or the model name on --llm-url).")
-@click.option("--llm-url", default=None, show_envvar=True,
-              help="Use an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) instead of the local GGUF.")
-@click.option("--top-k", type=click.IntRange(1, 10), default=_DEFAULTS.top_k, show_envvar=True,
-              help="Passages given to the model.")
-@click.option("--bm25-weight", type=click.FloatRange(0, 10), default=_DEFAULTS.bm25_weight, show_envvar=True,
-              help="Weight of the BM25 ranking in the fusion (the dense ranking weighs 1).")
-@click.option("--threads", type=click.IntRange(1, 256), default=_DEFAULTS.threads, show_envvar=True,
-              help="CPU threads for the model.")
-@click.option("--chunk-chars", type=click.IntRange(100, 4000), default=_DEFAULTS.chunk_chars, show_envvar=True,
-              help="Largest passage, in characters (indexing).")
-@click.option("--check", type=click.Choice(["model", "fast"]), default=_DEFAULTS.check, show_envvar=True,
-              help="Grounding check: 'model' also asks the local model about claims words cannot settle; "
-                   "'fast' uses words, facts and embeddings only.")
-@click.option("--no-auto-install", is_flag=True, default=False, show_envvar=True,
-              help="Do not fetch missing default models on first use.")
+@_setting("home", "--home", type=click.Path(path_type=Path), help="Models directory root (models are in HOME/models).")
+@_setting("index_dir", "--index-dir", type=click.Path(path_type=Path), help="Where the index is stored.")
+@_setting("embed_model", "--embed-model",
+          help="Embedding model: a provisioned name, a local sentence-transformers folder, or a model id.")
+@_setting("llm_model", "--llm-model",
+          help="Generative model: a provisioned name or a path to a .gguf file (or the model name on --llm-url).")
+@_setting("llm_url", "--llm-url",
+          help="Use an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) instead of the local GGUF.")
+@_setting("top_k", "--top-k", type=click.IntRange(1, 10), help="Passages given to the model.")
+@_setting("bm25_weight", "--bm25-weight", type=click.FloatRange(0, 10),
+          help="Weight of the BM25 ranking in the fusion (the dense ranking weighs 1).")
+@_setting("threads", "--threads", type=click.IntRange(1, 256), help="CPU threads for the model.")
+@_setting("chunk_chars", "--chunk-chars", type=click.IntRange(100, 4000), help="Largest passage, in characters (indexing).")
+@_setting("check", "--check", type=click.Choice(["model", "fast"]),
+          help="Grounding check: 'model' also asks the local model about claims words cannot settle; "
+               "'fast' uses words, facts and embeddings only.")
+@click.option("--no-auto-install", is_flag=True, default=None,
+              help="Do not fetch missing default models on first use. [env: RAG_NO_AUTO_INSTALL=1]")
 @click.pass_context
-def main(ctx, home, index_dir, embed_model, llm_model, llm_url, top_k, bm25_weight, threads, chunk_chars, check, no_auto_install):
+def main(ctx, no_auto_install, **options):
     """A question-answering assistant that runs entirely on this machine and cites its sources.
 
     \b
@@ -75,15 +77,19 @@ def main(ctx, home, index_dir, embed_model, llm_model, llm_url, top_k, bm25_weig
       rag index docs/ --rebuild
       rag models list
     """
-    ctx.obj = Settings(home=home, index_dir=index_dir, embed_model=embed_model, llm_model=llm_model, llm_url=llm_url,
-                       top_k=top_k, bm25_weight=bm25_weight, threads=threads, chunk_chars=chunk_chars, check=check,
-                       auto_install=not no_auto_install)
+    ctx.obj = settings_from_env(**options, auto_install=False if no_auto_install else None)
 
 
-def _assistant(settings: Settings):
-    from .assistant import Assistant
+def _components(settings: Settings):
+    from .components import Components
 
-    return Assistant(settings, progress=_progress)
+    return Components(settings, progress=_progress)
+
+
+def _pipeline(settings: Settings):
+    from .pipeline import Pipeline
+
+    return Pipeline(_components(settings))
 
 
 # -- models ----------------------------------------------------------------------------------
@@ -102,7 +108,7 @@ def models_install(settings: Settings, force):
     Example:
       rag models install
     """
-    from .models import DEFAULT_MODELS, install
+    from .provision import DEFAULT_MODELS, install
 
     for spec in DEFAULT_MODELS.values():
         st = install(spec, settings.models_dir, _progress, force=force)
@@ -114,7 +120,7 @@ def models_install(settings: Settings, force):
 @click.pass_obj
 def models_list(settings: Settings, as_json):
     """Show each default model, its size, and whether its sha256 verifies (a full check)."""
-    from .models import DEFAULT_MODELS, status
+    from .provision import DEFAULT_MODELS, status
 
     rows = [status(spec, settings.models_dir, full=True) for spec in DEFAULT_MODELS.values()]
     if as_json:
@@ -141,12 +147,12 @@ def index_cmd(settings: Settings, paths, rebuild, as_json):
       rag index
       rag index notes/ report.md --rebuild
     """
-    a = _assistant(settings)
+    c = _components(settings)
     with click.progressbar(length=1, label="embedding passages", file=sys.stderr) as bar:
         def progress(done, total):
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
-        index, stats = a.build(list(paths), rebuild=rebuild, progress=progress)
+        index, stats = c.build(list(paths), rebuild=rebuild, progress=progress)
     if as_json:
         click.echo(json.dumps({"path": str(index.path), **stats}))
     else:
@@ -191,7 +197,7 @@ def ask(settings: Settings, question, as_json, history):
             turns = json.load(history)
         except ValueError as e:
             raise click.BadParameter(f"not JSON: {e}", param_hint="--history") from None
-    ans = _assistant(settings).ask(question, turns)
+    ans = _pipeline(settings).ask(question, turns)
     if as_json:
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -204,10 +210,12 @@ def chat(settings: Settings):
     """A conversation in the terminal; answers stream as they are written. Ctrl-D or "exit" ends it."""
     from .errors import InputError
 
-    a = _assistant(settings)
+    from .types import TokenEvent
+
+    p = _pipeline(settings)
     history: list[dict] = []
     click.echo("Posez une question sur le corpus (Ctrl-D pour quitter).")
-    a.index  # load (or build) before the first prompt, not during it
+    p.components.index  # load (or build) before the first prompt, not during it
     while True:
         try:
             q = click.prompt(click.style("vous", bold=True), prompt_suffix=" > ")
@@ -219,11 +227,11 @@ def chat(settings: Settings):
         try:
             final = None
             click.echo(click.style("assistant", bold=True) + " > ", nl=False)
-            for ev in a.stream(q, history):
-                if ev["type"] == "token":
-                    click.echo(ev["text"], nl=False)
+            for ev in p.stream(q, history):
+                if isinstance(ev, TokenEvent):
+                    click.echo(ev.text, nl=False)
                 else:
-                    final = ev["answer"]
+                    final = ev.answer
             click.echo("\n")
             if final.standalone_question != final.question:
                 click.echo(f"(question comprise : {final.standalone_question})")
@@ -259,10 +267,10 @@ def eval_cmd(settings: Settings, dataset, out_dir, limit, sample_seed, retrieval
       rag eval ../shared/bench/piaf/piaf-v1.0-dev.json --retrieval-only
       rag eval ../shared/bench/piaf/piaf-v1.0-dev.json --limit 100 --sample-seed 0 --baseline
     """
-    from .eval_cli import run_eval
+    from .eval.suite import evaluate
 
     out_dir = out_dir or Path("eval") / "runs" / dataset.stem
-    report = run_eval(_assistant(settings), dataset, out_dir, limit=limit, sample_seed=sample_seed,
+    report = evaluate(_pipeline(settings), dataset, out_dir, limit=limit, sample_seed=sample_seed,
                       retrieval_only=retrieval_only, baseline=baseline, command=" ".join(["rag", *sys.argv[1:]]))
     click.echo(f"report: {report}")
     click.echo((out_dir / "metrics.json").read_text())
@@ -270,17 +278,18 @@ def eval_cmd(settings: Settings, dataset, out_dir, limit, sample_seed, retrieval
 
 # -- serve -----------------------------------------------------------------------------------
 @main.command()
-@click.option("--host", default="127.0.0.1", show_envvar=True,
+@click.option("--host", envvar="RAG_HOST", default="127.0.0.1", show_envvar=True,
               help="Interface to listen on (0.0.0.0 opens the server to the network).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_envvar=True, help="Port to listen on.")
+@click.option("--port", envvar="RAG_PORT", type=click.IntRange(1, 65535), default=8000, show_envvar=True, help="Port to listen on.")
 @click.option("--allowed-origins", envvar="RAG_ALLOWED_ORIGINS", default=None, show_envvar=True,
               help="Comma-separated sites allowed to call the API from a browser (CORS), e.g. "
                    "https://www.ville.fr; '*' allows any. Default: http://localhost and http://127.0.0.1 on any port.")
 @click.option("--feedback-file", envvar="RAG_FEEDBACK_FILE", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("feedback") / "feedback.jsonl", show_envvar=True,
               help="Local JSONL file where useful / not useful feedback is appended.")
-@click.option("--wait-timeout", envvar="RAG_WAIT_TIMEOUT", type=click.FloatRange(1, 3600), default=90.0,
-              show_envvar=True, help="Seconds a question waits for the model (one answer at a time) before a 503.")
+@click.option("--wait-timeout", type=click.FloatRange(1, 3600), default=None,
+              help="Seconds a question waits for the model (one answer at a time) before a 503. "
+                   f"[env: RAG_WAIT_TIMEOUT; default: {_DEFAULTS.wait_timeout}]")
 @click.pass_obj
 def serve(settings: Settings, host, port, allowed_origins, feedback_file, wait_timeout):
     """Serve the chat window, the HTTP API and the embeddable widget from one local process.
@@ -295,14 +304,14 @@ def serve(settings: Settings, host, port, allowed_origins, feedback_file, wait_t
       <script src="http://127.0.0.1:8000/widget.js" defer></script>
     """
     try:
-        from .server import create_app
+        from .serve.app import create_app
     except ImportError as e:
         raise click.ClickException(f"the server needs FastAPI, uvicorn and Gradio ({e.name} is missing): "
                                    "reinstall the project (`pip install -e .`)") from None
     import uvicorn
 
-    app = create_app(settings, _assistant(settings), allowed_origins=allowed_origins, feedback_path=feedback_file,
-                     wait_timeout=wait_timeout)
+    settings = settings.replace(wait_timeout=wait_timeout)
+    app = create_app(settings, _pipeline(settings), allowed_origins=allowed_origins, feedback_path=feedback_file)
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     click.echo(f"chat window   {base}/\nAPI           {base}/docs  ·  {base}/v1/ask\nwidget demo   {base}/demo"
                f"\nembed         <script src=\"{base}/widget.js\" defer></script>\nfeedback file {feedback_file}"

@@ -1,23 +1,31 @@
-"""Settings: one explicit object built at the edge (CLI options bound to RAG_* variables) and passed in.
+"""Settings: one explicit object, built at the edge and passed in. It is the only home of tunables.
 
-No module reads the environment itself; `Settings` is the only place defaults live.
+`settings_from_env` is the one function that reads `RAG_*` variables: the CLI, the tests and the benches
+all build their Settings with it, so they agree on where the models and the index are.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, Mapping
 
 import platformdirs
 
-__all__ = ["Settings", "PACKAGE_DIR", "resource_path", "DEFAULT_CORPUS"]
+from .errors import InputError
+
+__all__ = ["Settings", "Thresholds", "settings_from_env", "env_name", "PACKAGE_DIR", "resource_path", "DEFAULT_CORPUS"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+ENV_PREFIX = "RAG_"
+DEFAULT_CORPUS = "article.txt"
 
 
 def resource_path(name: str) -> Path:
-    """A folder shipped with the package (prompts/, corpus/): inside the wheel, or at the repo root
+    """A folder shipped with the package (prompts/, corpus/, ui/): inside the wheel, or at the repo root
     in an editable checkout."""
     for candidate in (PACKAGE_DIR / name, PACKAGE_DIR.parent / name):
         if candidate.exists():
@@ -25,14 +33,23 @@ def resource_path(name: str) -> Path:
     return PACKAGE_DIR / name
 
 
-DEFAULT_CORPUS = "article.txt"
+@dataclass(frozen=True)
+class Thresholds:
+    """The grounding check's decision points, set on the even half of eval/grounding_pairs.jsonl
+    (bench/grounding_pairs.py --split even)."""
+    coverage: float = 0.6  # share of a claim's content words in the passage window to accept it on words
+    dense: float = 0.62  # embedding similarity that accepts a same-language paraphrase
+    dense_cross: float = 0.55  # the same, claim and passage in different languages
+    coverage_floor: float = 0.2  # below it a claim is refused without asking the model
+    llm_margin: float = -1.0  # log P(YES) - log P(NO) above which the model judge accepts
+    llm_margin_cross: float = -1.0
 
 
 @dataclass(frozen=True)
 class Settings:
-    # Where verified model files live (RAG_HOME).
+    # Where verified model files live: HOME/models (RAG_HOME).
     home: Path = field(default_factory=lambda: Path(platformdirs.user_cache_dir("rag")))
-    # Where the index persists (RAG_INDEX).
+    # Where the index persists (RAG_INDEX_DIR).
     index_dir: Path = Path("index")
     # A provisioned model name, a local directory, or a sentence-transformers id (RAG_EMBED_MODEL).
     embed_model: str = "embeddinggemma-300m"
@@ -40,27 +57,88 @@ class Settings:
     llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     # An OpenAI-compatible server (http://host:port/v1) used instead of the local GGUF (RAG_LLM_URL).
     llm_url: str | None = None
-    # Passage size in characters, and overlap in sentences.
+    # Indexing: passage size in characters (RAG_CHUNK_CHARS), and overlap in sentences.
     chunk_chars: int = 400
     chunk_overlap: int = 1
+    # Retrieval: passages given to the model (RAG_TOP_K), passages kept in the Answer, each retriever's depth
+    # in the fusion, and the reciprocal-rank constant.
     top_k: int = 3
     retrieve_k: int = 10
+    retrieve_depth: int = 50
+    rrf_k: int = 60
     # Weight of the BM25 ranking in the fusion (the dense ranking weighs 1). Set on PIAF dev
     # (bench/retrieval_piaf.py): 0.3 gave the best R@5 there; names and numbers still get through BM25.
     bm25_weight: float = 0.3
+    # Below both, no retrieved passage is about the question (set on eval/article.jsonl: the lowest
+    # answerable question scored 0.26 dense; several unanswerable ones scored under 0.2 with no word in common).
+    min_dense: float = 0.22
+    min_bm25: float = 1.5
+    # Generation (RAG_THREADS for the model's CPU threads).
     threads: int = 2
     n_ctx: int = 4096
     max_tokens: int = 320
     temperature: float = 0.0
     # Grounding check: "model" adds the local model as a judge of claims that words alone cannot settle;
     # "fast" uses words, facts and embeddings only (RAG_CHECK).
-    check: str = "model"
-    # Provision missing default models on first use (RAG_AUTO_INSTALL).
+    check: Literal["model", "fast"] = "model"
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    # Questions: longest accepted, and turns of history a follow-up is rewritten with.
+    max_question_chars: int = 1000
+    max_history_turns: int = 6
+    # Serving: seconds a question waits for the model before a 503 (RAG_WAIT_TIMEOUT).
+    wait_timeout: float = 90.0
+    # Provision missing default models on first use (off with RAG_NO_AUTO_INSTALL=1).
     auto_install: bool = True
 
     def replace(self, **changes) -> "Settings":
+        """A copy with the given fields changed; None values are ignored (an option not given)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     @property
     def models_dir(self) -> Path:
         return self.home / "models"
+
+
+def env_name(field_name: str) -> str:
+    return ENV_PREFIX + ("NO_AUTO_INSTALL" if field_name == "auto_install" else field_name.upper())
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _parse(name: str, kind, raw: str):
+    var = env_name(name)
+    origin = typing.get_origin(kind)
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    if origin is Literal:
+        if raw not in typing.get_args(kind):
+            raise InputError(f"{var}={raw!r} is not one of {', '.join(typing.get_args(kind))}")
+        return raw
+    if args and origin is not None:  # X | None
+        kind = args[0]
+    if kind is bool:
+        low = raw.strip().lower()
+        if low not in _TRUE | _FALSE:
+            raise InputError(f"{var}={raw!r} is not a yes/no value (1, 0, true, false)")
+        return low in _TRUE
+    try:
+        return kind(raw)
+    except (TypeError, ValueError):
+        raise InputError(f"{var}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+    """Settings from `RAG_*` variables (every scalar field; RAG_NO_AUTO_INSTALL turns auto-install off),
+    then `overrides` (options given on a command line; None means not given)."""
+    env = os.environ if environ is None else environ
+    hints = typing.get_type_hints(Settings)
+    values: dict = {}
+    for f in dataclasses.fields(Settings):
+        raw = env.get(env_name(f.name))
+        if raw is None or f.name == "thresholds":
+            continue
+        if f.name == "auto_install":
+            values[f.name] = not _parse(f.name, bool, raw)
+        elif raw.strip() or f.name == "llm_url":
+            values[f.name] = _parse(f.name, hints[f.name], raw) if raw.strip() else None
+    return Settings(**values).replace(**overrides)

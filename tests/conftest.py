@@ -21,7 +21,7 @@ def _token_vector(token: str, dim: int) -> np.ndarray:
 
 def fake_vector(text: str, dim: int = 512) -> list[float]:
     """A bag of hash-seeded unit vectors: texts sharing words are close, others near-orthogonal."""
-    from rag.lexical import analyse
+    from rag.index.lexical import analyse
 
     toks = analyse(text) or re.findall(r"\w+", text.lower()) or ["<empty>"]
     v = sum(_token_vector(t, dim) for t in toks)

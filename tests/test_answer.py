@@ -1,4 +1,5 @@
-from rag.answer import detect_language, parse_sentences, strip_citations
+from rag.generate.draft import parse_sentences, strip_citations
+from rag.ingest.language import detect_language
 
 
 def test_markers_after_the_period_belong_to_the_sentence_before():

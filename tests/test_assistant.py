@@ -2,10 +2,11 @@ import re
 
 import pytest
 
-from rag.assistant import Assistant, MAX_QUESTION_CHARS
+from rag.components import Components
+from rag.pipeline import Pipeline
 from rag.errors import InputError, PromptError
-from rag.grounding import GroundingChecker
-from rag.prompts import render
+from rag.check.grounding import GroundingChecker
+from rag.generate.prompts import render
 
 from conftest import ARTICLE
 

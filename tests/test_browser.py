@@ -38,7 +38,7 @@ def browser():
 
 @pytest.fixture
 def server(settings, fake_embed, tmp_path):
-    from rag.server import create_app
+    from rag.serve.app import create_app
 
     assistant = fake_assistant(settings, fake_embed, SlowLLM, reply=smart_reply)
     app = create_app(settings, assistant, feedback_path=tmp_path / "feedback.jsonl",

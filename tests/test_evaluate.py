@@ -3,12 +3,13 @@ import re
 
 import pytest
 
-from rag.assistant import Assistant
-from rag.datasets import load_dataset
+from rag.components import Components
+from rag.pipeline import Pipeline
+from rag.eval.datasets import load_dataset
 from rag.errors import InputError
-from rag.eval_cli import run_eval
-from rag.grounding import GroundingChecker
-from rag.metrics import answer_scores, covers, retrieval_scores, token_f1
+from rag.eval.suite import evaluate as run_eval
+from rag.check.grounding import GroundingChecker
+from rag.eval.metrics import answer_scores, covers, retrieval_scores, token_f1
 
 from conftest import ARTICLE
 
@@ -92,7 +93,7 @@ def test_squad_file_becomes_a_temporary_index(assistant, tmp_path):
 
 
 def test_context_hits_count_distinct_sources():
-    from rag.metrics import source_scores
+    from rag.eval.metrics import source_scores
 
     assert source_scores(["a", "a", "b", "c"], "b", ks=(1, 2)) == {"context_hit@1": 0.0, "context_hit@2": 1.0}
     assert source_scores(["a"], "z", ks=(1,)) == {"context_hit@1": 0.0}
@@ -154,7 +155,7 @@ def test_scoring_asks_the_judge_each_question_once(assistant, dataset, tmp_path,
 
 
 def test_a_resumed_baseline_run_does_not_rebuild_the_baseline(assistant, dataset, tmp_path, monkeypatch):
-    import rag.baseline
+    import rag.eval.baseline
 
     built = []
 
@@ -170,7 +171,7 @@ def test_a_resumed_baseline_run_does_not_rebuild_the_baseline(assistant, dataset
 
 
 def test_squad_v2_unanswerable_and_english_questions(tmp_path):
-    from rag.datasets import load_squad
+    from rag.eval.datasets import load_squad
 
     squad = {"version": "v2.0", "data": [{"title": "Cities", "paragraphs": [{
         "context": "Lyon lies on the Rhône. Its mayor is elected.",
@@ -196,7 +197,7 @@ def test_squad_v2_unanswerable_and_english_questions(tmp_path):
     {"data": "nope"},
 ])
 def test_malformed_squad_files_are_refused_clearly(tmp_path, data):
-    from rag.datasets import load_squad
+    from rag.eval.datasets import load_squad
 
     p = tmp_path / "bad.json"
     p.write_text(json.dumps(data))
@@ -205,7 +206,7 @@ def test_malformed_squad_files_are_refused_clearly(tmp_path, data):
 
 
 def test_baseline_citations_by_source_name_are_read_as_numbers():
-    from rag.baseline import cite_by_number
+    from rag.eval.baseline import cite_by_number
 
     assert cite_by_number("A [068-01]. B [2]. C [x].", ["068-01", "070-00"]) == "A [1]. B [2]. C [x]."
     assert cite_by_number("A [article].", ["article", "article"]) == "A [1][2]."

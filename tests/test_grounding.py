@@ -1,6 +1,7 @@
 import pytest
 
-from rag.grounding import GroundingChecker, claim_facts
+from rag.check.facts import claim_facts
+from rag.check.grounding import GroundingChecker
 
 PASSAGE = ("Lors de son passage, la ministre a aussi eu l'occasion de confirmer que la loi Résilience — transposant "
            "la directive européenne NIS2 — sera présentée à l'Assemblée nationale au début de l'année 2026. "

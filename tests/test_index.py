@@ -2,9 +2,10 @@ import json
 
 import pytest
 
-from rag.assistant import Assistant
+from rag.components import Components
+from rag.pipeline import Pipeline
 from rag.errors import IndexStoreError
-from rag.retrieve import retrieve, rrf
+from rag.index.search import retrieve, rrf
 
 from conftest import ARTICLE
 
@@ -96,7 +97,7 @@ def test_rrf():
 
 
 def test_reusable_index_is_none_when_absent_or_of_another_model(assistant, settings, fake_embed, tmp_path):
-    from rag.index import reusable_index
+    from rag.index.store import reusable_index
 
     assert reusable_index(tmp_path / "nothing", fake_embed, assistant.embed_info()) is None
     index, _ = assistant.build([ARTICLE])

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.assistant import Assistant
+from rag.components import Components
+from rag.pipeline import Pipeline
 from rag.config import Settings
 
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-from rag.lexical import BM25, analyse, fold
+from rag.index.lexical import BM25, analyse, fold
 
 
 def test_analysis_folds_accents_elisions_and_stop_words():
@@ -13,6 +13,6 @@ def test_bm25_ranks_the_matching_passage_first():
             "Vincent Strubel dirige l'Agence nationale de la sécurité des systèmes d'information.",
             "Le data center public des Pays de la Loire garantit la souveraineté."]
     bm = BM25([analyse(d) for d in docs])
-    assert bm.top_terms(analyse("Qui dirige l'agence de sécurité ?"), 3)[0][0] == 1
-    assert bm.top_terms(analyse("centre de données public"), 3)[0][0] == 2
-    assert bm.top_terms(analyse("zzz inconnu"), 3) == []
+    assert bm.top(analyse("Qui dirige l'agence de sécurité ?"), 3)[0][0] == 1
+    assert bm.top(analyse("centre de données public"), 3)[0][0] == 2
+    assert bm.top(analyse("zzz inconnu"), 3) == []

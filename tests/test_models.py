@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from rag import models
+from rag import provision as models
 from rag.errors import ModelError
 
 

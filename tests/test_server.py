@@ -60,8 +60,9 @@ class SlowLLM(ScriptedLLM):
 
 
 def fake_assistant(settings, fake_embed, scripted, reply=smart_reply):
-    from rag.assistant import Assistant
-    from rag.grounding import GroundingChecker
+    from rag.components import Components
+from rag.pipeline import Pipeline
+    from rag.check.grounding import GroundingChecker
 
     a = Assistant(settings, embed=fake_embed, llm=scripted(reply), checker=GroundingChecker())
     a.build([ARTICLE])
@@ -97,7 +98,7 @@ def running_server(app, host: str = "127.0.0.1"):
 
 @pytest.fixture
 def server(settings, fake_embed, scripted, tmp_path):
-    from rag.server import create_app
+    from rag.serve.app import create_app
 
     app = create_app(settings, fake_assistant(settings, fake_embed, scripted),
                      feedback_path=tmp_path / "fb" / "feedback.jsonl", eval_dir=tmp_path / "eval" / "runs",
@@ -149,7 +150,7 @@ def test_ask_returns_the_answer_json_with_citations(server):
             "standalone_question", "draft"} <= set(a)
     assert len(a["retrieved"]) >= 10
     # the schema published for the API accepts what the API returns
-    from rag.server import AnswerModel
+    from rag.serve.app import AnswerModel
 
     AnswerModel.model_validate(a)
 
@@ -192,7 +193,7 @@ def test_stream_sends_tokens_then_the_answer(server):
 
 
 def test_a_client_leaving_mid_stream_frees_the_model(settings, fake_embed, tmp_path):
-    from rag.server import create_app
+    from rag.serve.app import create_app
 
     class VerySlow(SlowLLM):
         delay = 0.5
@@ -213,7 +214,7 @@ def test_a_client_leaving_mid_stream_frees_the_model(settings, fake_embed, tmp_p
 
 def test_stream_reports_errors_as_an_error_event(settings, fake_embed, scripted, tmp_path):
     from rag.errors import GenerationError
-    from rag.server import create_app
+    from rag.serve.app import create_app
 
     def broken(messages):
         raise GenerationError("the model could not answer: boom")
@@ -231,7 +232,7 @@ def test_stream_reports_errors_as_an_error_event(settings, fake_embed, scripted,
 
 
 def test_unexpected_errors_are_500_without_traceback(settings, fake_embed, scripted, tmp_path):
-    from rag.server import create_app
+    from rag.serve.app import create_app
 
     def crash(messages):
         raise ZeroDivisionError("secret internals")
@@ -315,7 +316,7 @@ def test_cors_allows_configured_origins_only(server):
 
 
 def test_default_cors_is_this_machine_only(settings, fake_embed, scripted):
-    from rag.server import create_app
+    from rag.serve.app import create_app
 
     app = create_app(settings, fake_assistant(settings, fake_embed, scripted), warm_up=False, chat_ui=False)
     with running_server(app) as url:
@@ -381,7 +382,7 @@ def test_eval_report_images_are_served_from_the_runs_folder(server, tmp_path):
     run.mkdir(parents=True)
     (run / "report.md").write_text("# Rapport\n\n![latency](latency.png)\n")
     (run / "latency.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
-    from rag.server_ui import eval_markdown
+    from rag.serve.chat import eval_markdown
 
     md = eval_markdown(app.state.service, "fr")
     assert "![latency](/eval-files/article/latency.png)" in md and "Rapport le plus récent" in md
@@ -392,7 +393,7 @@ def test_eval_report_images_are_served_from_the_runs_folder(server, tmp_path):
 
 def test_rendered_answer_links_citations_and_marks_the_span(server):
     url, app = server
-    from rag.server_render import render_answer, render_sources
+    from rag.serve.render import render_answer, render_sources
 
     a = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi, et aime-t-il le jazz ?"}, timeout=30).json()
     html = render_answer(a, 1, "fr")
@@ -409,7 +410,7 @@ def test_rendered_answer_links_citations_and_marks_the_span(server):
 def test_real_models_through_the_server(tmp_path):
     """The default models (Settings().home), the index in tmp: the first question answers with its source."""
     from rag.config import Settings
-    from rag.server import create_app
+    from rag.serve.app import create_app
 
     settings = Settings(index_dir=tmp_path / "index")  # real models (provisioned on first use if missing)
     app = create_app(settings, warm_up=False, chat_ui=False, feedback_path=tmp_path / "fb.jsonl")

@@ -1,7 +1,8 @@
 import pytest
 
 from rag.errors import SourceError
-from rag.text import Source, load_source, normalise, split_passages, split_sentences
+from rag.ingest import load_source, normalise, split_passages, split_sentences
+from rag.types import Source
 
 from conftest import ARTICLE
 

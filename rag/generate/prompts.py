@@ -6,8 +6,8 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
-from .config import resource_path
-from .errors import PromptError
+from ..config import resource_path
+from ..errors import PromptError
 
 __all__ = ["load_template", "render", "abstain_message", "PROMPTS_DIR"]
 

@@ -9,8 +9,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import InputError
-from .text import Source, split_sentences
+from ..errors import InputError
+from ..ingest.chunk import split_sentences
+from ..ingest.language import detect_language
+from ..types import Source
 
 __all__ = ["Question", "load_dataset", "load_squad", "is_squad"]
 
@@ -85,7 +87,6 @@ def load_squad(path: Path) -> tuple[list[Source], list[Question]]:
 
 
 def _squad(data: list) -> tuple[list[Source], list[Question]]:
-    from .answer import detect_language
 
     sources, questions, seen = [], [], set()
     for a, article in enumerate(data):

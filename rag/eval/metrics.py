@@ -11,7 +11,7 @@ import statistics
 import string
 from collections import Counter
 
-from .lexical import fold
+from ..index.lexical import fold
 
 __all__ = ["covers", "retrieval_scores", "answer_scores", "token_f1", "percentile", "abstention_scores",
            "COVERAGE_MIN"]

@@ -17,76 +17,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .answer import Sentence, detect_language
-from .lexical import analyse, fold
-from .text import split_sentences
+from ..generate.prompts import load_template, render
+from ..index.lexical import analyse, fold
+from ..ingest.chunk import split_sentences
+from ..ingest.language import detect_language
+from ..config import Thresholds
+from ..types import Sentence
+from .facts import claim_facts, fact_index, has_fact, near_verbatim, negated
 
-__all__ = ["GroundingChecker", "Verdict", "claim_facts", "fact_index", "has_fact", "vocabulary_of", "THRESHOLDS"]
-
-# Set on the even half of eval/grounding_pairs.jsonl (bench/grounding_pairs.py --split even).
-THRESHOLDS = {"coverage": 0.6, "dense": 0.62, "dense_cross": 0.55, "coverage_floor": 0.2, "llm_margin": -1.0,
-              "llm_margin_cross": -1.0}
-
-_MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
-           "january february march april may june july august september october november december").split()
-_NEG = re.compile(r"\b(ne|n['’]|pas|jamais|aucun|aucune|nullement|sans|ni|not|never|no|none|without|n't)\b",
-                  re.IGNORECASE)
-_COMMON_CAPS = set("""le la les l un une des de du d en au aux ce cette ces il elle ils elles on selon pour par
-lors dans sur avec mais et ou donc car si a à the a an in on at for by with according but and or so this that these
-those it he she they his her its their there when where who what which how why yes no also both as from to of
-""".split())
-
-
-def _norm_number(tok: str) -> str:
-    return re.sub(r"[\s.\u00a0\u202f]", "", tok).replace(",", ".")
-
-
-def claim_facts(text: str) -> set[str]:
-    """Folded fact tokens: numbers, month names, and capitalised words not opening the sentence."""
-    facts: set[str] = set()
-    for m in re.finditer(r"\d[\d\s.,\u00a0\u202f]*\d|\d", text):
-        facts.add("#" + _norm_number(m.group()).rstrip("."))
-    words = re.findall(r"[\w’'-]+", text)
-    for i, w in enumerate(words):
-        f = fold(w)
-        if f in _MONTHS:
-            facts.add(f)
-        bare = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.IGNORECASE)
-        if i > 0 and bare[:1].isupper() and fold(bare) not in _COMMON_CAPS and len(bare) > 1:
-            facts.add(fold(bare))
-    return facts
-
-
-def fact_index(text: str) -> tuple[set[str], str]:
-    """The numbers and folded words of a text, in the form `has_fact` looks facts up in."""
-    nums = {"#" + _norm_number(m.group()).rstrip(".") for m in re.finditer(r"\d[\d\s.,\u00a0\u202f]*\d|\d", text)}
-    # Also every sub-number ("4 novembre 2025" gives "4" and "2025", "3.000" gives "3000").
-    for m in re.finditer(r"\d+", text):
-        nums.add("#" + m.group())
-    return nums, " " + " ".join(re.findall(r"\w+", fold(text))) + " "
-
-
-def has_fact(fact: str, nums: set[str], words: str) -> bool:
-    if fact.startswith("#"):
-        return fact in nums
-    # Compare folded word sequences; a hyphenated name matches its parts and the reverse.
-    return " " + " ".join(re.findall(r"\w+", fact)) + " " in words
-
-
-def vocabulary_of(texts: list[str]) -> str:
-    """The folded words of some texts, in the form `judge(vocabulary=…)` takes."""
-    return " " + " ".join(sorted({w for t in texts for w in re.findall(r"\w+", fold(t))})) + " "
-
-
-def _near_verbatim(claim: str, window: str) -> bool:
-    """The claim is a word-for-word copy of part of the window: it needs no judge."""
-    c = " ".join(re.findall(r"\w+", fold(claim)))
-    return len(c) > 20 and c in " ".join(re.findall(r"\w+", fold(window)))
-
-
-def _negated(text: str) -> bool:
-    return bool(_NEG.search(text))
-
+__all__ = ["GroundingChecker", "Verdict"]
 
 @dataclass
 class Verdict:
@@ -101,12 +40,12 @@ class GroundingChecker:
     """Judges (claim, passage) pairs. `embed` (optional) is a SentenceEmbedding for cross-language
     and paraphrase evidence; without it the check is lexical only."""
 
-    def __init__(self, embed=None, model=None, thresholds: dict | None = None):
+    def __init__(self, embed=None, model=None, thresholds: Thresholds | None = None):
         """`model` (optional) has `yes_no(messages) -> float`: the local LLM as a judge, asked only about
         claims that pass the fact checks and are not near-verbatim copies of the passage."""
         self.embed = embed
         self.model = model
-        self.t = dict(THRESHOLDS, **(thresholds or {}))
+        self.t = thresholds or Thresholds()
         self.llm_calls = 0
 
     @lru_cache(maxsize=4096)
@@ -151,7 +90,7 @@ class GroundingChecker:
         if missing:
             shown = ", ".join(m.lstrip("#") for m in missing[:3])
             return Verdict(False, round(0.3 * coverage, 3), f"not in the cited passage: {shown}", (s, e), True)
-        if _negated(claim) and not _negated(window):
+        if negated(claim) and not negated(window):
             return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e), True)
         if self.model is not None and use_model:
             # A bare answer ("Vincent Strubel.") states nothing without its question.
@@ -159,29 +98,27 @@ class GroundingChecker:
             return self._judge_with_model(full, window, coverage, cross, (s, e))
         if cross:
             sim = self._similarity(claim, window)
-            ok = sim is not None and sim >= self.t["dense_cross"]
+            ok = sim is not None and sim >= self.t.dense_cross
             score = sim if sim is not None else 0.0
             return Verdict(ok, round(score, 3), "similar meaning across languages" if ok else "meaning differs", (s, e))
         # Embeddings only where words alone cannot decide: they cost more than everything else here.
-        sim = self._similarity(claim, window) if 0.3 <= coverage < self.t["coverage"] else None
-        ok = coverage >= self.t["coverage"] or (sim is not None and sim >= self.t["dense"])
+        sim = self._similarity(claim, window) if 0.3 <= coverage < self.t.coverage else None
+        ok = coverage >= self.t.coverage or (sim is not None and sim >= self.t.dense)
         score = max(coverage, sim or 0.0)
         return Verdict(ok, round(score, 3), "words and facts found in the passage" if ok
                        else f"only {coverage:.0%} of the claim's words are in the passage", (s, e))
 
     def _judge_with_model(self, claim: str, window: str, coverage: float, cross: bool, span) -> Verdict:
-        if not cross and coverage < self.t["coverage_floor"]:
+        if not cross and coverage < self.t.coverage_floor:
             return Verdict(False, round(coverage, 3), f"only {coverage:.0%} of the claim's words are in the passage", span)
-        if not cross and _near_verbatim(claim, window):
+        if not cross and near_verbatim(claim, window):
             return Verdict(True, 1.0, "the passage says it in the same words", span)
-        from .prompts import load_template, render
-
         tpl = load_template("judge", "en")
         msgs = [{"role": "system", "content": tpl["system"]},
                 {"role": "user", "content": render(tpl["user"], passage=window, claim=claim)}]
         self.llm_calls += 1
         margin = self.model.yes_no(msgs)
-        ok = margin > self.t["llm_margin_cross" if cross else "llm_margin"]
+        ok = margin > (self.t.llm_margin_cross if cross else self.t.llm_margin)
         score = 1 / (1 + math.exp(-margin))
         return Verdict(ok, round(score, 3), "the passage states it (model check)" if ok
                        else "the passage does not state it (model check)", span)
@@ -207,7 +144,7 @@ class GroundingChecker:
                 others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:6]
                 rough = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, use_model=False)
                          for n in others}
-                likely = sorted((n for n, v in rough.items() if not v.hard_fail and v.score >= self.t["coverage_floor"]),
+                likely = sorted((n for n, v in rough.items() if not v.hard_fail and v.score >= self.t.coverage_floor),
                                 key=lambda n: (-rough[n].supported, -rough[n].score, n))[:1]
                 alt = {n: self.judge(x.text, hits[n - 1].passage.text, question=question) for n in likely}
                 alt_good = {n: v for n, v in alt.items() if v.supported}

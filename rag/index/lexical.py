@@ -82,6 +82,7 @@ class BM25:
                 out[i] = out.get(i, 0.0) + idf * tf * (self.k1 + 1) / (tf + norm)
         return out
 
-    def top_terms(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
+    def top(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
+        """The `k` best documents for the query, as (position, score), best first."""
         scored = self.scores(query_terms)
         return sorted(scored.items(), key=lambda x: (-x[1], x[0]))[:k]

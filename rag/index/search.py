@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from .index import Index
+from ..types import Hit
 from .lexical import analyse
-from .text import Passage
+from .store import Index
 
-__all__ = ["Hit", "retrieve", "rrf"]
-
-
-@dataclass(frozen=True)
-class Hit:
-    passage: Passage
-    score: float  # fused score (higher is better)
-    dense: float | None  # cosine similarity, when the dense retriever saw it
-    lexical: float | None  # BM25 score, when BM25 saw it
-
-    def to_dict(self) -> dict:
-        p = self.passage
-        return {"source": p.source, "start": p.start, "end": p.end, "text": p.text, "score": round(self.score, 6),
-                "dense": None if self.dense is None else round(self.dense, 4),
-                "bm25": None if self.lexical is None else round(self.lexical, 4)}
+__all__ = ["retrieve", "rrf", "dense_search"]
 
 
 def rrf(rankings: list[list[int]], k: int = 60, weights: list[float] | None = None) -> dict[int, float]:
@@ -51,7 +35,7 @@ def retrieve(index: Index, query: str, k: int = 10, depth: int = 50, rrf_k: int 
     `mode` is "hybrid", "dense" or "bm25" (the latter two for measurement); `weights` weigh the dense
     and BM25 rankings in the fusion."""
     dense = dense_search(index, query, depth, query_vector) if mode in ("hybrid", "dense") else []
-    lexical = index.bm25.top_terms(analyse(query), depth) if mode in ("hybrid", "bm25") else []
+    lexical = index.bm25.top(analyse(query), depth) if mode in ("hybrid", "bm25") else []
     fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], k=rrf_k, weights=list(weights))
     dmap, lmap = dict(dense), dict(lexical)
     order = sorted(fused, key=lambda i: (-fused[i], i))[:k]

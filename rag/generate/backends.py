@@ -13,18 +13,32 @@ import urllib.error
 import urllib.request
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Iterator, Protocol, runtime_checkable
 
-from .errors import GenerationError, ModelError
+from ..errors import GenerationError, ModelError
 
-__all__ = ["ChatModel", "LlamaCppModel", "OpenAICompatModel"]
+__all__ = ["ChatModel", "Judge", "LlamaCppModel", "OpenAICompatModel"]
 
 
+@runtime_checkable
 class ChatModel(Protocol):
+    """What answering needs of a language model."""
     name: str
+
+    @property
+    def loaded(self) -> bool: ...
+
+    def load(self) -> None: ...
 
     def stream(self, messages: list[dict], max_tokens: int, temperature: float = 0.0,
                stop: list[str] | None = None) -> Iterator[str]: ...
+
+
+@runtime_checkable
+class Judge(Protocol):
+    """A model that can grade a YES/NO question from its first token's scores (the grounding judge)."""
+
+    def yes_no(self, messages: list[dict]) -> float: ...
 
 
 class LlamaCppModel:
@@ -51,6 +65,13 @@ class LlamaCppModel:
             self._llm = llm
             self._states = _PrefixStates()
         return self._llm
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    def load(self) -> None:
+        self.llm
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False))
@@ -162,8 +183,13 @@ class _PrefixStates:
 class OpenAICompatModel:
     """Streams from `{url}/chat/completions` of an OpenAI-compatible server (local by intent)."""
 
+    loaded = True  # nothing to load in this process
+
     def __init__(self, url: str, model: str = "default", timeout: float = 120.0):
         self.url, self.name, self.timeout = url.rstrip("/"), model, timeout
+
+    def load(self) -> None:
+        pass
 
     def stream(self, messages, max_tokens, temperature=0.0, stop=None):
         body = json.dumps({"model": self.name, "messages": messages, "max_tokens": max_tokens,

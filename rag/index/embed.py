@@ -15,7 +15,7 @@ from typing import Any
 from llama_index.core.embeddings import BaseEmbedding
 from pydantic import PrivateAttr
 
-from .errors import ModelError
+from ..errors import ModelError
 
 __all__ = ["SentenceEmbedding", "model_fingerprint"]
 
@@ -80,6 +80,14 @@ class SentenceEmbedding(BaseEmbedding):
                 raise ModelError(f"cannot load the embedding model {self.model_path}: {e}. "
                                  "Run `rag models install` or choose another with --embed-model.") from e
         return self._model
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the weights now (warm-up) rather than on the first query."""
+        self.model
 
     @property
     def dimension(self) -> int:

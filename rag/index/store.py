@@ -16,9 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
-from .errors import IndexStoreError, RagError
+from ..errors import IndexStoreError, RagError
+from ..ingest.chunk import split_passages
+from ..types import Passage, Source
 from .lexical import BM25, analyse
-from .text import Passage, Source, split_passages
 
 __all__ = ["Index", "build_index", "load_index", "MANIFEST", "FORMAT_VERSION", "SPLITTER"]
 

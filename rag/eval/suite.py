@@ -1,4 +1,6 @@
-"""`rag eval`: wires the runner to an Assistant (and the baseline), with a progress bar."""
+"""An evaluation run end to end: a question set through the pipeline (and the baseline), scored, reported.
+
+`rag eval` calls `evaluate`; progress shows on stderr."""
 
 from __future__ import annotations
 
@@ -8,19 +10,23 @@ from pathlib import Path
 
 import click
 
-from . import evaluate
-from .index import build_index, reusable_index
+from ..index.store import build_index, reusable_index
+from ..pipeline import Pipeline
+from ..types import Source, final_answer
+from . import runner
+from .report import write_report
 
-__all__ = ["run_eval"]
+__all__ = ["evaluate"]
 
 
 def _bar(label: str):
     return click.progressbar(length=1, label=label, file=sys.stderr, show_pos=True, show_eta=True)
 
 
-def run_eval(assistant, dataset: Path, out_dir: Path, limit=None, sample_seed=None, retrieval_only=False,
+def evaluate(pipeline: Pipeline, dataset: Path, out_dir: Path, limit=None, sample_seed=None, retrieval_only=False,
              baseline=False, command: str = "") -> Path:
-    prep = evaluate.prepare(dataset, limit, sample_seed)
+    c = pipeline.components
+    prep = runner.prepare(dataset, limit, sample_seed)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sources = prep.squad_sources
@@ -31,39 +37,35 @@ def run_eval(assistant, dataset: Path, out_dir: Path, limit=None, sample_seed=No
             def progress(done, total):
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
-            s, info = assistant.settings, assistant.embed_info()
-            index, _ = build_index(sources, out_dir / "index", assistant.embed, info, s.chunk_chars, s.chunk_overlap,
-                                   progress, reusable_index(out_dir / "index", assistant.embed, info))
-        assistant._index = index
+            s, info = c.settings, c.embed_info()
+            index, _ = build_index(sources, out_dir / "index", c.embed, info, s.chunk_chars, s.chunk_overlap,
+                                   progress, reusable_index(out_dir / "index", c.embed, info))
+        c.use_index(index)
     else:
-        sources = [_source(n, t) for n, t in assistant.index.sources.items()]
+        sources = [_source(n, t) for n, t in c.index.sources.items()]
 
     def ours(q):
-        ans = None
-        for ev in assistant.stream(q.question, retrieval_only=retrieval_only):
-            if ev["type"] == "answer":
-                ans = ev["answer"]
-        return ans.to_dict()
+        return final_answer(pipeline.stream(q.question, retrieval_only=retrieval_only)).to_dict()
 
     with _bar("questions") as bar:
-        preds = evaluate.run(ours, prep.questions, out_dir, _updater(bar))
+        preds = runner.run(ours, prep.questions, out_dir, _updater(bar))
     # The ALCE scores ask the same (claim, passages) question several times (a lone citation is judged
     # alone and together): each is asked of the model once.
     judge = None if retrieval_only else functools.cache(
-        lambda claim, passage: assistant.checker.judge(claim, passage).supported)
-    metrics = evaluate.score(prep.questions, preds, judge, retrieval_only)
+        lambda claim, passage: c.checker.judge(claim, passage).supported)
+    metrics = runner.score(prep.questions, preds, judge, retrieval_only)
     base_metrics = None
     if baseline:
         from .baseline import Baseline
 
         # Built on first need: a resumed run with every baseline answer done does not embed the corpus again.
-        build = functools.cache(lambda: Baseline(sources, assistant.embed, assistant.llm, assistant.settings.n_ctx))
+        build = functools.cache(lambda: Baseline(sources, c.embed, c.llm, c.settings.n_ctx))
         with _bar("baseline") as bar:
-            bpreds = evaluate.run(lambda q: build().answer(q.question, retrieval_only), prep.questions,
+            bpreds = runner.run(lambda q: build().answer(q.question, retrieval_only), prep.questions,
                                   out_dir / "baseline", _updater(bar))
-        base_metrics = evaluate.score(prep.questions, bpreds, judge, retrieval_only)
+        base_metrics = runner.score(prep.questions, bpreds, judge, retrieval_only)
     title = f"Evaluation of {Path(dataset).name}" + (" (retrieval only)" if retrieval_only else "")
-    return evaluate.write_report(out_dir, metrics, title, base_metrics, command)
+    return write_report(out_dir, metrics, title, base_metrics, command)
 
 
 def _updater(bar):
@@ -75,7 +77,5 @@ def _updater(bar):
 
 def _source(name: str, text: str):
     import hashlib
-
-    from .text import Source
 
     return Source(name, text, hashlib.sha256(text.encode()).hexdigest())

@@ -17,9 +17,10 @@ os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
 
 import gradio as gr  # noqa: E402
 
-from .errors import RagError  # noqa: E402
-from .server import SOURCE_CREDITS, UI_DIR, Service  # noqa: E402
-from .server_render import (render_answer, render_draft, render_error, render_sources, render_user,  # noqa: E402
+from ..errors import RagError  # noqa: E402
+from ..types import AnswerEvent, TokenEvent  # noqa: E402
+from .app import SOURCE_CREDITS, UI_DIR, Service  # noqa: E402
+from .render import (render_answer, render_draft, render_error, render_sources, render_user,  # noqa: E402
                             t)
 
 __all__ = ["build_chat", "mount_chat", "EXAMPLES", "theme"]
@@ -79,7 +80,7 @@ def _e(s) -> str:
 
 
 def _sources_map(service: Service) -> dict:
-    index = getattr(service.assistant, "_index", None)
+    index = service.components.loaded_index
     return dict(index.sources) if index is not None else {}
 
 
@@ -200,9 +201,7 @@ def build_chat(service: Service) -> gr.Blocks:
             yield (_messages(state, ui), render_sources(state, _sources_map(service), SOURCE_CREDITS, ui,
                                                        pending=T["searching"]), "", state, off, off, "")
             try:
-                from .assistant import validate_question
-
-                validate_question(message)
+                service.pipeline.validate(message)
                 history = _history(state[:-1])
                 if service.lock.locked():
                     yield (_messages(state, ui), render_sources(state, _sources_map(service), SOURCE_CREDITS, ui,
@@ -210,14 +209,14 @@ def build_chat(service: Service) -> gr.Blocks:
                 service.acquire()
                 try:
                     for ev in service.events(message, history):
-                        if ev["type"] == "token":
+                        if isinstance(ev, TokenEvent):
                             first = not turn["draft"]
-                            turn["draft"] += ev["text"]
+                            turn["draft"] += ev.text
                             panel_now = (render_sources(state, _sources_map(service), SOURCE_CREDITS, ui,
                                                         pending=T["writing_panel"]) if first else gr.skip())
                             yield (_messages(state, ui), panel_now, gr.skip(), state, off, off, gr.skip())
-                        elif ev["type"] == "answer":
-                            turn["answer"] = ev["answer"].to_dict()
+                        elif isinstance(ev, AnswerEvent):
+                            turn["answer"] = ev.answer.to_dict()
                 finally:
                     service.lock.release()
                 if not turn.get("answer"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from .answer import CITATION
+from ..generate.draft import CITATION
 
 __all__ = ["TEXT", "t", "fmt_int", "render_answer", "render_draft", "render_error", "render_sources",
            "render_user", "reason_text", "position_text"]

@@ -21,8 +21,9 @@ from typing import Any, Iterator, Literal
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from .config import Settings, resource_path
-from .errors import GenerationError, IndexStoreError, InputError, ModelError, RagError
+from ..config import Settings, resource_path
+from ..errors import GenerationError, IndexStoreError, InputError, ModelError, RagError
+from ..types import AnswerEvent, TokenEvent, final_answer
 
 __all__ = ["create_app", "Service", "parse_origins", "AskRequest", "AnswerModel", "FeedbackRequest",
            "DEFAULT_ORIGIN_REGEX", "SOURCE_CREDITS"]
@@ -56,15 +57,17 @@ class Service:
     """One Assistant shared by the API and the chat window, with the lock that serialises answering,
     the background warm-up, and the local feedback file."""
 
-    def __init__(self, settings: Settings, assistant=None, *, feedback_path: Path | None = None,
-                 eval_dir: Path | None = None, wait_timeout: float = 90.0):
-        from .assistant import Assistant
+    def __init__(self, settings: Settings, pipeline=None, *, feedback_path: Path | None = None,
+                 eval_dir: Path | None = None, wait_timeout: float | None = None):
+        from ..components import Components
+        from ..pipeline import Pipeline
 
         self.settings = settings
-        self.assistant = assistant if assistant is not None else Assistant(settings)
+        self.pipeline = pipeline if pipeline is not None else Pipeline(Components(settings))
+        self.components = self.pipeline.components
         self.feedback_path = Path(feedback_path or Path("feedback") / "feedback.jsonl").absolute()
         self.eval_dir = Path(eval_dir or Path("eval") / "runs").absolute()
-        self.wait_timeout = wait_timeout
+        self.wait_timeout = settings.wait_timeout if wait_timeout is None else wait_timeout
         self.lock = threading.Lock()  # held while an answer is produced (and during warm-up)
         self._feedback_lock = threading.Lock()
         self.warmup_state = "not started"
@@ -80,7 +83,7 @@ class Service:
     def events(self, question: str, history: list[dict] | None = None,
                cancel: threading.Event | None = None) -> Iterator[dict]:
         """Assistant events for one question. The caller holds the lock."""
-        stream = self.assistant.stream(question, history or None)
+        stream = self.pipeline.stream(question, history or None)
         try:
             for event in stream:
                 if cancel is not None and cancel.is_set():
@@ -90,15 +93,10 @@ class Service:
             stream.close()
 
     def ask(self, question: str, history: list[dict] | None = None) -> dict:
-        from .assistant import validate_question
-
-        validate_question(question)  # refuse bad input at once, not after waiting for the lock
+        self.pipeline.validate(question)  # refuse bad input at once, not after waiting for the lock
         self.acquire()
         try:
-            answer = None
-            for event in self.events(question, history):
-                if event["type"] == "answer":
-                    answer = event["answer"]
+            answer = final_answer(self.events(question, history))
             if answer is None:
                 raise GenerationError("the assistant produced no answer: try again")
             return answer.to_dict()
@@ -112,15 +110,7 @@ class Service:
         try:
             self.acquire(timeout=3600)
             try:
-                a = self.assistant
-                a.index  # loads, or builds from the default corpus on first use
-                embed = a.embed
-                if hasattr(embed, "get_query_embedding"):
-                    embed.get_query_embedding("warm-up")  # loads the embedding model
-                llm = a.llm
-                if hasattr(llm, "llm"):  # LlamaCppModel: load the GGUF now
-                    llm.llm
-                a.checker
+                self.components.warm_up()
             finally:
                 self.lock.release()
             self.warmup_state = "done"
@@ -138,12 +128,12 @@ class Service:
 
     def sources(self) -> list[dict]:
         """The indexed sources, without loading anything: from memory when loaded, else from the manifest."""
-        index = getattr(self.assistant, "_index", None)
+        index = self.components.loaded_index
         if index is not None:
             return [{"name": n, "chars": len(t), "title": _title(t), "credit": SOURCE_CREDITS.get(n)}
                     for n, t in index.sources.items()]
         try:
-            from .index import read_manifest
+            from ..index.store import read_manifest
 
             manifest = read_manifest(self.settings.index_dir)
         except RagError:
@@ -152,25 +142,23 @@ class Service:
                  "credit": SOURCE_CREDITS.get(s["name"])} for s in manifest.get("sources", [])]
 
     def source_text(self, name: str) -> str:
-        index = self.assistant.index
+        index = self.components.index
         if name not in index.sources:
             raise KeyError(name)
         return index.sources[name]
 
     def health(self) -> dict:
-        a = self.assistant
-        index = getattr(a, "_index", None)
+        index = self.components.loaded_index
         passages = len(index.passages) if index is not None else None
         if index is None:
             try:
-                from .index import read_manifest
+                from ..index.store import read_manifest
 
                 passages = read_manifest(self.settings.index_dir).get("passages")
             except RagError:
                 pass
-        llm, embed = getattr(a, "_llm", None), getattr(a, "_embed", None)
-        llm_loaded = llm is not None and (getattr(llm, "_llm", True) is not None)
-        embed_loaded = embed is not None and (getattr(embed, "_model", True) is not None)
+        state = self.components.state()
+        llm_loaded, embed_loaded = state["llm"], state["embedding"]
         s = self.settings
         return {
             "status": "ok",
@@ -180,7 +168,7 @@ class Service:
             "index": {"loaded": index is not None, "path": str(s.index_dir), "passages": passages,
                       "sources": self.sources()},
             "models": {"embedding": {"name": s.embed_model, "loaded": embed_loaded},
-                       "llm": {"name": getattr(llm, "name", None) or s.llm_url or s.llm_model, "loaded": llm_loaded}},
+                       "llm": {"name": self.components.llm_name(), "loaded": llm_loaded}},
             "uptime_s": round(time.time() - self.started, 1),
         }
 
@@ -343,11 +331,11 @@ def _sse(event: str, data: dict) -> str:
 
 
 # -- the app ---------------------------------------------------------------------------------------------
-def create_app(settings: Settings | None = None, assistant=None, *, allowed_origins: list[str] | str | None = None,
-               feedback_path: Path | None = None, eval_dir: Path | None = None, wait_timeout: float = 90.0,
+def create_app(settings: Settings | None = None, pipeline=None, *, allowed_origins: list[str] | str | None = None,
+               feedback_path: Path | None = None, eval_dir: Path | None = None, wait_timeout: float | None = None,
                warm_up: bool = True, chat_ui: bool = True):
     """The FastAPI app: API under /v1, /healthz, the widget (/widget.js, /embed, /demo) and the Gradio
-    chat window at /. `assistant` (optional) is an Assistant built elsewhere (tests pass fakes).
+    chat window at /. `pipeline` (optional) is a Pipeline built elsewhere (tests pass one on fakes).
     `allowed_origins`: sites allowed to call the API from a browser (CORS); None means the machine itself
     (http://localhost and http://127.0.0.1 on any port); "*" allows any site."""
     import contextlib
@@ -359,11 +347,10 @@ def create_app(settings: Settings | None = None, assistant=None, *, allowed_orig
     from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from . import __version__
-    from .assistant import validate_question
+    from .. import __version__
 
     settings = settings or Settings()
-    service = Service(settings, assistant, feedback_path=feedback_path, eval_dir=eval_dir, wait_timeout=wait_timeout)
+    service = Service(settings, pipeline, feedback_path=feedback_path, eval_dir=eval_dir, wait_timeout=wait_timeout)
     errors_doc = {422: {"model": ErrorModel, "description": "invalid input"},
                   503: {"model": ErrorModel, "description": "busy, or models / index unavailable"},
                   500: {"model": ErrorModel, "description": "internal error"}}
@@ -420,7 +407,7 @@ def create_app(settings: Settings | None = None, assistant=None, *, allowed_orig
         return [t.model_dump() for t in body.history]
 
     async def _stream_response(body, request: Request):
-        question = validate_question(body.question)
+        question = service.pipeline.validate(body.question)
         history = _history(body)
         await run_in_threadpool(service.acquire)
         loop = asyncio.get_running_loop()
@@ -436,10 +423,10 @@ def create_app(settings: Settings | None = None, assistant=None, *, allowed_orig
         def work():
             try:
                 for event in service.events(question, history, cancel):
-                    if event["type"] == "token":
-                        put(_sse("token", {"text": event["text"]}))
-                    elif event["type"] == "answer":
-                        put(_sse("answer", event["answer"].to_dict()))
+                    if isinstance(event, TokenEvent):
+                        put(_sse("token", {"text": event.text}))
+                    elif isinstance(event, AnswerEvent):
+                        put(_sse("answer", event.answer.to_dict()))
             except RagError as e:
                 put(_sse("error", {"error": str(e), "status": status_of(e)}))
             except Exception as e:  # noqa: BLE001
@@ -561,7 +548,7 @@ def create_app(settings: Settings | None = None, assistant=None, *, allowed_orig
         return FileResponse(path)
 
     if chat_ui:
-        from .server_ui import mount_chat
+        from .chat import mount_chat
 
         mount_chat(app, service, path="/")
     else:

@@ -1,0 +1,1 @@
+"""The grounding check: is each answer sentence supported by the passage it cites?"""

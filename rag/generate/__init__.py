@@ -1,0 +1,1 @@
+"""Generation: language-model backends, prompt templates, and reading a model's draft."""

@@ -1,0 +1,49 @@
+"""Reading a model's draft: its sentences and the [n] markers each carries, and whether it declines."""
+
+from __future__ import annotations
+
+import re
+
+from ..index.lexical import fold
+from ..ingest.chunk import split_sentences
+from ..types import Sentence
+
+__all__ = ["CITATION", "parse_sentences", "strip_citations", "says_abstain"]
+
+CITATION = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
+
+_MARKER_AFTER_END = re.compile(r"([.!?…])\s*((?:\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\]\s*)+)")
+
+
+def strip_citations(text: str) -> str:
+    return re.sub(r"\s+([.,;:!?])", r"\1", CITATION.sub("", text)).strip()
+
+
+def parse_sentences(draft: str) -> list[Sentence]:
+    """Split a draft into sentences with the [n] markers each carries. A marker standing after the
+    final period ("… 2026. [3]") belongs to the sentence before it."""
+    # "… 2026. [3] Elle …" → "… 2026 [3]. Elle …", so the sentence splitter ends the sentence after the marker.
+    draft = _MARKER_AFTER_END.sub(lambda m: " " + m.group(2).strip() + m.group(1) + " ", draft.strip()).strip()
+    sentences: list[Sentence] = []
+    for s, e in split_sentences(draft):
+        chunk = draft[s:e]
+        nums = [int(x) for m in CITATION.finditer(chunk) for x in re.split(r"[,;]", m.group(1))]
+        text = strip_citations(chunk)
+        if not re.search(r"\w", text):  # only markers
+            if sentences:
+                sentences[-1].citations.extend(n for n in nums if n not in sentences[-1].citations)
+            continue
+        sentences.append(Sentence(text=text, citations=list(dict.fromkeys(nums))))
+    return sentences
+
+
+_DECLINE_CUES = ["ne trouve pas la reponse", "pas dans les sources", "ne contiennent pas", "ne precisent pas",
+                 "ne mentionnent pas", "cannot find the answer", "not in the sources", "do not contain",
+                 "does not contain", "not mentioned", "ne sont pas mentionn", "n'est pas mentionn",
+                 "aucune information"]
+
+
+def says_abstain(draft: str) -> bool:
+    """The model declined (or wrote nothing)."""
+    d = fold(draft)
+    return not draft.strip() or any(c in d for c in _DECLINE_CUES)

@@ -1,0 +1,185 @@
+"""The question flow: question → standalone question → retrieval → prompt → model → checked, cited Answer.
+
+`Pipeline.stream` yields `TokenEvent`s while the model writes its draft, then one `AnswerEvent` with the
+checked answer. What it runs on (index, models, checker) comes from a `Components`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Iterator
+
+from .check.facts import claim_facts, fact_index, has_fact
+from .components import Components
+from .errors import InputError
+from .generate.draft import parse_sentences, says_abstain, strip_citations
+from .generate.prompts import abstain_message, load_template, render
+from .index.lexical import analyse
+from .index.search import retrieve
+from .ingest.language import detect_language
+from .types import ABSTAIN_REASONS, Answer, AnswerEvent, Citation, Event, Hit, Sentence, TokenEvent, final_answer
+
+__all__ = ["Pipeline", "validate_question"]
+
+
+def validate_question(question, max_chars: int) -> str:
+    """The question with its whitespace collapsed, or an InputError that says what is wrong."""
+    if not isinstance(question, str):
+        raise InputError("the question must be text")
+    q = " ".join(question.split())
+    if not q:
+        raise InputError("the question is empty: type a question")
+    if len(q) > max_chars:
+        raise InputError(f"the question is {len(q)} characters long; the limit is {max_chars}")
+    return q
+
+
+class Pipeline:
+    def __init__(self, components: Components):
+        self.components = components
+        self.settings = components.settings
+
+    def validate(self, question) -> str:
+        return validate_question(question, self.settings.max_question_chars)
+
+    def ask(self, question: str, history: list[dict] | None = None) -> Answer:
+        return final_answer(self.stream(question, history))
+
+    def stream(self, question: str, history: list[dict] | None = None, retrieval_only: bool = False
+               ) -> Iterator[Event]:
+        t0 = time.perf_counter()
+        question = self.validate(question)
+        lang = detect_language(question)
+        s, c = self.settings, self.components
+        timings: dict[str, float] = {}
+        standalone = question
+        if history:
+            standalone = self.rewrite(question, history, lang)
+            timings["rewrite"] = round(time.perf_counter() - t0, 3)
+        t = time.perf_counter()
+        hits = retrieve(c.index, standalone, k=max(s.retrieve_k, s.top_k), depth=s.retrieve_depth, rrf_k=s.rrf_k,
+                        weights=(1.0, s.bm25_weight))
+        timings["retrieval"] = round(time.perf_counter() - t, 3)
+        answer = Answer(question=question, answer="", abstained=False, lang=lang, standalone_question=standalone,
+                        retrieved=[h.to_dict() for h in hits], timings=timings)
+        if retrieval_only:
+            timings["total"] = round(time.perf_counter() - t0, 3)
+            yield AnswerEvent(answer)
+            return
+        if not self.relevant(hits):
+            _abstain(answer, "nothing_relevant")
+            timings["total"] = round(time.perf_counter() - t0, 3)
+            yield AnswerEvent(answer)
+            return
+        context = hits[: s.top_k]
+        messages = self.messages(standalone, context, lang)
+        t = time.perf_counter()
+        pieces: list[str] = []
+        t_first = None
+        for piece in c.llm.stream(messages, max_tokens=s.max_tokens, temperature=s.temperature):
+            if t_first is None:
+                t_first = time.perf_counter()
+                timings["first_token"] = round(t_first - t0, 3)
+            pieces.append(piece)
+            yield TokenEvent(piece)
+        end = time.perf_counter()
+        timings["generation"] = round(end - t, 3)
+        timings["tokens"] = len(pieces)  # stream pieces: one token each with llama.cpp
+        if t_first is not None and len(pieces) > 1 and end > t_first:
+            timings["tokens_per_s"] = round((len(pieces) - 1) / (end - t_first), 2)
+        answer.draft = "".join(pieces).strip()
+        t = time.perf_counter()
+        self.finish(answer, context, hits)
+        timings["check"] = round(time.perf_counter() - t, 3)
+        timings["total"] = round(time.perf_counter() - t0, 3)
+        yield AnswerEvent(answer)
+
+    def relevant(self, hits: list[Hit]) -> bool:
+        """Is any retrieved passage about the question at all?"""
+        if not hits:
+            return False
+        dense = max((h.dense or 0.0) for h in hits)
+        lexical = max((h.lexical or 0.0) for h in hits)
+        return (dense >= self.settings.min_dense or lexical >= self.settings.min_bm25
+                or all(h.dense is None for h in hits))
+
+    def messages(self, question: str, context: list[Hit], lang: str) -> list[dict]:
+        tpl = load_template("answer", lang)
+        passages = "\n\n".join(f"[{i}] {h.passage.text}" for i, h in enumerate(context, start=1))
+        values = {"abstain": abstain_message(lang), "passages": passages, "question": question}
+        out = [{"role": "system", "content": render(tpl["system"], **values)}] if "system" in tpl else []
+        return out + [{"role": "user", "content": render(tpl["user"], **values)}]
+
+    def rewrite(self, question: str, history: list[dict], lang: str) -> str:
+        """A follow-up rewritten as a standalone question, using the recent turns."""
+        turns = [h for h in history if isinstance(h, dict) and h.get("content")][-self.settings.max_history_turns:]
+        if not turns:
+            return question
+        tpl = load_template("rewrite", lang)
+        convo = "\n".join(f"{'Utilisateur' if h.get('role') == 'user' else 'Assistant'} : "
+                          f"{strip_citations(str(h['content']))[:600]}" for h in turns)
+        values = {"history": convo, "question": question}
+        msgs = ([{"role": "system", "content": render(tpl["system"], **values)}] if "system" in tpl else []) + [
+            {"role": "user", "content": render(tpl["user"], **values)}]
+        out = "".join(self.components.llm.stream(msgs, max_tokens=80)).strip().splitlines()
+        rewritten = out[0].strip().strip('"«» ') if out else ""
+        rewritten = re.sub(r"^(question réécrite|rewritten question)\s*:\s*", "", rewritten, flags=re.I)
+        if not 3 <= len(rewritten) <= self.settings.max_question_chars:
+            return question
+        # A rewrite that brings in nothing from the conversation did not resolve the reference: keep the
+        # previous question beside it, so retrieval still knows what "elle" is about.
+        context_terms = set(analyse(convo)) - set(analyse(question))
+        if not set(analyse(rewritten)) & context_terms and not claim_facts(question):
+            last_user = next((h["content"] for h in reversed(turns) if h.get("role") == "user"), "")
+            return f"{rewritten} ({strip_citations(str(last_user))[:300]})" if last_user else rewritten
+        return rewritten
+
+    def finish(self, answer: Answer, context: list[Hit], hits: list[Hit]) -> None:
+        """Parse the draft, check each sentence against what it cites, decide abstention."""
+        said_abstain = says_abstain(answer.draft)
+        sentences = [] if said_abstain else parse_sentences(answer.draft)
+        sentences = (self.components.checker.check(sentences, context, hits, answer.lang, answer.standalone_question)
+                     if sentences else [])
+        kept = [x for x in sentences if x.supported]
+        answer.sentences = sentences
+        off_topic = _unanswered_facts(answer, kept) if kept else ""
+        if kept and off_topic:
+            for x in kept:
+                x.supported, x.code = False, "off_topic"
+                x.reason = f"true, but does not answer the question (nothing about {off_topic})"
+            kept = []
+        if not kept:
+            code = "model_declined" if said_abstain or not sentences else "off_topic" if off_topic else "not_supported"
+            _abstain(answer, code, sentences[0].reason if off_topic else None)
+            return
+        used: dict[int, Citation] = {}
+        for x in kept:
+            for n in x.citations:
+                if n not in used and 1 <= n <= len(hits):
+                    p = hits[n - 1].passage
+                    used[n] = Citation(n, p.source, p.start, p.end, p.text)
+                    if n in x.spans:
+                        used[n].span_start, used[n].span_end, used[n].span_text = x.spans[n]
+        answer.citations = [used[n] for n in sorted(used)]
+        answer.answer = " ".join(f"{x.text[:-1] if x.text[-1:] in '.!?' else x.text} "
+                                 f"{''.join(f'[{n}]' for n in x.citations)}{x.text[-1] if x.text[-1:] in '.!?' else '.'}"
+                                 for x in kept)
+        answer.abstained = False
+
+
+def _abstain(answer: Answer, code: str, reason: str | None = None) -> None:
+    answer.abstained, answer.answer, answer.citations = True, abstain_message(answer.lang), []
+    answer.abstain_code, answer.abstain_reason = code, reason or ABSTAIN_REASONS[code]
+
+
+def _unanswered_facts(answer: Answer, kept: list[Sentence]) -> str:
+    """Names and numbers of the question that neither the kept answer nor the words it cites mention:
+    a true sentence about something else is not an answer."""
+    facts = claim_facts(answer.standalone_question or answer.question)
+    if detect_language(answer.question) != "fr":  # English names of French things do not match word for word
+        facts = {f for f in facts if f.startswith("#")}
+    text = " ".join([x.text for x in kept] + [span[2] for x in kept for span in x.spans.values()])
+    nums, words = fact_index(text)
+    missing = [f for f in facts if not has_fact(f, nums, words)]
+    return ", ".join(m.lstrip("#") for m in missing)
