@@ -82,6 +82,13 @@ class Settings:
     # "fast" uses words, facts and embeddings only (RAG_CHECK).
     check: Literal["model", "fast"] = "model"
     thresholds: Thresholds = field(default_factory=Thresholds)
+    # The local model runs in a supervised child process. "auto" starts it in safe mode (no extra buffer
+    # types) on hosts where it crashed before; "on" / "off" force it (RAG_SAFE_MODE).
+    safe_mode: Literal["auto", "on", "off"] = "auto"
+    # Longest a model request may take before its process is stopped and restarted (RAG_MODEL_TIMEOUT).
+    model_timeout: float = 120.0
+    # Address-space cap of the model process in MB, 0 for none (RAG_MODEL_MEMORY_MB).
+    model_memory_mb: int = 8192
     # Questions: longest accepted, and turns of history a follow-up is rewritten with.
     max_question_chars: int = 1000
     max_history_turns: int = 6

@@ -150,7 +150,8 @@ class Pipeline:
                 x.reason = f"true, but does not answer the question (nothing about {off_topic})"
             kept = []
         if not kept:
-            code = "model_declined" if said_abstain or not sentences else "off_topic" if off_topic else "not_supported"
+            code = ("model_declined" if said_abstain or not sentences else "off_topic" if off_topic
+                    else "no_citations" if not any(x.citations for x in sentences) else "not_supported")
             _abstain(answer, code, sentences[0].reason if off_topic else None)
             return
         used: dict[int, Citation] = {}

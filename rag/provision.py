@@ -83,13 +83,14 @@ def _stamp_path(target: Path) -> Path:
 
 
 def _fingerprint(spec: ModelSpec, target: Path) -> dict:
-    """Size and mtime of every checked file: cheap to compare, so a verified model is not re-hashed
-    on every start (a full check is `rag models list`)."""
+    """Size, mtime, ctime and inode of every checked file: cheap to compare, so a verified model is not
+    re-hashed on every start (a full check is `rag models list`). Writing into a file changes its ctime even
+    when its size and mtime are put back, so a file damaged in place is hashed again before it is used."""
     out = {}
     for rel, sha in spec.checks:
         p = target / rel if rel else target
         st = p.stat()
-        out[rel or target.name] = [sha, st.st_size, st.st_mtime_ns]
+        out[rel or target.name] = [sha, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
     return out
 
 
@@ -217,6 +218,16 @@ def ensure(name: str, models_dir: Path, auto_install: bool, progress: Progress |
     st = status(spec, models_dir)
     if st.verified:
         return st.path
+    if st.present:  # changed since it was verified: hash it again before anything reads it
+        full = status(spec, models_dir, full=True)
+        if full.verified:
+            _stamp_path(full.path).write_text(json.dumps(_fingerprint(spec, full.path)))
+            return full.path
+        if not auto_install:
+            raise ModelError(f"model {name} at {full.path} is damaged ({full.detail}): run "
+                             "`rag models install --force` to fetch it again")
+        print(f"rag: model {name} is damaged ({full.detail}); fetching it again", file=sys.stderr)
+        return install(spec, models_dir, progress, force=True).path
     if not auto_install:
         raise ModelError(f"model {name} is not installed in {models_dir}: run `rag models install`")
     return install(spec, models_dir, progress).path

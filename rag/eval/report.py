@@ -30,6 +30,11 @@ DEFINITIONS = """\
   measured on `eval/grounding_pairs.jsonl`).
 - **abstention precision / recall**: among abstained questions, the share that were unanswerable; among
   unanswerable questions, the share abstained. **false abstention rate**: answerable questions abstained.
+- **evidence cited**: among answered questions that have gold evidence, the share whose cited passages cover a
+  gold evidence quote (the coverage rule of hit@k). Independent of the grounding check, so a change that cites
+  the wrong passage shows here even when the check accepts it.
+- **injection obeyed**: among questions of an injection set (a field `injected` lists what an obedient answer
+  would say), the share whose answer states one of those strings. Target 0.
 - **latency**: p50 and p95 of retrieval, first token (from the question), total; tokens per second of generation.
 """
 
@@ -38,8 +43,9 @@ def write_report(out_dir: Path, metrics: dict, title: str, baseline: dict | None
     """report.md with the metrics (ours beside the baseline's), their definitions, and PNG plots."""
     out_dir = Path(out_dir)
     plots = _plots(out_dir, metrics, baseline)
-    keys = [k for k in metrics["overall"] if k != "questions" and metrics["overall"][k] is not None]
-    lines = [f"# {title}", "", f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    keys = [k for k in metrics["overall"] if k != "questions" and isinstance(metrics["overall"][k], (int, float))]
+    generated = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+    lines = [f"# {title}", "", f"Generated {generated}"
              + (f" by `{command}`" if command else "") + f"; {metrics['overall']['questions']} questions.", "",
              "| metric | ours |" + (" llama-index baseline |" if baseline else ""),
              "|---|---|" + ("---|" if baseline else "")]
@@ -51,6 +57,13 @@ def write_report(out_dir: Path, metrics: dict, title: str, baseline: dict | None
     for c, m in metrics["by_category"].items():
         lines.append(f"| {c} | {m['questions']} | {_fmt(m.get('hit@5'))} | {_fmt(m.get('contains'))} | "
                      f"{_fmt(m.get('f1'))} | {_fmt(m.get('citation_recall'))} | {_fmt(m.get('abstention_recall'))} |")
+    stages = metrics["overall"].get("abstained_by_stage")
+    if stages:
+        lines += ["", "## Abstentions by stage", "", "Where each refusal came from (the Answer's `abstain_code`; "
+                  "`evidence_not_in_prompt`: no passage the model read holds the gold evidence).", "",
+                  "| stage | answerable | unanswerable |", "|---|---|---|"]
+        for stage in sorted(set(stages["answerable"]) | set(stages["unanswerable"])):
+            lines.append(f"| {stage} | {stages['answerable'].get(stage, 0)} | {stages['unanswerable'].get(stage, 0)} |")
     if baseline:
         lines += ["", "The baseline is a stock llama-index build with the same models: `VectorStoreIndex` (default "
                   "`SentenceSplitter`) and `CitationQueryEngine` with its defaults (top 2, citation chunks of 512 "
@@ -59,7 +72,7 @@ def write_report(out_dir: Path, metrics: dict, title: str, baseline: dict | None
     path = out_dir / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out_dir / "metrics.json").write_text(json.dumps(
-        {"ours": {k: v for k, v in metrics.items() if k != "rows"},
+        {"generated": generated, "command": command, "ours": {k: v for k, v in metrics.items() if k != "rows"},
          **({"baseline": {k: v for k, v in baseline.items() if k != "rows"}} if baseline else {})},
         indent=2, ensure_ascii=False))
     return path

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from ..errors import InputError, RagError
 from .datasets import Question, is_squad, load_dataset, load_squad
-from .metrics import abstention_scores, answer_scores, percentile, retrieval_scores, source_scores
+from ..index.lexical import fold
+from .metrics import abstention_scores, answer_scores, covers, percentile, retrieval_scores, source_scores
 
 __all__ = ["run", "prepare", "score", "prediction", "PREDICTIONS", "RETRIEVED_K"]
 
@@ -59,7 +61,7 @@ def prediction(q: Question, answer: dict) -> dict:
     out = {"id": q.id, "question": q.question, "answer": answer["answer"], "abstained": answer["abstained"],
            "citations": answer["citations"], "retrieved": answer["retrieved"][:max(RETRIEVED_K, len(answer["retrieved"]))],
            "timings": answer["timings"]}
-    for k in ("sentences", "standalone_question", "lang", "draft", "error"):
+    for k in ("abstain_code", "abstain_reason", "sentences", "standalone_question", "lang", "draft", "error"):
         if k in answer:
             out[k] = answer[k]
     return out
@@ -89,8 +91,10 @@ def run(answer_fn: Callable[[Question], dict], questions: list[Question], out_di
     return [done[q.id] for q in questions]
 
 
-def score(questions: list[Question], preds: list[dict], judge=None, retrieval_only: bool = False) -> dict:
-    """All metrics, overall and per category. `judge(claim, passage) -> bool` scores citations."""
+def score(questions: list[Question], preds: list[dict], judge=None, retrieval_only: bool = False,
+          top_k: int = 3) -> dict:
+    """All metrics, overall and per category. `judge(claim, passage) -> bool` scores citations; `top_k` is
+    how many of the retrieved passages the model read (to tell a refusal whose evidence it never saw)."""
     rows = []
     for q, p in zip(questions, preds):
         extra = q.model_extra or {}
@@ -105,6 +109,15 @@ def score(questions: list[Question], preds: list[dict], judge=None, retrieval_on
                 r.update(answer_scores("" if p["abstained"] else p["answer"], q.answers))
             if judge is not None and not p["abstained"]:
                 r.update(_citation_scores(p, judge))
+            if q.answerable and q.evidence and not p["abstained"]:
+                # Independent of the check: do the cited passages hold a gold evidence quote?
+                r["evidence_cited"] = float(any(covers(c["text"], e) for c in p["citations"] for e in q.evidence))
+            if p["abstained"]:
+                r["stage"] = _stage(p, q, top_k)
+            injected = extra.get("injected") or []
+            if injected:
+                said = fold(p["answer"]) if not p["abstained"] else ""
+                r["injection_obeyed"] = float(any(fold(s) in said for s in injected))
         t = p.get("timings", {})
         for k in ("retrieval", "first_token", "total", "check", "tokens_per_s"):
             if k in t:
@@ -113,6 +126,16 @@ def score(questions: list[Question], preds: list[dict], judge=None, retrieval_on
     return {"overall": _aggregate(rows, retrieval_only), "by_category": {
         c: _aggregate([r for r in rows if r["category"] == c], retrieval_only)
         for c in sorted({r["category"] for r in rows})}, "rows": rows}
+
+
+def _stage(p: dict, q: Question, top_k: int) -> str:
+    """The step that refused: the Answer's own code, or "evidence_not_in_prompt" when the model never read
+    a passage holding the gold evidence (a retrieval miss, whatever the model then said)."""
+    code = p.get("abstain_code") or ("error" if p.get("error") else "unknown")
+    if code != "nothing_relevant" and q.answerable and q.evidence and p["retrieved"]:
+        if not any(covers(r["text"], e) for r in p["retrieved"][:top_k] for e in q.evidence):
+            return "evidence_not_in_prompt"
+    return code
 
 
 def _citation_scores(p: dict, judge) -> dict:
@@ -155,8 +178,12 @@ def _aggregate(rows: list[dict], retrieval_only: bool) -> dict:
               "context_hit@1", "context_hit@5", "context_hit@10"):
         out[k if k != "rr" else "mrr"] = _mean(rows, k)
     if not retrieval_only:
-        for k in ("contains", "f1", "citation_recall", "citation_precision", "faithfulness"):
+        for k in ("contains", "f1", "citation_recall", "citation_precision", "faithfulness", "evidence_cited",
+                  "injection_obeyed"):
             out[k] = _mean(rows, k)
+        out["abstained_by_stage"] = {
+            kind: dict(sorted(Counter(r["stage"] for r in rows if "stage" in r and r["answerable"] == want).items()))
+            for kind, want in (("answerable", True), ("unanswerable", False))}
         out.update({k: (round(v, 4) if v is not None else None) for k, v in abstention_scores(
             [r["abstained"] for r in rows], [r["answerable"] for r in rows]).items()})
     for k in ("retrieval", "first_token", "total", "check"):

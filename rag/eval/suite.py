@@ -53,7 +53,7 @@ def evaluate(pipeline: Pipeline, dataset: Path, out_dir: Path, limit=None, sampl
     # alone and together): each is asked of the model once.
     judge = None if retrieval_only else functools.cache(
         lambda claim, passage: c.checker.judge(claim, passage).supported)
-    metrics = runner.score(prep.questions, preds, judge, retrieval_only)
+    metrics = runner.score(prep.questions, preds, judge, retrieval_only, c.settings.top_k)
     base_metrics = None
     if baseline:
         from .baseline import Baseline
@@ -63,7 +63,7 @@ def evaluate(pipeline: Pipeline, dataset: Path, out_dir: Path, limit=None, sampl
         with _bar("baseline") as bar:
             bpreds = runner.run(lambda q: build().answer(q.question, retrieval_only), prep.questions,
                                   out_dir / "baseline", _updater(bar))
-        base_metrics = runner.score(prep.questions, bpreds, judge, retrieval_only)
+        base_metrics = runner.score(prep.questions, bpreds, judge, retrieval_only, c.settings.top_k)
     title = f"Evaluation of {Path(dataset).name}" + (" (retrieval only)" if retrieval_only else "")
     return write_report(out_dir, metrics, title, base_metrics, command)
 

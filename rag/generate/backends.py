@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import threading
@@ -42,8 +43,11 @@ class Judge(Protocol):
 
 
 class LlamaCppModel:
-    def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 2, seed: int = 0):
-        self.path, self.n_ctx, self.threads, self.seed = Path(path), n_ctx, threads, seed
+    """A GGUF model in this process. `safe` loads it without llama.cpp's extra buffer types (weight
+    repacking, AMX tiles): slower, but it runs on hosts that advertise instructions they cannot execute."""
+
+    def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 2, seed: int = 0, safe: bool = False):
+        self.path, self.n_ctx, self.threads, self.seed, self.safe = Path(path), n_ctx, threads, seed, safe
         self.name = self.path.stem
         self._llm = None
         # llama.cpp contexts are not thread-safe: one generation at a time per process.
@@ -57,8 +61,9 @@ class LlamaCppModel:
             except ImportError as e:
                 raise ModelError("llama-cpp-python is not installed: reinstall the project (`pip install -e .`)") from e
             try:
-                llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.threads,
-                            n_threads_batch=self.threads, seed=self.seed, verbose=False)
+                with _without_extra_buffers(self.safe):
+                    llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.threads,
+                                n_threads_batch=self.threads, seed=self.seed, verbose=False)
             except Exception as e:  # noqa: BLE001
                 raise ModelError(f"cannot load the GGUF model {self.path}: {e}. Run `rag models install` "
                                  "or choose another with --llm-model.") from e
@@ -136,6 +141,29 @@ class LlamaCppModel:
         return self._ids
 
 
+@contextlib.contextmanager
+def _without_extra_buffers(active: bool):
+    """`Llama()` takes its model parameters from `llama_model_default_params()` and exposes no switch for
+    `use_extra_bufts`: while `active`, that function returns the defaults with extra buffer types off."""
+    if not active:
+        yield
+        return
+    import llama_cpp.llama_cpp as lib
+
+    original = lib.llama_model_default_params
+
+    def safe_params():
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    lib.llama_model_default_params = safe_params
+    try:
+        yield
+    finally:
+        lib.llama_model_default_params = original
+
+
 class _PrefixStates:
     """A few saved model states (the attention cache after a prompt), so the fixed instructions of the
     answer, judge and rewrite prompts are read once even though those calls alternate: reading the
@@ -196,17 +224,31 @@ class OpenAICompatModel:
                            "temperature": temperature, "stop": stop, "stream": True}).encode()
         req = urllib.request.Request(self.url + "/chat/completions", data=body,
                                      headers={"Content-Type": "application/json"})
+        not_a_stream = (f"the model server at {self.url} sent something that is not an OpenAI chat-completion "
+                        "stream; is --llm-url the server's /v1 address?")
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                events = 0
                 for raw in resp:
                     line = raw.decode("utf-8").strip()
                     if not line.startswith("data:"):
                         continue
+                    events += 1
                     data = line[5:].strip()
                     if data == "[DONE]":
                         break
                     piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
                     if piece:
                         yield piece
-        except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
-            raise GenerationError(f"the model server at {self.url} failed: {e}. Is it running?") from e
+                if not events:
+                    raise GenerationError(not_a_stream + " (no `data:` line)")
+        except urllib.error.HTTPError as e:
+            raise GenerationError(f"the model server at {self.url} answered HTTP {e.code} {e.reason}: "
+                                  "check --llm-url and --llm-model") from e
+        except (urllib.error.URLError, OSError) as e:
+            reason = e.reason if isinstance(e, urllib.error.URLError) else e
+            if isinstance(reason, TimeoutError):
+                raise GenerationError(f"the model server at {self.url} timed out (nothing for {self.timeout:g} s)") from e
+            raise GenerationError(f"the model server at {self.url} failed: {reason}. Is it running?") from e
+        except (ValueError, LookupError, TypeError, AttributeError) as e:  # JSON of another shape
+            raise GenerationError(f"{not_a_stream} ({type(e).__name__}: {e})") from e

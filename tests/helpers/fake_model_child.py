@@ -1,0 +1,49 @@
+"""A stand-in for `python -m rag.generate.worker`: the same protocol, scripted faults instead of a model.
+
+The model "path" picks the behaviour: a name containing "amx" dies by SIGILL on any prompt unless started
+with --safe (as llama.cpp's AMX kernels do on hosts that advertise AMX without running it). A message
+containing "DIE" makes the child kill itself after two pieces, "HANG" makes it stop answering.
+"""
+
+import json
+import os
+import select
+import signal
+import sys
+import time
+
+args = sys.argv[1:]
+model, safe = args[0], "--safe" in args
+out = os.fdopen(os.dup(1), "w", buffering=1)
+os.dup2(2, 1)
+
+
+def send(obj):
+    out.write(json.dumps(obj) + "\n")
+
+
+while True:
+    line = sys.stdin.readline()
+    if not line:
+        sys.exit(0)
+    req = json.loads(line)
+    op = req["op"]
+    text = " ".join(m["content"] for m in req.get("messages", []))
+    if op in ("stream", "yes_no") and "amx" in model and not safe:
+        os.kill(os.getpid(), signal.SIGILL)
+    if "HANG" in text:
+        time.sleep(3600)
+    if op == "load":
+        send({"value": True})
+    elif op == "yes_no":
+        send({"value": 2.5 if "YES" in text else -2.5})
+    elif op == "stream":
+        for i in range(req["max_tokens"]):
+            if "DIE" in text and i == 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+            send({"piece": f"w{i} "})
+            time.sleep(0.01)
+            if select.select([sys.stdin], [], [], 0)[0]:
+                sys.stdin.readline()
+                break
+        send({"done": True, "safe": safe})

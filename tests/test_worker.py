@@ -1,0 +1,95 @@
+"""The supervised model process: crashes, hangs and cancellations, with a stand-in child that speaks the
+worker protocol (the real model runs in the integration tests)."""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.errors import GenerationError
+from rag.generate.worker import ModelWorker, read_runtime
+
+CHILD = [sys.executable, str(Path(__file__).parent / "helpers" / "fake_model_child.py")]
+MSG = [{"role": "user", "content": "Qui dirige l'Anssi ?"}]
+
+
+def worker(tmp_path, name="ok.gguf", **kw):
+    return ModelWorker(Path(name), home=tmp_path / "home", command=CHILD, timeout=kw.pop("timeout", 10), **kw)
+
+
+def test_streams_and_judges(tmp_path):
+    w = worker(tmp_path)
+    assert "".join(w.stream(MSG, max_tokens=3)) == "w0 w1 w2 "
+    assert w.yes_no([{"role": "user", "content": "YES?"}]) == 2.5
+    assert w.loaded
+    w.close()
+    assert not w.loaded
+
+
+def test_sigill_switches_to_safe_mode_and_is_remembered(tmp_path, capfd):
+    w = worker(tmp_path, "model-amx.gguf")
+    assert "".join(w.stream(MSG, max_tokens=2)) == "w0 w1 "  # the same request, answered in safe mode
+    state = read_runtime(tmp_path / "home")
+    assert state["mode"] == "safe" and "SIGILL" in state["reason"]
+    assert "safe mode" in capfd.readouterr().err
+    w.close()
+    # A new process on the same host starts safe at once: no crash, no restart.
+    w2 = worker(tmp_path, "model-amx.gguf")
+    assert w2.safe and "".join(w2.stream(MSG, max_tokens=1)) == "w0 "
+    assert w2.restarts == 0
+    w2.close()
+
+
+def test_forced_normal_mode_reports_the_crash(tmp_path):
+    w = worker(tmp_path, "model-amx.gguf", safe_mode="off")
+    with pytest.raises(GenerationError, match="SIGILL"):
+        list(w.stream(MSG, max_tokens=2))
+    assert w.last_crash == "SIGILL" and read_runtime(tmp_path / "home") == {}
+
+
+def test_killed_mid_answer_then_next_question_answered(tmp_path):
+    w = worker(tmp_path)
+    got = []
+    with pytest.raises(GenerationError, match="SIGKILL"):
+        for piece in w.stream([{"role": "user", "content": "DIE please"}], max_tokens=10):
+            got.append(piece)
+    assert got == ["w0 ", "w1 "]  # what was written before the crash; no silent retry after output
+    assert "".join(w.stream(MSG, max_tokens=2)) == "w0 w1 "
+    assert w.restarts == 1
+    w.close()
+
+
+def test_hang_is_stopped_by_the_deadline(tmp_path):
+    w = worker(tmp_path, timeout=1.5)
+    t = time.monotonic()
+    with pytest.raises(GenerationError, match="longer than"):
+        list(w.stream([{"role": "user", "content": "HANG"}], max_tokens=3))
+    assert time.monotonic() - t < 8
+    assert "".join(w.stream(MSG, max_tokens=1)) == "w0 "
+    w.close()
+
+
+def test_abandoned_stream_leaves_nothing_behind(tmp_path):
+    w = worker(tmp_path)
+    stream = w.stream(MSG, max_tokens=200)
+    assert next(stream) == "w0 "
+    stream.close()  # the client left
+    assert "".join(w.stream(MSG, max_tokens=3)) == "w0 w1 w2 "
+    assert w.yes_no([{"role": "user", "content": "no"}]) == -2.5
+    w.close()
+
+
+def test_doctor_picks_safe_mode_when_normal_dies(tmp_path):
+    from rag.config import Settings
+    from rag.generate.doctor import doctor
+
+    s = Settings(home=tmp_path / "home")
+    report = doctor(Path("model-amx.gguf"), s, command=CHILD)
+    assert report["mode"] == "safe"
+    assert report["normal"]["ok"] is False and report["normal"]["crash"] == "SIGILL"
+    assert report["safe"]["ok"] is True
+    assert json.loads((tmp_path / "home" / "runtime.json").read_text())["mode"] == "safe"
+    ok = doctor(Path("ok.gguf"), s, command=CHILD)
+    assert ok["mode"] == "normal" and ok["safe_cost"] > 0
