@@ -113,6 +113,45 @@ def models_install(settings: Settings, force):
     for spec in DEFAULT_MODELS.values():
         st = install(spec, settings.models_dir, _progress, force=force)
         click.echo(f"{st.name}: {st.path} ({st.size / 1e6:,.0f} MB) verified")
+    if not settings.llm_url:
+        _run_doctor(settings)
+
+
+def _run_doctor(settings: Settings) -> dict:
+    from .generate.doctor import doctor
+    from .provision import resolve_llm_path
+
+    path = resolve_llm_path(settings.llm_model, settings.models_dir, settings.auto_install, _progress)
+    click.echo("checking that the model runs on this machine (a 700-token prompt, normal and safe mode)…", err=True)
+    report = doctor(path, settings)
+    for mode in ("normal", "safe"):
+        r = report[mode]
+        state = (f"works: first words after {r['first_piece_s']} s, {r['pieces_per_s']} tokens/s" if r["ok"]
+                 else f"FAILS ({r['crash'] or r.get('error')})")
+        click.echo(f"  {mode:6} mode {state}", err=True)
+    cost = (f" (safe mode takes {report['safe_cost']}× normal mode's time to the first words)"
+            if report.get("safe_cost") else "")
+    click.echo(f"model runtime: {report['mode']} mode — {report['reason']}{cost}", err=True)
+    return report
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def doctor(settings: Settings, as_json):
+    """Check that the local model runs on this machine, in a child process, and pick the mode that works.
+
+    A virtual machine may advertise CPU instructions (AMX) it cannot execute: the model then dies with an
+    illegal instruction on a long prompt. The check runs a realistic prompt in normal mode and in safe
+    mode (no extra buffer types), records the mode to use, and reports what safe mode costs in speed.
+
+    \b
+    Example:
+      rag doctor
+    """
+    report = _run_doctor(settings)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
 
 
 @models.command("list")
@@ -135,7 +174,7 @@ def models_list(settings: Settings, as_json):
 
 # -- index -----------------------------------------------------------------------------------
 @main.command("index")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Embed everything again, even unchanged sources.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
@@ -148,11 +187,20 @@ def index_cmd(settings: Settings, paths, rebuild, as_json):
       rag index notes/ report.md --rebuild
     """
     c = _components(settings)
-    with click.progressbar(length=1, label="embedding passages", file=sys.stderr) as bar:
-        def progress(done, total):
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
+    bars = []  # shown from the first passage embedded: files are all checked before, and may be refused
+
+    def progress(done, total):
+        if not bars:
+            bars.append(click.progressbar(length=max(total, 1), label="embedding passages", file=sys.stderr))
+            bars[0].__enter__()
+        bar = bars[0]
+        bar.length = max(total, 1)
+        bar.update(done - bar.pos)
+    try:
         index, stats = c.build(list(paths), rebuild=rebuild, progress=progress)
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
     if as_json:
         click.echo(json.dumps({"path": str(index.path), **stats}))
     else:
@@ -163,9 +211,10 @@ def index_cmd(settings: Settings, paths, rebuild, as_json):
 
 # -- ask / chat ------------------------------------------------------------------------------
 def _print_answer(ans) -> None:
+    en = ans.lang == "en"
     click.echo(ans.answer)
     if ans.citations:
-        click.echo("\nSources:")
+        click.echo("\nSources:" if en else "\nSources :")
         for c in ans.citations:
             quote = c.span_text or c.text
             click.echo(f"  [{c.n}] {c.source} {c.start}-{c.end}: « {' '.join(quote.split())[:300]} »")
@@ -175,7 +224,9 @@ def _print_answer(ans) -> None:
             click.echo(f"  {r['source']} {r['start']}-{r['end']}: « {' '.join(r['text'].split())[:200]}… »")
     flagged = [s for s in ans.sentences if s.supported is False]
     if flagged and not ans.abstained:
-        click.echo("\nRemoved (not supported by the sources): " + " | ".join(s.text for s in flagged))
+        label = "Removed, not supported by the sources" if en else "Retiré, non étayé par les sources"
+        for s in flagged:
+            click.echo(click.style(f"\n✗ {label}: {s.text}", dim=True))
 
 
 @main.command()
@@ -207,13 +258,13 @@ def ask(settings: Settings, question, as_json, history):
 @main.command()
 @click.pass_obj
 def chat(settings: Settings):
-    """A conversation in the terminal; answers stream as they are written. Ctrl-D or "exit" ends it."""
-    from .errors import InputError
-
+    """A conversation in the terminal, with follow-up questions. Each answer is shown once, checked: while
+    the model writes, a status line counts its words. Ctrl-D or "exit" ends it."""
     from .types import TokenEvent
 
     p = _pipeline(settings)
     history: list[dict] = []
+    live = sys.stdout.isatty()
     click.echo("Posez une question sur le corpus (Ctrl-D pour quitter).")
     p.components.index  # load (or build) before the first prompt, not during it
     while True:
@@ -225,22 +276,26 @@ def chat(settings: Settings):
         if q.strip().lower() in {"exit", "quit", ":q"}:
             return
         try:
-            final = None
-            click.echo(click.style("assistant", bold=True) + " > ", nl=False)
+            final, words = None, 0
+            if live:
+                click.echo("… recherche dans les sources", nl=False)
             for ev in p.stream(q, history):
                 if isinstance(ev, TokenEvent):
-                    click.echo(ev.text, nl=False)
+                    words += ev.text.count(" ") + ev.text.count("\n")
+                    if live:  # the unchecked draft is never shown: only how far along it is
+                        click.echo(f"\r\033[K… rédaction et vérification ({words} mots)", nl=False)
                 else:
                     final = ev.answer
-            click.echo("\n")
+            if live:
+                click.echo("\r\033[K", nl=False)
             if final.standalone_question != final.question:
-                click.echo(f"(question comprise : {final.standalone_question})")
-            click.echo(click.style("— réponse vérifiée —", dim=True))
+                click.echo(click.style(f"(question comprise : {final.standalone_question})", dim=True))
+            click.echo(click.style("assistant", bold=True) + " > ", nl=False)
             _print_answer(final)
             click.echo()
             history += [{"role": "user", "content": q}, {"role": "assistant", "content": final.answer}]
-        except InputError as e:
-            click.echo(f"\n{e}")
+        except RagError as e:  # one failed question does not end the conversation
+            click.echo(("\r\033[K" if live else "") + f"{e}")
 
 
 # -- eval ------------------------------------------------------------------------------------
@@ -277,13 +332,38 @@ def eval_cmd(settings: Settings, dataset, out_dir, limit, sample_seed, retrieval
 
 
 # -- serve -----------------------------------------------------------------------------------
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _default_public_url(host: str, port: int) -> str:
+    import socket
+
+    name = socket.getfqdn() if host in ("0.0.0.0", "::", "") else host
+    return f"http://{f'[{name}]' if ':' in name else name}:{port}"
+
+
 @main.command()
 @click.option("--host", envvar="RAG_HOST", default="127.0.0.1", show_envvar=True,
-              help="Interface to listen on (0.0.0.0 opens the server to the network).")
+              help="Interface to listen on. Any other address than this machine's own (127.0.0.1, ::1, localhost) "
+                   "needs an API token (RAG_API_TOKEN), or --insecure-no-token.")
 @click.option("--port", envvar="RAG_PORT", type=click.IntRange(1, 65535), default=8000, show_envvar=True, help="Port to listen on.")
 @click.option("--allowed-origins", envvar="RAG_ALLOWED_ORIGINS", default=None, show_envvar=True,
-              help="Comma-separated sites allowed to call the API from a browser (CORS), e.g. "
-                   "https://www.ville.fr; '*' allows any. Default: http://localhost and http://127.0.0.1 on any port.")
+              help="Comma-separated sites allowed to call the API from a browser (CORS) and to frame /embed, e.g. "
+                   "https://www.ville.fr; '*' allows any. Default: none (the server's own pages need no CORS).")
+@click.option("--public-url", default=None,
+              help="The address people reach this server at, written into pages and snippets (never taken from a "
+                   "request's Host header). [env: RAG_PUBLIC_URL; default: http://HOST:PORT]")
+@click.option("--insecure-no-token", is_flag=True, default=False,
+              help="Listen on a network address without an API token: anyone who reaches the port can use the "
+                   "assistant. Only behind a reverse proxy that checks who calls.")
 @click.option("--feedback-file", envvar="RAG_FEEDBACK_FILE", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("feedback") / "feedback.jsonl", show_envvar=True,
               help="Local JSONL file where useful / not useful feedback is appended.")
@@ -291,18 +371,26 @@ def eval_cmd(settings: Settings, dataset, out_dir, limit, sample_seed, retrieval
               help="Seconds a question waits for the model (one answer at a time) before a 503. "
                    f"[env: RAG_WAIT_TIMEOUT; default: {_DEFAULTS.wait_timeout}]")
 @click.pass_obj
-def serve(settings: Settings, host, port, allowed_origins, feedback_file, wait_timeout):
+def serve(settings: Settings, host, port, allowed_origins, public_url, insecure_no_token, feedback_file, wait_timeout):
     """Serve the chat window, the HTTP API and the embeddable widget from one local process.
 
-    The index is built on first use and the models are loaded in the background at startup.
+    The index is built on first use and the models are loaded in the background at startup. With an API
+    token (RAG_API_TOKEN), the API needs `Authorization: Bearer <token>` and the chat window asks for it
+    once (sign-in page).
 
     \b
     Examples:
       rag serve                      # http://127.0.0.1:8000
       rag serve --port 8080 --allowed-origins https://www.ma-commune.fr
+      RAG_API_TOKEN=$(python3 -c "import secrets; print(secrets.token_urlsafe(32))") \\
+        rag serve --host 0.0.0.0 --public-url https://assistant.ma-commune.fr
     Then: chat window at /, API docs at /docs, widget demo at /demo; embed with
       <script src="http://127.0.0.1:8000/widget.js" defer></script>
     """
+    if not _is_loopback(host) and not settings.api_token and not insecure_no_token:
+        raise click.UsageError(f"--host {host} opens the server to the network: set an API token first "
+                               "(RAG_API_TOKEN=<a long random secret>), or pass --insecure-no-token if a reverse "
+                               "proxy in front of it already checks who calls")
     try:
         from .serve.app import create_app
     except ImportError as e:
@@ -310,10 +398,16 @@ def serve(settings: Settings, host, port, allowed_origins, feedback_file, wait_t
                                    "reinstall the project (`pip install -e .`)") from None
     import uvicorn
 
-    settings = settings.replace(wait_timeout=wait_timeout)
+    settings = settings.replace(wait_timeout=wait_timeout, public_url=public_url)
+    if not settings.public_url:
+        settings = settings.replace(public_url=_default_public_url(host, port))
     app = create_app(settings, _pipeline(settings), allowed_origins=allowed_origins, feedback_path=feedback_file)
-    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    base = settings.public_url.rstrip("/")
+    sites = ", ".join(app.state.allowed_origins) or "none (this server's own pages only)"
     click.echo(f"chat window   {base}/\nAPI           {base}/docs  ·  {base}/v1/ask\nwidget demo   {base}/demo"
                f"\nembed         <script src=\"{base}/widget.js\" defer></script>\nfeedback file {feedback_file}"
-               f"\nallowed sites {', '.join(app.state.allowed_origins)}\n(Ctrl-C stops the server)", err=True)
+               f"\nallowed sites {sites}\nAPI token     {'required' if settings.api_token else 'none'}"
+               f"\n(Ctrl-C stops the server)", err=True)
+    if not settings.api_token and not _is_loopback(host):
+        click.echo("WARNING: no API token on a network address (--insecure-no-token)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)

@@ -6,22 +6,80 @@ Building and indexing live here; answering lives in `pipeline.py`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
 from .config import DEFAULT_CORPUS, Settings, resource_path
-from .errors import InputError
+from .errors import InputError, SourceError
 from .ingest import SUPPORTED_SUFFIXES, load_source
-from .index.store import Index, build_index, load_index, reusable_index
+from .index.store import Index, build_index, check_index_dir, load_index, recover_interrupted, reusable_index
 from .provision import resolve_embed_path, resolve_llm_path
 
-__all__ = ["Components", "default_corpus_paths"]
+__all__ = ["Components", "default_corpus_paths", "collect_files"]
 
 Progress = Callable[[str, int, int], None]
 
 
 def default_corpus_paths() -> list[Path]:
     return [resource_path("corpus") / DEFAULT_CORPUS]
+
+
+def _walk(folder: Path) -> list[Path]:
+    """The entries with a supported suffix under `folder` that are not folders, sorted; symbolic links to folders
+    are followed once each (a link loop, or a folder reached twice, is walked once)."""
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def visit(d: Path) -> None:
+        try:
+            st = d.stat()
+        except OSError:
+            return
+        if (st.st_dev, st.st_ino) in seen:
+            return
+        seen.add((st.st_dev, st.st_ino))
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as e:
+            raise SourceError(f"cannot read the folder {d}: {e.strerror or e}; check its permissions") from e
+        for e in entries:
+            p = Path(e.path)
+            try:
+                is_dir = e.is_dir()  # follows links; False for a broken link or a link loop
+            except OSError:
+                is_dir = False
+            if is_dir:
+                visit(p)
+            elif p.suffix.lower() in SUPPORTED_SUFFIXES:
+                found.append(p)  # FIFOs, devices, broken links… too: load_source says what is wrong with each
+
+    visit(folder)
+    return found
+
+
+def collect_files(paths: list[Path]) -> list[Path]:
+    """The files to index: each file given, and the .txt/.md entries under each folder given. The same file
+    reached twice (given twice, or through a link) is kept once."""
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for p in paths:
+        p = Path(p)
+        try:
+            is_dir = p.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir and not p.exists() and not p.is_symlink():
+            raise InputError(f"{p}: no such file or folder")
+        for f in _walk(p) if is_dir else [p]:
+            try:
+                key = f.resolve(strict=True)
+            except (OSError, RuntimeError):
+                key = f.absolute()  # broken or looping: load_source reports it
+            if key not in seen:
+                seen.add(key)
+                files.append(f)
+    return files
 
 
 class Components:
@@ -58,10 +116,11 @@ class Components:
 
                 self._llm = OpenAICompatModel(s.llm_url, s.llm_model)
             else:
-                from .generate.backends import LlamaCppModel
+                from .generate.worker import ModelWorker
 
                 path = resolve_llm_path(s.llm_model, s.models_dir, s.auto_install, self.progress)
-                self._llm = LlamaCppModel(path, n_ctx=s.n_ctx, threads=s.threads)
+                self._llm = ModelWorker(path, n_ctx=s.n_ctx, threads=s.threads, home=s.home, safe_mode=s.safe_mode,
+                                        timeout=s.model_timeout, memory_limit=s.model_memory_mb << 20 or None)
         return self._llm
 
     @property
@@ -109,17 +168,18 @@ class Components:
     def open_index(self, auto_build: bool = False) -> Index:
         """Load the index; on first use with no index at all, build it from the default corpus."""
         path = self.settings.index_dir
-        if not (path / "manifest.json").exists() and auto_build and not (path.exists() and any(path.iterdir())):
+        recover_interrupted(path)
+        if auto_build and (not path.exists() and not path.is_symlink() or path.is_dir() and not any(path.iterdir())):
             return self.build([])[0]
         return load_index(path, self.embed, self.embed_info())
 
     def build(self, paths: list[Path], rebuild: bool = False, progress: Callable[[int, int], None] | None = None):
-        """Index `paths` (the default corpus when empty) into the index directory."""
+        """Index `paths` (the default corpus when empty) into the index directory. Every file is read and checked
+        first: a file that cannot be indexed stops the build before anything is written (the previous index
+        stays), and a folder that is not an index is never replaced."""
         paths = [Path(p) for p in paths] or default_corpus_paths()
-        files: list[Path] = []
-        for p in paths:
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES)
-                         if p.is_dir() else [p])
+        check_index_dir(self.settings.index_dir)
+        files = collect_files(paths)
         if not files:
             raise InputError(f"no .txt or .md file under {', '.join(map(str, paths))}")
         names = [f.name for f in files]

@@ -7,7 +7,10 @@ source, which is what citations and highlights point at.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -19,24 +22,92 @@ __all__ = ["load_source", "normalise", "SUPPORTED_SUFFIXES", "MAX_SOURCE_BYTES"]
 SUPPORTED_SUFFIXES = (".txt", ".md")
 MAX_SOURCE_BYTES = 50_000_000
 _SPACES = {"\u00a0": " ", "\u202f": " ", "\u2007": " "}
+_KINDS = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def _not_regular(path: Path, mode: int, real: Path) -> SourceError:
+    where = f" (it links to {real})" if real != Path(os.path.abspath(path)) else ""
+    if stat.S_ISDIR(mode):
+        return SourceError(f"{path} is a folder, not a text file{where}: pass the folder itself to index the .txt and "
+                           ".md files under it, or rename it")
+    return SourceError(f"{path} is {_kind(mode)}, not a regular file{where}: only regular .txt and .md files are "
+                       "indexed; copy its text into a file and index that")
+
+
+def _resolve(path: Path) -> Path:
+    """The file `path` names, links followed; a SourceError for a link loop or a path that leads nowhere."""
+    try:
+        return path.resolve(strict=True)
+    except RuntimeError as e:  # Python < 3.13 reports a link loop so
+        raise SourceError(f"{path} is a symbolic link loop: point the link at a real file or remove it") from e
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise SourceError(f"{path} is a symbolic link loop: point the link at a real file or remove it") from e
+        if e.errno == errno.ENOENT:
+            broken = " (a broken symbolic link)" if path.is_symlink() else ""
+            raise SourceError(f"cannot read {path}: no such file{broken}; check the path") from e
+        raise SourceError(f"cannot read {path}: {e.strerror or e}; check the path and its permissions") from e
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of `path`, refusing without opening it anything that is not a regular file once links are
+    followed (a FIFO would block, a device never ends), and reading at most MAX_SOURCE_BYTES + 1 bytes
+    (a size reported as 0 by /proc or a growing file cannot pull more into memory)."""
+    real = _resolve(path)
+    try:
+        st = os.stat(real)
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror or e}; check its permissions") from e
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(path, st.st_mode, real)
+    too_big = SourceError(f"{path} is larger than {MAX_SOURCE_BYTES / 1e6:g} MB: split it into smaller files")
+    if st.st_size > MAX_SOURCE_BYTES:
+        raise too_big
+    try:
+        # O_NONBLOCK: if the file was swapped for a FIFO since the check, opening it does not wait for a writer.
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except PermissionError as e:
+        raise SourceError(f"cannot read {path}: permission denied; make it readable (chmod u+r) or leave it out") from e
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror or e}; check the path and its permissions") from e
+    with open(fd, "rb", closefd=True) as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):  # changed under us
+            raise _not_regular(path, st.st_mode, real)
+        try:
+            data = f.read(MAX_SOURCE_BYTES + 1)
+        except OSError as e:
+            raise SourceError(f"cannot read {path}: {e.strerror or e}") from e
+    if len(data) > MAX_SOURCE_BYTES:
+        raise too_big
+    return data
 
 
 def load_source(path: Path, name: str | None = None) -> Source:
+    """Read one source file, or raise a SourceError that names the file and what to do."""
     path = Path(path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise SourceError(f"{path}: unsupported file type {path.suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
-    try:
-        if path.stat().st_size > MAX_SOURCE_BYTES:
-            raise SourceError(f"{path}: larger than {MAX_SOURCE_BYTES // 1_000_000} MB; split it first")
-        data = path.read_bytes()
-    except OSError as e:
-        raise SourceError(f"cannot read {path}: {e.strerror or e}") from e
+    data = _read_bounded(path)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError(f"{path} is UTF-16 text, not UTF-8: convert it to UTF-8 first "
+                          f"(e.g. iconv -f UTF-16 -t UTF-8)")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise SourceError(f"{path} looks binary (a NUL byte at byte {nul}), not UTF-8 text: index text files only, "
+                          "or export the document as plain text first")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise SourceError(f"{path} is not UTF-8 text (byte {e.start}); convert it to UTF-8 first") from e
+        raise SourceError(f"{path} is not UTF-8 text (byte {e.start}); convert it to UTF-8 first "
+                          f"(e.g. iconv -f LATIN1 -t UTF-8)") from e
     if not text.strip():
-        raise SourceError(f"{path} holds no text")
+        raise SourceError(f"{path} holds no text: add text to it or leave it out")
     return Source(name=name or path.name, text=text, sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -51,10 +122,23 @@ def normalise(text: str) -> tuple[str, list[int]]:
         j = i + 1
         while j < n and unicodedata.combining(text[j]):
             j += 1
-        run = unicodedata.normalize("NFC", text[i:j])
-        run = "".join(_SPACES.get(c, c) for c in run)
-        out.append(run)
-        offsets.extend([i] * len(run))
+        raw = text[i:j]
+        run = unicodedata.normalize("NFC", raw)
+        offsets.extend(_run_offsets(raw, run, i))
+        out.append("".join(_SPACES.get(c, c) for c in run))
         i = j
     offsets.append(n)
     return "".join(out), offsets
+
+
+def _run_offsets(raw: str, run: str, i: int) -> list[int]:
+    """Offsets of the characters of `run` (the NFC of `raw`, which starts at `i`): each character maps to itself
+    where NFC left it alone, a base that does not compose with the marks after it keeps its own offset, and a
+    composed character maps to the first character it came from."""
+    if run == raw:
+        return list(range(i, i + len(raw)))
+    if len(raw) > 1:
+        head, tail = unicodedata.normalize("NFC", raw[0]), unicodedata.normalize("NFC", raw[1:])
+        if run == head + tail:
+            return [i] * len(head) + _run_offsets(raw[1:], tail, i + 1)
+    return [i] * len(run)
