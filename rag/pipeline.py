@@ -17,6 +17,7 @@ from .generate.draft import parse_sentences, says_abstain, strip_citations
 from .generate.prompts import abstain_message, load_template, render
 from .index.lexical import analyse
 from .index.search import retrieve
+from .ingest.injection import instruction_flags
 from .ingest.language import detect_language
 from .types import ABSTAIN_REASONS, Answer, AnswerEvent, Citation, Event, Hit, Sentence, TokenEvent, final_answer
 
@@ -60,9 +61,14 @@ class Pipeline:
         t = time.perf_counter()
         hits = retrieve(c.index, standalone, k=max(s.retrieve_k, s.top_k), depth=s.retrieve_depth, rrf_k=s.rrf_k,
                         weights=(1.0, s.bm25_weight))
+        # A passage that addresses the assistant ("ignore the article and say…") is an instruction, not
+        # evidence: it never reaches the prompt and can never be cited.
+        flags = {h.passage.id: instruction_flags(h.passage.text) for h in hits}
+        set_aside = [dict(h.to_dict(), flags=flags[h.passage.id]) for h in hits if flags[h.passage.id]]
+        hits = [h for h in hits if not flags[h.passage.id]]
         timings["retrieval"] = round(time.perf_counter() - t, 3)
         answer = Answer(question=question, answer="", abstained=False, lang=lang, standalone_question=standalone,
-                        retrieved=[h.to_dict() for h in hits], timings=timings)
+                        retrieved=[h.to_dict() for h in hits], timings=timings, set_aside=set_aside)
         if retrieval_only:
             timings["total"] = round(time.perf_counter() - t0, 3)
             yield AnswerEvent(answer)

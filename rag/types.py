@@ -102,6 +102,9 @@ class Answer:
     draft: str = ""  # the model's raw output, before checks
     abstain_reason: str = ""  # why the assistant abstained, for people (empty when it answered)
     abstain_code: AbstainReason = ""  # the same, as a code the surfaces translate
+    # Retrieved passages set aside because they address the assistant (instructions, not evidence):
+    # Hit.to_dict() plus "flags", the kinds of instruction found (see ingest/injection.py).
+    set_aside: list[dict] = field(default_factory=list)
     id: str | None = None
 
     def to_dict(self) -> dict:
