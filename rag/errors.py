@@ -1,6 +1,7 @@
 """User-meaningful errors. Each message names the fix; the CLI, API and UI show it as is."""
 
-__all__ = ["RagError", "ModelError", "IndexStoreError", "InputError", "SourceError", "PromptError", "GenerationError"]
+__all__ = ["RagError", "ModelError", "IndexStoreError", "InputError", "SourceError", "PromptError", "GenerationError",
+           "ModelUnavailable"]
 
 
 class RagError(Exception):
@@ -29,3 +30,7 @@ class PromptError(RagError):
 
 class GenerationError(RagError):
     """The language model failed while answering."""
+
+
+class ModelUnavailable(GenerationError):
+    """The model process crashed, hung or ran out of memory; it restarts for the next request."""

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import GenerationError, ModelError
+from ..errors import GenerationError, ModelError, ModelUnavailable
 
 __all__ = ["ModelWorker", "host_fingerprint", "read_runtime", "record_runtime", "signal_name", "AMX_REBUILD"]
 
@@ -185,7 +185,7 @@ class ModelWorker:
             except _Crashed as crash:
                 self.close()
                 self.last_crash = crash.signame or crash.detail
-                raise GenerationError(self._crash_message(crash)) from None
+                raise ModelUnavailable(self._crash_message(crash)) from None
         return self._streamed(req)
 
     def _streamed(self, req: dict):
@@ -201,7 +201,7 @@ class ModelWorker:
         except _Crashed as crash:
             self.close()
             self.last_crash = crash.signame or crash.detail
-            raise GenerationError(self._crash_message(crash)) from None
+            raise ModelUnavailable(self._crash_message(crash)) from None
 
     def _retry_or_raise(self, crash: _Crashed) -> None:
         """After a crash: return to retry in safe mode, or raise the error the caller sees."""
@@ -215,7 +215,7 @@ class ModelWorker:
                   "advertises but cannot run); continuing in safe mode (no extra buffer types: slower). "
                   "`rag doctor` measures the cost.", file=sys.stderr)
             return
-        raise GenerationError(self._crash_message(crash)) from None
+        raise ModelUnavailable(self._crash_message(crash)) from None
 
     def _crash_message(self, crash: _Crashed) -> str:
         if crash.signame == "timeout":
