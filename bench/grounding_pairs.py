@@ -15,6 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 from rag.check.grounding import GroundingChecker
+from rag.components import Components
+from rag.config import settings_from_env
+from rag.generate.backends import Judge
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,22 +35,18 @@ def main() -> None:
     if args.split != "all":
         parity = 0 if args.split == "even" else 1
         pairs = [p for p in pairs if int(p["id"][1:]) % 2 == parity]
+    settings = settings_from_env()  # RAG_HOME etc., as the CLI reads them: the models `rag models install` put there
+    components = Components(settings)
     embed = None
     if not args.lexical_only:
-        from rag.components import Components
-from rag.pipeline import Pipeline
-        from rag.config import Settings
-
-        embed = Assistant(Settings()).embed
+        embed = components.embed
         embed.embed_queries(["warm-up"])
     model = None
     if not args.no_model and not args.lexical_only:
-        from rag.components import Components
-from rag.pipeline import Pipeline
-        from rag.config import Settings
-
-        model = Assistant(Settings()).llm
-    checker = GroundingChecker(embed=embed, model=model)
+        model = components.llm
+        if not isinstance(model, Judge):
+            raise SystemExit(f"{components.llm_name()} cannot judge claims (no yes_no): use --no-model")
+    checker = GroundingChecker(embed=embed, model=model, thresholds=settings.thresholds)
     from rag.check.facts import vocabulary_of
 
     vocab = vocabulary_of([(ROOT / "corpus" / "article.txt").read_text(encoding="utf-8")])

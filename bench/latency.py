@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from rag.components import Components
+from rag.config import settings_from_env
 from rag.pipeline import Pipeline
-from rag.config import Settings
 
 QUESTIONS = [
     "Qui est le directeur général de l'Anssi ?",
@@ -37,23 +37,25 @@ QUESTIONS = [
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--check", choices=["model", "fast"], default="model")
+    ap.add_argument("--check", choices=["model", "fast"], default=None, help="default: RAG_CHECK, else model")
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        a = Assistant(Settings(index_dir=Path(tmp) / "index", check=args.check))
-        a.embed.model  # load outside the timed build: a first run pays it once
+        # RAG_* as the CLI reads them (the installed models); the index in a temporary folder.
+        c = Components(settings_from_env(index_dir=Path(tmp) / "index", check=args.check))
+        c.embed.load()  # load outside the timed build: a first run pays it once
         t = time.perf_counter()
-        index, stats = a.build([])
+        index, stats = c.build([])
         index_s = time.perf_counter() - t
-        llm = a.llm
+        pipeline = Pipeline(c)
+        llm = c.llm
         ref_prompt = [{"role": "user", "content": "Résume : " + "la région investit dans le numérique. " * 40}]
         t = time.perf_counter()
         list(llm.stream(ref_prompt, max_tokens=1))
         reference_s = time.perf_counter() - t
         rows = []
         for q in QUESTIONS:
-            ans = a.ask(q)
+            ans = pipeline.ask(q)
             t = ans.timings
             rows.append({"question": q, "abstained": ans.abstained, "answer": ans.answer, **t})
             print(json.dumps(rows[-1], ensure_ascii=False), flush=True)

@@ -15,15 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag.components import Components
-from rag.pipeline import Pipeline
-from rag.config import Settings
-from rag.eval.datasets import load_squad
 import numpy as np
 
-from rag.index.store import build_index, reusable_index
+from rag.components import Components
+from rag.config import settings_from_env
+from rag.eval.datasets import load_squad
 from rag.eval.metrics import context_rank
 from rag.index.search import retrieve
+from rag.index.store import build_index, reusable_index
 from rag.types import Source
 
 
@@ -31,7 +30,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("squad", nargs="?", default=str(Path(__file__).resolve().parents[2] / "shared/bench/piaf/piaf-v1.0-dev.json"))
     ap.add_argument("--no-titles", action="store_true", help="contexts alone, without their article's title")
-    ap.add_argument("--chunk-chars", type=int, default=Settings().chunk_chars)
+    settings = settings_from_env()  # RAG_* as the CLI reads them: the installed embedding model, RAG_CHUNK_CHARS…
+    ap.add_argument("--chunk-chars", type=int, default=settings.chunk_chars)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--modes", default="dense,bm25,hybrid")
     ap.add_argument("--out", default="")
@@ -45,21 +45,20 @@ def main() -> None:
         sources = [Source(s.name, s.text.split("\n", 1)[1], s.sha256) for s in sources]
     if args.limit:
         questions = questions[: args.limit]
-    settings = Settings()
-    a = Assistant(settings)
+    c = Components(settings)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(args.cache or tmp)
-        info = a.embed_info()  # the real fingerprint: `rag eval` can reuse a cached index
+        info = c.embed_info()  # the real fingerprint: `rag eval` can reuse a cached index
         t = time.perf_counter()
-        index, stats = build_index(sources, base / "index", a.embed, info, args.chunk_chars, settings.chunk_overlap,
-                                   previous=reusable_index(base / "index", a.embed, info))
+        index, stats = build_index(sources, base / "index", c.embed, info, args.chunk_chars, settings.chunk_overlap,
+                                   previous=reusable_index(base / "index", c.embed, info))
         build_s = time.perf_counter() - t
         t = time.perf_counter()
         vec_file = base / f"queries-{len(questions)}.npy"
         if args.cache and vec_file.exists():
             vectors = np.load(vec_file).tolist()
         else:
-            vectors = a.embed.embed_queries([q.question for q in questions])
+            vectors = c.embed.embed_queries([q.question for q in questions])
             np.save(vec_file, np.array(vectors, dtype="float32"))
         qembed_s = time.perf_counter() - t
         results = {}

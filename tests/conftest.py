@@ -1,8 +1,15 @@
-"""Fakes with real geometry, and every path pointed at tmp_path."""
+"""Fakes with real geometry, and every path pointed at tmp_path.
+
+Fast tests never see the user's RAG_* variables: each runs with RAG_HOME and RAG_INDEX_DIR in its own
+tmp_path. Integration tests (marked `integration`) run on the models the user or CI installed: they see
+the RAG_* variables as they were when pytest started (so RAG_HOME, RAG_THREADS, RAG_LLM_URL… mean what
+they mean to the CLI), with only the index moved to tmp_path.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -12,6 +19,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "article.txt"
 
+# The RAG_* variables of the user or CI, read before any test isolates them.
+REAL_ENV: dict[str, str] = {k: v for k, v in os.environ.items() if k.startswith("RAG_")}
+
+
+def real_settings(**overrides):
+    """Settings as the CLI builds them from the real environment (`rag models install` put the models in
+    their home: nothing is downloaded a second time); `overrides` only where a test needs isolation."""
+    from rag.config import settings_from_env
+
+    return settings_from_env(REAL_ENV, **overrides)
+
 
 def _token_vector(token: str, dim: int) -> np.ndarray:
     seed = int.from_bytes(hashlib.sha256(token.encode()).digest()[:8], "little")
@@ -19,10 +37,19 @@ def _token_vector(token: str, dim: int) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def fake_vector(text: str, dim: int = 512) -> list[float]:
+# A few English words and the French word that means the same: the fake's "multilingual" similarity space,
+# so a claim in English lands near the French passage that states it (and far from one that does not).
+GLOSSARY = {"director": "directeur", "general": "général", "head": "dirige", "heads": "dirige", "leads": "dirige",
+            "law": "loi", "presented": "présentée", "early": "début", "year": "année", "national": "nationale",
+            "assembly": "assemblée", "regions": "régions", "minister": "ministre", "agency": "agence"}
+
+
+def fake_vector(text: str, dim: int = 512, translate: bool = False) -> list[float]:
     """A bag of hash-seeded unit vectors: texts sharing words are close, others near-orthogonal."""
     from rag.index.lexical import analyse
 
+    if translate:
+        text = re.sub(r"[A-Za-z]+", lambda m: GLOSSARY.get(m.group().lower(), m.group()), text)
     toks = analyse(text) or re.findall(r"\w+", text.lower()) or ["<empty>"]
     v = sum(_token_vector(t, dim) for t in toks)
     return (v / np.linalg.norm(v)).tolist()
@@ -30,42 +57,101 @@ def fake_vector(text: str, dim: int = 512) -> list[float]:
 
 @pytest.fixture
 def fake_embed():
+    return make_fake_embed()
+
+
+def make_fake_embed():
+    """A fresh fake embedding (the `fake_embed` fixture, for code that builds its own outside a test)."""
     from llama_index.core.embeddings import BaseEmbedding
 
     class FakeEmbedding(BaseEmbedding):
+        """The protocol of `rag.index.embed.SentenceEmbedding`: query/document vectors, similarity vectors,
+        and lazy loading (`loaded` turns true on first use or `load()`)."""
+
         model_path: str = "fake-embed"
         calls: int = 0
+        similarity_calls: int = 0
+        loaded: bool = False
+
+        def load(self):
+            self.loaded = True
 
         def embed_queries(self, queries):
+            self.loaded = True
             return [fake_vector(q) for q in queries]
 
+        def embed_for_similarity(self, texts):
+            self.loaded = True
+            self.similarity_calls += len(texts)
+            return [fake_vector(t, translate=True) for t in texts]
+
         def _get_query_embedding(self, query):
+            self.loaded = True
             return fake_vector(query)
 
         async def _aget_query_embedding(self, query):
-            return fake_vector(query)
+            return self._get_query_embedding(query)
 
         def _get_text_embedding(self, text):
+            self.loaded = True
             self.calls += 1
             return fake_vector(text)
 
         def _get_text_embeddings(self, texts):
+            self.loaded = True
             self.calls += len(texts)
             return [fake_vector(t) for t in texts]
 
     return FakeEmbedding(model_name="fake-embed")
 
 
+def judge_prompt_parts(messages) -> tuple[str, str]:
+    """(passage, claim) of a grounding-judge prompt (prompts/judge.en.txt)."""
+    user = messages[-1]["content"]
+    m = re.search(r"PASSAGE: (.*?)\n\nCLAIM: (.*?)\n\nDoes the passage", user, re.S)
+    assert m, f"not a judge prompt: {user[:200]!r}"
+    return m.group(1), m.group(2)
+
+
+def words_judge(messages) -> float:
+    """A scripted judge like a careful model: YES (margin +4) when the passage holds most of the claim's
+    words, NO (margin -4) otherwise. A short claim comes as "question — claim": the claim part is judged."""
+    from rag.index.lexical import analyse
+
+    passage, claim = judge_prompt_parts(messages)
+    claim = claim.rsplit(" — ", 1)[-1]
+    words, held = set(analyse(claim)), set(analyse(passage))
+    return 4.0 if words and len(words & held) / len(words) >= 0.75 else -4.0
+
+
 class ScriptedLLM:
-    """Answers from a script: a function of the messages, or a fixed reply. Streams word by word."""
+    """A fake of `rag.generate.backends.ChatModel` (and `Judge`): answers from a script, a function of the
+    messages or a fixed reply, streamed word by word. `judge` scripts `yes_no(messages) -> margin` (a
+    function of the judge prompt, or a fixed margin); `judge=None` makes a model that is no judge."""
 
     name = "scripted"
 
-    def __init__(self, reply):
+    def __init__(self, reply, judge=words_judge):
         self.reply = reply
-        self.calls: list[list[dict]] = []
+        self.calls: list[list[dict]] = []  # stream() calls
+        self.judged: list[list[dict]] = []  # yes_no() calls
+        self._loaded = False
+        if judge is not None:
+            def yes_no(messages) -> float:
+                self._loaded = True
+                self.judged.append(messages)
+                return float(judge(messages) if callable(judge) else judge)
+            self.yes_no = yes_no  # only a model given a judge is a `Judge`
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def load(self) -> None:
+        self._loaded = True
 
     def stream(self, messages, max_tokens, temperature=0.0, stop=None):
+        self._loaded = True
         self.calls.append(messages)
         text = self.reply(messages) if callable(self.reply) else self.reply
         for piece in re.findall(r"\S+\s*", text):
@@ -78,9 +164,17 @@ def scripted():
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    """No test touches the user's models, index or cache."""
-    monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
+def isolated(request, tmp_path, monkeypatch):
+    """No fast test touches the user's models, index or cache, nor reads their RAG_* settings. An integration
+    test keeps the real RAG_* settings (the real models), with the index in tmp_path."""
+    for name in [k for k in os.environ if k.startswith("RAG_")]:
+        monkeypatch.delenv(name)
+    if request.node.get_closest_marker("integration"):
+        for name, value in REAL_ENV.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("RAG_HOME", str(real_settings().home))
+    else:
+        monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.chdir(tmp_path)
     yield

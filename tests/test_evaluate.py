@@ -4,12 +4,12 @@ import re
 import pytest
 
 from rag.components import Components
-from rag.pipeline import Pipeline
-from rag.eval.datasets import load_dataset
 from rag.errors import InputError
-from rag.eval.suite import evaluate as run_eval
-from rag.check.grounding import GroundingChecker
+from rag.eval.datasets import load_dataset
 from rag.eval.metrics import answer_scores, covers, retrieval_scores, token_f1
+
+from rag.eval.suite import evaluate as run_eval
+from rag.pipeline import Pipeline
 
 from conftest import ARTICLE
 
@@ -24,11 +24,11 @@ def _reply(messages):
 
 
 @pytest.fixture
-def assistant(settings, fake_embed, scripted):
-    llm = scripted(_reply)
-    a = Assistant(settings, embed=fake_embed, llm=llm, checker=GroundingChecker())
-    a.build([ARTICLE])
-    return a
+def pipeline(settings, fake_embed, scripted):
+    """The default check (the scripted model as judge), on the article."""
+    c = Components(settings, embed=fake_embed, llm=scripted(_reply))
+    c.build([ARTICLE])
+    return Pipeline(c)
 
 
 @pytest.fixture
@@ -45,9 +45,9 @@ def dataset(tmp_path):
     return p
 
 
-def test_run_writes_predictions_metrics_report_and_resumes(assistant, dataset, tmp_path):
+def test_run_writes_predictions_metrics_report_and_resumes(pipeline, dataset, tmp_path):
     out = tmp_path / "run"
-    report = run_eval(assistant, dataset, out)
+    report = run_eval(pipeline, dataset, out)
     preds = [json.loads(x) for x in (out / "predictions.jsonl").read_text().splitlines()]
     assert [p["id"] for p in preds] == ["q1", "q2"]
     assert all(len(p["retrieved"]) >= 10 for p in preds)
@@ -56,27 +56,27 @@ def test_run_writes_predictions_metrics_report_and_resumes(assistant, dataset, t
     assert m["abstention_recall"] == 1.0 and m["hit@10"] == 1.0
     assert (out / "scores_by_category.png").stat().st_size > 1000 and (out / "latency.png").exists()
     assert "## Definitions" in report.read_text()
-    calls = len(assistant.llm.calls)
-    run_eval(assistant, dataset, out)  # resumes: nothing to recompute
-    assert len(assistant.llm.calls) == calls
+    calls = len(pipeline.components.llm.calls)
+    run_eval(pipeline, dataset, out)  # resumes: nothing to recompute
+    assert len(pipeline.components.llm.calls) == calls
 
 
-def test_an_interrupted_line_is_recomputed(assistant, dataset, tmp_path):
+def test_an_interrupted_line_is_recomputed(pipeline, dataset, tmp_path):
     out = tmp_path / "run"
-    run_eval(assistant, dataset, out, retrieval_only=True)
+    run_eval(pipeline, dataset, out, retrieval_only=True)
     lines = (out / "predictions.jsonl").read_text().splitlines()
     (out / "predictions.jsonl").write_text(lines[0] + "\n" + lines[1][:20])
-    run_eval(assistant, dataset, out, retrieval_only=True)
+    run_eval(pipeline, dataset, out, retrieval_only=True)
     assert len((out / "predictions.jsonl").read_text().splitlines()) == 2
 
 
-def test_retrieval_only_fills_retrieved_without_the_model(assistant, dataset, tmp_path):
-    run_eval(assistant, dataset, tmp_path / "r", retrieval_only=True)
+def test_retrieval_only_fills_retrieved_without_the_model(pipeline, dataset, tmp_path):
+    run_eval(pipeline, dataset, tmp_path / "r", retrieval_only=True)
     preds = [json.loads(x) for x in (tmp_path / "r" / "predictions.jsonl").read_text().splitlines()]
-    assert assistant.llm.calls == [] and all(len(p["retrieved"]) >= 10 for p in preds)
+    assert pipeline.components.llm.calls == [] and all(len(p["retrieved"]) >= 10 for p in preds)
 
 
-def test_squad_file_becomes_a_temporary_index(assistant, tmp_path):
+def test_squad_file_becomes_a_temporary_index(pipeline, tmp_path):
     squad = {"version": "1", "data": [{"title": "Villes", "paragraphs": [
         {"context": "Lyon est une ville de France. Elle compte 500 000 habitants.",
          "qas": [{"id": "s1", "question": "Combien d'habitants compte Lyon ?",
@@ -86,7 +86,7 @@ def test_squad_file_becomes_a_temporary_index(assistant, tmp_path):
                   "answers": [{"text": "1889", "answer_start": 57}]}]}]}]}
     p = tmp_path / "squad.json"
     p.write_text(json.dumps(squad))
-    run_eval(assistant, p, tmp_path / "s", retrieval_only=True)
+    run_eval(pipeline, p, tmp_path / "s", retrieval_only=True)
     m = json.loads((tmp_path / "s" / "metrics.json").read_text())["ours"]["overall"]
     assert m["questions"] == 2 and m["hit@10"] == 1.0 and m["context_hit@10"] == 1.0
     assert (tmp_path / "s" / "index" / "manifest.json").exists()
@@ -118,9 +118,9 @@ def test_metrics():
     assert token_f1("Vincent Strubel", "Strubel") == pytest.approx(2 / 3)
 
 
-def test_baseline_runs_side_by_side(assistant, dataset, tmp_path):
+def test_baseline_runs_side_by_side(pipeline, dataset, tmp_path):
     out = tmp_path / "run"
-    report = run_eval(assistant, dataset, out, baseline=True)
+    report = run_eval(pipeline, dataset, out, baseline=True)
     base = [json.loads(x) for x in (out / "baseline" / "predictions.jsonl").read_text().splitlines()]
     assert [p["id"] for p in base] == ["q1", "q2"]
     assert all(p["retrieved"] and p["timings"]["total"] > 0 for p in base)
@@ -129,44 +129,44 @@ def test_baseline_runs_side_by_side(assistant, dataset, tmp_path):
     assert "llama-index baseline" in report.read_text()
 
 
-def test_baseline_retrieval_only_never_calls_the_model(assistant, dataset, tmp_path):
+def test_baseline_retrieval_only_never_calls_the_model(pipeline, dataset, tmp_path):
     out = tmp_path / "run"
-    run_eval(assistant, dataset, out, retrieval_only=True, baseline=True)
-    assert assistant.llm.calls == []
+    run_eval(pipeline, dataset, out, retrieval_only=True, baseline=True)
+    assert pipeline.components.llm.calls == []
     base = [json.loads(x) for x in (out / "baseline" / "predictions.jsonl").read_text().splitlines()]
     assert all(len(p["retrieved"]) >= 2 and p["answer"] == "" and not p["abstained"] for p in base)
     m = json.loads((out / "metrics.json").read_text())["baseline"]["overall"]
     assert m["hit@10"] == 1.0 and "contains" not in m
 
 
-def test_scoring_asks_the_judge_each_question_once(assistant, dataset, tmp_path, monkeypatch):
+def test_scoring_asks_the_judge_each_question_once(pipeline, dataset, tmp_path, monkeypatch):
     asked = []
-    judge = assistant.checker.judge
+    judge = pipeline.components.checker.judge
 
     def counting(claim, passage, *args, **kw):
-        if not args and not kw:  # the scorer's calls; the assistant's own name the question
+        if not args and not kw:  # the scorer's calls; the pipeline's own name the question
             asked.append((claim, passage))
         return judge(claim, passage, *args, **kw)
 
-    monkeypatch.setattr(assistant.checker, "judge", counting)
-    run_eval(assistant, dataset, tmp_path / "run")
+    monkeypatch.setattr(pipeline.components.checker, "judge", counting)
+    run_eval(pipeline, dataset, tmp_path / "run")
     # q1's one sentence cites one passage: judged together and alone, the same question, asked once.
     assert len(asked) == 1
 
 
-def test_a_resumed_baseline_run_does_not_rebuild_the_baseline(assistant, dataset, tmp_path, monkeypatch):
+def test_a_resumed_baseline_run_does_not_rebuild_the_baseline(pipeline, dataset, tmp_path, monkeypatch):
     import rag.eval.baseline
 
     built = []
 
-    class Counted(rag.baseline.Baseline):
+    class Counted(rag.eval.baseline.Baseline):
         def __init__(self, *a, **kw):
             built.append(1)
             super().__init__(*a, **kw)
 
-    monkeypatch.setattr(rag.baseline, "Baseline", Counted)
-    run_eval(assistant, dataset, tmp_path / "run", baseline=True)
-    run_eval(assistant, dataset, tmp_path / "run", baseline=True)
+    monkeypatch.setattr(rag.eval.baseline, "Baseline", Counted)
+    run_eval(pipeline, dataset, tmp_path / "run", baseline=True)
+    run_eval(pipeline, dataset, tmp_path / "run", baseline=True)
     assert len(built) == 1
 
 

@@ -1,7 +1,8 @@
 import pytest
 
-from rag.check.facts import claim_facts
+from rag.check.facts import claim_facts, fact_index, has_fact, vocabulary_of
 from rag.check.grounding import GroundingChecker
+from rag.config import Thresholds
 
 PASSAGE = ("Lors de son passage, la ministre a aussi eu l'occasion de confirmer que la loi Résilience — transposant "
            "la directive européenne NIS2 — sera présentée à l'Assemblée nationale au début de l'année 2026. "
@@ -31,3 +32,51 @@ def test_hard_negatives_are_caught(judge, claim):
 def test_facts():
     assert claim_facts("Le maire de 3.000 habitants, selon Vincent Strubel, le 4 novembre") >= {
         "#3000", "vincent", "strubel", "novembre", "#4"}
+
+
+def test_fact_lookup_and_vocabulary():
+    nums, words = fact_index("Le 4 novembre 2025 : 3.000 habitants à Saint-Brieuc.")
+    assert {"#4", "#2025", "#3000", "#3"} <= nums
+    assert has_fact("#3000", nums, words) and not has_fact("#3001", nums, words)
+    assert has_fact("saint-brieuc", nums, words) and has_fact("novembre", nums, words)
+    assert not has_fact("rennes", nums, words)
+    vocab = vocabulary_of(["Vincent Strubel", "l'Anssi"])
+    assert " strubel " in vocab and " anssi " in vocab
+
+
+class _Margin:
+    """A judge with a fixed verdict: log P(YES) - log P(NO)."""
+
+    def __init__(self, margin):
+        self.margin, self.asked = margin, []
+
+    def yes_no(self, messages):
+        self.asked.append(messages)
+        return self.margin
+
+
+@pytest.mark.parametrize("margin,threshold,supported", [(0.0, -1.0, True), (-2.0, -1.0, False),
+                                                          (0.0, 0.5, False), (1.0, 0.5, True)])
+def test_model_verdict_follows_the_margin_threshold(margin, threshold, supported):
+    judge = _Margin(margin)
+    checker = GroundingChecker(model=judge, thresholds=Thresholds(llm_margin=threshold))
+    v = checker.judge("Selon la ministre, la loi Résilience arrivera devant l'Assemblée nationale en 2026.", PASSAGE)
+    assert v.supported is supported and len(judge.asked) == 1 and checker.llm_calls == 1
+    assert "(model check)" in v.reason
+
+
+def test_the_model_is_not_asked_what_facts_or_words_settle():
+    judge = _Margin(10.0)
+    checker = GroundingChecker(model=judge)
+    assert not checker.judge("La loi Résilience sera présentée au Sénat en 2026.", PASSAGE).supported  # a fact
+    assert not checker.judge("Les boulangers aiment le pain chaud du matin.", PASSAGE).supported  # no words
+    v = checker.judge("la loi Résilience — transposant la directive européenne NIS2 — sera présentée", PASSAGE)
+    assert v.supported and v.reason == "the passage says it in the same words"
+    assert judge.asked == []
+
+
+def test_thresholds_are_settings():
+    claim = "La ministre confirme que la loi Résilience sera présentée en 2026 aux députés."
+    strict = GroundingChecker(thresholds=Thresholds(coverage=0.99)).judge(claim, PASSAGE)
+    lenient = GroundingChecker(thresholds=Thresholds(coverage=0.3)).judge(claim, PASSAGE)
+    assert lenient.supported and not strict.supported

@@ -1,4 +1,8 @@
-"""The real default models on the article (select with -m integration; they are part of the full run)."""
+"""The real default models on the article (select with -m integration; they are part of the full run).
+
+Settings come from the real RAG_* variables, as the CLI reads them (`conftest.real_settings`): the models are
+the ones `rag models install` put under $RAG_HOME (default: the platform's cache folder). Only the index is
+moved to a temporary folder."""
 
 from __future__ import annotations
 
@@ -13,26 +17,49 @@ import pytest
 
 from rag.components import Components
 from rag.pipeline import Pipeline
-from rag.config import Settings
+
+from conftest import real_settings
 
 pytestmark = pytest.mark.integration
-
-REAL_HOME = Settings().home  # where `rag models install` put the models (RAG_HOME is redirected per test)
 
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
-    settings = Settings(home=REAL_HOME, index_dir=tmp_path_factory.mktemp("real") / "index", auto_install=False)
-    a = Assistant(settings)
+    settings = real_settings(index_dir=tmp_path_factory.mktemp("real") / "index")
+    p = Pipeline(Components(settings))
+    p.components.embed.load()  # outside the timed build: loading the weights is not indexing
     t = time.perf_counter()
-    index, stats = a.build([])
-    a.build_seconds = time.perf_counter() - t
-    return a
+    p.components.build([])
+    p.build_seconds = time.perf_counter() - t
+    yield p
+    if p.components.state()["llm"] and hasattr(p.components.llm, "close"):
+        p.components.llm.close()  # the model's child process: its memory back before the next module
+
+
+def test_the_models_are_the_installed_ones(real):
+    """The models come from $RAG_HOME/models, as `rag models install` and `rag models list` see them."""
+    from rag.provision import DEFAULT_MODELS, status
+
+    s = real.settings
+    c = real.components
+    assert s.home == real_settings().home
+    if s.embed_model in DEFAULT_MODELS:
+        assert Path(c.embed.model_path) == status(DEFAULT_MODELS[s.embed_model], s.models_dir).path
+    if not s.llm_url and s.llm_model in DEFAULT_MODELS:
+        assert c.llm.path == status(DEFAULT_MODELS[s.llm_model], s.models_dir).path
+    listed = subprocess.run([sys.executable, "-m", "rag", "models", "list", "--json"], capture_output=True,
+                            text=True, env=os.environ, timeout=600)
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["name"]: r for r in json.loads(listed.stdout)}
+    for name in (s.embed_model, s.llm_model):
+        if name in rows:
+            assert rows[name]["present"] and Path(rows[name]["path"]).parent == s.models_dir
 
 
 def test_the_article_indexes_quickly(real):
-    assert len(real.index.passages) > 15
-    assert real.index.manifest["dimension"] == 768
+    index = real.components.index
+    assert len(index.passages) > 15
+    assert index.manifest["dimension"] == 768
     assert real.build_seconds < 60  # target 30 s on an idle machine (bench/latency.py); CI may be loaded
 
 
@@ -42,7 +69,7 @@ def test_factual_question_is_answered_with_the_right_citation(real):
     assert "Strubel" in ans.answer
     assert ans.citations and any("Strubel" in c.text for c in ans.citations)
     c = next(c for c in ans.citations if "Strubel" in c.text)
-    article = real.index.sources["article.txt"]
+    article = real.components.index.sources["article.txt"]
     assert article[c.start:c.end].replace("\u00a0", " ") == c.text
     assert c.span_text and "Strubel" in article[c.span_start:c.span_end]
 
@@ -59,15 +86,16 @@ def test_english_question_gets_an_english_answer(real):
 
 
 def test_a_corrupted_fact_is_flagged(real):
-    passage = next(p.text for p in real.index.passages if "Vincent Strubel, directeur" in p.text)
-    judge = real.checker.judge
+    passage = next(p.text for p in real.components.index.passages if "Vincent Strubel, directeur" in p.text)
+    judge = real.components.checker.judge
     assert judge("Vincent Strubel est le directeur général de l'Anssi.", passage).supported
     assert not judge("Guillaume Poupard est le directeur général de l'Anssi.", passage).supported
     assert not judge("Vincent Strubel n'est pas le directeur général de l'Anssi.", passage).supported
 
 
 def test_cli_ask_json(real, tmp_path):
-    env = {**os.environ, "RAG_HOME": str(REAL_HOME), "RAG_INDEX_DIR": str(real.settings.index_dir)}
+    # The real RAG_* variables are in os.environ for an integration test (conftest); the index is this module's.
+    env = {**os.environ, "RAG_INDEX_DIR": str(real.settings.index_dir)}
     out = subprocess.run([sys.executable, "-m", "rag", "ask", "--json", "Quand la loi Résilience sera-t-elle présentée ?"],
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr

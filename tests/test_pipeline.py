@@ -3,10 +3,11 @@ import re
 import pytest
 
 from rag.components import Components
-from rag.pipeline import Pipeline
 from rag.errors import InputError, PromptError
-from rag.check.grounding import GroundingChecker
+from rag.generate.backends import ChatModel, Judge
 from rag.generate.prompts import render
+from rag.pipeline import Pipeline
+from rag.types import AnswerEvent, TokenEvent, final_answer
 
 from conftest import ARTICLE
 
@@ -24,60 +25,167 @@ def _cite(fact_word, reply):
 
 @pytest.fixture
 def make(settings, fake_embed, scripted):
-    def make(reply):
-        a = Assistant(settings, embed=fake_embed, llm=scripted(reply), checker=GroundingChecker())
-        a.build([ARTICLE])
-        return a
+    """A Pipeline on the article with the DEFAULT grounding check (check="model": facts, then the scripted
+    model as judge; the fake embedding for similarity)."""
+    def make(reply, judge="words", **changes):
+        llm = scripted(reply) if judge == "words" else scripted(reply, judge=judge)
+        c = Components(settings.replace(**changes), embed=fake_embed, llm=llm)
+        c.build([ARTICLE])
+        return Pipeline(c)
     return make
 
 
+def test_fakes_implement_the_protocols(scripted, fake_embed):
+    assert isinstance(scripted("x"), ChatModel) and isinstance(scripted("x"), Judge)
+    assert not isinstance(scripted("x", judge=None), Judge)
+    m = scripted("x")
+    assert not m.loaded
+    m.load()
+    assert m.loaded
+    assert not fake_embed.loaded and len(fake_embed.embed_for_similarity(["a", "b"])) == 2 and fake_embed.loaded
+
+
 def test_cited_answer_carries_offsets_and_supporting_span(make):
-    a = make(_cite("Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."))
-    ans = a.ask("Qui est le directeur général de l'Anssi ?")
-    assert not ans.abstained and "Vincent Strubel" in ans.answer
+    p = make(_cite("Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."))
+    ans = p.ask("Qui est le directeur général de l'Anssi ?")
+    assert not ans.abstained and "Vincent Strubel" in ans.answer and ans.abstain_code == ""
     c = ans.citations[0]
     src = ARTICLE.read_text()
     assert src[c.start:c.end].replace("\u00a0", " ") == c.text and "Strubel" in c.text
     assert c.span_start >= c.start and c.span_end <= c.end and "Strubel" in c.span_text
     assert ans.sentences[0].supported is True
+    assert p.components.llm.judged  # the default check asked the model
     d = ans.to_dict()
-    assert set(d) >= {"question", "answer", "abstained", "citations", "retrieved", "timings"}
+    assert set(d) >= {"question", "answer", "abstained", "citations", "retrieved", "timings", "abstain_code"}
     assert len(d["retrieved"]) >= 10 and {"source", "start", "end", "text", "score"} <= set(d["retrieved"][0])
 
 
+def test_stream_yields_typed_token_events_then_the_answer(make):
+    p = make(_cite("Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."))
+    events = list(p.stream("Qui est le directeur général de l'Anssi ?"))
+    assert all(isinstance(e, TokenEvent) for e in events[:-1]) and len(events) > 3
+    assert isinstance(events[-1], AnswerEvent) and events[-1].type == "answer"
+    assert "".join(e.text for e in events[:-1]).strip() == events[-1].answer.draft
+    assert final_answer(iter(events)) is events[-1].answer
+    assert final_answer(iter(events[:-1])) is None  # a stream cut short has no answer
+
+
+def test_retrieval_only_stream_never_calls_the_model(make):
+    p = make("should not be called")
+    events = list(p.stream("Qui est le directeur général de l'Anssi ?", retrieval_only=True))
+    assert len(events) == 1 and isinstance(events[0], AnswerEvent)
+    assert events[0].answer.retrieved and p.components.llm.calls == []
+
+
 def test_model_abstention_is_reported(make):
-    a = make("Je ne trouve pas la réponse dans les sources.")
-    ans = a.ask("Qui préside la région Occitanie ?")
+    p = make("Je ne trouve pas la réponse dans les sources.")
+    ans = p.ask("Qui préside la région Occitanie ?")
     assert ans.abstained and ans.citations == [] and "ne trouve pas" in ans.answer
+    assert ans.abstain_code == "model_declined"
 
 
-def test_unsupported_sentence_is_removed_and_wrong_numbers_abstain(make):
-    a = make(_cite("Strubel", "Le directeur général de l'Anssi est Jean Dupont [{n}]."))
-    ans = a.ask("Qui est le directeur général de l'Anssi ?")
+def test_unsupported_sentence_is_removed_and_wrong_names_abstain(make):
+    p = make(_cite("Strubel", "Le directeur général de l'Anssi est Jean Dupont [{n}]."))
+    ans = p.ask("Qui est le directeur général de l'Anssi ?")
     assert ans.abstained and ans.sentences[0].supported is False and "dupont" in ans.sentences[0].reason.lower()
+    assert ans.abstain_code == "not_supported"
 
 
 def test_citation_to_no_passage_and_uncited_sentence(make):
-    a = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]. Il aime le jazz [9]. Il habite à Lyon."))
-    ans = a.ask("Qui est le directeur général de l'Anssi ?")
+    p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]. Il aime le jazz [9]. Il habite à Lyon."))
+    ans = p.ask("Qui est le directeur général de l'Anssi ?")
     assert not ans.abstained and "jazz" not in ans.answer and "Lyon" not in ans.answer
     verdicts = [s.supported for s in ans.sentences]
     assert verdicts == [True, False, False]
 
 
+@pytest.mark.parametrize("margin,supported", [(2.0, True), (-0.5, True), (-1.5, False), (-6.0, False)])
+def test_model_judge_accepts_or_refuses_by_its_margin(make, margin, supported):
+    # A claim whose facts are in the passage but not word for word: only the judge decides (threshold -1.0).
+    p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."), judge=margin)
+    ans = p.ask("Qui est le directeur général de l'Anssi ?")
+    llm = p.components.llm
+    assert llm.judged, "the default check must ask the model"
+    passage, claim = _judge_parts(llm.judged[0])
+    # A short claim is put to the judge with its question.
+    assert claim == "Qui est le directeur général de l'Anssi ? — Vincent Strubel dirige l'Anssi."
+    assert "Strubel" in passage
+    s = ans.sentences[0]
+    assert s.supported is supported and ans.abstained is not supported
+    assert s.reason == ("supported" if supported else "the passage does not state it (model check)")
+    if not supported:
+        assert ans.abstain_code == "not_supported" and ans.citations == []
+
+
+def test_model_judge_is_not_asked_with_the_fast_check(make):
+    p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."), judge=-6.0, check="fast")
+    ans = p.ask("Qui est le directeur général de l'Anssi ?")
+    assert p.components.llm.judged == [] and p.components.checker.model is None
+    assert not ans.abstained  # the words decide: every word of the claim is in the passage
+
+
+def test_a_wrong_citation_is_repointed_to_the_passage_that_supports_it(make):
+    def wrong(messages):
+        # Cites the first passage of the prompt that does NOT hold the fact.
+        user = messages[-1]["content"].split("Question")[0]
+        n = next(m.group(1) for m in re.finditer(r"\[(\d+)\] ((?:(?!\n\n\[\d+\] ).)*)", user, re.S)
+                 if "Strubel" not in m.group(2))
+        return f"Vincent Strubel est le directeur général de l'Anssi [{n}]."
+    p = make(wrong)
+    ans = p.ask("Qui est le directeur général de l'Anssi ?")
+    s = ans.sentences[0]
+    wrong_n = int(re.search(r"\[(\d+)\]", ans.draft).group(1))
+    assert not ans.abstained and s.supported and s.repointed
+    assert s.reason == "re-pointed to a passage that supports it"
+    assert s.citations != [wrong_n] and len(s.citations) == 1
+    n = s.citations[0]
+    assert "Strubel" in ans.retrieved[n - 1]["text"] and "Strubel" not in ans.retrieved[wrong_n - 1]["text"]
+    assert f"[{n}]" in ans.answer and f"[{wrong_n}]" not in ans.answer
+    assert [c.n for c in ans.citations] == [n] and "Strubel" in ans.citations[0].span_text
+
+
+def test_the_embedding_branch_judges_a_cross_language_claim(settings, fake_embed, scripted):
+    c = Components(settings.replace(check="fast"), embed=fake_embed, llm=scripted("unused"))
+    c.build([ARTICLE])
+    checker = c.checker
+    assert checker.model is None and checker.embed is fake_embed
+    passage = next(p.text for p in c.index.passages if "Vincent Strubel, directeur" in p.text)
+    before = fake_embed.similarity_calls
+    yes = checker.judge("The director general of the Anssi is Vincent Strubel.", passage)
+    assert yes.supported and yes.reason == "similar meaning across languages"
+    assert fake_embed.similarity_calls > before  # decided by the embeddings
+    no = checker.judge("Vincent Strubel likes jazz, cooking and long walks by the sea.", passage)
+    assert not no.supported and no.reason == "meaning differs" and no.score < yes.score
+
+
+def test_english_question_answered_from_french_passages_with_the_fast_check(make):
+    p = make(_cite("Strubel", "The director general of the Anssi is Vincent Strubel [{n}]."), check="fast")
+    ans = p.ask("Who is the director general of the Anssi?")
+    assert ans.lang == "en" and not ans.abstained and "Vincent Strubel" in ans.answer
+    assert ans.sentences[0].reason == "supported" and p.components.llm.judged == []
+
+
 def test_english_question_gets_the_english_prompt(make):
-    a = make(lambda m: "I cannot find the answer in the sources.")
-    ans = a.ask("Who chairs the Occitanie region?")
+    p = make(lambda m: "I cannot find the answer in the sources.")
+    ans = p.ask("Who chairs the Occitanie region?")
     assert ans.lang == "en" and ans.abstained and ans.answer == "I cannot find the answer in the sources."
-    assert "Answer in English" in a.llm.calls[0][0]["content"]
+    assert "Answer in English" in p.components.llm.calls[0][0]["content"]
 
 
-@pytest.mark.parametrize("q", ["", "   ", "x" * (MAX_QUESTION_CHARS + 1), None])
+@pytest.mark.parametrize("q", ["", "   ", "x" * 1001, None])
 def test_bad_questions_are_refused_before_any_work(settings, scripted, q):
-    a = Assistant(settings, llm=scripted("unused"))
+    assert settings.max_question_chars == 1000
+    p = Pipeline(Components(settings, llm=scripted("unused")))
     with pytest.raises(InputError):
-        a.ask(q)
+        p.ask(q)
     assert not settings.index_dir.exists()
+
+
+def test_the_question_limit_is_a_setting(settings, scripted):
+    p = Pipeline(Components(settings.replace(max_question_chars=10), llm=scripted("unused")))
+    with pytest.raises(InputError, match="limit is 10"):
+        p.validate("x" * 11)
+    assert p.validate("  a   b ") == "a b"
 
 
 def test_follow_up_is_rewritten_and_visible(make):
@@ -85,8 +193,8 @@ def test_follow_up_is_rewritten_and_visible(make):
         if "Dernière question" in messages[-1]["content"]:
             return "Quand la loi Résilience sera-t-elle présentée ?"
         return _cite("Résilience", "Elle sera présentée au début de l'année 2026 [{n}].")(messages)
-    a = make(model)
-    ans = a.ask("Et quand sera-t-elle présentée ?", history=[
+    p = make(model)
+    ans = p.ask("Et quand sera-t-elle présentée ?", history=[
         {"role": "user", "content": "Quelle loi transpose NIS2 ?"},
         {"role": "assistant", "content": "La loi Résilience [1]."}])
     assert ans.standalone_question == "Quand la loi Résilience sera-t-elle présentée ?"
@@ -99,15 +207,37 @@ def test_prompt_variables_fail_loudly():
 
 
 def test_nothing_relevant_abstains_without_calling_the_model(make):
-    a = make("should not be called")
-    ans = a.ask("Quelle est la recette du gâteau basque ?")
-    assert ans.abstained and a.llm.calls == []
+    p = make("should not be called")
+    ans = p.ask("Quelle est la recette du gâteau basque ?")
+    assert ans.abstained and p.components.llm.calls == []
+    assert ans.abstain_code == "nothing_relevant"
     assert ans.abstain_reason == "nothing in the sources is close to the question"
     assert len(ans.retrieved) >= 3  # the closest passages are still shown
 
 
+def test_relevance_floors_are_settings(make):
+    # With floors no passage reaches, the same question finds nothing relevant.
+    p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."), min_dense=1.1, min_bm25=1e9)
+    ans = p.ask("Qui est le directeur général de l'Anssi ?")
+    assert ans.abstain_code == "nothing_relevant" and p.components.llm.calls == []
+
+
 def test_true_but_off_topic_answer_abstains(make):
     # The model answers with a true sentence about something else: it does not answer the question.
-    a = make("Vincent Strubel est directeur général de l'Anssi [1].")
-    ans = a.ask("Qui dirige la région Occitanie et l'Anssi de Vincent Strubel ?")
+    p = make("Vincent Strubel est directeur général de l'Anssi [1].")
+    ans = p.ask("Qui dirige la région Occitanie et l'Anssi de Vincent Strubel ?")
     assert ans.abstained and "occitanie" in ans.abstain_reason.lower()
+    assert ans.abstain_code == "off_topic"
+
+
+def test_components_state_loads_nothing(settings, fake_embed, scripted):
+    c = Components(settings, embed=fake_embed, llm=scripted("x"))
+    assert c.state() == {"index": False, "embedding": False, "llm": False} and c.loaded_index is None
+    c.warm_up()
+    assert c.state() == {"index": True, "embedding": True, "llm": True} and c.loaded_index is c.index
+
+
+def _judge_parts(messages):
+    from conftest import judge_prompt_parts
+
+    return judge_prompt_parts(messages)

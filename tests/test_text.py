@@ -31,10 +31,19 @@ def test_article_passages_map_back_to_the_original():
         assert len(p.text) <= 600 or "." not in p.text[:-1]
         # The passage is the original text, no-break spaces aside.
         assert src.text[p.start:p.end].replace("\u00a0", " ") == p.text
-    # Every sentence of the article is in some passage.
+    # Every sentence of the article is in some passage, whole (never cut between two passages).
+    norm, offsets = normalise(src.text)
+    sentences, pos = [], 0
+    for line in norm.splitlines(keepends=True):
+        sentences += [(offsets[pos + s], offsets[pos + e]) for s, e in split_sentences(line)]
+        pos += len(line)
+    assert len(sentences) > 40
     covered = set()
     for p in passages:
         covered.update(range(p.start, p.end))
+    assert [src.text[s:e] for s, e in sentences if not set(range(s, e)) <= covered] == []
+    assert [src.text[s:e] for s, e in sentences if not any(p.start <= s and e <= p.end for p in passages)] == []
+    assert [i for i, ch in enumerate(src.text) if not ch.isspace() and i not in covered] == []
     assert "Vincent Strubel" in " ".join(p.text for p in passages)
     assert any(p.heading.startswith("Une transposition de NIS2") for p in passages)
 
