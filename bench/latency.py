@@ -1,17 +1,20 @@
-"""End-to-end figures on the article with the default models: index time, per-question latency
-(median over 10 questions), the grounding check's share of it, and peak memory.
+"""Where a question's time goes, stage by stage, beside bare llama-cpp-python on the same prompt.
 
-    python bench/latency.py [--check model|fast]
+    python bench/latency.py [--questions 24] [--check model|fast] [--no-lookup] [--out bench/results/latency.json]
 
-Also prints a reference figure measured in the same process (the model reading a fixed 300-token
-prompt), so runs on a shared, noisy machine can be compared as ratios.
+For a fixed set of questions from eval/article.jsonl (the first N), the pipeline answers each one (the model
+in its supervised child process, the check on); then, in this process, bare llama-cpp-python reads the same
+prompt from an empty cache and writes as many tokens as the pipeline did (the reference), and, unless
+--no-lookup, the same with prompt lookup decoding (`LlamaPromptLookupDecoding`, drafts copied from the
+prompt). Each figure is reported as p50/p95 and as a ratio to the reference measured in the same run, so
+runs on a busy machine still compare. RAG_* settings are read as the CLI reads them; the index is built in
+a temporary folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import tempfile
 import time
@@ -19,60 +22,120 @@ from pathlib import Path
 
 from rag.components import Components
 from rag.config import settings_from_env
+from rag.index.search import retrieve
+from rag.ingest.language import detect_language
 from rag.pipeline import Pipeline
+from rag.types import TokenEvent
 
-QUESTIONS = [
-    "Qui est le directeur général de l'Anssi ?",
-    "Quand la loi Résilience sera-t-elle présentée à l'Assemblée nationale ?",
-    "Quel est le rôle des régions selon la ministre ?",
-    "Qui préside la région Bretagne ?",
-    "Combien les régions investissent-elles chaque année dans le numérique ?",
-    "Qu'a lancé la région Pays de la Loire ?",
-    "Who co-chairs the national AI council?",
-    "Qui préside la région Occitanie ?",
-    "Quel pourcentage des locaux français est raccordable à la fibre ?",
-    "Que demande Loïg Chesnais-Girard pour les régions ?",
-]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pct(values, q):
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    return round(values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))], 3)
+
+
+def bare_run(llm, tokens: list[int], n_out: int) -> dict:
+    """Read `tokens` from an empty cache and write `n_out` tokens, greedy: the reference."""
+    llm.reset()
+    t0 = time.perf_counter()
+    first, pieces = None, []
+    for chunk in llm.create_completion(tokens, max_tokens=max(n_out, 1), temperature=0.0, stream=True):
+        if first is None:
+            first = time.perf_counter()
+        pieces.append(chunk["choices"][0]["text"])
+    end = time.perf_counter()
+    n = len(pieces)
+    return {"first_s": round(first - t0, 3), "total_s": round(end - t0, 3), "pieces": n, "text": "".join(pieces),
+            "tokens_per_s": round((n - 1) / (end - first), 2) if n > 1 and end > first else None}
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--questions", type=int, default=24)
     ap.add_argument("--check", choices=["model", "fast"], default=None, help="default: RAG_CHECK, else model")
-    ap.add_argument("--out", default="")
+    ap.add_argument("--no-lookup", action="store_true", help="skip the prompt-lookup-decoding reference")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latency.json")
     args = ap.parse_args()
+    questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "article.jsonl").open()][: args.questions]
+
+    from llama_cpp import Llama
+    from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+    from rag.generate.backends import LlamaCppModel
+
     with tempfile.TemporaryDirectory() as tmp:
-        # RAG_* as the CLI reads them (the installed models); the index in a temporary folder.
-        c = Components(settings_from_env(index_dir=Path(tmp) / "index", check=args.check))
-        c.embed.load()  # load outside the timed build: a first run pays it once
+        s = settings_from_env(index_dir=Path(tmp) / "index", check=args.check)
+        c = Components(s)
+        c.embed.load()
         t = time.perf_counter()
-        index, stats = c.build([])
+        c.build([])
         index_s = time.perf_counter() - t
         pipeline = Pipeline(c)
-        llm = c.llm
-        ref_prompt = [{"role": "user", "content": "Résume : " + "la région investit dans le numérique. " * 40}]
-        t = time.perf_counter()
-        list(llm.stream(ref_prompt, max_tokens=1))
-        reference_s = time.perf_counter() - t
+        c.warm_up()
+        pipeline.ask("Bonjour, de quoi parle l'article ?")  # the fixed instructions are read and kept once
+        safe = c.llm.safe
+        ref = LlamaCppModel(c.llm.path, n_ctx=s.n_ctx, threads=s.threads, safe=safe)  # for its chat template
+        lookup = None
+        if not args.no_lookup:
+            lookup = Llama(model_path=str(c.llm.path), n_ctx=s.n_ctx, n_threads=s.threads,
+                           n_threads_batch=s.threads, verbose=False,
+                           draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10))
         rows = []
-        for q in QUESTIONS:
-            ans = pipeline.ask(q)
-            t = ans.timings
-            rows.append({"question": q, "abstained": ans.abstained, "answer": ans.answer, **t})
-            print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
-    totals = [r["total"] for r in rows]
-    checks = [r["check"] / r["total"] for r in rows if "check" in r]
-    report = {
-        "check": args.check, "index_seconds": round(index_s, 1), "passages": stats["passages"],
-        "median_total_s": round(statistics.median(totals), 2), "max_total_s": round(max(totals), 2),
-        "median_first_token_s": round(statistics.median(r["first_token"] for r in rows if "first_token" in r), 2),
-        "median_check_share": round(statistics.median(checks), 3), "max_check_share": round(max(checks), 3),
-        "reference_prompt_s": round(reference_s, 2),
-        "median_total_over_reference": round(statistics.median(totals) / reference_s, 2),
-        "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024, 2),
-    }
-    print(json.dumps(report, indent=2))
-    if args.out:
-        Path(args.out).write_text(json.dumps({"summary": report, "rows": rows}, indent=2, ensure_ascii=False))
+        for q in questions:
+            t0 = time.perf_counter()
+            answer, first_token = None, None
+            for ev in pipeline.stream(q):
+                if isinstance(ev, TokenEvent):
+                    first_token = first_token or time.perf_counter() - t0
+                else:
+                    answer = ev.answer
+            tm = answer.timings
+            row = {"question": q, "abstained": answer.abstained, "abstain_code": answer.abstain_code,
+                   "answer": answer.answer, **{k: tm.get(k) for k in (
+                       "retrieval", "prompt_tokens", "prompt_reused", "prompt_read_s", "first_token", "generation",
+                       "tokens", "tokens_per_s", "check", "total")}}
+            if "generation" in tm:  # the model was asked: run the same prompt bare
+                hits = retrieve(c.index, answer.standalone_question, k=max(s.retrieve_k, s.top_k),
+                                depth=s.retrieve_depth, rrf_k=s.rrf_k, weights=(1.0, s.bm25_weight))
+                msgs = pipeline.messages(answer.standalone_question, hits[: s.top_k], detect_language(q))
+                toks = ref.llm.tokenize(ref.format(msgs).encode("utf-8"), add_bos=False, special=True)
+                bare = bare_run(ref.llm, toks, tm["tokens"])
+                row["same_prompt_as_pipeline"] = len(toks) == tm.get("prompt_tokens")
+                row["bare"] = {k: v for k, v in bare.items() if k != "text"}
+                row["bare_same_text"] = bare["text"].strip() == answer.draft.strip()
+                if lookup is not None:
+                    la = bare_run(lookup, toks, tm["tokens"])
+                    row["lookup"] = {k: v for k, v in la.items() if k != "text"}
+                    row["lookup_same_text"] = la["text"] == bare["text"]
+                row["ratio_first_token"] = round(tm["first_token"] / bare["first_s"], 3)
+                row["ratio_total"] = round(tm["total"] / bare["total_s"], 3)
+                row["ratio_model_overhead"] = round(tm["generation"] / bare["total_s"], 3)
+            rows.append(row)
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+
+    asked = [r for r in rows if "bare" in r]
+    summary: dict = {"questions": len(rows), "asked_the_model": len(asked), "check": s.check, "safe_mode": safe,
+                     "index_build_s": round(index_s, 1)}
+    for k in ("retrieval", "prompt_tokens", "prompt_reused", "prompt_read_s", "first_token", "tokens_per_s", "check",
+              "total", "ratio_first_token", "ratio_total", "ratio_model_overhead"):
+        vals = [r.get(k) for r in rows]
+        summary[k] = {"p50": pct(vals, 50), "p95": pct(vals, 95)}
+    for k in ("first_s", "total_s", "tokens_per_s"):
+        summary["bare_" + k] = {"p50": pct([r["bare"][k] for r in asked], 50), "p95": pct([r["bare"][k] for r in asked], 95)}
+        if lookup is not None:
+            summary["lookup_" + k] = {"p50": pct([r["lookup"][k] for r in asked], 50),
+                                      "p95": pct([r["lookup"][k] for r in asked], 95)}
+    checks = [r["check"] / r["total"] for r in rows if r.get("check") is not None and r.get("total")]
+    summary["check_share"] = {"p50": pct(checks, 50), "p95": pct(checks, 95)}
+    summary["bare_same_text"] = sum(bool(r.get("bare_same_text")) for r in asked)
+    if lookup is not None:
+        summary["lookup_same_text"] = sum(bool(r.get("lookup_same_text")) for r in asked)
+    print(json.dumps(summary, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,10 @@ class Thresholds:
     coverage_floor: float = 0.2  # below it a claim is refused without asking the model
     llm_margin: float = -1.0  # log P(YES) - log P(NO) above which the model judge accepts
     llm_margin_cross: float = -1.0
+    # The quoted-answer fallback: margin above which the model judges that a passage's sentence answers the
+    # question, and the least share of the question's content words that sentence must hold to be asked about.
+    quote_margin: float = 1.0
+    quote_overlap: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,10 @@ class Settings:
     # answerable question scored 0.26 dense; several unanswerable ones scored under 0.2 with no word in common).
     min_dense: float = 0.22
     min_bm25: float = 1.5
+    # The vector index (RAG_VECTOR_INDEX): "auto" is exact search (faiss flat) under 50,000 passages and HNSW
+    # (approximate, recall@10 >= .95 in bench/ann.py) from there; "flat", "hnsw" or "ivf" force one. Read when
+    # an index is built.
+    vector_index: Literal["auto", "flat", "hnsw", "ivf"] = "auto"
     # Generation (RAG_THREADS for the model's CPU threads).
     threads: int = 2
     n_ctx: int = 4096
@@ -94,6 +102,26 @@ class Settings:
     max_history_turns: int = 6
     # Serving: seconds a question waits for the model before a 503 (RAG_WAIT_TIMEOUT).
     wait_timeout: float = 90.0
+    # The API token (RAG_API_TOKEN): when set, the API, the chat window and the evaluation files need it
+    # (`Authorization: Bearer …`, or the cookie of the sign-in page). Never shown in a repr.
+    api_token: str | None = field(default=None, repr=False)
+    # The address this server gives of itself in pages and snippets (RAG_PUBLIC_URL), never the request's
+    # Host header; `rag serve` defaults it to http://HOST:PORT.
+    public_url: str | None = None
+    # Largest request body in bytes, refused with a 413 before it is read (RAG_MAX_BODY_BYTES).
+    max_body_bytes: int = 262_144
+    # What an API request may carry besides its question: history messages, and characters in each message
+    # (the same limit holds for a feedback's answer and comment).
+    max_history_messages: int = 20
+    max_message_chars: int = 4000
+    # Requests per client, in the `limits` notation ("20/minute", "5/second;100/hour"; "off" for none):
+    # questions (RAG_RATE_LIMIT_ASK), and every other API call (RAG_RATE_LIMIT_API).
+    rate_limit_ask: str = "20/minute"
+    rate_limit_api: str = "240/minute"
+    # The feedback file stops growing at this many bytes: further verdicts get a 507 (RAG_FEEDBACK_MAX_BYTES).
+    feedback_max_bytes: int = 10_000_000
+    # Debugging only: stream the model's unchecked draft and return Answer.draft (RAG_DEBUG_DRAFTS=1).
+    debug_drafts: bool = False
     # Provision missing default models on first use (off with RAG_NO_AUTO_INSTALL=1).
     auto_install: bool = True
 

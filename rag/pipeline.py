@@ -6,6 +6,7 @@ checked answer. What it runs on (index, models, checker) comes from a `Component
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from typing import Iterator
@@ -17,9 +18,10 @@ from .generate.draft import parse_sentences, says_abstain, strip_citations
 from .generate.prompts import abstain_message, load_template, render
 from .index.lexical import analyse
 from .index.search import retrieve
+from .ingest.chunk import split_sentences
 from .ingest.injection import instruction_flags
 from .ingest.language import detect_language
-from .types import ABSTAIN_REASONS, Answer, AnswerEvent, Citation, Event, Hit, Sentence, TokenEvent, final_answer
+from .types import ABSTAIN_REASONS, QUOTE_LEAD, Answer, AnswerEvent, Citation, Event, Hit, Sentence, TokenEvent, final_answer
 
 __all__ = ["Pipeline", "validate_question"]
 
@@ -92,6 +94,12 @@ class Pipeline:
         end = time.perf_counter()
         timings["generation"] = round(end - t, 3)
         timings["tokens"] = len(pieces)  # stream pieces: one token each with llama.cpp
+        perf = c.llm.last_perf
+        # What the model itself measured: prompt length, the part reused from a saved state, reading time.
+        for key, name in (("prompt_tokens", "prompt_tokens"), ("prompt_reused", "prompt_reused"),
+                          ("first_piece_s", "prompt_read_s")):
+            if perf.get(key) is not None:
+                timings[name] = perf[key]
         if t_first is not None and len(pieces) > 1 and end > t_first:
             timings["tokens_per_s"] = round((len(pieces) - 1) / (end - t_first), 2)
         answer.draft = "".join(pieces).strip()
@@ -158,7 +166,17 @@ class Pipeline:
         if not kept:
             code = ("model_declined" if said_abstain or not sentences else "off_topic" if off_topic
                     else "no_citations" if not any(x.citations for x in sentences) else "not_supported")
-            _abstain(answer, code, sentences[0].reason if off_topic else None)
+            quote = self.quote(answer, context) if code in ("no_citations", "not_supported") else None
+            if quote is None:
+                _abstain(answer, code, sentences[0].reason if off_topic else None)
+                return
+            answer.sentences.append(quote)
+            kept, answer.quoted = [quote], True
+            answer.answer = QUOTE_LEAD.get(answer.lang, QUOTE_LEAD["fr"]).format(text=quote.text, n=quote.citations[0])
+            p = context[quote.citations[0] - 1].passage
+            s, e, text = quote.spans[quote.citations[0]]
+            answer.citations = [Citation(quote.citations[0], p.source, p.start, p.end, p.text, s, e, text)]
+            answer.abstained = False
             return
         used: dict[int, Citation] = {}
         for x in kept:
@@ -173,6 +191,45 @@ class Pipeline:
                                  f"{''.join(f'[{n}]' for n in x.citations)}{x.text[-1] if x.text[-1:] in '.!?' else '.'}"
                                  for x in kept)
         answer.abstained = False
+
+
+    def quote(self, answer: Answer, context: list[Hit]) -> Sentence | None:
+        """The drafted sentences failed: is there a sentence, in a passage the model read, that answers the
+        question by the judge's own standard? It holds the question's names and numbers and says more
+        than the question; the likeliest two are put to the model. Returned checked and cited, or None."""
+        judge = self.components.checker.model
+        if judge is None:
+            return None
+        question = answer.standalone_question or answer.question
+        q_stems = set(analyse(question))
+        facts = claim_facts(question)
+        if answer.lang != "fr":  # English names of French things do not match word for word
+            facts = {f for f in facts if f.startswith("#")}
+        candidates = []
+        for n, hit in enumerate(context, start=1):
+            text = hit.passage.text
+            for s, e in split_sentences(text):
+                sentence = text[s:e]
+                stems = set(analyse(sentence))
+                nums, words = fact_index(sentence)
+                if not stems - q_stems or any(not has_fact(f, nums, words) for f in facts):
+                    continue  # adds nothing to the question, or is about something else
+                overlap = len(q_stems & stems) / max(1, len(q_stems))
+                if overlap >= self.settings.thresholds.quote_overlap:
+                    candidates.append((-overlap, n, s, e, sentence))
+        tpl = load_template("answers", "en")
+        for _, n, s, e, sentence in sorted(candidates)[:2]:
+            msgs = [{"role": "system", "content": tpl["system"]},
+                    {"role": "user", "content": render(tpl["user"], question=question, sentence=sentence)}]
+            margin = judge.yes_no(msgs)
+            if margin > self.settings.thresholds.quote_margin:
+                p = context[n - 1].passage
+                exact = len(p.text) == p.end - p.start  # offsets map one to one
+                span = (p.start + s, p.start + e, sentence) if exact else (p.start, p.end, p.text)
+                return Sentence(text=sentence, citations=[n], supported=True, score=round(1 / (1 + math.exp(-margin)), 3),
+                                reason="quoted from the passage: it answers the question (model check)",
+                                spans={n: span}, code="quoted")
+        return None
 
 
 def _abstain(answer: Answer, code: str, reason: str | None = None) -> None:

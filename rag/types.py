@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterable, Literal, Union
 
 __all__ = ["Source", "Passage", "Hit", "Citation", "Sentence", "Answer", "TokenEvent", "AnswerEvent", "Event",
-           "final_answer", "AbstainReason", "ABSTAIN_REASONS"]
+           "final_answer", "AbstainReason", "ABSTAIN_REASONS", "QUOTE_LEAD"]
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,8 @@ class Source:
     name: str  # how citations name it
     text: str  # the original text, as read
     sha256: str
+    # What `<stem>.meta.json` beside the file says of it: "title", "credit" (who wrote it), shown by the surfaces.
+    meta: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def title(self) -> str:
@@ -86,6 +88,9 @@ ABSTAIN_REASONS: dict[str, str] = {
     "not_supported": "no sentence of the draft is supported by the passages it cites",
     "off_topic": "the supported sentences do not answer the question",
 }
+# What a quoted answer says before the quotation: the drafted sentences failed the check, and a sentence
+# of a cited passage answers the question word for word.
+QUOTE_LEAD = {"fr": "D'après la source : « {text} » [{n}]", "en": "The source says: “{text}” [{n}]"}
 
 
 @dataclass
@@ -95,13 +100,14 @@ class Answer:
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     retrieved: list[dict] = field(default_factory=list)  # Hit.to_dict() of each retrieved passage, best first
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float | int] = field(default_factory=dict)  # seconds, and counts ("tokens")
     lang: str = "fr"
     standalone_question: str = ""
     sentences: list[Sentence] = field(default_factory=list)
     draft: str = ""  # the model's raw output, before checks
     abstain_reason: str = ""  # why the assistant abstained, for people (empty when it answered)
     abstain_code: AbstainReason = ""  # the same, as a code the surfaces translate
+    quoted: bool = False  # the answer quotes a passage's sentence (the drafted sentences failed the check)
     # Retrieved passages set aside because they address the assistant (instructions, not evidence):
     # Hit.to_dict() plus "flags", the kinds of instruction found (see ingest/injection.py).
     set_aside: list[dict] = field(default_factory=list)

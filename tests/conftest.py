@@ -118,6 +118,8 @@ def words_judge(messages) -> float:
     words, NO (margin -4) otherwise. A short claim comes as "question — claim": the claim part is judged."""
     from rag.index.lexical import analyse
 
+    if messages[-1]["content"].startswith("QUESTION:"):
+        return -4.0  # the quoted-answer prompt (prompts/answers.en.txt): never sure a sentence answers
     passage, claim = judge_prompt_parts(messages)
     claim = claim.rsplit(" — ", 1)[-1]
     words, held = set(analyse(claim)), set(analyse(passage))
@@ -130,6 +132,7 @@ class ScriptedLLM:
     function of the judge prompt, or a fixed margin); `judge=None` makes a model that is no judge."""
 
     name = "scripted"
+    last_perf: dict = {}  # a script measures nothing
 
     def __init__(self, reply, judge=words_judge):
         self.reply = reply

@@ -241,3 +241,44 @@ def _judge_parts(messages):
     from conftest import judge_prompt_parts
 
     return judge_prompt_parts(messages)
+
+
+def _qa_judge(answer_word):
+    """Scripted judge: the grounding prompt → NO (the draft is loose); the quote prompt → YES only for a
+    sentence holding `answer_word`."""
+    def judge(messages):
+        user = messages[-1]["content"]
+        if user.startswith("QUESTION:"):
+            sentence = user.split("SENTENCE:", 1)[1]
+            return 3.0 if answer_word in sentence else -3.0
+        return -4.0
+    return judge
+
+
+def test_a_failed_draft_falls_back_to_a_quoted_sentence(make):
+    # The draft is loose and uncited; a sentence of a passage the model read answers the question.
+    p = make("Il est le chef de l'agence.", judge=_qa_judge("Vincent Strubel"))
+    ans = p.ask("Qui est le directeur général de l'Anssi ?")
+    assert not ans.abstained and ans.quoted
+    assert ans.answer.startswith("D'après la source : « ") and "Vincent Strubel" in ans.answer
+    c = ans.citations[0]
+    assert "Vincent Strubel" in c.span_text and ARTICLE.read_text()[c.span_start:c.span_end] == c.span_text
+    assert ans.sentences[-1].code == "quoted" and ans.sentences[0].supported is False
+
+
+def test_no_quote_when_no_sentence_answers(make):
+    p = make("Il est le chef de l'agence.", judge=_qa_judge("zzz-nothing"))
+    ans = p.ask("Qui est le directeur général de l'Anssi ?")
+    assert ans.abstained and not ans.quoted and ans.abstain_code in ("no_citations", "not_supported")
+
+
+def test_no_quote_for_a_sentence_missing_the_questions_names(make):
+    # "Bretagne" is not in the sentence about Strubel: it cannot be the answer, whatever the judge says.
+    p = make("Il est le chef.", judge=_qa_judge("Strubel"))
+    ans = p.ask("Qui dirige la région Bretagne selon Strubel au Sénat ?")
+    assert ans.abstained
+
+
+def test_the_quote_fallback_needs_a_judge(make):
+    p = make("Il est le chef de l'agence.", judge=None)
+    assert p.ask("Qui est le directeur général de l'Anssi ?").abstained

@@ -10,6 +10,7 @@ import contextlib
 import ctypes
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import OrderedDict
@@ -25,6 +26,9 @@ __all__ = ["ChatModel", "Judge", "LlamaCppModel", "OpenAICompatModel"]
 class ChatModel(Protocol):
     """What answering needs of a language model."""
     name: str
+    # Figures of the last `stream` (prompt tokens, how many were reused from a saved state, seconds to the
+    # first piece, pieces written, seconds writing them); {} when the backend cannot tell.
+    last_perf: dict
 
     @property
     def loaded(self) -> bool: ...
@@ -48,6 +52,7 @@ class LlamaCppModel:
 
     def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 2, seed: int = 0, safe: bool = False):
         self.path, self.n_ctx, self.threads, self.seed, self.safe = Path(path), n_ctx, threads, seed, safe
+        self.last_perf: dict = {}
         self.name = self.path.stem
         self._llm = None
         # llama.cpp contexts are not thread-safe: one generation at a time per process.
@@ -93,15 +98,24 @@ class LlamaCppModel:
             llm = self.llm
             toks = self._prompt_tokens(messages)
             self._states.restore(llm, toks)
+            reused = llm.longest_token_prefix(llm._input_ids.tolist(), toks)
+            start, first, n = time.perf_counter(), None, 0
             try:
                 for chunk in llm.create_completion(toks, max_tokens=max_tokens, temperature=temperature,
                                                    stop=stop, stream=True):
                     piece = chunk["choices"][0]["text"]
+                    if first is None:
+                        first = time.perf_counter()
+                    n += 1
                     if piece:
                         yield piece
             except ValueError as e:  # llama-cpp raises ValueError when the prompt exceeds the context
                 raise GenerationError(f"the model could not answer: {e}") from e
             finally:
+                end = time.perf_counter()
+                self.last_perf = {"prompt_tokens": len(toks), "prompt_reused": min(reused, len(toks) - 1),
+                                  "first_piece_s": round((first or end) - start, 3), "pieces": n,
+                                  "writing_s": round(end - (first or end), 3)}
                 self._states.save(llm)
 
 
@@ -212,6 +226,7 @@ class OpenAICompatModel:
     """Streams from `{url}/chat/completions` of an OpenAI-compatible server (local by intent)."""
 
     loaded = True  # nothing to load in this process
+    last_perf: dict = {}  # the server keeps its own figures
 
     def __init__(self, url: str, model: str = "default", timeout: float = 120.0):
         self.url, self.name, self.timeout = url.rstrip("/"), model, timeout

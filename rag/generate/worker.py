@@ -115,6 +115,7 @@ class ModelWorker:
         self.lock = threading.Lock()  # one request at a time per child
         self.restarts = 0
         self.last_crash: str | None = None  # how the last child died ("SIGILL", "timeout", …)
+        self.last_perf: dict = {}
 
     # lifecycle -----------------------------------------------------------------------------------------
     @property
@@ -255,6 +256,7 @@ class ModelWorker:
                     return
                 elif msg.get("done"):
                     finished = True
+                    self.last_perf = msg.get("perf") or {}
                     return
         except _Crashed as crash:
             crash.wrote = crash.wrote or wrote
@@ -355,7 +357,7 @@ def _child(argv: list[str]) -> int:
                         stopped = True
                         break
                 pieces.close()
-                send({"done": True, "cancelled": stopped})
+                send({"done": True, "cancelled": stopped, "perf": model.last_perf})
             # a "cancel" that arrives after its stream ended was already answered by that stream's "done"
         except (GenerationError, ModelError) as e:
             send({"error": str(e), "kind": type(e).__name__})
