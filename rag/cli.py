@@ -346,7 +346,7 @@ def _is_loopback(host: str) -> bool:
 def _default_public_url(host: str, port: int) -> str:
     import socket
 
-    name = socket.getfqdn() if host in ("0.0.0.0", "::", "") else host
+    name = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
     return f"http://{f'[{name}]' if ':' in name else name}:{port}"
 
 
@@ -399,7 +399,8 @@ def serve(settings: Settings, host, port, allowed_origins, public_url, insecure_
     import uvicorn
 
     settings = settings.replace(wait_timeout=wait_timeout, public_url=public_url)
-    if not settings.public_url:
+    guessed = not settings.public_url
+    if guessed:
         settings = settings.replace(public_url=_default_public_url(host, port))
     app = create_app(settings, _pipeline(settings), allowed_origins=allowed_origins, feedback_path=feedback_file)
     base = settings.public_url.rstrip("/")
@@ -410,4 +411,7 @@ def serve(settings: Settings, host, port, allowed_origins, public_url, insecure_
                f"\n(Ctrl-C stops the server)", err=True)
     if not settings.api_token and not _is_loopback(host):
         click.echo("WARNING: no API token on a network address (--insecure-no-token)", err=True)
+    if guessed and not _is_loopback(host):
+        click.echo(f"note: pages give this server's address as {base}; set --public-url (RAG_PUBLIC_URL) to the "
+                   "address people reach it at", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)

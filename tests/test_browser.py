@@ -1,5 +1,7 @@
-"""The chat window, the widget on the demo page and the iframe page, in headless Chromium (Debian's), against a
-real server running fakes. Every request any page makes must go to the server itself: nothing leaves the machine."""
+"""The chat window, the widget on the demo page, the iframe page and the API page, in headless Chromium (Debian's),
+against real servers running fakes. Every request a page makes must go to the server itself (nothing leaves the
+machine), the pages' Content-Security-Policy must not block anything they need, and an indexed document carrying
+<img>, <a>, <script> and Markdown payloads must show as text."""
 
 from __future__ import annotations
 
@@ -11,13 +13,14 @@ from urllib.parse import urlparse
 
 import pytest
 
-from test_server import SlowLLM, fake_assistant, running_server, smart_reply
+from test_server import HOSTILE_META, TOKEN, SlowLLM, corpus, serve
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 pytestmark = [
+    pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM),
                        reason=f"no Chromium at {CHROMIUM}: apt-get install -y chromium chromium-driver"),
     # Gradio's queue calls pandas in ways pandas 3 deprecates: not ours to fix
@@ -36,31 +39,51 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def server(settings, fake_embed, tmp_path):
-    from rag.serve.app import create_app
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return tmp_path_factory.mktemp("browser")
 
-    assistant = fake_assistant(settings, fake_embed, SlowLLM, reply=smart_reply)
-    app = create_app(settings, assistant, feedback_path=tmp_path / "feedback.jsonl",
-                     eval_dir=tmp_path / "eval" / "runs")
-    with running_server(app) as url:
+
+@pytest.fixture(scope="module")
+def served(root):
+    """One server for the module: a model that writes at a readable pace, the article and a hostile document."""
+    with serve(root / "main", llm_class=SlowLLM, paths=corpus(root / "docs"), chat_ui=True, warm_up=True) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    return served[0]
+
+
+@pytest.fixture(scope="module")
+def locked(root):
+    """A server with an API token."""
+    with serve(root / "locked", chat_ui=True, api_token=TOKEN) as (url, _):
         yield url
+
+
+def _page(browser, server: str, shots):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="fr-FR")
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    pg.requests, pg.csp, pg.shots = [], [], shots
+    context.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("console", lambda m: pg.csp.append(m.text) if "Content Security Policy" in m.text else None)
+    return context, pg
 
 
 @pytest.fixture
 def page(browser, server, tmp_path):
-    """A page whose every request is recorded; on teardown, all must have gone to the server's host."""
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="fr-FR")
-    requests: list[str] = []
-    context.on("request", lambda r: requests.append(r.url))
-    pg = context.new_page()
-    pg.set_default_timeout(20_000)
-    pg.requests = requests
-    pg.shots = tmp_path / "screenshots"
-    pg.shots.mkdir()
+    """A page whose every request is recorded; on teardown, all must have gone to the server's host, and the
+    Content-Security-Policy must have blocked nothing."""
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    context, pg = _page(browser, server, shots)
     yield pg
     context.close()
-    assert_local_only(requests, server)
+    assert_local_only(pg.requests, server)
+    assert not pg.csp, f"the Content-Security-Policy blocked something the page needs: {pg.csp}"
 
 
 def assert_local_only(urls: list[str], server: str) -> None:
@@ -69,16 +92,18 @@ def assert_local_only(urls: list[str], server: str) -> None:
     assert urls and not outside, f"requests to other hosts than {host}: {outside}"
 
 
-def test_chat_window_streams_then_shows_the_checked_answer_and_its_source(page, server):
+def test_chat_window_shows_writing_then_the_checked_answer_and_its_source(page, server):
     page.goto(server + "/")
     box = page.locator("#rag-input textarea")
     box.wait_for()
     assert page.locator("#rag-send").inner_text().strip() == "Envoyer"  # French by default
     box.fill("Qui est le directeur général de l'Anssi ?")
     page.locator("#rag-send").click()
-    page.locator("#rag-chat .rag-draft").wait_for()  # the model's draft, streamed
+    writing = page.locator("#rag-chat .rag-writing")
+    writing.wait_for()  # the model is writing: a count, not its unchecked draft
+    assert "Strubel" not in writing.inner_text() and "jetons" in writing.inner_text()
     page.locator("#rag-chat .rag-meta").wait_for()  # then the checked answer in its place
-    assert page.locator("#rag-chat .rag-draft").count() == 0
+    assert page.locator("#rag-chat .rag-writing").count() == 0 and page.locator("#rag-chat .rag-draft").count() == 0
     answer = page.locator("#rag-chat .rag-answer").last
     assert "Vincent Strubel" in answer.inner_text()
     mark = page.locator("#rag-sources mark").first
@@ -100,7 +125,6 @@ def test_chat_window_streams_then_shows_the_checked_answer_and_its_source(page, 
     page.locator("#rag-lang label", has_text="English").click()
     page.wait_for_function("document.querySelector('#rag-send').innerText.trim() === 'Send'")
     assert "Sources of the answer to" in page.locator("#rag-sources").inner_text()
-    assert_local_only(page.requests, server)
 
 
 def test_chat_window_explains_an_abstention_with_the_closest_passages(page, server):
@@ -108,10 +132,34 @@ def test_chat_window_explains_an_abstention_with_the_closest_passages(page, serv
     page.locator("#rag-input textarea").fill("Qui préside la région Occitanie ?")
     page.locator("#rag-input textarea").press("Enter")
     page.locator("#rag-chat .rag-abstained").wait_for()
-    assert "ne trouve pas" in page.locator("#rag-chat .rag-abstained").inner_text()
+    text = page.locator("#rag-chat .rag-abstained").inner_text()
+    assert "ne trouve pas" in text and "Pourquoi" in text
     assert page.locator("#rag-sources article.rag-src").count() == 3
-    assert "Passages les plus proches" in page.locator("#rag-sources").inner_text() or \
-        "les plus proches" in page.locator("#rag-sources").inner_text()
+    assert "les plus proches" in page.locator("#rag-sources").inner_text()
+
+
+def test_a_hostile_document_shows_as_text_in_the_chat_window(page, server):
+    page.goto(server + "/")
+    page.locator("#rag-input textarea").fill("Quand ouvre le marché de Noël ?")
+    page.locator("#rag-input textarea").press("Enter")
+    page.locator("#rag-chat .rag-meta").wait_for()
+    page.locator("#rag-sources mark").first.wait_for()
+    sources = page.locator("#rag-sources").inner_text()
+    assert "<video poster=http://example.invalid/poster.png>" in sources and "<b>Entrée libre</b>" in sources
+    assert "[le programme](http://example.invalid/md-link)" in sources and "${7*7}" in sources
+    chat = page.locator("#rag-chat").inner_text()
+    assert '<img src="http://example.invalid/answer.png">' in chat  # the model's markup, struck out as text
+    header = page.locator("#rag-header-html").inner_text()
+    assert HOSTILE_META["title"] in header and HOSTILE_META["credit"] in header
+    page.get_by_role("tab", name="À propos").click()
+    about = page.locator("#rag-about")
+    about.wait_for()
+    assert HOSTILE_META["title"] in about.inner_text()
+    for where in ("#rag-chat", "#rag-sources", "#rag-header-html", "#rag-about"):
+        assert page.locator(f"{where} img, {where} video, {where} script, {where} b, "
+                            f"{where} a[href*='example.invalid']").count() == 0, where
+    assert page.evaluate("window.__pwned") is None
+    page.wait_for_timeout(300)  # anything the page would fetch, it has asked for by now (checked on teardown)
 
 
 def test_the_request_check_catches_an_outside_host(browser, server):
@@ -128,7 +176,7 @@ def test_the_request_check_catches_an_outside_host(browser, server):
         assert_local_only(urls, server)
 
 
-def test_widget_on_the_demo_page(page, server, tmp_path):
+def test_widget_on_the_demo_page(page, server, root):
     page.goto(server + "/demo")
     bubble = page.locator(".rw-bubble")
     bubble.wait_for()
@@ -137,7 +185,9 @@ def test_widget_on_the_demo_page(page, server, tmp_path):
     box = page.locator(".rw-form textarea")
     box.fill("Qui est le directeur général de l'Anssi ?")
     box.press("Enter")
-    page.locator(".rw-draft").wait_for()  # streamed from the SSE endpoint
+    writing = page.locator(".rw-writing")
+    writing.wait_for()  # progress from the SSE endpoint, not the draft
+    assert "Strubel" not in writing.inner_text()
     page.locator(".rw-passage mark").first.wait_for()
     answer = page.locator(".rw-bot .rw-text").last
     assert "Vincent Strubel" in answer.inner_text()
@@ -149,18 +199,35 @@ def test_widget_on_the_demo_page(page, server, tmp_path):
     # a follow-up carries the history
     box.fill("Et quand la loi Résilience sera-t-elle présentée ?")
     box.press("Enter")
-    page.wait_for_function("[...document.querySelector('#rag-widget').shadowRoot.querySelectorAll('.rw-text')]"
-                           ".some(e => e.innerText.includes('2026'))")
+    page.locator(".rw-bot .rw-text", has_text="2026").wait_for()  # (no wait_for_function: the CSP forbids eval)
     page.locator(".rw-feedback").last.locator(".rw-fb").first.click()
     assert "Merci" in page.locator(".rw-feedback").last.inner_text()
-    feedback = tmp_path / "feedback.jsonl"
+    feedback = root / "main" / "fb" / "feedback.jsonl"
     for _ in range(50):
-        if feedback.exists():
+        if feedback.exists() and "2026" in feedback.read_text():
             break
         time.sleep(0.1)
     row = json.loads(feedback.read_text().splitlines()[-1])
     assert row["useful"] is True and "2026" in row["answer"]
-    assert_local_only(page.requests, server)
+
+
+def test_a_hostile_document_shows_as_text_in_the_widget(page, server):
+    page.goto(server + "/embed")
+    box = page.locator(".rw-form textarea")
+    box.wait_for()
+    box.fill("Quand ouvre le marché de Noël ?")
+    box.press("Enter")
+    page.locator(".rw-passage mark").first.wait_for()
+    widget = page.locator("#rag-widget .rw-log")
+    if page.locator(".rw-more").count():
+        page.locator(".rw-more").first.click()  # the whole passage
+    text = widget.inner_text()
+    assert "<video poster=http://example.invalid/poster.png>" in text and "<b>Entrée libre</b>" in text
+    assert '<img src="http://example.invalid/answer.png">' in text
+    assert page.locator(".rw-log img, .rw-log video, .rw-log script, .rw-log b, "
+                        ".rw-log a[href*='example.invalid']").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    page.wait_for_timeout(300)
 
 
 def test_iframe_embed_page(page, server):
@@ -173,11 +240,54 @@ def test_iframe_embed_page(page, server):
     page.locator(".rw-abstained").wait_for()
     assert page.locator(".rw-abstained .rw-src").count() == 3
     page.screenshot(path=str(page.shots / "embed.png"))
-    assert_local_only(page.requests, server)
 
 
 def test_api_reference_page_is_local(page, server):
     page.goto(server + "/docs")
     page.locator("details.op").first.wait_for()
-    assert "/v1/ask" in page.locator("#api").inner_text()
-    assert_local_only(page.requests, server)
+    text = page.locator("#api").inner_text()
+    assert "/v1/ask" in text and "abstain_code" in text and f"curl -s {server}/v1/ask" in text
+
+
+def test_with_a_token_the_chat_window_signs_in_once(browser, locked, tmp_path):
+    context, pg = _page(browser, locked, tmp_path)
+    try:
+        pg.goto(locked + "/")
+        assert urlparse(pg.url).path == "/sign-in"
+        pg.locator("#token").fill(TOKEN)
+        pg.locator("button[type=submit]").click()
+        box = pg.locator("#rag-input textarea")
+        box.wait_for()
+        box.fill("Qui est le directeur général de l'Anssi ?")
+        box.press("Enter")
+        pg.locator("#rag-chat .rag-meta").wait_for()
+        assert "Vincent Strubel" in pg.locator("#rag-chat .rag-answer").last.inner_text()
+        # the widget on the demo page uses the same sign-in (a same-site cookie)
+        pg.goto(locked + "/demo")
+        pg.locator(".rw-bubble").click()
+        pg.locator(".rw-form textarea").fill("Qui est le directeur général de l'Anssi ?")
+        pg.locator(".rw-form textarea").press("Enter")
+        pg.locator(".rw-passage mark").first.wait_for()
+    finally:
+        context.close()
+    assert_local_only(pg.requests, locked)
+    assert not pg.csp, pg.csp
+
+
+def test_with_a_token_the_embed_page_takes_it_from_the_fragment(browser, locked, tmp_path):
+    context, pg = _page(browser, locked, tmp_path)
+    try:
+        pg.goto(locked + "/embed")  # no token: the widget says what is missing
+        pg.locator(".rw-form textarea").fill("Qui est le directeur général de l'Anssi ?")
+        pg.locator(".rw-form textarea").press("Enter")
+        pg.locator(".rw-error").wait_for()
+        assert "Bearer" in pg.locator(".rw-error").inner_text()
+        pg.goto(f"{locked}/embed?lang=fr#token={TOKEN}")  # (a new document, not a jump within the page)
+        pg.locator(".rw-form textarea").fill("Qui est le directeur général de l'Anssi ?")
+        pg.locator(".rw-form textarea").press("Enter")
+        pg.locator(".rw-passage mark").first.wait_for()
+        assert TOKEN not in pg.url  # taken out of the address bar at once
+    finally:
+        context.close()
+    assert_local_only(pg.requests, locked)
+    assert not pg.csp, pg.csp

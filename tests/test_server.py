@@ -1,4 +1,6 @@
-"""The HTTP API, against a real server (uvicorn on a free 127.0.0.1 port) running an Assistant built with fakes."""
+"""The HTTP API against real servers (uvicorn on free 127.0.0.1 ports) running a Pipeline built on fakes: answers,
+streaming, errors, and the closed doors (token, body and rate limits, CORS, security headers, no Host reflection,
+no unchecked draft leaving the server)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 
+import conftest
 from conftest import ARTICLE, ScriptedLLM
 
 FACTS = [  # (question cue, passage cue, answer) — what a good model writes, citing the right passage
@@ -22,7 +26,26 @@ FACTS = [  # (question cue, passage cue, answer) — what a good model writes, c
      "l'année 2026 [{n}]."),
     ("regions", "artisans de la muraille", "Selon la ministre, les régions sont \"les artisans de la muraille "
                                             "numérique de la France\" [{n}]."),
+    # the hostile document below: an answer citing it, and a sentence carrying markup (removed as unsourced)
+    ("noël", "marché de Noël", "Le marché de Noël de Val-Vert ouvre le 5 décembre [{n}]. "
+                               "<img src=\"http://example.invalid/answer.png\"> Il y aura des crêpes bretonnes [9]."),
 ]
+
+# An indexed document that carries markup: it must always show as text, and nothing may fetch example.invalid.
+# Its first paragraph passes the pipeline's injection filter (it is cited); the second is set aside by it.
+HOSTILE = ('Le marché de Noël <b>Val-Vert</b>\n\n'
+           'Le marché de Noël de Val-Vert ouvre le 5 décembre sur la place de la mairie, avec quarante chalets. '
+           '<video poster=http://example.invalid/poster.png></video> <b>Entrée libre</b> <i>pour tous</i>, '
+           '<img src="ui-assets/none.png"> voir [le programme](http://example.invalid/md-link) et ${7*7} {{7*7}}.\n\n'
+           'Les chalets des artisans restent ouverts jusqu\'au 24 décembre, tous les jours de dix heures à vingt heures, '
+           'et la patinoire installée devant la mairie accueille les enfants le mercredi après-midi.\n\n'
+           'Programme : <img src="http://example.invalid/x.png" onerror="window.__pwned=1"> '
+           '<a href="http://example.invalid/link">programme complet</a> '
+           '<script>window.__pwned = 1; fetch("http://example.invalid/script")</script> '
+           '![affiche](http://example.invalid/md.png) pour les animations du marché de Noël.\n')
+HOSTILE_META = {"title": 'Marché de Noël <img src="http://example.invalid/meta.png">',
+                "credit": '<b>Mairie</b> de Val-Vert ![x](http://example.invalid/credit.png)'}
+TOKEN = "s3cret-token-for-tests"
 
 
 def smart_reply(messages) -> str:
@@ -49,7 +72,7 @@ def _last_question(user: str) -> str:
 
 
 class SlowLLM(ScriptedLLM):
-    """Writes at a readable pace: the streamed draft can be seen, and a client can leave halfway."""
+    """Writes at a readable pace: the streamed progress can be seen, and a client can leave halfway."""
 
     delay = 0.08
 
@@ -59,14 +82,26 @@ class SlowLLM(ScriptedLLM):
             yield piece
 
 
-def fake_assistant(settings, fake_embed, scripted, reply=smart_reply):
-    from rag.components import Components
-from rag.pipeline import Pipeline
-    from rag.check.grounding import GroundingChecker
+def make_embed():
+    return conftest.fake_embed.__wrapped__()
 
-    a = Assistant(settings, embed=fake_embed, llm=scripted(reply), checker=GroundingChecker())
-    a.build([ARTICLE])
-    return a
+
+def corpus(folder: Path) -> list[Path]:
+    """The hostile document first (the chat window's header shows the first source), then the article."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "marche.md").write_text(HOSTILE, encoding="utf-8")
+    (folder / "marche.meta.json").write_text(json.dumps(HOSTILE_META), encoding="utf-8")
+    return [folder / "marche.md", ARTICLE]
+
+
+def fake_pipeline(settings, llm_class=ScriptedLLM, reply=smart_reply, paths=None):
+    from rag.check.grounding import GroundingChecker
+    from rag.components import Components
+    from rag.pipeline import Pipeline
+
+    components = Components(settings, embed=make_embed(), llm=llm_class(reply), checker=GroundingChecker())
+    components.build(paths or [ARTICLE])
+    return Pipeline(components)
 
 
 def free_port() -> int:
@@ -75,12 +110,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def make_settings(root: Path, port: int, **changes):
+    from rag.config import Settings
+
+    base = dict(home=root / "home", index_dir=root / "index", embed_model="fake-embed", auto_install=False,
+                public_url=f"http://127.0.0.1:{port}", rate_limit_ask="1000/minute", rate_limit_api="5000/minute")
+    return Settings(**{**base, **changes})
+
+
 @contextmanager
-def running_server(app, host: str = "127.0.0.1"):
+def running_server(app, port: int | None = None, host: str = "127.0.0.1"):
     """Serve `app` with uvicorn in a background thread; yields the base URL."""
     import uvicorn
 
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -96,15 +139,39 @@ def running_server(app, host: str = "127.0.0.1"):
         thread.join(timeout=10)
 
 
-@pytest.fixture
-def server(settings, fake_embed, scripted, tmp_path):
+@contextmanager
+def serve(root: Path, *, llm_class=ScriptedLLM, reply=smart_reply, paths=None, chat_ui=False, warm_up=False,
+          allowed_origins=None, wait_timeout=None, **changes):
+    """A server on fakes with these settings; yields (url, app)."""
     from rag.serve.app import create_app
 
-    app = create_app(settings, fake_assistant(settings, fake_embed, scripted),
-                     feedback_path=tmp_path / "fb" / "feedback.jsonl", eval_dir=tmp_path / "eval" / "runs",
-                     allowed_origins="https://mairie.example, https://www.val-vert.example", wait_timeout=1)
-    with running_server(app) as url:
+    port = free_port()
+    settings = make_settings(root, port, **changes)
+    app = create_app(settings, fake_pipeline(settings, llm_class, reply, paths), allowed_origins=allowed_origins,
+                     feedback_path=root / "fb" / "feedback.jsonl", eval_dir=root / "eval" / "runs",
+                     wait_timeout=wait_timeout, warm_up=warm_up, chat_ui=chat_ui)
+    with running_server(app, port) as url:
         yield url, app
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return tmp_path_factory.mktemp("server")
+
+
+@pytest.fixture(scope="module")
+def server(root):
+    """One server for the module: the chat window, CORS for two sites, the default limits of body size."""
+    with serve(root / "main", paths=corpus(root / "docs"), chat_ui=True, warm_up=True, wait_timeout=1,
+               allowed_origins="https://mairie.example, https://www.val-vert.example") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def locked(root):
+    """A server with an API token, its chat window included."""
+    with serve(root / "locked", chat_ui=True, api_token=TOKEN) as s:
+        yield s
 
 
 def parse_sse(text: str) -> list[tuple[str, dict]]:
@@ -121,14 +188,21 @@ def parse_sse(text: str) -> list[tuple[str, dict]]:
     return events
 
 
+ASK = {"question": "Qui est le directeur général de l'Anssi ?"}
+
+
+# -- answers ------------------------------------------------------------------------------------------------
 def test_healthz_reports_index_and_models(server):
     url, _ = server
     r = httpx.get(f"{url}/healthz", timeout=10)
     assert r.status_code == 200
     h = r.json()
-    assert h["status"] == "ok" and h["index"]["loaded"] and h["index"]["passages"] > 5
-    assert h["index"]["sources"][0]["name"] == "article.txt" and h["index"]["sources"][0]["chars"] == len(
-        ARTICLE.read_text())
+    assert h["status"] == "ok" and h["index"]["passages"] > 5
+    names = [s["name"] for s in h["index"]["sources"]]
+    assert names == ["marche.md", "article.txt"]
+    article = h["index"]["sources"][1]
+    assert article["chars"] == len(ARTICLE.read_text()) and "Localtis" in article["credit"]
+    assert article["title"].startswith("Les régions sont")
     assert set(h["models"]) == {"embedding", "llm"}
     for _ in range(50):  # the warm-up runs in the background
         if httpx.get(f"{url}/healthz", timeout=10).json()["warmup"]["state"] == "done":
@@ -138,8 +212,8 @@ def test_healthz_reports_index_and_models(server):
 
 
 def test_ask_returns_the_answer_json_with_citations(server):
-    url, app = server
-    r = httpx.post(f"{url}/v1/ask", json={"question": "Qui est le directeur général de l'Anssi ?"}, timeout=30)
+    url, _ = server
+    r = httpx.post(f"{url}/v1/ask", json=ASK, timeout=30)
     assert r.status_code == 200, r.text
     a = r.json()
     assert not a["abstained"] and "Vincent Strubel" in a["answer"] and re.search(r"\[\d+\]", a["answer"])
@@ -147,12 +221,16 @@ def test_ask_returns_the_answer_json_with_citations(server):
     src = ARTICLE.read_text()
     assert "Strubel" in c["text"] and "Strubel" in src[c["span_start"]:c["span_end"]]
     assert {"question", "answer", "abstained", "citations", "retrieved", "timings", "lang", "sentences",
-            "standalone_question", "draft"} <= set(a)
-    assert len(a["retrieved"]) >= 10
-    # the schema published for the API accepts what the API returns
-    from rag.serve.app import AnswerModel
+            "standalone_question", "abstain_reason", "abstain_code"} <= set(a)
+    assert "draft" not in a  # the unchecked draft stays on the server
+    assert a["sentences"][0]["code"] and a["sentences"][0]["supported"] is True
+    assert len(a["retrieved"]) + len(a["set_aside"]) >= 10
 
-    AnswerModel.model_validate(a)
+
+def test_abstention_carries_its_code(server):
+    url, _ = server
+    a = httpx.post(f"{url}/v1/ask", json={"question": "Qui préside la région Occitanie ?"}, timeout=30).json()
+    assert a["abstained"] and a["abstain_code"] in {"nothing_relevant", "model_declined"} and a["abstain_reason"]
 
 
 def test_ask_follow_up_uses_history(server):
@@ -165,81 +243,81 @@ def test_ask_follow_up_uses_history(server):
     assert "2026" in r.json()["answer"]
 
 
-def test_unsupported_sentence_is_flagged(server):
+def test_unsupported_sentence_is_flagged_with_a_code(server):
     url, _ = server
     a = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi, et aime-t-il le jazz ?"}, timeout=30).json()
     assert not a["abstained"] and "jazz" not in a["answer"]
     assert [s["supported"] for s in a["sentences"]] == [True, False]
+    from rag.serve.render import CODES
+
+    assert a["sentences"][1]["code"] in CODES["fr"]  # a code the surfaces translate
 
 
-def test_stream_sends_tokens_then_the_answer(server):
+def test_stream_sends_progress_then_the_answer_and_never_the_draft(server):
     url, _ = server
-    with httpx.stream("POST", f"{url}/v1/ask/stream", json={"question": "Qui est le directeur général de l'Anssi ?"},
-                      timeout=30) as r:
+    with httpx.stream("POST", f"{url}/v1/ask/stream", json=ASK, timeout=30) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         text = "".join(r.iter_text())
     events = parse_sse(text)
     names = [e for e, _ in events]
-    assert names.count("answer") == 1 and names[-1] == "answer" and names.count("token") >= 3
-    assert names.index("answer") > max(i for i, n in enumerate(names) if n == "token")
-    draft = "".join(d["text"] for e, d in events if e == "token")
+    assert names.count("answer") == 1 and names[-1] == "answer" and names.count("progress") >= 3
+    assert "token" not in names
+    counts = [d["tokens"] for e, d in events if e == "progress"]
+    assert counts == list(range(1, len(counts) + 1)) and set(events[0][1]) == {"tokens"}
     final = events[-1][1]
-    assert "Strubel" in draft and final["citations"] and final["draft"] == draft.strip()
+    assert final["citations"] and "draft" not in final
+    assert "Strubel" not in text.split("event: answer")[0]  # nothing of the text before the checked answer
     # stream: true on /v1/ask is the same stream
-    with httpx.stream("POST", f"{url}/v1/ask", json={"question": "Qui est le directeur général de l'Anssi ?",
-                                                     "stream": True}, timeout=30) as r:
+    with httpx.stream("POST", f"{url}/v1/ask", json={**ASK, "stream": True}, timeout=30) as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         assert parse_sse("".join(r.iter_text()))[-1][0] == "answer"
 
 
-def test_a_client_leaving_mid_stream_frees_the_model(settings, fake_embed, tmp_path):
-    from rag.serve.app import create_app
+def test_debug_drafts_stream_the_draft(tmp_path):
+    with serve(tmp_path, debug_drafts=True) as (url, _):
+        with httpx.stream("POST", f"{url}/v1/ask/stream", json=ASK, timeout=30) as r:
+            events = parse_sse("".join(r.iter_text()))
+        draft = "".join(d["text"] for e, d in events if e == "token")
+        assert "Strubel" in draft and events[-1][1]["draft"] == draft.strip()
+        assert httpx.post(f"{url}/v1/ask", json=ASK, timeout=30).json()["draft"] == draft.strip()
 
+
+def test_a_client_leaving_mid_stream_frees_the_model(tmp_path):
     class VerySlow(SlowLLM):
         delay = 0.5
 
     long = "Vincent Strubel dirige l'Anssi [1]. " * 10  # 60 pieces: 30 s if nobody stops it
-    app = create_app(settings, fake_assistant(settings, fake_embed, VerySlow, reply=lambda m: long),
-                     warm_up=False, chat_ui=False)
-    with running_server(app) as url:
+    with serve(tmp_path, llm_class=VerySlow, reply=lambda m: long) as (url, _):
         with httpx.stream("POST", f"{url}/v1/ask/stream", json={"question": "Qui dirige l'Anssi ?"}, timeout=30) as r:
             for line in r.iter_lines():
-                if line.startswith("event: token"):
-                    break  # the first token arrived: leave
+                if line.startswith("event: progress"):
+                    break  # the model is writing: leave
         t0 = time.time()
         while httpx.get(f"{url}/healthz", timeout=5).json()["busy"]:
             assert time.time() - t0 < 5, "the answer kept the model busy after the client left"
             time.sleep(0.1)
 
 
-def test_stream_reports_errors_as_an_error_event(settings, fake_embed, scripted, tmp_path):
+def test_stream_reports_errors_as_an_error_event(tmp_path):
     from rag.errors import GenerationError
-    from rag.serve.app import create_app
 
     def broken(messages):
         raise GenerationError("the model could not answer: boom")
 
-    app = create_app(settings, fake_assistant(settings, fake_embed, scripted, reply=broken), warm_up=False,
-                     chat_ui=False, feedback_path=tmp_path / "fb.jsonl")
-    with running_server(app) as url:
+    with serve(tmp_path, reply=broken) as (url, _):
         with httpx.stream("POST", f"{url}/v1/ask/stream", json={"question": "Qui dirige l'Anssi ?"}, timeout=30) as r:
             events = parse_sse("".join(r.iter_text()))
         assert events[-1] == ("error", {"error": "the model could not answer: boom", "status": 502})
         r = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
         assert r.status_code == 502 and r.json() == {"error": "the model could not answer: boom"}
-        # the lock was released: the server still answers
-        assert httpx.get(f"{url}/healthz", timeout=10).json()["busy"] is False
+        assert httpx.get(f"{url}/healthz", timeout=10).json()["busy"] is False  # the lock was released
 
 
-def test_unexpected_errors_are_500_without_traceback(settings, fake_embed, scripted, tmp_path):
-    from rag.serve.app import create_app
-
+def test_unexpected_errors_are_500_without_traceback(tmp_path):
     def crash(messages):
         raise ZeroDivisionError("secret internals")
 
-    app = create_app(settings, fake_assistant(settings, fake_embed, scripted, reply=crash), warm_up=False,
-                     chat_ui=False)
-    with running_server(app) as url:
+    with serve(tmp_path, reply=crash) as (url, _):
         r = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
         assert r.status_code == 500 and set(r.json()) == {"error"}
         assert "Traceback" not in r.text and "secret internals" not in r.text
@@ -270,6 +348,16 @@ def test_bad_input_gets_a_clear_422(server):
             assert "Traceback" not in r.text
 
 
+def test_request_limits_come_from_the_settings():
+    from rag.config import Settings
+    from rag.serve.schemas import AskRequest, FeedbackRequest, Turn
+
+    d = Settings()
+    assert AskRequest.model_fields["question"].metadata[-1].max_length == d.max_question_chars
+    assert Turn.model_fields["content"].metadata[-1].max_length == d.max_message_chars
+    assert FeedbackRequest.model_fields["answer"].metadata[-1].max_length == d.max_message_chars
+
+
 def test_body_that_is_not_json(server):
     url, _ = server
     r = httpx.post(f"{url}/v1/ask", content=b"{not json", headers={"Content-Type": "application/json"}, timeout=10)
@@ -278,84 +366,43 @@ def test_body_that_is_not_json(server):
     assert r.status_code == 422 and "JSON object" in r.json()["error"]
 
 
-def test_openapi_lists_the_api(server):
+def test_openapi_shows_the_answer_dataclass(server):
     url, _ = server
     spec = httpx.get(f"{url}/openapi.json", timeout=10).json()
-    assert {"/v1/ask", "/v1/ask/stream", "/v1/feedback", "/healthz"} <= set(spec["paths"])
+    assert {"/v1/ask", "/v1/ask/stream", "/v1/feedback", "/v1/sources", "/healthz"} <= set(spec["paths"])
     schemas = spec["components"]["schemas"]
     assert schemas["AskRequest"]["properties"]["question"]["maxLength"] == 1000
-    assert "citations" in schemas["AnswerModel"]["properties"]
+    answer = schemas["Answer"]["properties"]
+    assert {"abstain_reason", "abstain_code", "sentences", "timings", "citations", "retrieved"} <= set(answer)
+    assert "nothing_relevant" in answer["abstain_code"]["enum"]
+    assert {"supported", "reason", "code", "spans"} <= set(schemas["Sentence"]["properties"])
+    assert {"span_start", "span_end"} <= set(schemas["Citation"]["properties"])
+    assert not {"AnswerModel", "CitationModel", "SentenceModel"} & set(schemas)
+    ok = spec["paths"]["/v1/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok["$ref"].endswith("/Answer")
 
 
-def test_feedback_goes_to_the_local_jsonl(server, tmp_path):
+def test_feedback_goes_to_the_local_jsonl(server, root):
     url, _ = server
     r = httpx.post(f"{url}/v1/feedback", json={"question": "Qui dirige l'Anssi ?", "answer": "Vincent Strubel [1].",
                                                "useful": True, "comment": "précis"}, timeout=10)
     assert r.status_code == 200 and r.json()["stored"] is True
     r = httpx.post(f"{url}/v1/feedback", json={"question": "Q ?", "answer": "A.", "useful": False}, timeout=10)
     assert r.status_code == 200
-    rows = [json.loads(x) for x in (tmp_path / "fb" / "feedback.jsonl").read_text().splitlines()]
-    assert [x["useful"] for x in rows] == [True, False] and rows[0]["comment"] == "précis" and rows[0]["time"]
+    rows = [json.loads(x) for x in (root / "main" / "fb" / "feedback.jsonl").read_text().splitlines()]
+    assert [x["useful"] for x in rows[-2:]] == [True, False] and rows[-2]["comment"] == "précis" and rows[-2]["time"]
     r = httpx.post(f"{url}/v1/feedback", json={"question": "Q ?", "answer": "A."}, timeout=10)
     assert r.status_code == 422 and "useful is required" in r.json()["error"]
 
 
-def test_cors_allows_configured_origins_only(server):
-    url, _ = server
-    ok = httpx.options(f"{url}/v1/ask", headers={"Origin": "https://mairie.example",
-                                                 "Access-Control-Request-Method": "POST",
-                                                 "Access-Control-Request-Headers": "content-type"}, timeout=10)
-    assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://mairie.example"
-    bad = httpx.options(f"{url}/v1/ask", headers={"Origin": "https://evil.example",
-                                                  "Access-Control-Request-Method": "POST"}, timeout=10)
-    assert "access-control-allow-origin" not in bad.headers
-    r = httpx.get(f"{url}/healthz", headers={"Origin": "https://www.val-vert.example"}, timeout=10)
-    assert r.headers["access-control-allow-origin"] == "https://www.val-vert.example"
-    r = httpx.get(f"{url}/healthz", headers={"Origin": "https://evil.example"}, timeout=10)
-    assert "access-control-allow-origin" not in r.headers
-
-
-def test_default_cors_is_this_machine_only(settings, fake_embed, scripted):
-    from rag.serve.app import create_app
-
-    app = create_app(settings, fake_assistant(settings, fake_embed, scripted), warm_up=False, chat_ui=False)
-    with running_server(app) as url:
-        for origin, allowed in [("http://localhost:5173", True), ("http://127.0.0.1:3000", True),
-                                ("http://localhost", True), ("https://example.org", False),
-                                ("http://localhost.evil.example", False)]:
-            r = httpx.get(f"{url}/healthz", headers={"Origin": origin}, timeout=10)
-            assert (r.headers.get("access-control-allow-origin") == origin) is allowed, origin
-
-
-def test_busy_server_answers_503_after_the_wait(server):
-    url, app = server
-    service = app.state.service
-    service.lock.acquire()
-    try:
-        t0 = time.time()
-        r = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
-        assert r.status_code == 503 and "busy" in r.json()["error"] and time.time() - t0 >= 0.9
-        r = httpx.post(f"{url}/v1/ask/stream", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
-        assert r.status_code == 503 and "busy" in r.json()["error"]
-        assert httpx.get(f"{url}/healthz", timeout=5).json()["busy"] is True  # health never waits
-    finally:
-        service.lock.release()
-
-
-def test_concurrent_questions_are_answered_one_at_a_time(server):
-    url, app = server
-    results = []
-
-    def ask():
-        results.append(httpx.post(f"{url}/v1/ask", json={"question": "Qui est le directeur général de l'Anssi ?"},
-                                  timeout=30).status_code)
-
-    threads = [threading.Thread(target=ask) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results == [200, 200, 200]
+def test_the_feedback_file_has_a_cap(tmp_path):
+    with serve(tmp_path, feedback_max_bytes=400) as (url, _):
+        body = {"question": "Qui dirige l'Anssi ?", "answer": "Vincent Strubel [1].", "useful": True}
+        codes = [httpx.post(f"{url}/v1/feedback", json=body, timeout=10).status_code for _ in range(6)]
+        assert codes[0] == 200 and codes[-1] == 507, codes
+        r = httpx.post(f"{url}/v1/feedback", json=body, timeout=10)
+        assert "feedback file is full" in r.json()["error"]
+        assert (tmp_path / "fb" / "feedback.jsonl").stat().st_size <= 400
 
 
 def test_sources_widget_and_pages_are_served(server):
@@ -363,35 +410,37 @@ def test_sources_widget_and_pages_are_served(server):
     r = httpx.get(f"{url}/v1/source/article.txt", timeout=10)
     assert r.status_code == 200 and r.json()["text"] == ARTICLE.read_text() and "Localtis" in r.json()["credit"]
     assert httpx.get(f"{url}/v1/source/nope.txt", timeout=10).status_code == 404
-    assert httpx.get(f"{url}/v1/sources", timeout=10).json()[0]["name"] == "article.txt"
+    listed = httpx.get(f"{url}/v1/sources", timeout=10).json()
+    assert [s["name"] for s in listed] == ["marche.md", "article.txt"] and listed[0]["credit"] == HOSTILE_META["credit"]
     js = httpx.get(f"{url}/widget.js", timeout=10)
     assert js.status_code == 200 and "javascript" in js.headers["content-type"] and "currentScript" in js.text
     assert httpx.get(f"{url}/widget.css", timeout=10).headers["content-type"].startswith("text/css")
     demo = httpx.get(f"{url}/demo", timeout=10).text
     assert f'<script src="{url}/widget.js" defer></script>' in demo
-    assert "widget.js" in httpx.get(f"{url}/embed", timeout=10).text
+    assert f"{url}/widget.js" in httpx.get(f"{url}/embed", timeout=10).text
     home = httpx.get(f"{url}/", timeout=10)
     assert home.status_code == 200 and "<html" in home.text.lower()
-    r = httpx.get(f"{url}/nothing-here/at-all", timeout=10)
-    assert r.status_code == 404
+    assert httpx.get(f"{url}/nothing-here/at-all", timeout=10).status_code == 404
 
 
-def test_eval_report_images_are_served_from_the_runs_folder(server, tmp_path):
+def test_eval_report_images_are_served_from_the_runs_folder(server, root):
     url, app = server
-    run = tmp_path / "eval" / "runs" / "article"
+    run = root / "main" / "eval" / "runs" / "article"
     run.mkdir(parents=True)
-    (run / "report.md").write_text("# Rapport\n\n![latency](latency.png)\n")
+    (run / "report.md").write_text("# Rapport\n\n![latency](latency.png)\n\n![out](http://example.invalid/x.png)\n"
+                                   "<img src=\"http://example.invalid/raw.png\">\n")
     (run / "latency.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
     from rag.serve.chat import eval_markdown
 
-    md = eval_markdown(app.state.service, "fr")
+    md = eval_markdown(app.state.services, "fr")
     assert "![latency](/eval-files/article/latency.png)" in md and "Rapport le plus récent" in md
+    assert "](http" not in md and "<img" not in md  # an outside image or raw HTML shows as text
     assert httpx.get(f"{url}/eval-files/article/latency.png", timeout=10).content.startswith(b"\x89PNG")
     assert httpx.get(f"{url}/eval-files/article/report.md", timeout=10).status_code == 404
     assert httpx.get(f"{url}/eval-files/..%2F..%2Fsecret/x.png", timeout=10).status_code == 404
 
 
-def test_rendered_answer_links_citations_and_marks_the_span(server):
+def test_rendered_answer_links_citations_marks_the_span_and_translates_codes(server):
     url, app = server
     from rag.serve.render import render_answer, render_sources
 
@@ -399,23 +448,218 @@ def test_rendered_answer_links_citations_and_marks_the_span(server):
     html = render_answer(a, 1, "fr")
     n = a["citations"][0]["n"]
     assert f'href="#rag-src-1-{n}"' in html and "<del>Il aime le jazz.</del>" in html and "non sourcé" in html
-    panel = render_sources([{"turn": 1, "question": a["question"], "answer": a}],
-                           app.state.service.assistant.index.sources, {"article.txt": "Localtis"}, "fr")
-    assert f'id="rag-src-1-{n}"' in panel and "<mark>" in panel
+    from rag.serve.render import CODES
+
+    code = a["sentences"][1]["code"]
+    assert CODES["fr"][code] in html.replace("&#x27;", "'")  # the code, in French
+    assert CODES["en"][code] in render_answer(a, 1, "en").replace("&#x27;", "'")
+    services = app.state.services
+    catalog = {s["name"]: s for s in services.sources.list()}
+    panel = render_sources([{"turn": 1, "question": a["question"], "answer": a}], services.sources.texts(), catalog, "fr")
+    assert f'id="rag-src-1-{n}"' in panel and "<mark>" in panel and "Localtis" in panel
     total = len(ARTICLE.read_text())  # 10 051 characters
     assert f"sur {total // 1000}\u202f{total % 1000:03d}" in panel
+    abstained = httpx.post(f"{url}/v1/ask", json={"question": "Qui préside la région Occitanie ?"}, timeout=30).json()
+    assert "Pourquoi" in render_answer(abstained, 2, "fr")
+
+
+def test_source_text_and_answers_render_as_text(server):
+    """A document carrying <img>, <a>, <script> and Markdown images renders as text in every HTML the chat builds."""
+    url, app = server
+    from rag.serve.chat import _header, about_markdown
+    from rag.serve.render import render_answer, render_sources
+
+    a = httpx.post(f"{url}/v1/ask", json={"question": "Quand ouvre le marché de Noël ?"}, timeout=30).json()
+    assert not a["abstained"] and any(c["source"] == "marche.md" for c in a["citations"])
+    services = app.state.services
+    catalog = {s["name"]: s for s in services.sources.list()}
+    turns = [{"turn": 1, "question": a["question"], "answer": a}]
+    for html in (render_answer(a, 1, "fr"), render_sources(turns, services.sources.texts(), catalog, "fr"),
+                 _header("fr", services)):
+        assert "example.invalid" in html or html.startswith("<header")
+        assert not re.search(r"<(img|script|a href=\"http|b>)", html), html
+        assert "&lt;img" in html
+    about = about_markdown(services, "fr")
+    # the title and credit are written as character references: no Markdown link, image or tag can form
+    assert "example.invalid" not in about and "example&#46;invalid" in about
+    assert "<img" not in about and "&#60;img" in about and "!&#91;" not in about and "&#33;&#91;x&#93;" in about
+
+
+# -- closed doors ------------------------------------------------------------------------------------------
+def test_security_headers(server):
+    url, _ = server
+    for path in ("/", "/demo", "/docs", "/healthz", "/v1/sources"):
+        r = httpx.get(f"{url}{path}", timeout=10)
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
+        assert "http:" not in csp.replace(url, "") and "https:" not in csp, path  # no other host, no scheme wildcard
+        assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY", path
+    assert "script-src 'self' " + url in httpx.get(f"{url}/docs", timeout=10).headers["content-security-policy"]
+    assert "'unsafe-inline'" not in httpx.get(f"{url}/demo", timeout=10).headers["content-security-policy"].split(
+        "script-src")[1].split(";")[0]
+    embed = httpx.get(f"{url}/embed", timeout=10)
+    assert "x-frame-options" not in embed.headers
+    assert ("frame-ancestors 'self' https://mairie.example https://www.val-vert.example"
+            in embed.headers["content-security-policy"])
+
+
+def test_the_host_header_is_never_reflected(server):
+    url, _ = server
+    for path in ("/demo", "/embed", "/docs", "/", "/config"):
+        r = httpx.get(f"{url}{path}", headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"}, timeout=10)
+        assert r.status_code == 200, (path, r.status_code)
+        assert "evil.example" not in r.text, path
+    assert url in httpx.get(f"{url}/demo", headers={"Host": "evil.example"}, timeout=10).text
+
+
+def test_body_limit_refuses_before_parsing(server):
+    url, _ = server
+    too_big = b"{" + b"x" * 300_000  # not even JSON: a 422 would mean it was parsed
+    r = httpx.post(f"{url}/v1/ask", content=too_big, headers={"Content-Type": "application/json"}, timeout=10)
+    assert r.status_code == 413 and "larger than 262144 bytes" in r.json()["error"]
+
+    def chunks():  # no Content-Length: counted as it streams in
+        for _ in range(40):
+            yield b"x" * 10_000
+
+    r = httpx.post(f"{url}/v1/feedback", content=chunks(), headers={"Content-Type": "application/json"}, timeout=10)
+    assert r.status_code == 413
+    assert httpx.post(f"{url}/v1/ask", json=ASK, timeout=30).status_code == 200  # normal bodies still pass
+
+
+def test_cors_allows_configured_origins_only(server):
+    url, _ = server
+    ok = httpx.options(f"{url}/v1/ask", headers={"Origin": "https://mairie.example",
+                                                 "Access-Control-Request-Method": "POST",
+                                                 "Access-Control-Request-Headers": "content-type, authorization"},
+                       timeout=10)
+    assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://mairie.example"
+    assert "authorization" in ok.headers["access-control-allow-headers"].lower()
+    bad = httpx.options(f"{url}/v1/ask", headers={"Origin": "https://evil.example",
+                                                  "Access-Control-Request-Method": "POST"}, timeout=10)
+    assert "access-control-allow-origin" not in bad.headers
+    r = httpx.get(f"{url}/healthz", headers={"Origin": "https://www.val-vert.example"}, timeout=10)
+    assert r.headers["access-control-allow-origin"] == "https://www.val-vert.example"
+    for origin in ("https://evil.example", "http://localhost:5173"):
+        r = httpx.get(f"{url}/healthz", headers={"Origin": origin}, timeout=10)
+        assert "access-control-allow-origin" not in r.headers
+
+
+def test_default_cors_is_no_other_site(tmp_path):
+    with serve(tmp_path) as (url, _):
+        for origin in ("http://localhost:5173", "http://127.0.0.1:3000", "https://example.org"):
+            r = httpx.get(f"{url}/healthz", headers={"Origin": origin}, timeout=10)
+            assert "access-control-allow-origin" not in r.headers, origin
+        r = httpx.get(f"{url}/healthz", headers={"Origin": url}, timeout=10)  # the server's own public address
+        assert r.headers.get("access-control-allow-origin") == url
+        alias = url.replace("127.0.0.1", "localhost")  # the same loopback server under its other name
+        assert httpx.get(f"{url}/healthz", headers={"Origin": alias}, timeout=10).headers.get(
+            "access-control-allow-origin") == alias
+
+
+def test_token_is_required_when_set(locked):
+    url, _ = locked
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    for method, path, body in [("POST", "/v1/ask", ASK), ("POST", "/v1/ask/stream", ASK), ("GET", "/v1/sources", None),
+                               ("POST", "/v1/feedback", {"question": "Q ?", "answer": "A.", "useful": True}),
+                               ("GET", "/eval-files/run/x.png", None), ("GET", "/config", None),
+                               ("GET", "/gradio_api/info", None), ("POST", "/gradio_api/queue/join", {})]:
+        r = httpx.request(method, f"{url}{path}", json=body, timeout=30)
+        assert r.status_code == 401, (path, r.status_code)
+        assert "Bearer" in r.json()["error"] and r.headers["www-authenticate"] == "Bearer"
+        r = httpx.request(method, f"{url}{path}", json=body, headers={"Authorization": "Bearer wrong"}, timeout=30)
+        assert r.status_code == 401, path
+    assert httpx.post(f"{url}/v1/ask", json=ASK, headers=bearer, timeout=30).status_code == 200
+    assert httpx.get(f"{url}/v1/sources", headers=bearer, timeout=30).status_code == 200
+    with httpx.stream("POST", f"{url}/v1/ask/stream", json=ASK, headers=bearer, timeout=30) as r:
+        assert r.status_code == 200 and parse_sse("".join(r.iter_text()))[-1][0] == "answer"
+    assert httpx.get(f"{url}/config", headers=bearer, timeout=30).status_code == 200
+    # public: health, the widget's files and the pages that hold no data (what they call needs the token)
+    for path in ("/healthz", "/widget.js", "/widget.css", "/embed", "/demo", "/docs", "/openapi.json", "/sign-in"):
+        assert httpx.get(f"{url}{path}", timeout=10).status_code == 200, path
+
+
+def test_the_chat_window_asks_for_the_token_once(locked):
+    url, _ = locked
+    with httpx.Client(base_url=url, timeout=30) as client:
+        r = client.get("/", headers={"Accept": "text/html"})
+        assert r.status_code == 303 and r.headers["location"] == "/sign-in?next=%2F"
+        r = client.post("/sign-in", data={"token": "wrong", "next": "/"})
+        assert r.status_code == 401 and "Jeton incorrect" in r.text
+        r = client.post("/sign-in", data={"token": TOKEN, "next": "//evil.example/"})
+        assert r.status_code == 303 and r.headers["location"] == "/"  # never sent to another site
+        cookie = r.headers["set-cookie"]
+        assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower() and TOKEN not in cookie
+        assert client.get("/", headers={"Accept": "text/html"}).status_code == 200
+        assert client.get("/config").status_code == 200
+        assert client.post("/v1/ask", json=ASK).status_code == 200
+
+
+def test_rate_limits_answer_429(tmp_path):
+    with serve(tmp_path, rate_limit_ask="2/minute", rate_limit_api="5/minute") as (url, _):
+        codes = [httpx.post(f"{url}/v1/ask", json=ASK, timeout=30).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        r = httpx.post(f"{url}/v1/ask/stream", json=ASK, timeout=30)
+        assert r.status_code == 429 and "too many questions" in r.json()["error"] and int(r.headers["retry-after"]) >= 1
+        codes = [httpx.get(f"{url}/v1/sources", timeout=10).status_code for _ in range(6)]
+        assert codes[:5] == [200] * 5 and codes[5] == 429
+        assert httpx.get(f"{url}/healthz", timeout=10).status_code == 200  # health is never limited
+
+
+def test_busy_server_answers_503_after_the_wait(server):
+    url, app = server
+    answerer = app.state.services.answerer
+    answerer.acquire()
+    try:
+        t0 = time.time()
+        r = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
+        assert r.status_code == 503 and "busy" in r.json()["error"] and time.time() - t0 >= 0.9
+        assert r.headers["retry-after"]
+        r = httpx.post(f"{url}/v1/ask/stream", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
+        assert r.status_code == 503 and "busy" in r.json()["error"]
+        assert httpx.get(f"{url}/healthz", timeout=5).json()["busy"] is True  # health never waits
+    finally:
+        answerer.release()
+
+
+def test_concurrent_questions_are_answered_one_at_a_time(server):
+    url, app = server
+    app.state.services.answerer.wait_timeout = 30
+    results = []
+
+    def ask():
+        results.append(httpx.post(f"{url}/v1/ask", json=ASK, timeout=60).status_code)
+
+    try:
+        threads = [threading.Thread(target=ask) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        app.state.services.answerer.wait_timeout = 1
+    assert results == [200, 200, 200]
+
+
+def test_serve_refuses_a_network_address_without_a_token(monkeypatch):
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    r = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
+    assert r.exit_code == 2 and "API token" in r.output and "--insecure-no-token" in r.output
 
 
 @pytest.mark.integration
 def test_real_models_through_the_server(tmp_path):
-    """The default models (Settings().home), the index in tmp: the first question answers with its source."""
-    from rag.config import Settings
+    """The default models (their real home), the index in tmp: the first question answers with its source."""
+    from conftest import real_settings
     from rag.serve.app import create_app
 
-    settings = Settings(index_dir=tmp_path / "index")  # real models (provisioned on first use if missing)
+    settings = real_settings(index_dir=tmp_path / "index")
     app = create_app(settings, warm_up=False, chat_ui=False, feedback_path=tmp_path / "fb.jsonl")
     with running_server(app) as url:
-        r = httpx.post(f"{url}/v1/ask", json={"question": "Qui est le directeur général de l'Anssi ?"}, timeout=600)
+        r = httpx.post(f"{url}/v1/ask", json=ASK, timeout=600)
         assert r.status_code == 200, r.text
         a = r.json()
         assert not a["abstained"] and "Strubel" in a["answer"] and re.search(r"\[\d+\]", a["answer"])

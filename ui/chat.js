@@ -1,4 +1,4 @@
-// Chat window helpers (inlined into the page head by rag/server_ui.py; no outside script is ever loaded).
+// Chat window helpers (served at /ui-assets/chat.js and loaded by the chat window; no outside script is ever loaded).
 // A citation marker [n] in an answer reveals and highlights its source card in the sources panel.
 (function () {
   function reveal(turn, id) {

@@ -2,7 +2,8 @@
  * rag widget — embed the local assistant in any page with ONE tag:
  *   <script src="http://HOST:PORT/widget.js" defer></script>
  * Optional attributes: data-lang="fr|en" (default: the page's lang, else fr), data-title="…",
- * data-open="true" (start open), data-mode="inline" (fill the page, no bubble: what /embed uses).
+ * data-open="true" (start open), data-mode="inline" (fill the page, no bubble: what /embed uses),
+ * data-token="…" (the server's API token, when it has one: sent as Authorization: Bearer).
  * Self-contained: talks only to the server it was loaded from (found from its own src), loads only
  * that server's widget.css, and keeps its styles in a shadow root so the host page and the widget
  * never restyle each other. Nothing is sent anywhere else.
@@ -21,6 +22,7 @@
   var pageLang = (data.lang || document.documentElement.lang || "fr").slice(0, 2).toLowerCase();
   var LANG = pageLang === "en" ? "en" : "fr";
   var INLINE = data.mode === "inline";
+  var TOKEN = data.token || "";
   var STORE = "rag-widget:" + ORIGIN;
   var CITE = /\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]/g;
 
@@ -32,6 +34,7 @@
       hello: "Bonjour ! Je réponds à partir de l'article cité en bas de cette fenêtre, en indiquant mes sources.",
       suggestions: ["Qui est le directeur général de l'Anssi ?", "Quand la loi Résilience sera-t-elle présentée ?"],
       searching: "Recherche dans les sources…", drafting: "Rédaction — brouillon en cours de vérification",
+      writing: "Rédaction de la réponse…", writingNote: "elle s'affichera une fois vérifiée", tokens: "{n} jetons écrits",
       checked: "Réponse vérifiée", sources: "Sources", oneSource: "1 source citée", nSources: "{n} sources citées", closest: "Passages les plus proches",
       closestNote: "Aucun passage ne permet de répondre avec certitude.",
       removed: "Retiré — non sourcé", chars: "car. {a}–{b} sur {n}", more: "Lire tout le passage",
@@ -46,6 +49,7 @@
       hello: "Hello! I answer from the article credited at the bottom of this window, and cite my sources.",
       suggestions: ["Who is the director general of Anssi?", "What did the minister call the regions?"],
       searching: "Searching the sources…", drafting: "Writing — a draft being checked",
+      writing: "Writing the answer…", writingNote: "it will show once checked", tokens: "{n} tokens written",
       checked: "Checked answer", sources: "Sources", oneSource: "1 source cited", nSources: "{n} sources cited", closest: "Closest passages",
       closestNote: "No passage answers with certainty.",
       removed: "Removed — unsourced", chars: "chars {a}–{b} of {n}", more: "Read the whole passage",
@@ -71,6 +75,11 @@
     var s = String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, LANG === "fr" ? "\u202f" : ",");
     return s;
   }
+  function headers(extra) {
+    var h = extra || {};
+    if (TOKEN) h.Authorization = "Bearer " + TOKEN;
+    return h;
+  }
   function el(tag, cls, html) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -90,12 +99,12 @@
   var sources = null; // name -> {chars, title, credit}
   function loadSources() {
     if (sources) return Promise.resolve(sources);
-    return fetch(ORIGIN + "/v1/sources").then(function (r) { return r.ok ? r.json() : []; }).then(function (list) {
+    return fetch(ORIGIN + "/v1/sources", { headers: headers() }).then(function (r) { return r.ok ? r.json() : []; }).then(function (list) {
       sources = {};
       (list || []).forEach(function (s) { sources[s.name] = s; });
       var first = list && list[0];
       if (first && credit) {
-        credit.textContent = first.credit || first.name;
+        credit.textContent = first.credit || first.title || first.name;
         if (first.title) credit.title = first.title;
       }
       return sources;
@@ -138,7 +147,7 @@
     '<form class="rw-form"><textarea rows="1" maxlength="1000" placeholder="' + esc(TEXT.placeholder) +
     '" aria-label="' + esc(TEXT.ask) + '"></textarea><button type="submit" class="rw-send" aria-label="' + esc(TEXT.send) +
     '" title="' + esc(TEXT.send) + '">' + ICON_SEND + "</button></form>" +
-    '<div class="rw-foot">' + esc(TEXT.source) + (LANG === "fr" ? " : " : ": ") + '<span class="rw-credit">Localtis (Banque des Territoires), novembre 2025</span></div>';
+    '<div class="rw-foot">' + esc(TEXT.source) + (LANG === "fr" ? " : " : ": ") + '<span class="rw-credit"></span></div>';
   if (!INLINE) wrap.appendChild(bubble);
   wrap.appendChild(panel);
   root.appendChild(wrap);
@@ -310,7 +319,7 @@
       b.addEventListener("click", function () {
         var useful = b.getAttribute("data-useful") === "true";
         fetch(ORIGIN + "/v1/feedback", {
-          method: "POST", headers: { "Content-Type": "application/json" },
+          method: "POST", headers: headers({ "Content-Type": "application/json" }),
           body: JSON.stringify({ question: a.question, answer: a.answer, useful: useful, lang: a.lang,
                                  citations: (a.citations || []).map(function (c) { return c.n; }) }),
         }).catch(function () { });
@@ -390,7 +399,7 @@
     var body = JSON.stringify({ question: q, history: history() });
     var done = loadSources().then(function () {
       return fetch(ORIGIN + "/v1/ask/stream", {
-        method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream" }, body: body,
+        method: "POST", headers: headers({ "Content-Type": "application/json", Accept: "text/event-stream" }), body: body,
       });
     }).then(function (res) {
       if (!res.ok) {
@@ -402,7 +411,18 @@
       function handle(block) {
         var ev = parseBlock(block);
         if (!ev) return;
-        if (ev.event === "token") {
+        if (ev.event === "progress") {
+          // the model is writing: its unchecked draft stays on the server, only the count comes
+          if (!draft) {
+            msg.className = "rw-msg rw-bot rw-writing";
+            msg.innerHTML = '<div class="rw-label"><span class="rw-spin"></span>' + esc(TEXT.writing) + "</div><p>" +
+              esc(TEXT.writingNote) + ' · <span class="rw-count"></span></p>';
+          }
+          var count = msg.querySelector(".rw-count");
+          if (count) count.textContent = TEXT.tokens.replace("{n}", ev.data.tokens);
+          scrollDown();
+        } else if (ev.event === "token") {
+          // only from a server in debug mode (RAG_DEBUG_DRAFTS): the unchecked draft
           draft += ev.data.text;
           msg.className = "rw-msg rw-bot rw-draft";
           msg.innerHTML = '<div class="rw-label"><span class="rw-spin"></span>' + esc(TEXT.drafting) + "</div><p>" + esc(draft) + '<span class="rw-caret"></span></p>';

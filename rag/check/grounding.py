@@ -34,6 +34,7 @@ class Verdict:
     reason: str
     window: tuple[int, int]  # offsets in the passage text
     hard_fail: bool = False  # a fact of the claim is missing, or the claim negates the passage
+    code: str = ""  # the reason as a code the surfaces translate (copied onto Sentence.code)
 
 
 class GroundingChecker:
@@ -89,9 +90,11 @@ class GroundingChecker:
         window = passage[s:e]
         if missing:
             shown = ", ".join(m.lstrip("#") for m in missing[:3])
-            return Verdict(False, round(0.3 * coverage, 3), f"not in the cited passage: {shown}", (s, e), True)
+            return Verdict(False, round(0.3 * coverage, 3), f"not in the cited passage: {shown}", (s, e), True,
+                           "missing_facts")
         if negated(claim) and not negated(window):
-            return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e), True)
+            return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e), True,
+                           "negation")
         if self.model is not None and use_model:
             # A bare answer ("Vincent Strubel.") states nothing without its question.
             full = f"{question.strip()} — {claim}" if question and len(claim.split()) <= 6 else claim
@@ -100,19 +103,22 @@ class GroundingChecker:
             sim = self._similarity(claim, window)
             ok = sim is not None and sim >= self.t.dense_cross
             score = sim if sim is not None else 0.0
-            return Verdict(ok, round(score, 3), "similar meaning across languages" if ok else "meaning differs", (s, e))
+            return Verdict(ok, round(score, 3), "similar meaning across languages" if ok else "meaning differs", (s, e),
+                           code="cross_language" if ok else "meaning_differs")
         # Embeddings only where words alone cannot decide: they cost more than everything else here.
         sim = self._similarity(claim, window) if 0.3 <= coverage < self.t.coverage else None
         ok = coverage >= self.t.coverage or (sim is not None and sim >= self.t.dense)
         score = max(coverage, sim or 0.0)
         return Verdict(ok, round(score, 3), "words and facts found in the passage" if ok
-                       else f"only {coverage:.0%} of the claim's words are in the passage", (s, e))
+                       else f"only {coverage:.0%} of the claim's words are in the passage", (s, e),
+                       code="words_found" if ok else "low_coverage")
 
     def _judge_with_model(self, claim: str, window: str, coverage: float, cross: bool, span) -> Verdict:
         if not cross and coverage < self.t.coverage_floor:
-            return Verdict(False, round(coverage, 3), f"only {coverage:.0%} of the claim's words are in the passage", span)
+            return Verdict(False, round(coverage, 3), f"only {coverage:.0%} of the claim's words are in the passage", span,
+                           code="low_coverage")
         if not cross and near_verbatim(claim, window):
-            return Verdict(True, 1.0, "the passage says it in the same words", span)
+            return Verdict(True, 1.0, "the passage says it in the same words", span, code="same_words")
         tpl = load_template("judge", "en")
         msgs = [{"role": "system", "content": tpl["system"]},
                 {"role": "user", "content": render(tpl["user"], passage=window, claim=claim)}]
@@ -121,7 +127,7 @@ class GroundingChecker:
         ok = margin > (self.t.llm_margin_cross if cross else self.t.llm_margin)
         score = 1 / (1 + math.exp(-margin))
         return Verdict(ok, round(score, 3), "the passage states it (model check)" if ok
-                       else "the passage does not state it (model check)", span)
+                       else "the passage does not state it (model check)", span, code="model_yes" if ok else "model_no")
 
     def check(self, sentences: list[Sentence], context: list, hits: list, lang: str,
               question: str | None = None) -> list[Sentence]:
@@ -138,6 +144,7 @@ class GroundingChecker:
                 x.citations = [n for n in valid if n in good]  # a citation is kept when it supports
                 x.supported, x.score = True, max(v.score for v in good.values())
                 x.reason = "supported" + (f"; citation [{bad[0]}] points to no passage" if bad else "")
+                x.code = max(good.values(), key=lambda v: v.score).code
             else:
                 # Another retrieved passage may hold the claim. Words and facts pick the likeliest one;
                 # only that one is put to the model, which costs far more.
@@ -153,15 +160,16 @@ class GroundingChecker:
                     good = {n: alt_good[n]}
                     x.citations, x.supported, x.score, x.repointed = [n], True, alt_good[n].score, True
                     x.reason = "re-pointed to a passage that supports it"
+                    x.code = alt_good[n].code
                 else:
                     x.supported = False
                     x.score = max((v.score for v in verdicts.values()), default=0.0)
                     if not x.citations:
-                        x.reason = "no citation, and no retrieved passage supports it"
+                        x.reason, x.code = "no citation, and no retrieved passage supports it", "no_citation"
                     elif bad and not valid:
-                        x.reason = f"citation [{bad[0]}] points to no passage"
+                        x.reason, x.code = f"citation [{bad[0]}] points to no passage", "bad_citation"
                     else:
-                        x.reason = next(iter(verdicts.values())).reason
+                        x.reason, x.code = next(iter(verdicts.values())).reason, next(iter(verdicts.values())).code
             for n, v in good.items():
                 p = hits[n - 1].passage
                 s, e = v.window

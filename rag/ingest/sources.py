@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import stat
 import unicodedata
@@ -17,7 +18,7 @@ from pathlib import Path
 from ..errors import SourceError
 from ..types import Source
 
-__all__ = ["load_source", "normalise", "SUPPORTED_SUFFIXES", "MAX_SOURCE_BYTES"]
+__all__ = ["load_source", "read_meta", "normalise", "SUPPORTED_SUFFIXES", "MAX_SOURCE_BYTES"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md")
 MAX_SOURCE_BYTES = 50_000_000
@@ -108,7 +109,24 @@ def load_source(path: Path, name: str | None = None) -> Source:
                           f"(e.g. iconv -f LATIN1 -t UTF-8)") from e
     if not text.strip():
         raise SourceError(f"{path} holds no text: add text to it or leave it out")
-    return Source(name=name or path.name, text=text, sha256=hashlib.sha256(data).hexdigest())
+    return Source(name=name or path.name, text=text, sha256=hashlib.sha256(data).hexdigest(), meta=read_meta(path))
+
+
+def read_meta(path: Path) -> dict:
+    """What `<stem>.meta.json` beside a source says of it: {"title": …, "credit": …} (strings; other keys are
+    ignored). No such file: {}. The index manifest keeps them, and the surfaces show them with the text."""
+    meta = Path(path).with_suffix(".meta.json")
+    if not meta.is_file():
+        return {}
+    try:
+        if meta.stat().st_size > 65_536:
+            raise ValueError("larger than 64 KB")
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as e:
+        raise SourceError(f"{meta}: cannot read the credits of {path.name} ({e}); fix or remove it") from e
+    return {k: data[k].strip() for k in ("title", "credit") if isinstance(data.get(k), str) and data[k].strip()}
 
 
 def normalise(text: str) -> tuple[str, list[int]]:

@@ -2,7 +2,10 @@
 panel, feedback, the latest evaluation report, French by default with an English toggle.
 
 Gradio's usage analytics are turned off before it is imported, and the theme uses system fonts only,
-so the page asks nothing of any host but this server.
+so the page asks nothing of any host but this server. Messages are shown as HTML built by render.py (no
+Markdown pass): what comes from a source or an answer is escaped there and always shows as text. While the
+model writes, the window shows a 'writing…' state; the unchecked draft stays on the server (unless
+`debug_drafts`).
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ import gradio as gr  # noqa: E402
 
 from ..errors import RagError  # noqa: E402
 from ..types import AnswerEvent, TokenEvent  # noqa: E402
-from .app import SOURCE_CREDITS, UI_DIR, Service  # noqa: E402
-from .render import (render_answer, render_draft, render_error, render_sources, render_user,  # noqa: E402
-                            t)
+from .render import (esc, md_text, render_answer, render_error, render_sources, render_user,  # noqa: E402
+                     render_writing, t)
+from .routes_pages import UI_DIR  # noqa: E402
+from .service import Services  # noqa: E402
 
 __all__ = ["build_chat", "mount_chat", "EXAMPLES", "theme"]
 
@@ -59,29 +63,29 @@ def _read_ui(name: str) -> str:
     return (UI_DIR / name).read_text(encoding="utf-8")
 
 
-def _header(lang: str, service: Service) -> str:
+def _catalog(services: Services) -> dict:
+    """name -> {"title", "credit"} of the indexed sources (from the index manifest)."""
+    return {x["name"]: x for x in services.sources.list()}
+
+
+def _header(lang: str, services: Services) -> str:
     T = t(lang)
-    src = service.sources()
-    first = src[0] if src else {"name": "article.txt", "title": None, "credit": SOURCE_CREDITS.get("article.txt")}
-    title = first.get("title") or "Les régions sont « les artisans de la muraille numérique de la France »"
-    credit = first.get("credit") or first["name"]
+    src = services.sources.list()
+    first = src[0] if src else {}
+    title = first.get("title") or first.get("name") or ""
+    credit = first.get("credit") or first.get("name") or ""
     more = f" (+{len(src) - 1})" if len(src) > 1 else ""
     return (f'<header class="rag-header"><div class="rag-brand">{LOGO}'
-            f'<div><h1>{T["title"]}</h1><p>{T["subtitle"]}</p></div></div>'
-            f'<div class="rag-corpus"><span class="rag-corpus-label">{"Source" if lang == "en" else "Source"}</span>'
-            f'<span class="rag-corpus-title">{_e(title)}{more}</span><span class="rag-corpus-credit">{_e(credit)}</span>'
-            f'<span class="rag-local"><span class="rag-dot"></span>{T["local"]}</span></div></header>')
+            f'<div><h1>{esc(T["title"])}</h1><p>{esc(T["subtitle"])}</p></div></div>'
+            f'<div class="rag-corpus"><span class="rag-corpus-label">Source</span>'
+            f'<span class="rag-corpus-title">{esc(title)}{more}</span><span class="rag-corpus-credit">{esc(credit)}</span>'
+            f'<span class="rag-local"><span class="rag-dot"></span>{esc(T["local"])}</span></div></header>')
 
 
-def _e(s) -> str:
-    import html
-
-    return html.escape(str(s), quote=True)
-
-
-def _sources_map(service: Service) -> dict:
-    index = service.components.loaded_index
-    return dict(index.sources) if index is not None else {}
+def _client(request: gr.Request | None) -> str:
+    """Who asks, for the rate limit: the address the request came from."""
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None) or "unknown"
 
 
 def _messages(turns: list[dict], lang: str) -> list[dict]:
@@ -93,7 +97,7 @@ def _messages(turns: list[dict], lang: str) -> list[dict]:
         elif x.get("error"):
             out.append({"role": "assistant", "content": render_error(x["error"], lang)})
         else:
-            out.append({"role": "assistant", "content": render_draft(x.get("draft", ""), lang)})
+            out.append({"role": "assistant", "content": render_writing(x.get("tokens", 0), lang, x.get("draft"))})
     return out
 
 
@@ -106,62 +110,68 @@ def _history(turns: list[dict]) -> list[dict]:
     return out[-20:]
 
 
-def eval_markdown(service: Service, lang: str) -> str:
-    """The newest eval/runs/*/report.md, its images served by /eval-files/."""
+def eval_markdown(services: Services, lang: str) -> str:
+    """The newest eval/runs/*/report.md, its images served by /eval-files/. Raw HTML in the report shows as
+    text, and an image that is not a file of the run shows as its description: the page fetches nothing from
+    anywhere else."""
     T = t(lang)
-    report = service.latest_report()
+    report = services.reports.latest()
     if report is None:
         return T["eval_none"]
     try:
         text = report.read_text(encoding="utf-8")
     except OSError as e:
-        return f"{T['eval_none']}\n\n({e})"
+        return f"{T['eval_none']}\n\n({md_text(e)})"
     run = report.parent.name
 
-    def link(m: re.Match) -> str:
+    def image(m: re.Match) -> str:
         target = m.group(2).strip()
-        if re.match(r"^[a-z]+:|^/", target):
-            return m.group(0)
-        return f"![{m.group(1)}](/eval-files/{run}/{Path(target).name})"
+        if re.match(r"^[a-z][a-z0-9+.-]*:|^/|^\\", target, re.I) or ".." in target:
+            return md_text(m.group(1) or target)
+        return f"![{md_text(m.group(1))}](/eval-files/{run}/{Path(target).name})"
 
-    text = re.sub(r"!\[([^\]]*)\]\(([^)\s]+)\)", link, text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    text = re.sub(r"!\[([^\]]*)\]\(([^)\s]+)\)", image, text)
     when = datetime.fromtimestamp(report.stat().st_mtime).strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
     try:
         shown = report.relative_to(Path.cwd())
     except ValueError:
         shown = report
-    return T["eval_head"].format(path=shown, when=when) + "\n\n---\n\n" + text
+    return T["eval_head"].format(path=md_text(shown), when=when) + "\n\n---\n\n" + text
 
 
-def about_markdown(service: Service, lang: str) -> str:
-    src = service.sources()
+def about_markdown(services: Services, lang: str) -> str:
+    src = services.sources.list()
     first = src[0] if src else {}
-    title = first.get("title") or "Les régions sont « les artisans de la muraille numérique de la France »"
-    credit = first.get("credit") or SOURCE_CREDITS["article.txt"]
-    return t(lang)["about"].format(title=title, credit=credit)
+    title = first.get("title") or first.get("name") or ""
+    credit = first.get("credit") or ""
+    return t(lang)["about"].format(title=md_text(title), credit=md_text(credit))
 
 
-def build_chat(service: Service) -> gr.Blocks:
+def build_chat(services: Services) -> gr.Blocks:
     T = t("fr")
     with gr.Blocks(title="Assistant documentaire souverain", analytics_enabled=False, fill_width=False) as demo:
         turns = gr.State([])
         lang = gr.State("fr")
         with gr.Column(elem_id="rag-top"):
-            header = gr.HTML(_header("fr", service), elem_id="rag-header-html")
+            header = gr.HTML(_header("fr", services), elem_id="rag-header-html")
             lang_radio = gr.Radio(choices=[("Français", "fr"), ("English", "en")], value="fr", show_label=False,
                                   container=False, elem_id="rag-lang")
         with gr.Tabs(elem_id="rag-tabs"):
             with gr.Tab(T["tab_chat"], id="chat") as tab_chat:
                 with gr.Row(elem_id="rag-main"):
                     with gr.Column(scale=3, min_width=360, elem_id="rag-left"):
+                        # render_markdown=False: messages are our HTML, escaped in render.py, with no Markdown
+                        # pass that could turn a source's ![](…) or [..](…) into an image or a link.
                         chatbot = gr.Chatbot(value=[], label=T["chat_label"], show_label=False, height=540,
                                              elem_id="rag-chat", placeholder=T["chat_empty"], feedback_options=None,
-                                             buttons=[], autoscroll=True, sanitize_html=True,
+                                             buttons=[], autoscroll=True, sanitize_html=True, render_markdown=False,
+                                             latex_delimiters=[], allow_tags=False,
                                              group_consecutive_messages=False, layout="bubble")
                         with gr.Row(elem_id="rag-input-row", equal_height=True):
                             box = gr.Textbox(label=T["input_label"], show_label=False, placeholder=T["input_placeholder"],
                                              lines=1, max_lines=5, scale=6, elem_id="rag-input", autofocus=True,
-                                             max_length=1000, container=False)
+                                             max_length=services.settings.max_question_chars, container=False)
                             send = gr.Button(T["send"], variant="primary", scale=1, min_width=110, elem_id="rag-send")
                         with gr.Row(elem_id="rag-examples"):
                             ex_label = gr.HTML(f'<span class="rag-ex-label">{T["examples"]}</span>',
@@ -178,47 +188,50 @@ def build_chat(service: Service) -> gr.Blocks:
                                               min_width=150)
                         fb_status = gr.HTML("", elem_id="rag-fb-status")
                     with gr.Column(scale=2, min_width=320, elem_id="rag-right"):
-                        panel = gr.HTML(render_sources([], {}, SOURCE_CREDITS, "fr"), elem_id="rag-sources")
+                        panel = gr.HTML(render_sources([], {}, {}, "fr"), elem_id="rag-sources")
             with gr.Tab(T["tab_eval"], id="eval") as tab_eval:
                 refresh = gr.Button(T["refresh"], size="sm", variant="secondary", elem_id="rag-eval-refresh", elem_classes=["rag-secondary"])
-                report = gr.Markdown(T["eval_none"], elem_id="rag-eval")
+                report = gr.Markdown(T["eval_none"], elem_id="rag-eval", latex_delimiters=[])
             with gr.Tab(T["tab_about"], id="about") as tab_about:
-                about = gr.Markdown(about_markdown(service, "fr"), elem_id="rag-about")
-        gr.HTML(f'<div class="rag-footer">rag · <a href="/docs">API</a> · <a href="/demo">widget</a> · '
-                f'{_e(SOURCE_CREDITS["article.txt"])}</div>')
+                about = gr.Markdown(about_markdown(services, "fr"), elem_id="rag-about", latex_delimiters=[])
+        gr.HTML('<div class="rag-footer">rag · <a href="/docs">API</a> · <a href="/demo">widget</a></div>')
 
         # -- events -------------------------------------------------------------------------------------
-        def respond(message: str, state: list, ui: str):
+        answerer, debug = services.answerer, services.settings.debug_drafts
+
+        def panel_html(state: list, ui: str, pending: str | None = None) -> str:
+            return render_sources(state, services.sources.texts(), _catalog(services), ui, pending=pending)
+
+        def respond(message: str, state: list, ui: str, request: gr.Request):
             state = list(state or [])
             message = (message or "").strip()
             if not message:
                 yield gr.skip(), gr.skip(), gr.skip(), state, gr.skip(), gr.skip(), gr.skip()
                 return
-            turn = {"question": message, "turn": (state[-1]["turn"] + 1) if state else 1, "draft": ""}
+            turn = {"question": message, "turn": (state[-1]["turn"] + 1) if state else 1, "tokens": 0}
+            if debug:
+                turn["draft"] = ""
             state.append(turn)
             T = t(ui)
             off = gr.update(interactive=False)
-            yield (_messages(state, ui), render_sources(state, _sources_map(service), SOURCE_CREDITS, ui,
-                                                       pending=T["searching"]), "", state, off, off, "")
+            yield _messages(state, ui), panel_html(state, ui, T["searching"]), "", state, off, off, ""
             try:
-                service.pipeline.validate(message)
+                answerer.validate(message)
+                services.limiter.check("ask", _client(request))
                 history = _history(state[:-1])
-                if service.lock.locked():
-                    yield (_messages(state, ui), render_sources(state, _sources_map(service), SOURCE_CREDITS, ui,
-                                                               pending=T["busy"]), "", state, off, off, "")
-                service.acquire()
-                try:
-                    for ev in service.events(message, history):
+                if answerer.busy:
+                    yield _messages(state, ui), panel_html(state, ui, T["busy"]), "", state, off, off, ""
+                with answerer.turn():
+                    for ev in answerer.events(message, history):
                         if isinstance(ev, TokenEvent):
-                            first = not turn["draft"]
-                            turn["draft"] += ev.text
-                            panel_now = (render_sources(state, _sources_map(service), SOURCE_CREDITS, ui,
-                                                        pending=T["writing_panel"]) if first else gr.skip())
-                            yield (_messages(state, ui), panel_now, gr.skip(), state, off, off, gr.skip())
+                            first = not turn["tokens"]
+                            turn["tokens"] += 1
+                            if debug:
+                                turn["draft"] += ev.text
+                            yield (_messages(state, ui), panel_html(state, ui, T["writing_panel"]) if first else gr.skip(),
+                                   gr.skip(), state, off, off, gr.skip())
                         elif isinstance(ev, AnswerEvent):
-                            turn["answer"] = ev.answer.to_dict()
-                finally:
-                    service.lock.release()
+                            turn["answer"] = services.answer_json(ev.answer)
                 if not turn.get("answer"):
                     raise RagError("no answer was produced: try again")
             except RagError as e:
@@ -229,8 +242,7 @@ def build_chat(service: Service) -> gr.Blocks:
                 logging.getLogger("rag.server").exception("chat window: unexpected error")
                 turn["error"] = f"internal error ({type(e).__name__})"
             on = gr.update(interactive=bool(turn.get("answer")))
-            yield (_messages(state, ui), render_sources(state, _sources_map(service), SOURCE_CREDITS, ui), "",
-                   state, on, on, "")
+            yield _messages(state, ui), panel_html(state, ui), "", state, on, on, ""
 
         outputs = [chatbot, panel, box, turns, yes, no, fb_status]
         ask_kw = dict(fn=respond, inputs=[box, turns, lang], outputs=outputs, concurrency_limit=1,
@@ -247,9 +259,12 @@ def build_chat(service: Service) -> gr.Blocks:
                 if not done:
                     return f'<span class="rag-fb-msg">{T["nothing_to_rate"]}</span>'
                 a = done[-1]["answer"]
-                service.store_feedback({"question": a.get("question", ""), "answer": a.get("answer", ""),
-                                        "useful": useful, "lang": a.get("lang"), "via": "chat",
-                                        "citations": [c["n"] for c in a.get("citations") or []]})
+                try:
+                    services.feedback.append({"question": a.get("question", ""), "answer": a.get("answer", ""),
+                                              "useful": useful, "lang": a.get("lang"), "via": "chat",
+                                              "citations": [c["n"] for c in a.get("citations") or []]})
+                except RagError as e:
+                    return f'<span class="rag-fb-msg">{esc(e)}</span>'
                 return f'<span class="rag-fb-msg rag-fb-ok">{T["thanks_yes" if useful else "thanks_no"]}</span>'
             return handler
 
@@ -258,7 +273,7 @@ def build_chat(service: Service) -> gr.Blocks:
 
         def reset(ui: str):
             off = gr.update(interactive=False)
-            return [], render_sources([], {}, SOURCE_CREDITS, ui), [], off, off, "", ""
+            return [], render_sources([], {}, {}, ui), [], off, off, "", ""
 
         clear.click(reset, inputs=lang, outputs=[chatbot, panel, turns, yes, no, fb_status, box],
                     show_progress="hidden")
@@ -267,29 +282,32 @@ def build_chat(service: Service) -> gr.Blocks:
 
         def switch(ui: str, state: list):
             T = t(ui)
-            return (ui, _header(ui, service), gr.update(label=T["tab_chat"]), gr.update(label=T["tab_eval"]),
+            return (ui, _header(ui, services), gr.update(label=T["tab_chat"]), gr.update(label=T["tab_eval"]),
                     gr.update(label=T["tab_about"]), gr.update(placeholder=T["input_placeholder"], label=T["input_label"]),
                     gr.update(value=T["send"]), f'<span class="rag-ex-label">{T["examples"]}</span>',
                     f'<span class="rag-fb-label">{T["useful_q"]}</span>', gr.update(value=T["useful"]),
                     gr.update(value=T["not_useful"]), gr.update(value=T["clear"]),
                     gr.update(value=_messages(state or [], ui), placeholder=T["chat_empty"]),
-                    render_sources(state or [], _sources_map(service), SOURCE_CREDITS, ui),
-                    gr.update(value=T["refresh"]), eval_markdown(service, ui), about_markdown(service, ui), "")
+                    panel_html(state or [], ui),
+                    gr.update(value=T["refresh"]), eval_markdown(services, ui), about_markdown(services, ui), "")
 
         lang_radio.change(switch, inputs=[lang_radio, turns],
                           outputs=[lang, header, tab_chat, tab_eval, tab_about, box, send, ex_label, fb_label, yes, no,
                                    clear, chatbot, panel, refresh, report, about, fb_status], show_progress="hidden")
-        refresh.click(lambda ui: eval_markdown(service, ui), inputs=lang, outputs=report, show_progress="hidden")
-        demo.load(lambda ui: (eval_markdown(service, ui), _header(ui, service), about_markdown(service, ui)),
+        refresh.click(lambda ui: eval_markdown(services, ui), inputs=lang, outputs=report, show_progress="hidden")
+        demo.load(lambda ui: (eval_markdown(services, ui), _header(ui, services), about_markdown(services, ui)),
                   inputs=lang, outputs=[report, header, about], show_progress="hidden")
     demo.queue(default_concurrency_limit=4)
     return demo
 
 
-def mount_chat(app, service: Service, path: str = "/"):
-    demo = build_chat(service)
-    head = (f'<meta name="description" content="Assistant documentaire souverain : réponses sourcées, en local.">'
-            f'<script>{_read_ui("chat.js")}</script>')
+def mount_chat(app, services: Services, path: str = "/"):
+    """Mount the chat window on `app`. Gradio is told the server's public URL (root_path), so the page it
+    serves never names the host a request claimed to be (the Host header)."""
+    demo = build_chat(services)
+    head = ('<meta name="description" content="Assistant documentaire souverain : réponses sourcées, en local.">'
+            '<script src="/ui-assets/chat.js"></script>')
     return gr.mount_gradio_app(app, demo, path=path, footer_links=[], run_history=False, ssr_mode=False, pwa=False,
                                mcp_server=False, show_error=True, theme=theme(), css=_read_ui("chat.css"), head=head,
-                               favicon_path=None)
+                               favicon_path=None, enable_monitoring=False, root_path=services.public_url,
+                               max_file_size=services.settings.max_body_bytes)

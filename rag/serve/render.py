@@ -1,6 +1,10 @@
 """HTML for the chat window: answers with clickable citation markers, the sources panel (passages with
 the supporting words highlighted, where they stand in the source, the support verdict), and the
 interface's words in French and English. Pure functions of the Answer JSON: no Gradio here.
+
+Everything that comes from a source or an answer is escaped: it always shows as text, never as markup
+(an indexed `<img src=…>` or `![](…)` stays words on the screen). Verdicts and abstentions are translated
+from their codes (`Sentence.code`, `Answer.abstain_code`), falling back to the English reason.
 """
 
 from __future__ import annotations
@@ -10,8 +14,8 @@ import re
 
 from ..generate.draft import CITATION
 
-__all__ = ["TEXT", "t", "fmt_int", "render_answer", "render_draft", "render_error", "render_sources",
-           "render_user", "reason_text", "position_text"]
+__all__ = ["TEXT", "t", "esc", "md_text", "fmt_int", "render_answer", "render_writing", "render_error",
+           "render_sources", "render_user", "verdict_text", "abstain_text", "position_text"]
 
 TEXT = {
     "fr": {
@@ -35,6 +39,8 @@ TEXT = {
         "searching": "Recherche des passages pertinents…",
         "writing_panel": "Passages trouvés ; les sources s'afficheront avec la réponse vérifiée.",
         "drafting": "Rédaction en cours — brouillon, vérifié avant affichage définitif",
+        "writing": "Rédaction de la réponse…", "writing_note": "elle s'affichera une fois vérifiée",
+        "tokens": "{n} jetons écrits", "why_abstain": "Pourquoi :",
         "checked": "Réponse vérifiée", "n_sources": ("{n} source citée", "{n} sources citées"), "in_s": "en {s} s",
         "understood": "Question comprise :", "removed": "Retiré — non sourcé",
         "removed_title": "Phrase retirée : elle n'est pas appuyée par les passages cités",
@@ -80,6 +86,8 @@ TEXT = {
         "searching": "Searching for relevant passages…",
         "writing_panel": "Passages found; the sources will show with the checked answer.",
         "drafting": "Writing — a draft, checked before it is final",
+        "writing": "Writing the answer…", "writing_note": "it will show once checked",
+        "tokens": "{n} tokens written", "why_abstain": "Why:",
         "checked": "Checked answer", "n_sources": ("{n} source cited", "{n} sources cited"), "in_s": "in {s} s",
         "understood": "Question understood as:", "removed": "Removed — unsourced",
         "removed_title": "Sentence removed: the cited passages do not support it",
@@ -106,22 +114,47 @@ TEXT = {
     },
 }
 
-_REASONS_FR = [
-    (r"^supported$", "mots et faits retrouvés dans le passage"),
-    (r"^supported; citation \[(\d+)\] points to no passage$", r"appuyé ; la citation [\1] ne renvoie à aucun passage"),
-    (r"^words and facts found in the passage$", "mots et faits retrouvés dans le passage"),
-    (r"^the passage says it in the same words$", "le passage le dit dans les mêmes termes"),
-    (r"^similar meaning across languages$", "même sens, dans une autre langue"),
-    (r"^meaning differs$", "le sens diffère de celui du passage"),
-    (r"^re-pointed to a passage that supports it$", "citation corrigée vers le passage qui l'appuie"),
-    (r"^no citation, and no retrieved passage supports it$", "sans citation, et aucun passage ne l'appuie"),
-    (r"^citation \[(\d+)\] points to no passage$", r"la citation [\1] ne renvoie à aucun passage"),
-    (r"^not in the cited passage: (.*)$", r"absent du passage cité : \1"),
-    (r"^the claim negates what the passage says$", "la phrase contredit le passage"),
-    (r"^only (\d+)% of the claim's words are in the passage$", r"seuls \1 % des mots de la phrase sont dans le passage"),
-    (r"^the passage states it \(model check\)$", "le passage l'affirme (vérifié par le modèle)"),
-    (r"^the passage does not state it \(model check\)$", "le passage ne l'affirme pas (vérifié par le modèle)"),
-]
+# Verdict codes (rag.check.grounding, rag.pipeline) and abstention codes (rag.types.ABSTAIN_REASONS).
+CODES = {
+    "fr": {
+        "words_found": "mots et faits retrouvés dans le passage",
+        "same_words": "le passage le dit dans les mêmes termes",
+        "cross_language": "même sens, dans une autre langue",
+        "meaning_differs": "le sens diffère de celui du passage",
+        "model_yes": "le passage l'affirme (vérifié par le modèle)",
+        "model_no": "le passage ne l'affirme pas (vérifié par le modèle)",
+        "missing_facts": "des noms, nombres ou dates de la phrase manquent au passage cité",
+        "negation": "la phrase contredit le passage",
+        "low_coverage": "trop peu des mots de la phrase sont dans le passage",
+        "no_citation": "sans citation, et aucun passage ne l'appuie",
+        "bad_citation": "la citation ne renvoie à aucun passage",
+        "off_topic": "exacte, mais ne répond pas à la question",
+        "nothing_relevant": "rien dans les sources n'est proche de la question",
+        "model_declined": "le modèle n'a pas trouvé la réponse dans les sources",
+        "no_citations": "le brouillon ne citait aucun passage",
+        "not_supported": "aucune phrase du brouillon n'est appuyée par les passages cités",
+    },
+    "en": {
+        "words_found": "words and facts found in the passage",
+        "same_words": "the passage says it in the same words",
+        "cross_language": "same meaning, in another language",
+        "meaning_differs": "the meaning differs from the passage",
+        "model_yes": "the passage states it (model check)",
+        "model_no": "the passage does not state it (model check)",
+        "missing_facts": "names, numbers or dates of the sentence are missing from the cited passage",
+        "negation": "the sentence contradicts the passage",
+        "low_coverage": "too few of the sentence's words are in the passage",
+        "no_citation": "no citation, and no retrieved passage supports it",
+        "bad_citation": "the citation points to no passage",
+        "off_topic": "true, but does not answer the question",
+        "nothing_relevant": "nothing in the sources is close to the question",
+        "model_declined": "the model found no answer in the sources",
+        "no_citations": "the draft cited no passage",
+        "not_supported": "no sentence of the draft is supported by the passages it cites",
+    },
+}
+# Characters a Markdown renderer would act on, written as character references in Markdown contexts.
+_MD_SPECIAL = set("&<>\"'`*_[](){}#!|~$:+-.=\\")
 
 
 def t(lang: str) -> dict:
@@ -142,13 +175,21 @@ def fmt_float(x: float, lang: str, digits: int = 1) -> str:
     return s.replace(".", ",") if lang == "fr" else s
 
 
-def reason_text(reason: str, lang: str) -> str:
-    if lang != "fr" or not reason:
-        return reason
-    for pattern, repl in _REASONS_FR:
-        if re.match(pattern, reason):
-            return re.sub(pattern, repl, reason)
-    return reason
+def md_text(text) -> str:
+    """Text for a Markdown context (gr.Markdown): every character Markdown or HTML would act on is written as
+    a character reference, so the text shows as it is and never becomes a link, an image or markup."""
+    return "".join(f"&#{ord(c)};" if c in _MD_SPECIAL else c for c in str(text))
+
+
+def verdict_text(sentence: dict, lang: str) -> str:
+    """Why a sentence was kept or removed, in the interface's language: from its code, else its English reason."""
+    code = sentence.get("code") or ""
+    return CODES.get(lang, CODES["fr"]).get(code) or sentence.get("reason", "")
+
+
+def abstain_text(ans: dict, lang: str) -> str:
+    code = ans.get("abstain_code") or ""
+    return CODES.get(lang, CODES["fr"]).get(code) or ans.get("abstain_reason", "")
 
 
 def position_text(start: int, end: int, total: int | None, lang: str) -> str:
@@ -179,12 +220,18 @@ def render_user(question: str) -> str:
     return esc(question)
 
 
-def render_draft(draft: str, lang: str) -> str:
+def render_writing(tokens: int, lang: str, draft: str | None = None) -> str:
+    """While the model writes: a 'writing…' state with a count (the unchecked draft stays on the server,
+    unless `draft` is given: debug_drafts)."""
     T = t(lang)
-    if not draft.strip():
+    if not tokens:
         return _one_line(f'<div class="rag-answer rag-pending"><span class="rag-spinner"></span>{esc(T["searching"])}</div>')
-    return _one_line(f'<div class="rag-answer rag-draft"><div class="rag-draft-label"><span class="rag-spinner"></span>'
-                     f'{esc(T["drafting"])}</div><div class="rag-text">{esc(draft)}<span class="rag-caret"></span></div></div>')
+    if draft is not None:
+        return _one_line(f'<div class="rag-answer rag-draft"><div class="rag-draft-label"><span class="rag-spinner"></span>'
+                         f'{esc(T["drafting"])}</div><div class="rag-text">{esc(draft)}<span class="rag-caret"></span></div></div>')
+    return _one_line(f'<div class="rag-answer rag-writing"><div class="rag-draft-label"><span class="rag-spinner"></span>'
+                     f'{esc(T["writing"])}</div><div class="rag-text">{esc(T["writing_note"])} · '
+                     f'<span class="rag-count">{esc(T["tokens"].format(n=tokens))}</span></div></div>')
 
 
 def render_error(message: str, lang: str) -> str:
@@ -204,8 +251,11 @@ def render_answer(ans: dict, turn: int, lang: str) -> str:
     for s in removed:
         parts.append(f'<div class="rag-removed" title="{esc(T["removed_title"])}"><span class="rag-badge">'
                      f'{esc(T["removed"])}</span> <del>{esc(s.get("text", ""))}</del>'
-                     f' <span class="rag-why">{esc(reason_text(s.get("reason", ""), lang))}</span></div>')
+                     f' <span class="rag-why" title="{esc(s.get("reason", ""))}">{esc(verdict_text(s, lang))}</span></div>')
     if ans.get("abstained"):
+        why = abstain_text(ans, lang)
+        if why:
+            parts.append(f'<div class="rag-why rag-abstain-why">{esc(T["why_abstain"])} {esc(why)}</div>')
         if ans.get("retrieved"):
             parts.append(f'<div class="rag-meta"><a class="rag-jump" href="#rag-src-{turn}-r1" data-turn="{turn}">'
                          f'{esc(T["abstain_hint"])} →</a></div>')
@@ -226,7 +276,7 @@ def _marked(text: str, a: int | None, b: int | None) -> str:
     return f"{esc(text[:a])}<mark>{esc(text[a:b])}</mark>{esc(text[b:])}"
 
 
-def _card(turn: int, key: str, label: str, c: dict, sources: dict, credits: dict, lang: str,
+def _card(turn: int, key: str, label: str, c: dict, sources: dict, catalog: dict, lang: str,
           verdict_html: str, span: tuple[int | None, int | None] = (None, None)) -> str:
     T = t(lang)
     src_text = sources.get(c["source"])
@@ -244,8 +294,9 @@ def _card(turn: int, key: str, label: str, c: dict, sources: dict, credits: dict
                     f'width:{max(100 * (span[1] - span[0]) / total, 0.5):.2f}%"></span>')
         bar = (f'<div class="rag-bar" role="img" aria-label="{esc(position_text(start, end, total, lang))}">'
                f'<span class="rag-bar-passage" style="left:{left:.2f}%;width:{width:.2f}%"></span>{mark}</div>')
-    title = (src_text.strip().split("\n", 1)[0].strip()[:160] if src_text else c["source"])
-    credit = credits.get(c["source"])
+    info = catalog.get(c["source"]) or {}
+    title = info.get("title") or (src_text.strip().split("\n", 1)[0].strip()[:160] if src_text else c["source"])
+    credit = info.get("credit")
     meta = esc(c["source"]) + (f" · {esc(credit)}" if credit else "")
     context = ""
     if src_text and total:
@@ -273,37 +324,38 @@ def _verdict(c: dict, ans: dict, lang: str) -> str:
         score_txt = f' · {esc(T["score"])} {fmt_float(float(score), lang, 2)}' if isinstance(score, (int, float)) else ""
         rows.append(f'<div class="rag-verdict"><span class="rag-pill rag-ok">✓ {esc(label)}</span> '
                     f'<span class="rag-claim">{esc(T["supports"])} « {esc(s.get("text", ""))} »</span>'
-                    f'<span class="rag-why">{esc(reason_text(s.get("reason", ""), lang))}{score_txt}</span></div>')
+                    f'<span class="rag-why" title="{esc(s.get("reason", ""))}">{esc(verdict_text(s, lang))}{score_txt}</span></div>')
     return "".join(rows)
 
 
-def render_turn_sources(ans: dict, turn: int, sources: dict, credits: dict, lang: str, visible: bool) -> str:
+def render_turn_sources(ans: dict, turn: int, sources: dict, catalog: dict, lang: str, visible: bool) -> str:
     T = t(lang)
     head = (f'<div class="rag-turn-head"><span class="rag-turn-label">{esc(T["sources_of"])}</span> '
             f'« {esc(ans.get("question", ""))} »</div>')
     cards = []
     if ans.get("citations"):
         for c in ans["citations"]:
-            cards.append(_card(turn, str(c["n"]), str(c["n"]), c, sources, credits, lang, _verdict(c, ans, lang),
+            cards.append(_card(turn, str(c["n"]), str(c["n"]), c, sources, catalog, lang, _verdict(c, ans, lang),
                                (c.get("span_start"), c.get("span_end"))))
     elif ans.get("retrieved"):
         cards.append(f'<p class="rag-note">{esc(T["closest_note"])}</p>')
         for i, r in enumerate(ans["retrieved"][:3], start=1):
-            cards.append(_card(turn, f"r{i}", f"~{i}", r, sources, credits, lang,
+            cards.append(_card(turn, f"r{i}", f"~{i}", r, sources, catalog, lang,
                                f'<div class="rag-verdict"><span class="rag-pill rag-none">{esc(T["verdict_none"])}</span></div>'))
     hidden = "" if visible else " hidden"
     return f'<section class="rag-turn" data-turn="{turn}"{hidden}>{head}{"".join(cards)}</section>'
 
 
-def render_sources(turns: list[dict], sources: dict, credits: dict, lang: str, pending: str | None = None) -> str:
-    """The sources panel: one section per answered turn, the latest shown (markers of older answers reveal theirs)."""
+def render_sources(turns: list[dict], sources: dict, catalog: dict, lang: str, pending: str | None = None) -> str:
+    """The sources panel: one section per answered turn, the latest shown (markers of older answers reveal theirs).
+    `sources`: name -> original text; `catalog`: name -> {"title", "credit"} (from the index manifest)."""
     T = t(lang)
     done = [x for x in turns if x.get("answer")]
     body = []
     if pending:
         body.append(f'<div class="rag-pending-panel"><span class="rag-spinner"></span>{esc(pending)}</div>')
     for i, x in enumerate(done):
-        body.append(render_turn_sources(x["answer"], x["turn"], sources, credits, lang,
+        body.append(render_turn_sources(x["answer"], x["turn"], sources, catalog, lang,
                                         visible=(i == len(done) - 1) and not pending))
     if not done and not pending:
         body.append(f'<p class="rag-note">{esc(T["sources_empty"])}</p>')
