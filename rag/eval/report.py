@@ -25,7 +25,7 @@ DEFINITIONS = """\
   citations no longer do.
 - **faithfulness**: share of answer sentences supported by their citations (here equal to citation recall: a
   sentence without a citation counts as unsupported).
-  Support is judged by the grounding check of `rag/grounding.py`, the same one the assistant applies, so these
+  Support is judged by the grounding check of `rag/check/grounding.py`, the same one the assistant applies, so these
   two figures measure what reaches the user rather than the check itself (its own precision and recall are
   measured on `eval/grounding_pairs.jsonl`).
 - **abstention precision / recall**: among abstained questions, the share that were unanswerable; among
