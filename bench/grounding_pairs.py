@@ -3,7 +3,10 @@
     python bench/grounding_pairs.py [--lexical-only] [--split even|odd|all]
 
 `--split` scores half of the pairs (by id parity): thresholds were set looking at the even half only,
-so the odd half is the held-out figure.
+so the odd half is the held-out figure. A pair may carry the `question` its claim answers (the check then
+also asks whether the claim answers it) and a `case` (the failure it was added for: `wrong_speaker`,
+`restates_question`, `tautology`, `added_description`…); the output scores the pairs with and without a case
+apart, so the original 227 pairs stay comparable run to run.
 """
 
 from __future__ import annotations
@@ -51,14 +54,17 @@ def main() -> None:
 
     vocab = vocabulary_of([(ROOT / "corpus" / "article.txt").read_text(encoding="utf-8")])
     tp = fp = fn = tn = 0
+    parts = {"original": Counter(), "added": Counter()}  # pairs without / with a `case`
     wrong = Counter()
     dump = []
     t = time.perf_counter()
     for p in pairs:
-        v = checker.judge(p["claim"], p["passage"], vocab)
+        v = checker.judge(p["claim"], p["passage"], vocab, question=p.get("question"))
         flagged, truly = not v.supported, not p["supported"]
         dump.append({"id": p["id"], "kind": p["kind"], "lang": p["lang"], "gold": p["supported"], "score": v.score,
-                     "reason": v.reason, "ok": v.supported})
+                     "reason": v.reason, "code": v.code, "ok": v.supported, "case": p.get("case", "")})
+        parts["added" if p.get("case") else "original"][("tp" if truly else "fp") if flagged else
+                                                        ("fn" if truly else "tn")] += 1
         tp += flagged and truly
         fp += flagged and not truly
         fn += (not flagged) and truly
@@ -76,7 +82,16 @@ def main() -> None:
                       "unsupported_recall": round(tp / (tp + fn), 3) if tp + fn else None,
                       "accuracy": round((tp + tn) / len(pairs), 3),
                       "ms_per_pair": round(1000 * secs / len(pairs), 1), "model_calls": checker.llm_calls,
+                      **{f"{name}_pairs": _scores(c) for name, c in parts.items() if sum(c.values())},
                       "errors_by_kind": {f"{k}/{l}": n for (k, l), n in sorted(wrong.items())}}, indent=2))
+
+
+def _scores(c: Counter) -> dict:
+    n = sum(c.values())
+    p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else None
+    r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else None
+    return {"pairs": n, "unsupported_precision": None if p is None else round(p, 3),
+            "unsupported_recall": None if r is None else round(r, 3), "accuracy": round((c["tp"] + c["tn"]) / n, 3)}
 
 
 if __name__ == "__main__":

@@ -81,8 +81,8 @@ def main() -> None:
         lookup = None
         if not args.no_lookup:
             lookup = Llama(model_path=str(c.llm.path), n_ctx=s.n_ctx, n_threads=s.threads,
-                           n_threads_batch=s.threads, verbose=False,
-                           draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10))
+                           n_threads_batch=s.threads, verbose=False, logits_all=True,  # drafts are verified
+                           draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10))  # on every position's logits
         rows = []
         for q in questions:
             t0 = time.perf_counter()

@@ -374,9 +374,13 @@ def _default_public_url(host: str, port: int) -> str:
 def serve(settings: Settings, host, port, allowed_origins, public_url, insecure_no_token, feedback_file, wait_timeout):
     """Serve the chat window, the HTTP API and the embeddable widget from one local process.
 
-    The index is built on first use and the models are loaded in the background at startup. With an API
-    token (RAG_API_TOKEN), the API needs `Authorization: Bearer <token>` and the chat window asks for it
-    once (sign-in page).
+    It starts listening at once and says each start-up step on stderr (fetching the models on first use,
+    loading the embedding model, building or loading the index, loading the language model, warming up);
+    "ready at URL" is printed when a question can be answered (/healthz reports the same steps). One
+    answer at a time: RAG_MAX_WAITING questions may wait behind it (more get a 503 with Retry-After at
+    once), and each question has RAG_QUESTION_DEADLINE seconds, waiting included. With an API token
+    (RAG_API_TOKEN), the API needs `Authorization: Bearer <token>` and the chat window asks for it once
+    (sign-in page).
 
     \b
     Examples:
@@ -405,13 +409,31 @@ def serve(settings: Settings, host, port, allowed_origins, public_url, insecure_
     app = create_app(settings, _pipeline(settings), allowed_origins=allowed_origins, feedback_path=feedback_file)
     base = settings.public_url.rstrip("/")
     sites = ", ".join(app.state.allowed_origins) or "none (this server's own pages only)"
-    click.echo(f"chat window   {base}/\nAPI           {base}/docs  ·  {base}/v1/ask\nwidget demo   {base}/demo"
-               f"\nembed         <script src=\"{base}/widget.js\" defer></script>\nfeedback file {feedback_file}"
-               f"\nallowed sites {sites}\nAPI token     {'required' if settings.api_token else 'none'}"
-               f"\n(Ctrl-C stops the server)", err=True)
+    banner = (f"chat window   {base}/\nAPI           {base}/docs  ·  {base}/v1/ask\nwidget demo   {base}/demo"
+              f"\nembed         <script src=\"{base}/widget.js\" defer></script>\nfeedback file {feedback_file}"
+              f"\nallowed sites {sites}\nAPI token     {'required' if settings.api_token else 'none'}"
+              f"\n(Ctrl-C stops the server)")
+
+    def on_step(step: str, info: dict) -> None:
+        """Each start-up step as it begins; "ready at URL" only once a question can be answered."""
+        if step == "ready":
+            took = ", ".join(f"{s['step']} {s['seconds']:g} s" for s in info.get("steps", []))
+            click.echo(f"ready at {base}/  (started in {info['seconds']:g} s: {took})\n{banner}", err=True)
+        elif step == "failed":
+            click.echo(f"start-up failed while {info.get('step') or 'starting'}: {info['error']}\n"
+                       f"The server keeps running ({base}/healthz reports the error) and each question tries "
+                       "again; fix the cause and restart it (Ctrl-C).", err=True)
+        else:
+            click.echo(f"[{info['number']}/{info['of']}] {step}…", err=True)
+
+    app.state.services.health.on_step = on_step
+    click.echo(f"starting on {host}:{port}: not ready yet ({base}/healthz reports each step)", err=True)
     if not settings.api_token and not _is_loopback(host):
         click.echo("WARNING: no API token on a network address (--insecure-no-token)", err=True)
     if guessed and not _is_loopback(host):
         click.echo(f"note: pages give this server's address as {base}; set --public-url (RAG_PUBLIC_URL) to the "
                    "address people reach it at", err=True)
+    # The event loop (/healthz, the queue, every response) shares the interpreter with the answering thread's
+    # Python work: hand it the interpreter lock sooner than the default 5 ms.
+    sys.setswitchinterval(0.001)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)

@@ -183,9 +183,11 @@ class Components:
         if not files:
             raise InputError(f"no .txt or .md file under {', '.join(map(str, paths))}")
         names = [f.name for f in files]
-        sources = [load_source(f, f.name if names.count(f.name) == 1 else str(f)) for f in files]
+        sources = [load_source(f, f.name if names.count(f.name) == 1 else str(f), self.settings.max_source_bytes)
+                   for f in files]
         previous = None if rebuild else reusable_index(self.settings.index_dir, self.embed, self.embed_info())
         index, stats = build_index(sources, self.settings.index_dir, self.embed, self.embed_info(),
-                                   self.settings.chunk_chars, self.settings.chunk_overlap, progress, previous)
+                                   self.settings.chunk_chars, self.settings.chunk_overlap, progress, previous,
+                                   vector_index=self.settings.vector_index)
         self._index = index
         return index, stats

@@ -64,6 +64,8 @@ class Settings:
     # Indexing: passage size in characters (RAG_CHUNK_CHARS), and overlap in sentences.
     chunk_chars: int = 400
     chunk_overlap: int = 1
+    # The largest source file accepted, in bytes (RAG_MAX_SOURCE_BYTES).
+    max_source_bytes: int = 50_000_000
     # Retrieval: passages given to the model (RAG_TOP_K), passages kept in the Answer, each retriever's depth
     # in the fusion, and the reciprocal-rank constant.
     top_k: int = 3
@@ -102,6 +104,13 @@ class Settings:
     max_history_turns: int = 6
     # Serving: seconds a question waits for the model before a 503 (RAG_WAIT_TIMEOUT).
     wait_timeout: float = 90.0
+    # Questions allowed to wait behind the one being answered (RAG_MAX_WAITING); one more gets a 503 at once,
+    # with a Retry-After estimated from recent answer times. This bound is also what bounds the memory held
+    # by waiting requests.
+    max_waiting: int = 4
+    # Longest a question may take from its arrival, waiting included (RAG_QUESTION_DEADLINE): past it the
+    # client gets a 503 and the generation stops at its next token.
+    question_deadline: float = 120.0
     # The API token (RAG_API_TOKEN): when set, the API, the chat window and the evaluation files need it
     # (`Authorization: Bearer …`, or the cookie of the sign-in page). Never shown in a repr.
     api_token: str | None = field(default=None, repr=False)

@@ -162,6 +162,71 @@ def test_a_hostile_document_shows_as_text_in_the_chat_window(page, server):
     page.wait_for_timeout(300)  # anything the page would fetch, it has asked for by now (checked on teardown)
 
 
+def test_a_starting_server_shows_a_banner_with_the_step(page, served, monkeypatch):
+    """While the server starts, the chat window says so and names the step (from /healthz), then the banner goes
+    away once a question can be answered; a failed start says why. A server whose /healthz has no "state" or
+    "step" (older) is read from "ready" and "warmup.state"."""
+    server, app = served
+    health = app.state.services.health
+    report = {"status": "ok", "ready": False, "state": "starting", "step": "building the index",
+              "steps_done": [{"step": "loading the embedding model", "seconds": 1.0}], "detail": None,
+              "warmup": {"state": "running", "error": None}}
+    monkeypatch.setattr(health, "report", lambda: dict(report))
+    page.goto(server + "/")
+    banner = page.locator("#rag-status")
+    banner.wait_for()
+    assert "démarre" in banner.inner_text() and "Étape 2 : construction de l'index" in banner.inner_text()
+    page.locator("#rag-input textarea").wait_for()
+    assert page.evaluate("document.getElementById('rag-status').getBoundingClientRect().bottom <= "
+                         "document.getElementById('rag-top').getBoundingClientRect().top + 1")  # above, not over
+    report.update(step="loading the language model", steps_done=report["steps_done"] * 2)
+    page.locator("#rag-status", has_text="chargement du modèle de langue").wait_for()
+    page.locator("#rag-lang label", has_text="English").click()  # the banner speaks the window's language
+    page.locator("#rag-status", has_text="The assistant is starting").wait_for()
+    assert "Step 3: loading the language model" in banner.inner_text()
+    report.update(ready=True, state="ready", step=None, warmup={"state": "done", "error": None})
+    page.locator("#rag-status[data-state=ready]").wait_for()
+    banner.wait_for(state="hidden", timeout=6000)
+
+    legacy = {"status": "ok", "ready": False, "warmup": {"state": "running", "error": None}}  # no "state" field
+    monkeypatch.setattr(health, "report", lambda: dict(legacy))
+    page.goto(server + "/")
+    page.locator("#rag-status", has_text="chargement des modèles et de l'index").wait_for()
+    legacy["warmup"] = {"state": "failed", "error": "model qwen is not installed"}
+    page.locator("#rag-status[data-state=failed]", has_text="model qwen is not installed").wait_for(timeout=8000)
+    assert "n'a pas pu démarrer" in banner.inner_text()
+
+    monkeypatch.setattr(health, "report", lambda: {"status": "ok", "ready": True, "state": "ready"})
+    page.goto(server + "/")
+    page.locator("#rag-input textarea").wait_for()
+    page.wait_for_timeout(500)
+    assert page.locator("#rag-status:visible").count() == 0  # a ready server shows nothing
+
+
+def test_a_phone_shows_the_hostile_document_without_widening_the_page(browser, server):
+    """Long addresses from an indexed document (in the header, the sources) wrap: a 360 px phone gets no page
+    wider than itself."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+                                  locale="fr-FR")
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    try:
+        pg.goto(server + "/")
+        pg.locator("#rag-input textarea").fill("Quand ouvre le marché de Noël ?")
+        pg.locator("#rag-input textarea").press("Enter")
+        pg.locator("#rag-sources mark").first.wait_for()
+        pg.locator("#rag-sources details.rag-context summary").first.click()
+        widths = pg.evaluate("[innerWidth, document.scrollingElement.scrollWidth]")
+        assert widths == [360, 360], f"the page is laid out {widths[0]} px wide, {widths[1]} px with its overflow"
+        wide = pg.evaluate("""() => [...document.querySelectorAll('gradio-app *')].filter(e => {
+            const r = e.getBoundingClientRect();
+            return r.width > 0 && r.height > 0 && r.right > innerWidth + 1 && !e.closest('.visually-hidden');
+          }).map(e => e.tagName + '.' + String(e.className).split(' ')[0]).slice(0, 5)""")
+        assert not wide, f"cut off at the right edge of a phone: {wide}"
+    finally:
+        context.close()
+
+
 def test_the_request_check_catches_an_outside_host(browser, server):
     """The guard above must be able to fail: a page that asks another host for a font is caught."""
     context = browser.new_context()

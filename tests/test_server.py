@@ -452,7 +452,9 @@ def test_rendered_answer_links_citations_marks_the_span_and_translates_codes(ser
 
     code = a["sentences"][1]["code"]
     assert CODES["fr"][code] in html.replace("&#x27;", "'")  # the code, in French
-    assert CODES["en"][code] in render_answer(a, 1, "en").replace("&#x27;", "'")
+    # what is said of an answer follows the answer's language, not the window's
+    assert CODES["fr"][code] in render_answer(a, 1, "en").replace("&#x27;", "'")
+    assert CODES["en"][code] in render_answer({**a, "lang": "en"}, 1, "fr").replace("&#x27;", "'")
     services = app.state.services
     catalog = {s["name"]: s for s in services.sources.list()}
     panel = render_sources([{"turn": 1, "question": a["question"], "answer": a}], services.sources.texts(), catalog, "fr")
@@ -613,8 +615,9 @@ def test_busy_server_answers_503_after_the_wait(server):
     try:
         t0 = time.time()
         r = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
-        assert r.status_code == 503 and "busy" in r.json()["error"] and time.time() - t0 >= 0.9
-        assert r.headers["retry-after"]
+        # refused within its wait (1 s here), or at once when the answer ahead would outlast it
+        assert r.status_code == 503 and "busy" in r.json()["error"] and time.time() - t0 < 5
+        assert int(r.headers["retry-after"]) >= 1
         r = httpx.post(f"{url}/v1/ask/stream", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
         assert r.status_code == 503 and "busy" in r.json()["error"]
         assert httpx.get(f"{url}/healthz", timeout=5).json()["busy"] is True  # health never waits

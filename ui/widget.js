@@ -26,7 +26,7 @@
   var STORE = "rag-widget:" + ORIGIN;
   var CITE = /\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]/g;
 
-  var TEXT = {
+  var TEXTS = {
     fr: {
       title: "Assistant documentaire", sub: "Réponses sourcées · traitées sur notre serveur",
       open: "Ouvrir l'assistant", close: "Fermer l'assistant", bubble: "Une question ?",
@@ -57,7 +57,11 @@
       error: "Could not answer", network: "the assistant's server does not respond", tooLong: "1000 characters at most",
       understood: "Question understood as:", reset: "New conversation", source: "Source",
     },
-  }[LANG];
+  };
+  var TEXT = TEXTS[LANG];
+  // What is said of an answer (removed sentences, "checked", the closest passages) is in the answer's language
+  // (Answer.lang), not the page's: an English answer never gets a French badge.
+  function textOf(a) { return a && Object.prototype.hasOwnProperty.call(TEXTS, a.lang) ? TEXTS[a.lang] : TEXT; }
 
   var ICON_CHAT = '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 5v2h10V9H7zm0 4v2h7v-2H7z"/></svg>';
   var ICON_SEND = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M3 20.5v-7l9-1.5-9-1.5v-7L22 12z"/></svg>';
@@ -284,20 +288,20 @@
   }
 
   function renderFinal(msg, turn) {
-    var a = turn.answer, id = turn.id;
+    var a = turn.answer, id = turn.id, TA = textOf(a);
     msg.className = "rw-msg rw-bot" + (a.abstained ? " rw-abstained" : "");
     msg.innerHTML = "";
     if (a.standalone_question && a.standalone_question.trim() !== (a.question || "").trim()) {
-      msg.appendChild(el("div", "rw-understood", esc(TEXT.understood) + " « " + esc(a.standalone_question) + " »"));
+      msg.appendChild(el("div", "rw-understood", esc(TA.understood) + " « " + esc(a.standalone_question) + " »"));
     }
     msg.appendChild(el("p", "rw-text", linkCitations(a.answer || "", id)));
     (a.sentences || []).filter(function (s) { return s.supported === false; }).forEach(function (s) {
-      msg.appendChild(el("div", "rw-removed", '<span class="rw-badge">' + esc(TEXT.removed) + "</span> <del>" + esc(s.text) + "</del>"));
+      msg.appendChild(el("div", "rw-removed", '<span class="rw-badge" lang="' + esc(a.lang || LANG) + '">' + esc(TA.removed) + "</span> <del>" + esc(s.text) + "</del>"));
     });
     var list = el("ol", "rw-sources");
     if (a.citations && a.citations.length) {
-      msg.appendChild(el("div", "rw-meta", '<span class="rw-ok">✓</span> ' + esc(TEXT.checked) + " · " +
-        esc((a.citations.length > 1 ? TEXT.nSources : TEXT.oneSource).replace("{n}", a.citations.length))));
+      msg.appendChild(el("div", "rw-meta", '<span class="rw-ok">✓</span> ' + esc(TA.checked) + " · " +
+        esc((a.citations.length > 1 ? TA.nSources : TA.oneSource).replace("{n}", a.citations.length))));
       a.citations.forEach(function (c) {
         var backing = (a.sentences || []).filter(function (s) { return s.supported && (s.citations || []).indexOf(c.n) >= 0; });
         var verdict = backing.length ? '<span class="rw-pill">✓</span> « ' + esc(backing[0].text) + " »" : "";
@@ -305,7 +309,7 @@
       });
       msg.appendChild(list);
     } else if (a.retrieved && a.retrieved.length) {
-      msg.appendChild(el("div", "rw-meta", esc(TEXT.closestNote) + " " + esc(TEXT.closest) + " :"));
+      msg.appendChild(el("div", "rw-meta", esc(TA.closestNote) + " " + esc(TA.closest) + (TA === TEXTS.fr ? " :" : ":")));
       a.retrieved.slice(0, 3).forEach(function (r, i) {
         list.appendChild(sourceItem(r, "rw-" + id + "-r" + (i + 1), "~" + (i + 1), ""));
       });

@@ -4,8 +4,11 @@ grounding check that needs no model, and the off-topic rule's vocabulary."""
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass, field
 
-from ..index.lexical import fold
+from ..index.lexical import STOP_WORDS, fold
+from ..ingest.chunk import split_sentences
 
 __all__ = ["claim_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated"]
 
@@ -20,7 +23,10 @@ those it he she they his her its their there when where who what which how why y
 
 
 def _norm_number(tok: str) -> str:
-    return re.sub(r"[\s.\u00a0\u202f]", "", tok).replace(",", ".")
+    tok = re.sub(r"[\s\u00a0\u202f]", "", tok)
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", tok):  # "10,000" (English thousands) is 10000, as "10.000" is
+        return tok.replace(",", "")
+    return tok.replace(".", "").replace(",", ".")
 
 
 def claim_facts(text: str) -> set[str]:
@@ -68,3 +74,639 @@ def near_verbatim(claim: str, window: str) -> bool:
 
 def negated(text: str) -> bool:
     return bool(_NEG.search(text))
+
+
+# --- answers that say nothing -------------------------------------------------------------------------
+# Words an answer may add to the question's own without saying anything more: "Il s'agit de Mistral",
+# "The model is called Mistral", "Oui".
+_FILLER = set("""agit appel appelle call called named nam nom name answer repons oui non yes no sagit reponse
+voici here""".split())
+_WH = re.compile(r"(?:^|[,:;]\s*)\W*(?:(?:et|and|alors|so|mais|but)\s+)?(?:qui|que|qu['’]|quel|quelle|quels|quelles|"
+                 r"quand|où|combien|comment|pourquoi|lequel|laquelle|lesquels|lesquelles|quoi|who|whom|whose|what|"
+                 r"which|when|where|why|how|donne|donnez|cite|citez|nomme|nommez|indique|indiquez|name|list|give|"
+                 r"tell me (?:who|what|which|when|where|how))\b", re.IGNORECASE)
+_WH_ANYWHERE = re.compile(r"\b(?:quel|quelle|quels|quelles|combien|lequel|laquelle|lesquels|lesquelles|pourquoi|"
+                          r"est-ce qu[ei]|qu['’]est-ce)\b|\boù\b|\b(?:c['’]est|est) (?:qui|quoi)\b", re.IGNORECASE)
+_CHOICE = re.compile(r"\b(?:ou|or|either)\b", re.IGNORECASE)
+
+
+def _content(text: str) -> set[str]:
+    from ..index.lexical import analyse
+
+    return {s for s in analyse(text) if s not in _FILLER and len(s) > 1}
+
+
+def asks_for_something(question: str) -> bool:
+    """A wh-question ("Qui…", "Quel est…", "…, lequel ?"): its answer must bring a word of its own. A yes/no
+    question can be answered by restating it."""
+    q = question.strip()
+    if _CHOICE.search(q):
+        return False  # "Mistral ou Orange ?": naming one of the question's own options answers it
+    return bool(_WH.search(q) or _WH_ANYWHERE.search(q))
+
+
+def adds_nothing(claim: str, question: str) -> bool:
+    """The claim only repeats words of the question (and fillers such as "il s'agit de", "is called"): to a
+    question that asks for something, it is no answer, true or not ("Mistral." to "Comment s'appelle le modèle
+    de Mistral ?")."""
+    if not question or not asks_for_something(question):
+        return False
+    nums = {f for f in claim_facts(claim) if f.startswith("#")}
+    q_nums, _ = fact_index(question)
+    if nums - q_nums:
+        return False  # a number the question does not hold is an answer ("En 2026.")
+    return not (_content(claim) - _content(question))
+
+
+_COPULA = re.compile(r"\s(?:est|sont|était|étaient|sera|seront|reste|restent|demeure|is|are|was|were|will be|"
+                     r"remains|remain)\s", re.IGNORECASE)
+
+
+def tautology(claim: str) -> bool:
+    """"X est X": the predicate brings nothing the subject does not already hold ("Le président de la région
+    Bretagne est le président de la région Bretagne.")."""
+    text = re.sub(r"[«»“”\"]", " ", claim)
+    m = _COPULA.search(text)
+    if not m:
+        return False
+    subject, predicate = _content(text[:m.start()]), _content(text[m.end():])
+    nums = {f for f in claim_facts(text[m.end():]) if f.startswith("#")} - fact_index(text[:m.start()])[0]
+    return bool(subject) and bool(predicate) and predicate <= subject and not nums
+
+
+# --- claims made of several claims ------------------------------------------------------------------
+_PREDICATE = re.compile(r"^(?P<subject>.+?\s(?:is|are|was|were|est|sont|était|étaient)\s)(?P<rest>.+?)\s*[.!]?$",
+                        re.IGNORECASE)
+_AND = re.compile(r",?\s+(?:and|as well as|et|ainsi que)\s+(?=(?:the|a|an|le|la|les|l['’]|un|une|des|its|his|her|"
+                  r"their|son|sa|ses|leur)\b)", re.IGNORECASE)
+
+
+def claim_parts(claim: str) -> list[str]:
+    """"X is A and B" → ["X is A", "X is B"]: each description of a subject is a claim of its own, so a
+    true one cannot carry an invented one ("Constance Nebbula is a French politician and the
+    vice-president of the Pays de la Loire region"). Anything else is one part, the claim itself."""
+    text = re.sub(r"\s+", " ", claim.strip())
+    m = _PREDICATE.match(text)
+    if not m:
+        return [claim]
+    pieces = [p.strip(" ,") for p in _AND.split(m.group("rest")) if p.strip(" ,")]
+    if len(pieces) < 2 or any(len(p.split()) < 2 for p in pieces):
+        return [claim]
+    return [f"{m.group('subject')}{p}." for p in pieces]
+
+
+# --- who says or does what ----------------------------------------------------------------------------
+# A quotation or a claim names its speaker ("X a déclaré…", "selon X", "…, a averti X", "X said…"); the
+# passage attributes each of its quotes and sentences to someone, by the nearest attribution. The two must
+# be the same person: the words being in the passage is not enough when the passage gives them to another.
+
+_NOT_NAME = set(_COMMON_CAPS) | set("""chez abordant voir plusieurs certains certaines prochaine prochain une un
+selon pour car quant sur sous lors dans mais tant dire son sa ses notre nos leur leurs nous vous je tu on en au du
+des les la le cette ce ces il elle ils elles si pourtant ainsi aussi enfin puis ensuite alors dont the a an in on
+at for by with according but and or so this that these those it he she they his her its their when where while
+after before during since mr mrs ms dr mme m""".split())
+_PARTICLES = {"le", "la", "de", "du", "des", "van", "von", "der", "den", "di", "da", "del"}
+_ROLE_HEADS = [  # canonical head, pattern over lower-case unaccented text (longest first)
+    ("vice-president", r"vice[- ]president(?:e)?"),
+    ("copresident", r"co-?president(?:e)?|co-?chair(?:man|woman)?"),
+    ("president", r"president(?:e)?|chair(?:man|woman)?"),
+    ("ministre", r"ministre|minister"),
+    ("directeur", r"directeur|directrice|director|dg|pdg|ceo|chief executive(?: officer| officier)?|head|chef(?:fe)?"),
+    ("maire", r"maire|mayor"),
+    ("senateur", r"senat(?:eur|rice)|senator"),
+    ("depute", r"depute(?:e)?"),
+    ("prefet", r"prefet(?:e)?|prefect"),
+    ("porte-parole", r"porte-parole|spokes(?:wo)?man|spokesperson"),
+]
+_ROLE = re.compile(r"\b(?:(?:la|le|l['’]|les|du|de la|au|a la|the|a|an|sa|son|its|his|her|their|notre|leur)\s+)?"
+                   r"(?:(?:nouvelle?|nouvel|ancien(?:ne)?|former|new|deputy)\s+)?(?P<head>"
+                   + "|".join(f"(?P<h{i}>{p})" for i, (_, p) in enumerate(_ROLE_HEADS)) + r")\b")
+# Words that may follow a role's head and still be part of it ("directeur général adjoint de l'Anssi",
+# "président de la région Bretagne", "ministre déléguée chargée de l'IA et du numérique").
+_ROLE_LINK = set("de du des la le les a au aux et of the for and in charge".split())
+_ROLE_STOP = (STOP_WORDS - _ROLE_LINK) | {"s'y", "s’y", "n'a", "n’a", "lors", "avant", "apres", "pendant", "depuis"}
+_ROLE_WORDS = set("""general generale adjoint adjointe delegue deleguee charge chargee executive officer officier
+regional regionale national nationale""".split())
+_PRONOUN = re.compile(r"\b(?:il|elle|lui|he|she)\b")
+_PP = (r"declaree?s?|affirmee?s?|rappelee?s?|averti|soulignee?s?|confirmee?s?|prevenu|insistee?s?|temoignee?s?|"
+       r"conclue?t?|ajoutee?s?|expliquee?s?|estimee?s?|indiquee?s?|annoncee?s?|mise? en garde|mise? en avant|"
+       r"plaidee?s?|precisee?s?|assuree?s?|martelee?s?|reconnue?s?|defendue?s?|appelee?s?|evoquee?s?|relayee?s?|"
+       r"felicitee?s?|dit|repondu|jugee?s?|regrettee?s?|saluee?s?|pronee?s?|alertee?s?|admis|notee?s?|"
+       r"observee?s?|signalee?s?|citee?s?|promis|demandee?s?|proposee?s?|considere|fait valoir|denoncee?s?|"
+       r"invitee?s?|exhortee?s?|mentionnee?s?|revendiquee?s?|presentee?s?|detaillee?s?|racontee?s?|confiee?s?|"
+       r"lancee?s?|annonce|plaide|partagee?s?|defini|livree?s?|insiste|ouvert|clos|clotu?ree?s?|introduit")
+_PRES = (r"estime|affirme|rappelle|avertit|souligne|confirme|previent|insiste|temoigne|conclut|ajoute|explique|"
+         r"indique|annonce|met en garde|met en avant|plaide|precise|assure|martele|reconnait|defend|appelle|evoque|"
+         r"relaie|declare|juge|regrette|salue|prone|alerte|admet|observe|signale|promet|propose|considere|"
+         r"fait valoir|denonce|invite|exhorte|mentionne|revendique|detaille|raconte|confie|milite|lance|presente|"
+         r"se felicite|se dit|s['’]inquiete|dit")
+_EN = (r"said|says|stated|states|declared|declares|affirmed|affirms|recalled|recalls|reminded|reminds|warned|warns|"
+       r"stressed|stresses|emphasi[sz]ed|emphasi[sz]es|underlined|underlines|confirmed|confirms|insisted|insists|"
+       r"testified|concluded|concludes|added|adds|explained|explains|believes|believed|estimated|estimates|"
+       r"indicated|indicates|announced|announces|cautioned|cautions|pleaded|pleads|argued|argues|called|calls|"
+       r"noted|notes|pointed out|points out|acknowledged|acknowledges|admitted|admits|defended|defends|mentioned|"
+       r"mentions|welcomed|welcomes|praised|praises|highlighted|highlights|urged|urges|relayed|relays|told|tells|"
+       r"recogni[sz]ed|recogni[sz]es|advocated|advocates|maintained|maintains|observed|observes|described|"
+       r"describes|invited|invites|promised|promises|proposed|proposes|claimed|claims|thinks|thought|spoke|"
+       r"speaks|launched|launches|presented|presents|opened|closed|introduced|introduces|put forward|puts forward|"
+       r"championed|champions|boasted|boasts|expressed|expresses")
+_CUE_FR = (
+    r"(?P<aux>\b(?:a|ont|avait|avaient|aurait)(?P<inv1>-t-(?:il|elle|ils|elles))?\s+(?:[\w’']+\s+){0,3}?(?:"
+    + _PP + r")\b)"
+    r"|(?P<refl>\bs['’]est\s+(?:[\w’']+\s+){0,2}?(?:felicitee?|exprimee?|inquietee?|prononcee?|engagee?|dite?)\b)"
+    r"|(?P<pres>(?<![’'])\b(?:" + _PRES + r")(?P<inv2>(?:-t)?-(?:il|elle))?\b)"
+    r"|(?P<pass>\b(?:relaye|porte|exprime|formule|defendu|partage)e?s? par\s)"
+    r"|(?P<prep>\b(?:selon|d['’]apres|aux yeux d[eu]|pour)\s)")
+_CUE = re.compile(_CUE_FR)
+_CUE_EN = re.compile(_CUE_FR + r"|(?P<en>\b(?:has |had |have )?(?:" + _EN + r")\b)|(?P<prep_en>\b(?:according to|for)\s)")
+
+
+def _flat(text: str) -> str:
+    """Lower-case, accents stripped, same length as `text` (offsets carry over)."""
+    return "".join((unicodedata.normalize("NFD", c)[:1] or c).lower()[:1] or c for c in text)
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    names: list = field(default_factory=list)  # frozensets of folded name words
+    roles: list = field(default_factory=list)  # (head, frozenset of the capitalised words that scope it)
+    pronoun: bool = False
+    text: str = ""
+
+
+def quote_regions(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the quotations of a text, outermost; a text cut inside a quotation starts or ends
+    inside one. Straight quotes open or close by what surrounds them."""
+    regions, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        if c in "«“":
+            kind = "open"
+        elif c in "»”":
+            kind = "close"
+        elif c == '"':
+            prev = text[i - 1] if i else " "
+            nxt = text[i + 1] if i + 1 < len(text) else " "
+            opens = prev.isspace() or prev in "([{:—–-'’"
+            closes = nxt.isspace() or nxt in ".,;:!?)]}…"
+            kind = ("open" if opens and not closes else "close" if closes and not opens
+                    else "close" if depth else "open")
+        else:
+            continue
+        if kind == "open":
+            depth += 1
+            if depth == 1:
+                start = i
+        elif depth:
+            depth -= 1
+            if not depth:
+                regions.append((start, i + 1))
+        else:  # a closing quote with none open: the text began inside this quotation
+            regions = [r for r in regions if r[0] > i] + [(0, i + 1)]
+    if depth:
+        regions.append((start, len(text)))
+    return sorted(regions)
+
+
+def _inside(pos: int, regions) -> tuple[int, int] | None:
+    return next((r for r in regions if r[0] <= pos < r[1]), None)
+
+
+def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
+    """People named in a text: names (runs of capitalised words), roles ("la ministre", "président de la région
+    Bretagne"), merged when they stand in apposition ("Vincent Strubel, directeur général de l'Anssi"), and
+    the pronouns that may stand for them."""
+    out: list[_Mention] = []
+    toks = list(re.finditer(r"[^\W\d_][\w]*(?:[’'-][\w]+)*", text))
+    run: list = []
+
+    def close_run():
+        while run and (fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", run[0].group(), flags=re.I)) in _NOT_NAME):
+            run.pop(0)
+        if len(run) >= 2:
+            words = frozenset(fold(t.group()) for t in run if fold(t.group()) not in _PARTICLES)
+            out.append(_Mention(run[0].start(), run[-1].end(), names=[words], text=text[run[0].start():run[-1].end()]))
+        run.clear()
+
+    for t in toks:
+        w = t.group()
+        capital = w[:1].isupper() and not (w.isupper() and len(w) > 1) and not re.match(r"^(?:[ldjmnstc]|qu)['’]", w, re.I)
+        if capital and run and text[run[-1].end():t.start()] == " ":
+            run.append(t)
+        else:
+            close_run()
+            if capital:
+                run.append(t)
+    close_run()
+    names = list(out)
+    for m in _ROLE.finditer(flat):
+        head = next(h for i, (h, _) in enumerate(_ROLE_HEADS) if m.group(f"h{i}"))
+        if head == "directeur" and m.group("head") in ("head",) and not m.group().startswith(("the ", "a ", "an ")):
+            continue  # "head" is a role only as "the head of"
+        end, scope, loose = m.end(), set(), 0
+        for w in list(re.finditer(r"[^\s,;:.!?\"«»“”()]+", text[m.end():m.end() + 90]))[:8]:
+            if re.search(r"[,;:.!?\"«»“”()]", text[end:m.end() + w.start()]):
+                break
+            if any(n.start == m.end() + w.start() for n in names):
+                break  # the name in apposition: "la ministre Anne Le Hénanff"
+            bare = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w.group(), flags=re.I)
+            word = fold(w.group())
+            if w.group() == "a" or word in _ROLE_STOP:
+                break  # a verb, a relative, a negation: the role's words are over
+            if bare[:1].isupper() or word in _ROLE_LINK or word in _ROLE_WORDS:
+                loose = 0
+            else:
+                loose += 1  # "de l'intelligence artificielle": a few plain words after a link
+                if loose > 2:
+                    break
+            end = m.end() + w.end()
+            if bare[:1].isupper():
+                scope.add(fold(bare))
+            if text[end:end + 1] in ",;:.!?\"«»“”()":
+                break
+        out.append(_Mention(m.start(), end, roles=[(head, frozenset(scope))], text=text[m.start():end]))
+    for m in re.finditer(r"\b(?:il|elle|lui|he|she)\b", flat):
+        out.append(_Mention(m.start(), m.end(), pronoun=True, text=text[m.start():m.end()]))
+    out.sort(key=lambda x: (x.start, -x.end))
+    # Apposition: a name and the roles beside it are one person.
+    merged: list[_Mention] = []
+    for x in out:
+        if merged and x.start < merged[-1].end:
+            continue  # inside the previous one (a name within a role's words)
+        prev = merged[-1] if merged else None
+        gap = text[prev.end:x.start] if prev else ""
+        if (prev and not x.pronoun and not prev.pronoun and not (prev.names and x.names)
+                and re.fullmatch(r"\s*(?:\([^()]{0,40}\))?\s*,?\s*(?:et\s+|and\s+)?", gap)):
+            prev.names += x.names
+            prev.roles += x.roles
+            prev.end, prev.text = x.end, text[prev.start:x.end]
+            continue
+        merged.append(_Mention(x.start, x.end, list(x.names), list(x.roles), x.pronoun, x.text))
+    return merged
+
+
+@dataclass
+class _Cue:
+    start: int
+    end: int
+    speaker: _Mention | None  # resolved: a name or a role, or None (nobody the text names)
+
+
+def _cues(text: str, flat: str, quotes, mentions, english: bool = False) -> list[_Cue]:
+    """Attributions outside quotations, each with the person it names, pronouns resolved to the nearest
+    person named before them (outside quotations)."""
+    people = [m for m in mentions if not m.pronoun and not _inside(m.start, quotes)]
+
+    def resolve(m: _Mention | None) -> _Mention | None:
+        if m is None or not m.pronoun:
+            return m
+        before = [p for p in people if p.end <= m.start]
+        return before[-1] if before else None
+
+    def after(pos: int) -> _Mention | None:
+        return next((m for m in mentions if pos <= m.start <= pos + 2), None)
+
+    out = []
+    for c in (_CUE_EN if english else _CUE).finditer(flat):
+        if _inside(c.start(), quotes) or text[c.start()] in "àÀ":
+            continue
+        g = c.lastgroup
+        inv = c.group("inv1") or c.group("inv2")
+        if g in ("prep", "prep_en"):
+            m = after(c.end())
+            if m is None:
+                continue
+            if c.group().strip() in ("pour", "for") and not re.match(r"\s*,", text[m.end:m.end + 3]):
+                continue  # "pour que…", "for the regions": not an attribution
+            speaker = m
+        elif g == "pass":
+            speaker = after(c.end())
+            if speaker is None:
+                continue
+        elif inv:
+            speaker = next((m for m in mentions if m.pronoun and c.start() <= m.start < c.end()), None)
+        else:
+            before_text = text[:c.start()].rstrip()
+            following = after(c.end() + 1) or after(c.end())
+            if following and not following.pronoun and (not before_text or before_text[-1] in ',"»”'):
+                speaker = following  # inverted: '"…", a déclaré la ministre'
+            else:
+                # The subject: the nearest person before the verb, in the same clause.
+                cands = [m for m in mentions if m.end <= c.start() and not _inside(m.start, quotes)]
+                speaker = None
+                if cands:
+                    m = cands[-1]
+                    gap = text[m.end:c.start()]
+                    if (not re.search(r"[\"«»“”:;.!?]", gap) and len(gap.split()) <= 6
+                            and not re.search(r"\b(?:que|qu['’]|that)\b", gap)):
+                        speaker = m
+                if speaker is None:
+                    continue
+        out.append(_Cue(c.start(), c.end(), resolve(speaker)))
+    return out
+
+
+def _same(a: _Mention, b: _Mention, cross: bool) -> bool | None:
+    """Are two mentions the same person? None when their words cannot tell (a name against a bare role)."""
+    if a.names and b.names:
+        return any(x <= y or y <= x for x in a.names for y in b.names)
+    if a.roles and b.roles:
+        return any(h1 == h2 and (cross or not s1 or not s2 or bool(s1 & s2)) for h1, s1 in a.roles for h2, s2 in b.roles)
+    return None
+
+
+def _claim_speaker(claim: str, english: bool) -> tuple[_Mention, list[tuple[int, int]]] | None:
+    """The person a claim says spoke or acted (a name or a role), and the spans of the words naming them."""
+    flat = _flat(claim)
+    quotes = quote_regions(claim)
+    mentions = _mentions(claim, flat, quotes)
+    for c in _cues(claim, flat, quotes, mentions, english):
+        if c.speaker is not None and (c.speaker.names or c.speaker.roles):
+            return c.speaker, [(c.speaker.start, c.speaker.end), (c.start, c.end)]
+    return None
+
+
+def _attribution(text: str, span: tuple[int, int], quotes, cues, mentions, sentences) -> _Cue | None:
+    """The attribution the passage gives the words at `span`: the attribution in their sentence, or for words
+    inside a quotation the one right after it ('"…", a averti X'), the one introducing it ('X a souligné que
+    "…"', 'X : "…"') or the speaker's previous one in the same paragraph. None: the passage says nobody."""
+    s, e = span
+    sent = next(((a, b) for a, b in sentences if a <= s < b), None)
+    q = _inside(s, quotes)
+    if sent:
+        inside = [c for c in cues if sent[0] <= c.start < sent[1]]
+        if len({id(c.speaker) for c in inside}) == 1:
+            return inside[0]
+        if inside and not (q and e <= q[1]):
+            return None  # two people speak in this sentence and the words are not quoted
+        if q is None:  # a sentence that quotes: "Car le président ne s'y trompe pas : "…""
+            q = next((r for r in quotes if r[0] < min(e, sent[1]) and r[1] > s), None)
+    if q is None:
+        return None
+    qs, qe = q
+    m = re.match(r"\s*,\s*", text[qe:])
+    if m:
+        trailing = next((c for c in cues if c.start == qe + m.end()), None)
+        if trailing:
+            return trailing
+    if qs > 0:
+        head = next(((a, b) for a, b in sentences if a <= qs < b), (0, qs))[0]
+        para = text.rfind("\n", 0, qs) + 1
+        lead = max(head, para)
+        intro = [c for c in cues if lead <= c.start and c.end <= qs]
+        if intro:
+            return intro[-1]
+        if text[lead:qs].rstrip().endswith(":"):  # 'le président de la région Bretagne ne s'y trompe pas : "…"'
+            who = [x for x in mentions if lead <= x.start and x.end <= qs and not _inside(x.start, quotes)]
+            if who and not who[0].pronoun:
+                return _Cue(who[0].start, who[0].end, who[0])
+        running = [c for c in cues if para <= c.start and c.end <= qs]
+        if running:
+            return running[-1]
+    return None
+
+
+def speaker_conflict(claim: str, passage: str, cross: bool = False, similarity=None) -> str:
+    """"" when the claim names no speaker, or names the one the passage gives its words to (or the passage
+    cannot tell); otherwise why not: the passage attributes the words to another person, or to nobody it
+    names while it gives the claimed speaker other words. `similarity(a, b) -> float` (optional, embeddings)
+    finds the sentence an English claim restates when their words differ."""
+    found = _claim_speaker(claim, True)  # a claim's own words: English attributions too
+    if found is None:
+        return ""
+    who, spans = found
+    flat = _flat(passage)
+    quotes = quote_regions(passage)
+    mentions = _mentions(passage, flat, quotes)
+    cues = _cues(passage, flat, quotes, mentions)
+    sentences = split_sentences(passage) or [(0, len(passage))]
+    span = _locate(claim, spans, passage, sentences, similarity)
+    if span is None:
+        return ""
+    cue = _attribution(passage, span, quotes, cues, mentions, sentences)
+    named = who.text.strip(" ,")
+    line_start = passage.rfind("\n", 0, span[0]) + 1
+    line_end = passage.find("\n", span[1]) % (len(passage) + 1)
+    if cue is None and _heading(passage[line_start:line_end]):
+        return ""  # a heading quotes someone of its section, not always the next speaker: the judge decides
+    if cue is not None and cue.speaker is not None:
+        same = _same(who, cue.speaker, cross)
+        if same is False:
+            return f"the passage attributes these words to {cue.speaker.text.strip(' ,')}, not to {named}"
+        return ""
+    # Nobody named says these words here; if the passage gives the claimed speaker other words, the claim
+    # has moved them.
+    if any(c.speaker is not None and _same(who, c.speaker, cross) for c in cues):
+        return f"the passage does not attribute these words to {named}"
+    return ""
+
+
+_SIM_FLOOR, _SIM_MARGIN = 0.5, 0.05  # locating a claim by meaning: how close, and how far ahead of the next sentence
+
+
+def _heading(line: str) -> bool:
+    """A line that is only a quotation or has no final punctuation: a title."""
+    line = line.strip()
+    if re.fullmatch(r"[\"«“][^\"«»“”]*[\"»”]", line):
+        return True
+    line = line.rstrip("\"»”) ")
+    return bool(line) and line[-1] not in ".!?…"
+
+
+def _locate(claim: str, speaker_spans, passage: str, sentences, similarity=None) -> tuple[int, int] | None:
+    """Where the passage holds what the claim says (its words without the speaker): the claim's quotation
+    found word for word, or the one sentence holding most of its content words."""
+    cq = quote_regions(claim)
+    ptoks = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"\w+", passage)]
+    pw = [t[2] for t in ptoks]
+    for qs, qe in cq:
+        words = [fold(w) for w in re.findall(r"\w+", claim[qs:qe])]
+        if len(words) < 3:
+            continue
+        best = (0, 0)
+        for i in range(len(pw)):
+            k = 0
+            for j in range(len(words)):
+                if i + k < len(pw) and pw[i + k] == words[j]:
+                    k += 1
+                elif k:
+                    break
+            if k > best[0]:
+                best = (k, i)
+        k, i = best
+        if k >= 3 and k >= 0.5 * len(words):
+            return ptoks[i][0], ptoks[i + k - 1][1]
+    rest = claim
+    for s, e in sorted(speaker_spans, reverse=True):
+        rest = rest[:s] + " " * (e - s) + rest[e:]
+    want = _content(rest)
+    if len(want) < 2:
+        return None
+    scored = sorted(((len(want & _content(passage[a:b])), (a, b)) for a, b in sentences), reverse=True)
+    top, span = scored[0]
+    if top >= 2 and top >= 0.5 * len(want):
+        if len(scored) > 1 and scored[1][0] >= top:
+            return None  # two sentences hold it as well: which one is meant cannot be told
+        return span
+    if similarity is None or len(sentences) < 2:
+        return None
+    # Other words (another language): the sentence closest in meaning, when it stands out.
+    rest = re.sub(r"^[\s,:;]+|\b(?:that|que|qu['’])\b", " ", rest).strip()
+    sims = sorted(((similarity(rest, passage[a:b]), (a, b)) for a, b in sentences), reverse=True)
+    (best, span), (second, _) = sims[0], sims[1]
+    return span if best >= _SIM_FLOOR and best - second >= _SIM_MARGIN else None
+
+
+# --- who holds which role ------------------------------------------------------------------------------
+_ROLE_VERBS = [("president", r"pr[ée]sid(?:e|ent|ait|era)|a pr[ée]sid[ée]|chairs|chaired|presides|presided"),
+               ("directeur", r"dirig(?:e|ent|eait|era)|a dirig[ée]|heads|headed|leads|led|runs|ran|directs|directed")]
+_COPULA_ROLE = re.compile(r"^\s*(?:,\s*)?(?:est|était|sera|is|was|will be|serves as|acts as)\s+(?:aussi\s+|also\s+)?$",
+                          re.IGNORECASE)
+
+
+def _claimed_roles(claim: str) -> list[tuple[_Mention, list]]:
+    """People a claim names with the roles it gives them: by apposition ("X, directeur de…"), by a copula
+    ("X est le président de…", "Le président de… est X") or by a verb ("X préside…", "X heads…")."""
+    flat = _flat(claim)
+    quotes = quote_regions(claim)
+    mentions = [m for m in _mentions(claim, flat, quotes) if not m.pronoun and not _inside(m.start, quotes)]
+    out = []
+    for i, m in enumerate(mentions):
+        if not m.names:
+            continue
+        roles = list(m.roles)
+        nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+        prv = mentions[i - 1] if i else None
+        if nxt and nxt.roles and not nxt.names and _COPULA_ROLE.match(claim[m.end:nxt.start]):
+            roles += nxt.roles
+        if prv and prv.roles and not prv.names and _COPULA_ROLE.match(claim[prv.end:m.start]):
+            roles += prv.roles
+        for head, pattern in _ROLE_VERBS:
+            v = re.match(r"\s*(?:" + pattern + r")\s+(?P<obj>[^,;.!?]{2,80})", claim[m.end:], re.IGNORECASE)
+            if v:
+                obj = v.group("obj")
+                scope = {fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I))
+                         for w in re.findall(r"[\w’'-]+", obj)
+                         if re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)[:1].isupper()}
+                roles.append((head, frozenset(scope)))
+        if roles:
+            out.append((m, roles))
+    return out
+
+
+def role_conflict(claim: str, passage: str, cross: bool = False) -> str:
+    """"" unless the claim gives a person a role that the passage, which names that person with other
+    roles, does not give them ("Anne Le Hénanff préside Régions de France" against "la ministre Anne Le
+    Hénanff"). A person the passage names with no role is left to the other checks."""
+    claimed = _claimed_roles(claim)
+    if not claimed:
+        return ""
+    flat = _flat(passage)
+    people = [m for m in _mentions(passage, flat, quote_regions(passage)) if m.names and m.roles]
+    for who, roles in claimed:
+        held = [r for p in people if any(x <= y or y <= x for x in who.names for y in p.names) for r in p.roles]
+        if not held:
+            continue
+        for head, scope in roles:
+            if not any(h == head and (cross or not scope or not s or bool(scope & s)) for h, s in held):
+                shown = "; ".join(sorted({h + (f" ({', '.join(sorted(s))})" if s else "") for h, s in held}))
+                asked = head + (f" ({', '.join(sorted(scope))})" if scope else "")
+                return f"the passage names {who.text.strip(' ,')} as {shown}, not as {asked}"
+    return ""
+
+
+_WHO = re.compile(r"^\s*(?:qui|who)\s+(?P<rest>(?!est-ce\b)[^?]+?)\s*\?*\s*$", re.IGNORECASE)
+
+
+def answer_as_claim(answer: str, question: str | None) -> str:
+    """A bare answer to a "Qui…?" / "Who…?" question, put in the question's sentence: "Anne Le Hénanff." to
+    "Qui a déclaré que… ?" is the claim "Anne Le Hénanff a déclaré que…". "" when it is not one."""
+    if not question:
+        return ""
+    m = _WHO.match(question)
+    a = answer.strip().rstrip(".!")
+    if not m or not a or len(a.split()) > 8 or re.search(r"\b(?:est|sont|a|ont|is|are|was|were|has|have)\b", a):
+        return ""
+    return f"{a} {m.group('rest')}."
+
+
+_ASKS_NUMBER = re.compile(r"\b(?:combien|how (?:many|much)|quel(?:le)?s? (?:est |sont |était )?(?:le |la |l['’])?"
+                          r"(?:nombre|montant|budget|pourcentage|part|taux|coût|cout|chiffre|somme|âge|age)|"
+                          r"en quelle année|what (?:is the )?(?:number|amount|budget|percentage|share|rate|cost|age)|"
+                          r"in what year|which year)\b", re.IGNORECASE)
+_ASKS_NAME = re.compile(r"\b(?:comment s['’]appelle|comment se nomme|quel(?:le)? est (?:le|son|leur) nom|"
+                        r"quel(?:s|les)? (?:est|sont) les? noms?|nom exact|what is (?:the|its|his|her|their) (?:exact )?name|"
+                        r"what (?:is|are) (?:it|they|the \w+) called|by name|exact name)\b", re.IGNORECASE)
+# Numbers written as words ("un", "une", "one" are articles more often than numbers: not counted).
+_NUMBER_WORDS = {fold(w) for w in """deux trois quatre cinq six sept huit neuf dix onze douze quinze vingt trente quarante
+cinquante soixante cent cents mille million millions milliard milliards moitié tiers quart dizaine dizaines centaine
+centaines douzaine two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty
+hundred hundreds thousand thousands million millions billion billions half third quarter dozen""".split()}
+
+
+def misses_asked_kind(claim: str, question: str | None) -> str:
+    """The question asks for a number, or a name, and the claim gives none that the question does not already
+    hold: "" when it does (or the question asks for neither), else what is missing."""
+    if not question:
+        return ""
+    q_words = set(re.findall(r"\w+", fold(question)))
+    if _ASKS_NUMBER.search(question):
+        nums = {f for f in claim_facts(claim) if f.startswith("#")} - fact_index(question)[0]
+        words = set(re.findall(r"\w+", fold(claim))) - q_words
+        if not nums and not (words & _NUMBER_WORDS):
+            return "the question asks for a number; the sentence gives none"
+    if _ASKS_NAME.search(question):
+        new = [w for w in re.findall(r"[\w’'-]+", claim)
+               if re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)[:1].isupper()
+               and fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)) not in q_words | _NOT_NAME]
+        quoted = [claim[a:b] for a, b in quote_regions(claim)]
+        if not new and not quoted:
+            return "the question asks for a name; the sentence gives none"
+    return ""
+
+
+# --- descriptions no passage gives ----------------------------------------------------------------------
+_DESCRIPTION = re.compile(r"^(?P<subject>(?:\S+\s+){0,5}?\S+)\s+(?:is|was|est|était|reste|remains)\s+(?:also\s+|aussi\s+)?"
+                          r"(?:a|an|un|une)\s+(?P<np>[^,;:.!?()\"«»“”]+?)\s*[.!]?\s*$", re.IGNORECASE)
+# English words of a description and the French words that give them (nationalities, and the usual words for
+# people whose French differs from the first five letters: a "tool" is no person, so it is not here).
+_SAME = {"french": ("francais", "francaise", "france"), "european": ("europeen", "europeenne", "europe"),
+         "breton": ("breton", "bretonne", "bretagne"), "british": ("britannique",), "german": ("allemand",),
+         "american": ("americain", "americaine"), "italian": ("italien",), "spanish": ("espagnol",),
+         "member": ("membre", "membres"), "official": ("responsable", "elu", "elue"), "elected": ("elu", "elue"),
+         "head": ("directeur", "directrice", "chef", "dirige", "dg"), "leader": ("dirigeant", "chef", "dirige"),
+         "deputy": ("adjoint", "adjointe", "vice"), "mayor": ("maire",), "engineer": ("ingenieur",),
+         "lawyer": ("avocat", "avocate"), "chair": ("president", "presidente"), "boss": ("patron", "directeur"),
+         "executive": ("executive", "directeur", "dirigeant"), "local": ("local", "locale", "territorial")}
+
+
+def undescribed(claim: str, window: str, cross: bool) -> str:
+    """"X is a French politician", "X est un ancien officier": a short description of someone (a category, a
+    nationality, a past) that the window does not give in its words; "" when it does or the claim is not one.
+    Across languages a word counts as given when the window has a word of the same first five letters
+    ("cryptography", "cryptographie") or, for a nationality, its French form."""
+    m = _DESCRIPTION.match(claim.strip())
+    if not m:
+        return ""
+    who = _mentions(m.group("subject"), _flat(m.group("subject")), [])
+    if not any(x.names or x.roles for x in who):
+        return ""  # a description of a person ("Dinootoo is an internal AI tool" describes a thing)
+    words = [w for w in re.findall(r"[^\W\d_]+", m.group("np")) if fold(w) not in STOP_WORDS and len(w) > 2]
+    if not words or len(words) > 4:
+        return ""
+    held = set(re.findall(r"\w+", fold(window)))
+    from ..index.lexical import analyse
+
+    stems = set(analyse(window))
+    missing = []
+    for w in words:
+        f = fold(w)
+        if cross:
+            found = (any(h[:5] == f[:5] or f in h for h in held if len(h) >= 5) if len(f) >= 5 else f in held) or any(
+                x in held for x in _SAME.get(f, ()))
+        else:
+            found = bool(set(analyse(w)) & stems) or f in held
+        if not found:
+            missing.append(w)
+    return f"the passage does not describe {m.group('subject')} as {m.group('np')}" if missing else ""

@@ -5,6 +5,10 @@ No entailment model can be had offline, so the check combines cheap, explainable
   of the passage (the best-matching sentence and its neighbours), which catches changed numbers,
   swapped names and quotes given to the wrong person;
 - a negation in the claim must match one in the window, and the reverse;
+- who says or does what: the speaker a claim names must be the one the passage attributes the words to
+  (its nearest attribution: '"…", a averti X', 'selon X', 'X a rappelé que…'), not merely named nearby;
+- a claim must say something: not "X est X", not only the question's own words (to a question asking for
+  something), and "X is A and B" is judged as "X is A" and "X is B";
 - enough of the claim's content words (French stems) must be in the window, or, for a claim in
   another language than the passage, the embedding similarity must be high.
 Each verdict carries a score in [0, 1] and a reason, and the window is the supporting span.
@@ -23,7 +27,9 @@ from ..ingest.chunk import split_sentences
 from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
-from .facts import claim_facts, fact_index, has_fact, near_verbatim, negated
+from .facts import (adds_nothing, answer_as_claim, claim_facts, claim_parts, fact_index, has_fact,
+                    misses_asked_kind, near_verbatim, negated, role_conflict, speaker_conflict, tautology,
+                    undescribed)
 
 __all__ = ["GroundingChecker", "Verdict"]
 
@@ -67,9 +73,11 @@ class GroundingChecker:
         return sorted(spans, key=lambda x: (x[1] - x[0], x[0]))
 
     def judge(self, claim: str, passage: str, vocabulary: str | None = None, question: str | None = None,
-              use_model: bool = True) -> Verdict:
+              use_model: bool = True, whole_answer: bool = True) -> Verdict:
         """`vocabulary` (folded words of the corpus, space-separated) lets a claim in another language
-        than the passage keep as facts only the names the corpus knows: "Assembly" is not a French name."""
+        than the passage keep as facts only the names the corpus knows: "Assembly" is not a French name.
+        `question` (optional): the claim is (`whole_answer`) or is part of the answer to it; an answer that only
+        repeats the question's words, or gives no number or name when the question asks for one, says nothing."""
         claim_stems = set(analyse(claim))
         facts = claim_facts(claim)
         cross = detect_language(claim) != detect_language(passage)
@@ -95,6 +103,44 @@ class GroundingChecker:
         if negated(claim) and not negated(window):
             return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e), True,
                            "negation")
+        # Words cannot make true what says nothing, or gives the words or the role to someone else.
+        if tautology(claim):
+            return Verdict(False, round(0.2 * coverage, 3), "the claim only repeats its own subject", (s, e), True,
+                           "tautology")
+        if question and whole_answer:
+            empty = ("it repeats the question's words without answering it" if adds_nothing(claim, question)
+                     else misses_asked_kind(claim, question))
+            if empty:
+                return Verdict(False, round(0.2 * coverage, 3), empty, (s, e), True, "restates_question")
+        similarity = self._similarity if self.embed is not None else None
+        # A bare answer to "Qui…?" is the question's sentence with the answer in it: who said or holds what.
+        for said in filter(None, (claim, answer_as_claim(claim, question))):
+            wrong = speaker_conflict(said, passage, cross, similarity)
+            if wrong:
+                return Verdict(False, round(0.3 * coverage, 3), wrong, (s, e), True, "wrong_speaker")
+            wrong = role_conflict(said, passage, cross)
+            if wrong:
+                return Verdict(False, round(0.3 * coverage, 3), wrong, (s, e), True, "wrong_role")
+        added = undescribed(claim, window, cross)
+        if added:
+            return Verdict(False, round(0.3 * coverage, 3), added, (s, e), True, "added_description")
+        # "X is A and B": each description is a claim, so a true one cannot carry an invented one.
+        parts = claim_parts(claim)
+        if len(parts) > 1:
+            # Words first (no model call for a part they refuse), then the model, part by part until one fails.
+            verdicts = [self.judge(part, passage, vocabulary, None, False, False) for part in parts]
+            if use_model and self.model is not None and not any(v.hard_fail for v in verdicts):
+                verdicts = []
+                for part in parts:
+                    verdicts.append(self.judge(part, passage, vocabulary, None, True, False))
+                    if not verdicts[-1].supported:
+                        break
+            worst = min(verdicts, key=lambda v: (not v.hard_fail, v.supported, v.score))
+            if not worst.supported:
+                part = parts[verdicts.index(worst)]
+                return Verdict(False, worst.score, f"{worst.reason}: “{part.rstrip('.')}”", worst.window,
+                               worst.hard_fail, worst.code)
+            return Verdict(True, min(v.score for v in verdicts), worst.reason, (s, e), code=worst.code)
         if self.model is not None and use_model:
             # A bare answer ("Vincent Strubel.") states nothing without its question.
             full = f"{question.strip()} — {claim}" if question and len(claim.split()) <= 6 else claim
@@ -133,12 +179,16 @@ class GroundingChecker:
               question: str | None = None) -> list[Sentence]:
         """Sets `supported`, `score`, `reason` and `spans` on each sentence. Citations are numbered by
         position in `hits` (the prompt's passages are its first ones); an unsupported sentence whose
-        claim another retrieved passage supports is re-pointed to it."""
+        claim another retrieved passage supports is re-pointed to it. With `question`, an answer that only
+        repeats it (or gives no number or name when it asks for one) is refused: a sentence alone, or all the
+        sentences of an answer when none of them says more."""
+        whole = len(sentences) == 1
         for x in sentences:
             x.spans = {}
             valid = [n for n in x.citations if 1 <= n <= len(hits)]
             bad = [n for n in x.citations if n not in valid]
-            verdicts = {n: self.judge(x.text, hits[n - 1].passage.text, question=question) for n in valid}
+            verdicts = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole)
+                        for n in valid}
             good = {n: v for n, v in verdicts.items() if v.supported}
             if good:
                 x.citations = [n for n in valid if n in good]  # a citation is kept when it supports
@@ -149,11 +199,12 @@ class GroundingChecker:
                 # Another retrieved passage may hold the claim. Words and facts pick the likeliest one;
                 # only that one is put to the model, which costs far more.
                 others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:6]
-                rough = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, use_model=False)
-                         for n in others}
+                rough = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, use_model=False,
+                                       whole_answer=whole) for n in others}
                 likely = sorted((n for n, v in rough.items() if not v.hard_fail and v.score >= self.t.coverage_floor),
                                 key=lambda n: (-rough[n].supported, -rough[n].score, n))[:1]
-                alt = {n: self.judge(x.text, hits[n - 1].passage.text, question=question) for n in likely}
+                alt = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole)
+                       for n in likely}
                 alt_good = {n: v for n, v in alt.items() if v.supported}
                 if alt_good:
                     n = max(alt_good, key=lambda k: alt_good[k].score)
@@ -175,4 +226,13 @@ class GroundingChecker:
                 s, e = v.window
                 exact = len(p.text) == p.end - p.start  # offsets map one to one (no NFC change)
                 x.spans[n] = (p.start + s, p.start + e, p.text[s:e]) if exact else (p.start, p.end, p.text)
+        kept = [x for x in sentences if x.supported]
+        if question and len(sentences) > 1 and kept:
+            # Several sentences: together they must say more than the question, and give what it asks for.
+            text = " ".join(x.text for x in kept)
+            empty = ("it repeats the question's words without answering it" if adds_nothing(text, question)
+                     else misses_asked_kind(text, question))
+            if empty:
+                for x in kept:
+                    x.supported, x.reason, x.code = False, empty, "restates_question"
         return sentences

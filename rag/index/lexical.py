@@ -1,16 +1,24 @@
-"""BM25 over French-aware tokens: elisions split, Snowball stems, accents folded, stop words dropped."""
+"""BM25 over French-aware tokens: elisions split, Snowball stems, accents folded, stop words dropped.
+
+The analysis is ours (`analyse`); the index and the scoring are the `bm25s` engine's (sparse matrices of
+precomputed scores), fed our tokens. Its scores are Okapi BM25 as before: the term-frequency part
+tf·(k1+1) / (tf + k1·(1 - b + b·len/avglen)) (bm25s "atire") and idf log(1 + (N - n + .5)/(n + .5))
+(bm25s "lucene"), in float64, so `Settings.min_bm25` keeps its meaning.
+"""
 
 from __future__ import annotations
 
-import math
+import hashlib
+import json
 import re
 import unicodedata
-from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 
+import numpy as np
 import snowballstemmer
 
-__all__ = ["analyse", "fold", "BM25", "STOP_WORDS"]
+__all__ = ["analyse", "fold", "BM25", "STOP_WORDS", "ANALYSER", "LEXICAL_FILES"]
 
 # French and English function words: they carry no topic and would swamp the scores.
 STOP_WORDS = frozenset("""
@@ -32,6 +40,8 @@ they them he she his her i you we our your me my about into than then so if no y
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _ELISION = re.compile(r"\b([cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
 _STEMMER = snowballstemmer.stemmer("french")
+# Names the analysis below: a saved lexical index made with another analysis is rebuilt, never mixed.
+ANALYSER = "fr-elision-snowball-fold-stop-v1"
 
 
 def fold(text: str) -> str:
@@ -56,33 +66,117 @@ def analyse(text: str) -> list[str]:
     return out
 
 
-class BM25:
-    """Okapi BM25 over pre-analysed documents. Small and exact: the collections here are thousands
-    of passages, not millions."""
+# What `BM25.save` writes into the index folder (the names bm25s is given), and the engine's parameters.
+_PREFIX = "lexical."
+_NAMES = {"data_name": "lexical.data.npy", "indices_name": "lexical.indices.npy", "indptr_name": "lexical.indptr.npy",
+          "vocab_name": "lexical.vocab.json", "params_name": "lexical.params.json"}
+LEXICAL_FILES = frozenset(_NAMES.values())
+_METHOD, _IDF_METHOD, _DTYPE = "atire", "lucene", "float64"
 
-    def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.75):
+
+def _bm25s():
+    """The bm25s module, imported on first use (it pulls scipy); its logger, which the library sets to DEBUG,
+    kept to warnings."""
+    import logging
+
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
+def order_hash(ids: list[str]) -> str:
+    """A fingerprint of the documents' order: a saved index is only used for the passages it was built over."""
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()
+
+
+class BM25:
+    """Okapi BM25 over pre-analysed documents, on the bm25s engine. `top` and `scores` read documents by
+    position in the list the index was built from."""
+
+    def __init__(self, docs: list[list[str]] | None = None, k1: float = 1.2, b: float = 0.75, *, _engine=None):
+        bm25s = _bm25s()
+
         self.k1, self.b = k1, b
-        self.n = len(docs)
-        self.lengths = [len(d) for d in docs]
-        self.avgdl = (sum(self.lengths) / self.n) if self.n else 0.0
-        self.postings: dict[str, list[tuple[int, int]]] = {}
-        for i, d in enumerate(docs):
-            for term, tf in Counter(d).items():
-                self.postings.setdefault(term, []).append((i, tf))
-        self.idf = {t: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+        if _engine is not None:
+            self._engine = _engine
+        else:
+            docs = docs or []
+            vocab: dict[str, int] = {}
+            ids = [[vocab.setdefault(t, len(vocab)) for t in d] for d in docs]
+            self._engine = bm25s.BM25(k1=k1, b=b, method=_METHOD, idf_method=_IDF_METHOD, dtype=_DTYPE)
+            if docs and vocab:
+                self._engine.index((ids, vocab), create_empty_token=False, show_progress=False)
+            else:  # nothing to index: every query finds nothing
+                self._engine.scores = {"data": np.zeros(0), "indices": np.zeros(0, "int32"),
+                                       "indptr": np.zeros(1, "int64"), "num_docs": len(docs)}
+                self._engine.vocab_dict = {}
+        self._vocab: dict[str, int] = self._engine.vocab_dict
+        self.n = int(self._engine.scores["num_docs"])
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self, folder: Path) -> list[str]:
+        """Write the index into `folder` (the files of LEXICAL_FILES); returns their names."""
+        self._engine.save(str(folder), show_progress=False, **_NAMES)
+        return sorted(LEXICAL_FILES)
+
+    @classmethod
+    def load(cls, folder: Path, n_docs: int) -> "BM25":
+        """The index saved in `folder` for `n_docs` documents. Raises ValueError when its files are missing,
+        damaged, of other parameters or of another size (never unpickles anything)."""
+        bm25s = _bm25s()
+
+        folder = Path(folder)
+        params = json.loads((folder / _NAMES["params_name"]).read_text())
+        expected = {"method": _METHOD, "idf_method": _IDF_METHOD, "dtype": _DTYPE, "num_docs": n_docs}
+        if not isinstance(params, dict) or any(params.get(k) != v for k, v in expected.items()):
+            raise ValueError(f"{_NAMES['params_name']} does not describe this index")
+        k1, b = params.get("k1"), params.get("b")
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (k1, b)):
+            raise ValueError(f"{_NAMES['params_name']}: bad k1 or b")
+        engine = bm25s.BM25.load(str(folder), load_corpus=False, mmap=False, allow_pickle=False,
+                                 override_params={"backend": "numpy", "int_dtype": "int32"}, **_NAMES)
+        s, vocab = engine.scores, engine.vocab_dict
+        data, indices, indptr = s["data"], s["indices"], s["indptr"]
+        ok = (isinstance(vocab, dict) and all(isinstance(t, str) and isinstance(i, int) for t, i in vocab.items())
+              and data.ndim == indices.ndim == indptr.ndim == 1 and data.dtype == np.float64
+              and np.issubdtype(indices.dtype, np.integer) and np.issubdtype(indptr.dtype, np.integer)
+              and len(indptr) == len(vocab) + 1 and len(data) == len(indices) == int(indptr[-1])
+              and (not len(vocab) or sorted(vocab.values()) == list(range(len(vocab))))
+              and bool(np.all(np.diff(indptr) >= 0)) and int(indptr[0]) == 0
+              and (not len(indices) or 0 <= int(indices.min()) and int(indices.max()) < n_docs))
+        if not ok:
+            raise ValueError("the saved lexical index is inconsistent")
+        return cls(k1=float(k1), b=float(b), _engine=engine)
+
+    # -- search -----------------------------------------------------------------------------
+    def _ids(self, query_terms: list[str]) -> list[int]:
+        # Each distinct term counts once, as a query is a set of terms (bm25s would add a repeated one twice).
+        return sorted({self._vocab[t] for t in query_terms if t in self._vocab})
+
+    def _score_array(self, ids: list[int]) -> np.ndarray:
+        return self._engine.get_scores_from_ids(ids)
 
     def scores(self, query_terms: list[str]) -> dict[int, float]:
-        out: dict[int, float] = {}
-        for term in set(query_terms):
-            idf = self.idf.get(term)
-            if idf is None:
-                continue
-            for i, tf in self.postings[term]:
-                norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / (self.avgdl or 1))
-                out[i] = out.get(i, 0.0) + idf * tf * (self.k1 + 1) / (tf + norm)
-        return out
+        """Position -> score, for the documents holding at least one of the terms."""
+        ids = self._ids(query_terms)
+        if not ids:
+            return {}
+        arr = self._score_array(ids)
+        hit = np.flatnonzero(arr > 0)
+        return dict(zip(hit.tolist(), arr[hit].tolist()))
 
     def top(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
-        """The `k` best documents for the query, as (position, score), best first."""
-        scored = self.scores(query_terms)
-        return sorted(scored.items(), key=lambda x: (-x[1], x[0]))[:k]
+        """The `k` best documents for the query, as (position, score), best first (ties by position)."""
+        ids = self._ids(query_terms)
+        if not ids or k <= 0:
+            return []
+        arr = self._score_array(ids)
+        if k < len(arr):
+            cut = arr[np.argpartition(-arr, k - 1)[:k]].min()
+            # Every document tied with the k-th is a candidate, so that ties break by position.
+            cand = np.flatnonzero(arr >= cut) if cut > 0 else np.flatnonzero(arr > 0)
+        else:
+            cand = np.flatnonzero(arr > 0)
+        order = np.lexsort((cand, -arr[cand]))[:k]
+        return [(int(i), float(arr[i])) for i in cand[order]]

@@ -1,8 +1,14 @@
 """Build, persist and load the index: FAISS vectors and the passage store (through llama-index), the
-original sources, and a manifest that says how it was built.
+original sources, the lexical (BM25) index, and a manifest that says how it was built.
 
 A build happens beside the live index and replaces it by rename, so a failure never leaves a
-half-written index. Passages of unchanged sources keep their vectors: only new text is embedded.
+half-written index. Passages of unchanged sources keep their vectors: only new text is embedded. When
+sources were only added, the previous vector index is copied and the new vectors appended to it (an HNSW
+graph is not built again).
+
+The vector index is exact (faiss flat, inner product) for small collections and approximate (HNSW, or IVF
+when asked) for large ones: `choose_vector_index`. The lexical index (bm25s over our French analysis) is
+saved with the rest and loaded, not rebuilt; an index written before it was saved builds it in memory.
 
 The index never deletes or replaces what it did not write: its manifest carries a signature
 (`"format": "rag-index"` and a format version) and lists the files of the index, and a folder is only
@@ -26,10 +32,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from ..errors import IndexStoreError, RagError
 from ..ingest.chunk import split_passages
 from ..types import Passage, Source
-from .lexical import BM25, analyse
+from .lexical import ANALYSER, BM25, LEXICAL_FILES, analyse, order_hash
 
 try:
     import fcntl
@@ -37,7 +45,8 @@ except ImportError:  # pragma: no cover - not on Linux/macOS
     fcntl = None
 
 __all__ = ["Index", "build_index", "load_index", "read_manifest", "reusable_index", "check_index_dir", "recover_interrupted",
-           "MANIFEST", "FORMAT", "FORMAT_VERSION", "SPLITTER"]
+           "choose_vector_index", "new_faiss_index", "vector_index_kind", "MANIFEST", "FORMAT", "FORMAT_VERSION",
+           "SPLITTER", "VECTOR_INDEXES", "AUTO_ANN_AT"]
 
 MANIFEST = "manifest.json"
 FORMAT = "rag-index"  # the signature of an index written by this program
@@ -48,8 +57,16 @@ SOURCES = "sources.json"
 VECTORS = "default__vector_store.json"
 # What a build writes (llama-index persists the stores it has): an index of format 1 held only these.
 _STORE_FILES = frozenset({"docstore.json", "index_store.json", "graph_store.json", "image__vector_store.json", VECTORS})
-_INDEX_FILES = _STORE_FILES | {MANIFEST, SOURCES, MARKER}
+_INDEX_FILES = _STORE_FILES | LEXICAL_FILES | {MANIFEST, SOURCES, MARKER}
 _REBUILD = "run `rag index --rebuild`"
+
+# The vector index: "auto" is exact search under AUTO_ANN_AT passages, HNSW from there (bench/ann.py).
+VECTOR_INDEXES = ("auto", "flat", "hnsw", "ivf")
+AUTO_ANN_AT = 50_000
+HNSW_M = 32  # neighbours per node (64 on the bottom layer)
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128  # candidates kept while searching: recall@10 >= .95 at 1M passages (bench/ann.py)
+IVF_NPROBE_SHARE = 8  # IVF searches 1/8 of its lists (at least 16)
 
 Progress = Callable[[int, int], None]
 
@@ -68,6 +85,134 @@ class Index:
         """Passage id -> position; read on every query, built once."""
         return {p.id: i for i, p in enumerate(self.passages)}
 
+    @property
+    def vector_kind(self) -> str:
+        """"flat", "hnsw" or "ivf": the FAISS index behind the vector store."""
+        return vector_index_kind(self.vector_index.vector_store.client)
+
+
+# -- the vector index --------------------------------------------------------------------------
+def choose_vector_index(setting: str, passages: int) -> str:
+    """The FAISS index type for `passages` passages: `setting` itself unless it is "auto"."""
+    if setting not in VECTOR_INDEXES:
+        raise RagError(f"unknown vector index {setting!r}: choose one of {', '.join(VECTOR_INDEXES)}")
+    if setting != "auto":
+        return setting
+    return "flat" if passages < AUTO_ANN_AT else "hnsw"
+
+
+def new_faiss_index(kind: str, dim: int, sample: np.ndarray | None = None):
+    """An empty FAISS index of `kind` over unit vectors compared by inner product (cosine). IVF is trained on
+    `sample` (the vectors about to be added): its lists are fixed then, later adds go into them."""
+    import faiss
+
+    if kind == "flat":
+        return faiss.IndexFlatIP(dim)
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH  # saved in the index file
+        return index
+    if kind == "ivf":
+        n = 0 if sample is None else len(sample)
+        if n == 0:
+            raise RagError("an IVF vector index needs vectors to train on")
+        nlist = max(1, min(int(4 * n ** 0.5), n // 39 or 1))  # faiss wants ~39 training points a list
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.own_fields = True
+        quantizer.this.disown()
+        index.train(np.ascontiguousarray(sample, dtype="float32"))
+        index.nprobe = min(nlist, max(16, nlist // IVF_NPROBE_SHARE))
+        return index
+    raise RagError(f"unknown vector index {kind!r}: choose one of {', '.join(VECTOR_INDEXES[1:])}")
+
+
+def vector_index_kind(faiss_index) -> str:
+    import faiss
+
+    if isinstance(faiss_index, faiss.IndexHNSW):
+        return "hnsw"
+    if isinstance(faiss_index, faiss.IndexIVF):
+        return "ivf"
+    return "flat"
+
+
+def _vector_params(faiss_index) -> dict:
+    kind = vector_index_kind(faiss_index)
+    if kind == "hnsw":
+        h = faiss_index.hnsw
+        return {"type": kind, "M": h.nb_neighbors(1), "ef_construction": h.efConstruction, "ef_search": h.efSearch}
+    if kind == "ivf":
+        return {"type": kind, "nlist": faiss_index.nlist, "nprobe": faiss_index.nprobe}
+    return {"type": kind}
+
+
+def _stored_vectors(index: Index) -> tuple[list[str], np.ndarray]:
+    """Passage ids and their stored vectors (one row each), read back from FAISS in one call."""
+    import faiss
+
+    vi = index.vector_index
+    fi = vi.vector_store.client
+    if isinstance(fi, faiss.IndexIVF):
+        fi.make_direct_map()  # IVF reconstructs through a map of ids to lists
+    matrix = fi.reconstruct_n(0, fi.ntotal) if fi.ntotal else np.zeros((0, fi.d), "float32")
+    ids: list[str | None] = [None] * fi.ntotal
+    for fid, node_id in vi.index_struct.nodes_dict.items():
+        ids[int(fid)] = node_id
+    return ids, matrix
+
+
+def _add_passages(vindex, passages: list[Passage], matrix: np.ndarray) -> None:
+    """Append `passages` with their vectors (rows of `matrix`) to a llama-index VectorStoreIndex over FAISS: the
+    vectors in one call to FAISS (HNSW inserts them in parallel), then each node in the index's map and docstore,
+    as llama-index's own insertion does for a store that keeps no text."""
+    if not passages:
+        return
+    faiss_index = vindex.vector_store.client
+    first = faiss_index.ntotal
+    faiss_index.add(np.ascontiguousarray(matrix, dtype="float32"))
+    nodes = _nodes_from(passages, {})
+    for i, node in enumerate(nodes):
+        vindex.index_struct.add_node(node, text_id=str(first + i))
+    vindex.docstore.add_documents(nodes, allow_update=True)
+    vindex.storage_context.index_store.add_index_struct(vindex.index_struct)
+
+
+def _appendable(previous: Index | None, sources: list[Source], chunking: dict, kind: str) -> bool:
+    """True when the new build only adds sources to `previous` (same chunking, every previous source unchanged)
+    and keeps its vector index type: then its vectors are copied and the new ones appended."""
+    if previous is None or previous.manifest.get("chunking") != chunking:
+        return False
+    new = {s.name: s.sha256 for s in sources}
+    old = {s["name"]: s["sha256"] for s in previous.manifest["sources"]}
+    fi = previous.vector_index.vector_store.client
+    return (all(new.get(name) == sha for name, sha in old.items()) and vector_index_kind(fi) == kind
+            and fi.ntotal == len(previous.passages))
+
+
+def _copy_vector_index(previous: Index, embed):
+    """A VectorStoreIndex holding a copy of `previous`'s FAISS index and the same nodes (the previous stays as
+    it was: it may be serving)."""
+    import faiss
+    from llama_index.core import StorageContext, VectorStoreIndex
+    from llama_index.core.data_structs.data_structs import IndexDict
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    ctx = StorageContext.from_defaults(vector_store=FaissVectorStore(
+        faiss_index=faiss.clone_index(previous.vector_index.vector_store.client)))
+    nodes = {n.node_id: n for n in _nodes_from(previous.passages, {})}
+    struct = IndexDict()
+    for fid, node_id in previous.vector_index.index_struct.nodes_dict.items():
+        struct.add_node(nodes[node_id], text_id=fid)
+    ctx.docstore.add_documents(list(nodes.values()), allow_update=True)
+    return VectorStoreIndex(index_struct=struct, storage_context=ctx, embed_model=embed)
+
+
+def _ordered(passages: list[Passage]) -> list[Passage]:
+    """The order of `Index.passages` (and of the lexical index's documents)."""
+    return sorted(passages, key=lambda p: (p.source, p.start, p.end, p.id))
+
 
 def _nodes_from(passages: list[Passage], vectors: dict[str, list[float]]):
     from llama_index.core.schema import TextNode
@@ -81,19 +226,14 @@ def _nodes_from(passages: list[Passage], vectors: dict[str, list[float]]):
     ]
 
 
-def _vectors_of(index: Index) -> dict[str, list[float]]:
-    """Passage id -> stored vector, read back from FAISS."""
-    vi = index.vector_index
-    faiss_index = vi.vector_store.client
-    return {node_id: faiss_index.reconstruct(int(fid)).tolist() for fid, node_id in vi.index_struct.nodes_dict.items()}
-
-
 def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, max_chars: int, overlap: int,
-                progress: Progress | None = None, previous: Index | None = None) -> tuple[Index, dict]:
+                progress: Progress | None = None, previous: Index | None = None,
+                vector_index: str = "auto") -> tuple[Index, dict]:
     """Split, embed and persist `sources` into `out_dir` (replacing what is there, atomically).
-    `embed` is a SentenceEmbedding; `embed_info` = {"name", "hash"} for the manifest.
+    `embed` is a SentenceEmbedding; `embed_info` = {"name", "hash"} for the manifest; `vector_index` the FAISS
+    index type ("auto", "flat", "hnsw", "ivf": see `choose_vector_index`).
     Returns the loaded index and build statistics."""
-    import faiss
+    import bm25s
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.vector_stores.faiss import FaissVectorStore
 
@@ -106,31 +246,37 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
     if len(set(names)) != len(names):
         raise RagError("two sources share a name: rename one of them")
     chunking = {"max_chars": max_chars, "overlap": overlap, "splitter": SPLITTER}
-    reuse: dict[str, list[float]] = {}
-    if previous is not None and previous.manifest.get("chunking") == chunking:
-        old = {s["name"]: s["sha256"] for s in previous.manifest["sources"]}
-        keep = {s.name for s in sources if old.get(s.name) == s.sha256}
-        if keep:
-            reuse = {pid: v for pid, v in _vectors_of(previous).items()}
-            reuse = {p.id: reuse[p.id] for p in previous.passages if p.source in keep and p.id in reuse}
-
     passages = [p for s in sources for p in split_passages(s, max_chars, overlap)]
     if not passages:
         raise RagError("nothing to index: give at least one .txt or .md file")
-    todo = [p for p in passages if p.id not in reuse]
+    kind = choose_vector_index(vector_index, len(passages))
+    append = _appendable(previous, sources, chunking, kind)
+    reuse: dict[str, np.ndarray] = {}  # passage id -> stored vector, for a build that does not append
+    if previous is not None and not append and previous.manifest.get("chunking") == chunking:
+        old = {s["name"]: s["sha256"] for s in previous.manifest["sources"]}
+        keep = {s.name for s in sources if old.get(s.name) == s.sha256}
+        if keep:
+            ids, matrix = _stored_vectors(previous)
+            wanted = {p.id for p in previous.passages if p.source in keep}
+            reuse = {pid: matrix[row] for row, pid in enumerate(ids) if pid in wanted}
+    known = {p.id for p in previous.passages} if append else reuse.keys()
+    todo = [p for p in passages if p.id not in known]
     t0 = time.perf_counter()
-    vectors = dict(reuse)
+    fresh: list[list[float]] = []
     batch = 16
     for i in range(0, len(todo), batch):
-        chunk = todo[i:i + batch]
-        for p, v in zip(chunk, embed.get_text_embedding_batch([p.text for p in chunk])):
-            vectors[p.id] = v
+        fresh.extend(embed.get_text_embedding_batch([p.text for p in todo[i:i + batch]]))
         if progress:
             progress(min(i + batch, len(todo)), len(todo))
     if progress and not todo:
         progress(0, 0)
     embed_seconds = time.perf_counter() - t0
-    dim = len(next(iter(vectors.values())))
+    dim = (len(fresh[0]) if fresh else
+           previous.vector_index.vector_store.client.d if append else len(next(iter(reuse.values()))))
+    fresh_matrix = np.asarray(fresh, dtype="float32").reshape(len(todo), dim)
+    if append and previous.vector_index.vector_store.client.d != dim:
+        raise IndexStoreError(f"the embedding model now gives vectors of dimension {dim}, the index holds "
+                              f"{previous.vector_index.vector_store.client.d}: {_REBUILD}")
 
     try:
         live.parent.mkdir(parents=True, exist_ok=True)
@@ -139,12 +285,27 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
         raise IndexStoreError(f"cannot write the index beside {live}: {e.strerror or e}; "
                               "choose another --index-dir") from e
     lock = None
+    t1 = time.perf_counter()
     try:
         lock = _mark(tmp)
-        store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(dim))
-        ctx = StorageContext.from_defaults(vector_store=store)
-        VectorStoreIndex(_nodes_from(passages, vectors), storage_context=ctx, embed_model=embed,
-                         show_progress=False).storage_context.persist(persist_dir=str(tmp))
+        if append:  # only new sources: the previous vector index, copied, with the new vectors appended
+            vindex = _copy_vector_index(previous, embed)
+            _add_passages(vindex, todo, fresh_matrix)
+        else:
+            row = {p.id: i for i, p in enumerate(todo)}
+            matrix = np.stack([reuse[p.id] if p.id in reuse else fresh_matrix[row[p.id]] for p in passages])
+            faiss_index = new_faiss_index(kind, dim, matrix)
+            ctx = StorageContext.from_defaults(vector_store=FaissVectorStore(faiss_index=faiss_index))
+            vindex = VectorStoreIndex(nodes=[], storage_context=ctx, embed_model=embed, show_progress=False)
+            _add_passages(vindex, passages, matrix)
+            del matrix
+        vindex.storage_context.persist(persist_dir=str(tmp))
+        vector_seconds = time.perf_counter() - t1
+        ordered = _ordered(passages)
+        t2 = time.perf_counter()
+        bm25 = BM25([analyse(_lexical_text(p)) for p in ordered])
+        bm25.save(tmp)
+        lexical_seconds = time.perf_counter() - t2
         (tmp / SOURCES).write_text(json.dumps({s.name: s.text for s in sources}, ensure_ascii=False))
         manifest = {
             "format": FORMAT,
@@ -154,8 +315,14 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
             "dimension": dim,
             "chunking": chunking,
             "sources": [{"name": s.name, "sha256": s.sha256, "chars": len(s.text),
-                         "passages": sum(p.source == s.name for p in passages)} for s in sources],
+                         "passages": sum(p.source == s.name for p in passages),
+                         "title": s.meta.get("title") or s.title, "credit": s.meta.get("credit")} for s in sources],
             "passages": len(passages),
+            "vector_index": _vector_params(vindex.vector_store.client),
+            "lexical": {"engine": "bm25s", "engine_version": bm25s.__version__, "k1": bm25.k1, "b": bm25.b,
+                        "scoring": "okapi: tf (k1+1)/(tf+k1(1-b+b dl/avgdl)), idf log(1+(N-n+.5)/(n+.5))",
+                        "analyser": ANALYSER, "documents": len(ordered),
+                        "order_sha256": order_hash([p.id for p in ordered]), "files": sorted(LEXICAL_FILES)},
             "files": sorted({f.name for f in tmp.iterdir()} | {MANIFEST}),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
@@ -172,7 +339,8 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
         if lock is not None:
             os.close(lock)
     stats = {"passages": len(passages), "embedded": len(todo), "reused": len(passages) - len(todo),
-             "embed_seconds": round(embed_seconds, 2)}
+             "embed_seconds": round(embed_seconds, 2), "vector_index": kind, "appended": append,
+             "vector_seconds": round(vector_seconds, 2), "lexical_seconds": round(lexical_seconds, 2)}
     return load_index(out_dir, embed, embed_info), stats
 
 
@@ -463,10 +631,9 @@ def load_index(path: Path, embed, embed_info: dict) -> Index:
         sources = json.loads((path / SOURCES).read_text())
         if not isinstance(sources, dict) or not all(isinstance(t, str) for t in sources.values()):
             raise ValueError(f"{SOURCES} is not a map of names to texts")
-        passages = sorted(
-            (Passage(n.node_id, n.metadata["source"], int(n.metadata["start"]), int(n.metadata["end"]), n.text,
-                     n.metadata.get("heading", "")) for n in nodes),
-            key=lambda p: (p.source, p.start))
+        passages = _ordered([
+            Passage(n.node_id, n.metadata["source"], int(n.metadata["start"]), int(n.metadata["end"]), n.text,
+                    n.metadata.get("heading", "")) for n in nodes])
         ntotal, d = vindex.vector_store.client.ntotal, vindex.vector_store.client.d
     except RagError:
         raise
@@ -485,7 +652,25 @@ def load_index(path: Path, embed, embed_info: dict) -> Index:
     if bad is not None:
         raise IndexStoreError(f"the index at {path} is inconsistent (passage {bad.id} points outside its source): "
                               f"{_REBUILD}")
-    return Index(path, manifest, passages, sources, vindex, BM25([analyse(_lexical_text(p)) for p in passages]))
+    return Index(path, manifest, passages, sources, vindex, _load_lexical(path, manifest, passages))
+
+
+def _load_lexical(path: Path, manifest: dict, passages: list[Passage]) -> BM25:
+    """The lexical index saved with the index; built here, in memory, for an index written before it was saved
+    (or with another analysis of the words): `rag index` then saves it."""
+    lex = manifest.get("lexical")
+    if not isinstance(lex, dict) or lex.get("analyser") != ANALYSER:
+        return BM25([analyse(_lexical_text(p)) for p in passages])
+    if lex.get("order_sha256") != order_hash([p.id for p in passages]):
+        raise IndexStoreError(f"the index at {path} is inconsistent (its lexical index is not over its passages): "
+                              f"{_REBUILD}")
+    missing = sorted(f for f in LEXICAL_FILES if not (path / f).is_file())
+    if missing:
+        raise _corrupted(path, f"{missing[0]} is missing")
+    try:
+        return BM25.load(path, len(passages))
+    except Exception as e:  # noqa: BLE001 - whatever broke, the fix is the same
+        raise _corrupted(path, f"lexical index: {type(e).__name__}: {e}") from e
 
 
 def _lexical_text(p: Passage) -> str:

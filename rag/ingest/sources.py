@@ -55,7 +55,7 @@ def _resolve(path: Path) -> Path:
         raise SourceError(f"cannot read {path}: {e.strerror or e}; check the path and its permissions") from e
 
 
-def _read_bounded(path: Path) -> bytes:
+def _read_bounded(path: Path, max_bytes: int) -> bytes:
     """The bytes of `path`, refusing without opening it anything that is not a regular file once links are
     followed (a FIFO would block, a device never ends), and reading at most MAX_SOURCE_BYTES + 1 bytes
     (a size reported as 0 by /proc or a growing file cannot pull more into memory)."""
@@ -66,8 +66,9 @@ def _read_bounded(path: Path) -> bytes:
         raise SourceError(f"cannot read {path}: {e.strerror or e}; check its permissions") from e
     if not stat.S_ISREG(st.st_mode):
         raise _not_regular(path, st.st_mode, real)
-    too_big = SourceError(f"{path} is larger than {MAX_SOURCE_BYTES / 1e6:g} MB: split it into smaller files")
-    if st.st_size > MAX_SOURCE_BYTES:
+    too_big = SourceError(f"{path} is larger than {max_bytes / 1e6:g} MB: split it into smaller files "
+                          "(or raise RAG_MAX_SOURCE_BYTES)")
+    if st.st_size > max_bytes:
         raise too_big
     try:
         # O_NONBLOCK: if the file was swapped for a FIFO since the check, opening it does not wait for a writer.
@@ -81,20 +82,21 @@ def _read_bounded(path: Path) -> bytes:
         if not stat.S_ISREG(st.st_mode):  # changed under us
             raise _not_regular(path, st.st_mode, real)
         try:
-            data = f.read(MAX_SOURCE_BYTES + 1)
+            data = f.read(max_bytes + 1)
         except OSError as e:
             raise SourceError(f"cannot read {path}: {e.strerror or e}") from e
-    if len(data) > MAX_SOURCE_BYTES:
+    if len(data) > max_bytes:
         raise too_big
     return data
 
 
-def load_source(path: Path, name: str | None = None) -> Source:
-    """Read one source file, or raise a SourceError that names the file and what to do."""
+def load_source(path: Path, name: str | None = None, max_bytes: int | None = None) -> Source:
+    """Read one source file, or raise a SourceError that names the file and what to do. `max_bytes`:
+    the largest file accepted (Settings.max_source_bytes; MAX_SOURCE_BYTES when not given)."""
     path = Path(path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise SourceError(f"{path}: unsupported file type {path.suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
-    data = _read_bounded(path)
+    data = _read_bounded(path, MAX_SOURCE_BYTES if max_bytes is None else max_bytes)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SourceError(f"{path} is UTF-16 text, not UTF-8: convert it to UTF-8 first "
                           f"(e.g. iconv -f UTF-16 -t UTF-8)")

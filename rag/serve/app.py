@@ -3,7 +3,9 @@ FastAPI app assembled from routers (`create_app`), served by `rag serve`.
 
 Everything is served from this process: no outside host is ever asked for anything (no CDN, fonts or
 analytics), and the pages' Content-Security-Policy forbids it. The local model is not thread-safe, so answers
-are produced one at a time; a request that waits longer than `wait_timeout` seconds gets a 503.
+are produced one at a time, with at most `max_waiting` questions waiting behind the one being answered (more get
+a 503 with Retry-After at once); a question gets a 503 when its wait passes `wait_timeout` seconds or its answer
+is not ready `question_deadline` seconds after it arrived (see service.Answerer).
 """
 
 from __future__ import annotations

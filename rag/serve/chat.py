@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no usage statistics leave
@@ -110,14 +110,20 @@ def _history(turns: list[dict]) -> list[dict]:
     return out[-20:]
 
 
+def _when(when: datetime, lang: str) -> str:
+    return when.astimezone(timezone.utc).strftime("%d/%m/%Y %H:%M UTC" if lang == "fr" else "%Y-%m-%d %H:%M UTC")
+
+
 def eval_markdown(services: Services, lang: str) -> str:
-    """The newest eval/runs/*/report.md, its images served by /eval-files/. Raw HTML in the report shows as
-    text, and an image that is not a file of the run shows as its description: the page fetches nothing from
-    anywhere else."""
+    """The newest eval/runs/*/report.md (by the time recorded in each run, not the files' dates), its images
+    served by /eval-files/, and the other runs, newest first. Raw HTML in the report shows as text, and an image
+    that is not a file of the run shows as its description: the page fetches nothing from anywhere else."""
     T = t(lang)
-    report = services.reports.latest()
-    if report is None:
+    runs = services.reports.list()
+    if not runs:
         return T["eval_none"]
+    newest = runs[0]
+    report = newest.path
     try:
         text = report.read_text(encoding="utf-8")
     except OSError as e:
@@ -132,12 +138,16 @@ def eval_markdown(services: Services, lang: str) -> str:
 
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     text = re.sub(r"!\[([^\]]*)\]\(([^)\s]+)\)", image, text)
-    when = datetime.fromtimestamp(report.stat().st_mtime).strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
+    when = T["eval_generated" if newest.source != "mtime" else "eval_modified"].format(t=_when(newest.when, lang))
     try:
         shown = report.relative_to(Path.cwd())
     except ValueError:
         shown = report
-    return T["eval_head"].format(path=md_text(shown), when=when) + "\n\n---\n\n" + text
+    head = T["eval_head"].format(path=str(shown).replace("`", "'"), when=when)  # in a code span: shown as it is
+    if len(runs) > 1:
+        others = ", ".join(f"{md_text(r.run)} ({_when(r.when, lang)})" for r in runs[1:8])
+        head += "  \n" + T["eval_others"].format(runs=others + (" …" if len(runs) > 8 else ""))
+    return head + "\n\n---\n\n" + text
 
 
 def about_markdown(services: Services, lang: str) -> str:
@@ -159,8 +169,9 @@ def build_chat(services: Services) -> gr.Blocks:
                                   container=False, elem_id="rag-lang")
         with gr.Tabs(elem_id="rag-tabs"):
             with gr.Tab(T["tab_chat"], id="chat") as tab_chat:
+                # Side by side from 768 px, stacked below; the sources panel scrolls inside itself (ui/chat.css).
                 with gr.Row(elem_id="rag-main"):
-                    with gr.Column(scale=3, min_width=360, elem_id="rag-left"):
+                    with gr.Column(scale=3, min_width=0, elem_id="rag-left"):
                         # render_markdown=False: messages are our HTML, escaped in render.py, with no Markdown
                         # pass that could turn a source's ![](…) or [..](…) into an image or a link.
                         chatbot = gr.Chatbot(value=[], label=T["chat_label"], show_label=False, height=540,
@@ -187,7 +198,7 @@ def build_chat(services: Services) -> gr.Blocks:
                             clear = gr.Button(T["clear"], size="sm", variant="secondary", elem_id="rag-clear", elem_classes=["rag-secondary"],
                                               min_width=150)
                         fb_status = gr.HTML("", elem_id="rag-fb-status")
-                    with gr.Column(scale=2, min_width=320, elem_id="rag-right"):
+                    with gr.Column(scale=2, min_width=0, elem_id="rag-right"):
                         panel = gr.HTML(render_sources([], {}, {}, "fr"), elem_id="rag-sources")
             with gr.Tab(T["tab_eval"], id="eval") as tab_eval:
                 refresh = gr.Button(T["refresh"], size="sm", variant="secondary", elem_id="rag-eval-refresh", elem_classes=["rag-secondary"])

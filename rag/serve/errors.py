@@ -12,13 +12,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import GenerationError, IndexStoreError, InputError, ModelError, ModelUnavailable, RagError
 
-__all__ = ["Busy", "FeedbackFull", "RateLimited", "status_of", "readable", "install_error_handlers"]
+__all__ = ["Busy", "DeadlineExceeded", "FeedbackFull", "RateLimited", "status_of", "retry_after", "readable",
+           "install_error_handlers"]
 
 log = logging.getLogger("rag.server")
 
 
 class Busy(RagError):
-    """Another answer is being written and the wait ran out."""
+    """The model is taken: the queue of waiting questions is full, the wait ran out, or the server is still
+    starting. A 503 whose `Retry-After` says when to come back (estimated from recent answer times)."""
+
+    def __init__(self, message: str, retry_after: int = 5):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class DeadlineExceeded(Busy):
+    """The question's deadline (waiting and answering together) passed before its answer was ready."""
 
 
 class FeedbackFull(RagError):
@@ -83,9 +93,18 @@ def readable(errors: list[dict]) -> str:
     return "; ".join(parts) + more
 
 
+def retry_after(error: RagError) -> int | None:
+    """Seconds a client should wait before asking again, for the errors that pass (None for the others)."""
+    if isinstance(error, (RateLimited, Busy)):
+        return error.retry_after
+    if isinstance(error, ModelUnavailable):
+        return 2  # the next question starts a fresh model process
+    return None
+
+
 def error_response(exc: RagError) -> JSONResponse:
-    headers = ({"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited)
-               else {"Retry-After": "5"} if isinstance(exc, (Busy, ModelUnavailable)) else None)
+    after = retry_after(exc)
+    headers = {"Retry-After": str(after)} if after is not None else None
     return JSONResponse({"error": str(exc)}, status_code=status_of(exc), headers=headers)
 
 
@@ -101,9 +120,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         msg = exc.detail if isinstance(exc.detail, str) else "request failed"
-        if exc.status_code == 404 and msg == "Not Found":
+        status = exc.status_code
+        if status == 404 and msg == "Not Found":
             msg = f"nothing at {request.url.path}"
-        return JSONResponse({"error": msg}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        if status == 400 and msg == "There was an error parsing the body":
+            # FastAPI's answer to a body it cannot decode (bytes that are not UTF-8): the same 422 as any body
+            # that is not JSON
+            status, msg = 422, "the request body is not valid JSON (it must be UTF-8 text)"
+        return JSONResponse({"error": msg}, status_code=status, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -4,7 +4,9 @@ interface's words in French and English. Pure functions of the Answer JSON: no G
 
 Everything that comes from a source or an answer is escaped: it always shows as text, never as markup
 (an indexed `<img src=…>` or `![](…)` stays words on the screen). Verdicts and abstentions are translated
-from their codes (`Sentence.code`, `Answer.abstain_code`), falling back to the English reason.
+from their codes (`Sentence.code`, `Answer.abstain_code`), falling back to the English reason, into the
+ANSWER's language (`Answer.lang`), not the interface's: what is said of an answer is said in its language,
+while the window's own words (tabs, buttons, the panel's headings and positions) follow the interface.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from ..generate.draft import CITATION
 
 __all__ = ["TEXT", "t", "esc", "md_text", "fmt_int", "render_answer", "render_writing", "render_error",
-           "render_sources", "render_user", "verdict_text", "abstain_text", "position_text"]
+           "render_sources", "render_user", "verdict_text", "abstain_text", "position_text", "answer_lang"]
 
 TEXT = {
     "fr": {
@@ -51,7 +53,9 @@ TEXT = {
         "question": "Question", "eval_none": "### Aucune évaluation pour l'instant\n\nLancez par exemple "
                     "`rag eval eval/article.jsonl`, puis cliquez sur « Actualiser ». Le rapport le plus récent de "
                     "`eval/runs/` s'affichera ici avec ses graphiques.",
-        "eval_head": "Rapport le plus récent : `{path}` — modifié le {when}", "refresh": "Actualiser",
+        "eval_head": "Rapport le plus récent : `{path}` — {when}", "refresh": "Actualiser",
+        "eval_generated": "généré le {t}", "eval_modified": "fichier modifié le {t} (le rapport ne dit pas sa date)",
+        "eval_others": "Autres rapports, du plus récent au plus ancien : {runs}",
         "lang_label": "Langue de l'interface",
         "about": (
             "### À propos\n\n"
@@ -98,7 +102,9 @@ TEXT = {
         "question": "Question", "eval_none": "### No evaluation yet\n\nRun for example "
                     "`rag eval eval/article.jsonl`, then click “Refresh”. The newest report under `eval/runs/` "
                     "will show here with its charts.",
-        "eval_head": "Newest report: `{path}` — modified {when}", "refresh": "Refresh",
+        "eval_head": "Newest report: `{path}` — {when}", "refresh": "Refresh",
+        "eval_generated": "generated {t}", "eval_modified": "file modified {t} (the report does not say when it ran)",
+        "eval_others": "Other reports, newest first: {runs}",
         "lang_label": "Interface language",
         "about": (
             "### About\n\n"
@@ -181,8 +187,15 @@ def md_text(text) -> str:
     return "".join(f"&#{ord(c)};" if c in _MD_SPECIAL else c for c in str(text))
 
 
+def answer_lang(ans: dict, ui: str) -> str:
+    """The language an answer's badges, verdicts and reasons are written in: the answer's own (`Answer.lang`),
+    so an English answer never gets a French badge; the interface's when the answer's is not one we speak."""
+    lang = ans.get("lang") or ""
+    return lang if lang in TEXT else ui
+
+
 def verdict_text(sentence: dict, lang: str) -> str:
-    """Why a sentence was kept or removed, in the interface's language: from its code, else its English reason."""
+    """Why a sentence was kept or removed, in `lang` (the answer's): from its code, else its English reason."""
     code = sentence.get("code") or ""
     return CODES.get(lang, CODES["fr"]).get(code) or sentence.get("reason", "")
 
@@ -240,9 +253,13 @@ def render_error(message: str, lang: str) -> str:
 
 
 def render_answer(ans: dict, turn: int, lang: str) -> str:
-    """The checked answer as chat HTML: citation markers link to the sources panel; removed sentences shown struck."""
-    T = t(lang)
-    parts = ['<div class="rag-answer' + (' rag-abstained' if ans.get("abstained") else '') + f'" data-turn="{turn}">']
+    """The checked answer as chat HTML: citation markers link to the sources panel; removed sentences shown struck.
+    What is said of the answer (badges, verdicts, why it abstained, "checked") is in the answer's language, not the
+    interface's (`lang`): an English answer in the French window gets "Removed — unsourced"."""
+    al = answer_lang(ans, lang)
+    T = t(al)
+    parts = ['<div class="rag-answer' + (' rag-abstained' if ans.get("abstained") else '') + f'" data-turn="{turn}" '
+             f'lang="{esc(al)}">']
     sq = ans.get("standalone_question") or ""
     if sq and sq.strip() != (ans.get("question") or "").strip():
         parts.append(f'<div class="rag-understood">{esc(T["understood"])} « {esc(sq)} »</div>')
@@ -251,9 +268,9 @@ def render_answer(ans: dict, turn: int, lang: str) -> str:
     for s in removed:
         parts.append(f'<div class="rag-removed" title="{esc(T["removed_title"])}"><span class="rag-badge">'
                      f'{esc(T["removed"])}</span> <del>{esc(s.get("text", ""))}</del>'
-                     f' <span class="rag-why" title="{esc(s.get("reason", ""))}">{esc(verdict_text(s, lang))}</span></div>')
+                     f' <span class="rag-why" title="{esc(s.get("reason", ""))}">{esc(verdict_text(s, al))}</span></div>')
     if ans.get("abstained"):
-        why = abstain_text(ans, lang)
+        why = abstain_text(ans, al)
         if why:
             parts.append(f'<div class="rag-why rag-abstain-why">{esc(T["why_abstain"])} {esc(why)}</div>')
         if ans.get("retrieved"):
@@ -264,7 +281,7 @@ def render_answer(ans: dict, turn: int, lang: str) -> str:
         total = (ans.get("timings") or {}).get("total")
         bits = [f'<span class="rag-check">✓</span> {esc(T["checked"])}', esc(T["n_sources"][n > 1].format(n=n))]
         if total:
-            bits.append(esc(T["in_s"].format(s=fmt_float(float(total), lang))))
+            bits.append(esc(T["in_s"].format(s=fmt_float(float(total), al))))
         parts.append('<div class="rag-meta">' + " · ".join(bits) + "</div>")
     parts.append("</div>")
     return _one_line("".join(parts))
@@ -313,6 +330,7 @@ def _card(turn: int, key: str, label: str, c: dict, sources: dict, catalog: dict
 
 
 def _verdict(c: dict, ans: dict, lang: str) -> str:
+    """Which sentences a passage supports and why, in `lang` (the answer's language)."""
     T = t(lang)
     backing = [s for s in ans.get("sentences") or [] if s.get("supported") and c["n"] in (s.get("citations") or [])]
     if not backing:
@@ -322,26 +340,30 @@ def _verdict(c: dict, ans: dict, lang: str) -> str:
         label = T["verdict_repointed"] if s.get("repointed") else T["verdict_ok"]
         score = s.get("score")
         score_txt = f' · {esc(T["score"])} {fmt_float(float(score), lang, 2)}' if isinstance(score, (int, float)) else ""
-        rows.append(f'<div class="rag-verdict"><span class="rag-pill rag-ok">✓ {esc(label)}</span> '
+        rows.append(f'<div class="rag-verdict" lang="{esc(lang)}"><span class="rag-pill rag-ok">✓ {esc(label)}</span> '
                     f'<span class="rag-claim">{esc(T["supports"])} « {esc(s.get("text", ""))} »</span>'
                     f'<span class="rag-why" title="{esc(s.get("reason", ""))}">{esc(verdict_text(s, lang))}{score_txt}</span></div>')
     return "".join(rows)
 
 
 def render_turn_sources(ans: dict, turn: int, sources: dict, catalog: dict, lang: str, visible: bool) -> str:
-    T = t(lang)
+    """One answer's cards. The panel's own words (positions, "in context") are in the interface's language `lang`;
+    the verdicts and the note on an abstention, in the answer's."""
+    al = answer_lang(ans, lang)
+    T, TA = t(lang), t(al)
     head = (f'<div class="rag-turn-head"><span class="rag-turn-label">{esc(T["sources_of"])}</span> '
             f'« {esc(ans.get("question", ""))} »</div>')
     cards = []
     if ans.get("citations"):
         for c in ans["citations"]:
-            cards.append(_card(turn, str(c["n"]), str(c["n"]), c, sources, catalog, lang, _verdict(c, ans, lang),
+            cards.append(_card(turn, str(c["n"]), str(c["n"]), c, sources, catalog, lang, _verdict(c, ans, al),
                                (c.get("span_start"), c.get("span_end"))))
     elif ans.get("retrieved"):
-        cards.append(f'<p class="rag-note">{esc(T["closest_note"])}</p>')
+        cards.append(f'<p class="rag-note" lang="{esc(al)}">{esc(TA["closest_note"])}</p>')
         for i, r in enumerate(ans["retrieved"][:3], start=1):
             cards.append(_card(turn, f"r{i}", f"~{i}", r, sources, catalog, lang,
-                               f'<div class="rag-verdict"><span class="rag-pill rag-none">{esc(T["verdict_none"])}</span></div>'))
+                               f'<div class="rag-verdict" lang="{esc(al)}"><span class="rag-pill rag-none">'
+                               f'{esc(TA["verdict_none"])}</span></div>'))
     hidden = "" if visible else " hidden"
     return f'<section class="rag-turn" data-turn="{turn}"{hidden}>{head}{"".join(cards)}</section>'
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import threading
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -13,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import RagError
 from ..types import Answer, AnswerEvent, TokenEvent
-from .errors import status_of
+from .errors import retry_after, status_of
 from .schemas import DRAFT_FIELDS, AskRequest, ErrorModel
 from .service import Services
 
@@ -21,18 +19,25 @@ __all__ = ["api_router", "ERRORS_DOC"]
 
 log = logging.getLogger("rag.server")
 
+KEEP_ALIVE_S = 15  # a comment line this often while the stream has nothing to say
+
 ERRORS_DOC = {401: {"model": ErrorModel, "description": "the server has an API token and the request did not carry it"},
               413: {"model": ErrorModel, "description": "the request body is too large"},
               422: {"model": ErrorModel, "description": "invalid input"},
               429: {"model": ErrorModel, "description": "too many requests from this client (see Retry-After)"},
-              503: {"model": ErrorModel, "description": "busy, or models / index unavailable"},
+              503: {"model": ErrorModel,
+                    "description": "busy (the queue is full, the wait or the question's deadline ran out: see "
+                                   "Retry-After), starting, or the model / index is unavailable"},
               500: {"model": ErrorModel, "description": "internal error"}}
+ASK_ERRORS = {**ERRORS_DOC, 502: {"model": ErrorModel, "description": "the model failed while answering"}}
+READ_ERRORS = {k: ERRORS_DOC[k] for k in (401, 429)}
 
 ASK_DOC = ("Answer a question from the indexed sources. Returns the Answer JSON (as `rag ask --json`, without the "
            "model's unchecked `draft`); with `stream: true`, Server-Sent Events instead: `event: progress` (data "
            "`{\"tokens\": n}`) while the model writes, then one `event: answer` (data: the Answer JSON), or "
-           "`event: error` (data `{\"error\", \"status\"}`). The unchecked draft never leaves the server unless it "
-           "runs with RAG_DEBUG_DRAFTS=1 (then `event: token` events carry it too).")
+           "`event: error` (data `{\"error\", \"status\"}`, and `retry_after` when trying again can help). The "
+           "unchecked draft never leaves the server unless it runs with RAG_DEBUG_DRAFTS=1 (then `event: token` "
+           "events carry it too).")
 
 
 def _sse(event: str, data: dict) -> str:
@@ -48,84 +53,76 @@ def api_router(services: Services) -> APIRouter:
     answerer = services.answerer
     debug = services.settings.debug_drafts
 
+    def error_event(error: BaseException) -> str:
+        if isinstance(error, RagError):
+            data = {"error": str(error), "status": status_of(error)}
+            after = retry_after(error)
+            if after is not None:
+                data["retry_after"] = after
+            return _sse("error", data)
+        log.error("unexpected error while streaming", exc_info=error)
+        return _sse("error", {"error": f"internal error ({type(error).__name__}); the server log has the details",
+                              "status": 500})
+
     async def stream_response(body: AskRequest) -> StreamingResponse:
-        question = answerer.validate(body.question)  # refused before the stream starts, and before the wait
+        # Refused before the stream starts: bad input, then a full queue or a wait that ran out (JSON 4xx/503).
+        question = answerer.validate(body.question)
         history = _history(body)
-        await run_in_threadpool(answerer.acquire)
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue = asyncio.Queue()
-        cancel = threading.Event()
-
-        def put(item):
-            try:
-                loop.call_soon_threadsafe(queue.put_nowait, item)
-            except RuntimeError:  # the loop is gone (shutdown)
-                cancel.set()
-
-        def work():
-            tokens = 0
-            try:
-                for event in answerer.events(question, history, cancel):
-                    if isinstance(event, TokenEvent):
-                        tokens += 1
-                        if debug:
-                            put(_sse("token", {"text": event.text}))
-                        put(_sse("progress", {"tokens": tokens}))
-                    elif isinstance(event, AnswerEvent):
-                        put(_sse("answer", services.answer_json(event.answer)))
-            except RagError as e:
-                put(_sse("error", {"error": str(e), "status": status_of(e)}))
-            except Exception as e:  # noqa: BLE001
-                log.exception("unexpected error while streaming")
-                put(_sse("error", {"error": f"internal error ({type(e).__name__}); the server log has the details",
-                                   "status": 500}))
-            finally:
-                answerer.release()
-                put(None)
-
-        # The worker starts now, so the lock is released even if the client never reads the stream.
-        threading.Thread(target=work, name="rag-answer", daemon=True).start()
+        deadline_at = answerer.deadline_at()
+        await answerer.acquire_async(deadline_at=deadline_at)  # waits on the event loop, holding no thread
+        # The answer starts now on its own thread, so the model is freed even if the client never reads.
+        run = answerer.start(question, history, deadline_at)
+        events = run.events(tick=KEEP_ALIVE_S)
 
         async def body_iter():
+            tokens = 0
             try:
                 yield ": stream open\n\n"
-                while True:
-                    try:
-                        item = await asyncio.wait_for(queue.get(), timeout=15)
-                    except asyncio.TimeoutError:
-                        yield ": keep-alive\n\n"
-                        continue
+                async for item in events:
                     if item is None:
+                        yield ": keep-alive\n\n"
+                    elif isinstance(item, BaseException):
+                        yield error_event(item)
                         return
-                    yield item
+                    elif isinstance(item, TokenEvent):
+                        tokens += 1
+                        if debug:
+                            yield _sse("token", {"text": item.text})
+                        yield _sse("progress", {"tokens": tokens})
+                    elif isinstance(item, AnswerEvent):
+                        yield _sse("answer", services.answer_json(item.answer))
             finally:
-                cancel.set()  # the client left: stop generating at the next token
+                run.cancel()  # the client left: stop generating at the next token
+                await events.aclose()
 
         return StreamingResponse(body_iter(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @router.post("/ask", tags=["answers"], summary="Ask a question", description=ASK_DOC, response_model=Answer,
                  response_model_exclude=None if debug else DRAFT_FIELDS,
-                 responses={**ERRORS_DOC, 200: {"description": "the Answer (JSON), or an SSE stream when stream is true",
-                                                "content": {"text/event-stream": {}}}})
+                 responses={**ASK_ERRORS,
+                            200: {"description": "the Answer (JSON), or an SSE stream when stream is true",
+                                  "content": {"text/event-stream": {}}}})
     async def ask(body: AskRequest):
         if body.stream:
             return await stream_response(body)
-        return await run_in_threadpool(answerer.ask, body.question, _history(body))
+        return await answerer.ask_async(body.question, _history(body))
 
     @router.post("/ask/stream", tags=["answers"], summary="Ask a question, streamed (Server-Sent Events)",
                  description=ASK_DOC, response_class=StreamingResponse,
-                 responses={**ERRORS_DOC, 200: {"content": {"text/event-stream": {}},
+                 responses={**ASK_ERRORS, 200: {"content": {"text/event-stream": {}},
                                                 "description": "progress…, then answer (or error)"}})
     async def ask_stream(body: AskRequest):
         return await stream_response(body)
 
-    @router.get("/sources", tags=["sources"], summary="The indexed sources (name, length, title, credit)")
-    def sources() -> list[dict]:
+    @router.get("/sources", tags=["sources"], summary="The indexed sources (name, length, title, credit)",
+                responses=READ_ERRORS)
+    async def sources() -> list[dict]:
         return services.sources.list()
 
     @router.get("/source/{name:path}", tags=["sources"], summary="The original text of one source",
-                responses={404: {"model": ErrorModel}})
+                responses={**READ_ERRORS, 404: {"model": ErrorModel, "description": "no source of that name"},
+                           503: {"model": ErrorModel, "description": "the index is unavailable"}})
     async def source(name: str):
         try:
             return await run_in_threadpool(services.sources.get, name)

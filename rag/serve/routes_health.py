@@ -1,4 +1,7 @@
-"""GET /healthz: liveness, warm-up, index and model state. Never waits, not even for a running answer."""
+"""GET /healthz: liveness, start-up state, queue, index and model state.
+
+It runs on the event loop (`async def`, no thread), reads only what is in memory (and the index manifest,
+cached), and never waits for anything: it answers at once however many questions are waiting."""
 
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ __all__ = ["health_router"]
 def health_router(services: Services) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/healthz", tags=["service"], summary="Liveness, index and model state (never blocks)")
-    def healthz() -> dict:
+    @router.get("/healthz", tags=["service"], summary="Liveness, start-up step, queue, index and model state "
+                                                      "(never waits)")
+    async def healthz() -> dict:
         return services.health.report()
 
     return router

@@ -1,7 +1,8 @@
 """What the surfaces (API, chat window) share, one job per class:
 
-- `Answerer`: access to the model, one answer at a time (llama.cpp is not thread-safe), behind one lock;
-- `Health`: the background warm-up and the `/healthz` report;
+- `Answerer`: access to the model, one answer at a time (llama.cpp is not thread-safe), behind a bounded queue,
+  each question with a deadline; `Run`: one answer on its own thread, its events handed to the event loop;
+- `Health`: the start-up step by step (in the background) and the `/healthz` report;
 - `SourceCatalog`: the indexed sources, their titles and credits (from the index manifest);
 - `FeedbackStore` (feedback.py), `Reports` (reports.py), `RateLimiter` (ratelimit.py);
 - `Services`: the bundle the routers and the chat window are built on.
@@ -11,79 +12,319 @@ Everything here goes through the public accessors of `Pipeline` and `Components`
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import AsyncIterator, Callable, Iterator
 
 from ..config import Settings
 from ..errors import GenerationError, RagError
-from ..types import Answer, Event, final_answer
-from .errors import Busy
+from ..types import Answer, AnswerEvent, Event, final_answer
+from .errors import Busy, DeadlineExceeded
 from .feedback import FeedbackStore
 from .ratelimit import RateLimiter
 from .reports import Reports
 
-__all__ = ["Answerer", "Health", "SourceCatalog", "Services", "build_services"]
+__all__ = ["Answerer", "Run", "Health", "SourceCatalog", "Services", "build_services"]
 
 log = logging.getLogger("rag.server")
 
 
-class Answerer:
-    """The pipeline behind a lock: one answer at a time; a question that waits past `wait_timeout` is refused."""
+class _Waiter:
+    """One request waiting for the model: woken through its event loop (API routes) or a threading.Event (the
+    chat window's worker threads, the warm-up)."""
 
-    def __init__(self, pipeline, wait_timeout: float):
+    __slots__ = ("what", "loop", "future", "event", "granted")
+
+    def __init__(self, what: str, loop: asyncio.AbstractEventLoop | None = None):
+        self.what, self.loop, self.granted = what, loop, False
+        self.future = loop.create_future() if loop is not None else None
+        self.event = threading.Event() if loop is None else None
+
+
+def _wake(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(True)
+
+
+class Answerer:
+    """The model, one answer at a time (llama.cpp is not thread-safe), with a bounded queue in front of it.
+
+    At most `max_waiting` questions wait behind the one being answered, first come first served; one more is
+    refused at once (`Busy`, a 503 whose Retry-After is estimated from recent answer times). A waiting request
+    holds no thread: the API waits on its event loop (`acquire_async`), and only the chat window's worker
+    threads and the warm-up wait in a thread (`acquire`). A question has `deadline` seconds from its arrival,
+    waiting included."""
+
+    DEFAULT_ANSWER_S = 10.0  # the estimate before any answer was timed
+
+    def __init__(self, pipeline, wait_timeout: float, max_waiting: int = 4, deadline: float = 120.0):
         self.pipeline = pipeline
         self.wait_timeout = wait_timeout
-        self.lock = threading.Lock()
+        self.max_waiting = max(0, int(max_waiting))
+        self.deadline = deadline
+        self._mutex = threading.Lock()  # guards the fields below; never held while waiting
+        self._holder: str | None = None  # "question", "warm-up"… while the model is taken
+        self._since = 0.0
+        self._waiters: deque[_Waiter] = deque()
+        self._times: deque[float] = deque(maxlen=20)  # recent answer times, for Retry-After
+        self.starting: str | None = None  # the start-up step, while the warm-up holds the model
 
+    # -- state ------------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self.lock.locked()
+        return self._holder is not None
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    def answer_time(self) -> float:
+        """Typical seconds one answer holds the model (the median of recent ones)."""
+        times = sorted(self._times)
+        return times[len(times) // 2] if times else self.DEFAULT_ANSWER_S
+
+    def estimate(self, position: int | None = None) -> int:
+        """Seconds until a request at `position` in the queue (default: one more than waits now) gets the
+        model: the rest of the current answer, then one typical answer per request ahead of it."""
+        typical = self.answer_time()
+        ahead = self.waiting if position is None else position
+        left = max(1.0, typical - (time.monotonic() - self._since)) if self._holder else 0.0
+        return max(1, min(3600, math.ceil(left + typical * ahead)))
 
     def validate(self, question) -> str:
         """The question cleaned, or an InputError: refused at once, before waiting for the model."""
         return self.pipeline.validate(question)
 
-    def acquire(self, timeout: float | None = None) -> None:
-        if not self.lock.acquire(timeout=self.wait_timeout if timeout is None else timeout):
-            raise Busy("the assistant is busy answering other questions and the wait ran out: try again in a moment")
+    # -- the slot ---------------------------------------------------------------------------------------
+    def _busy(self, message: str | None = None, position: int | None = None) -> Busy:
+        after = self.estimate(position)
+        if self.starting:
+            return Busy(f"the assistant is starting ({self.starting}): try again in {after} s", after)
+        return Busy(message or "the assistant is busy answering other questions and the wait ran out: try again "
+                               f"in a moment (about {after} s)", after)
+
+    def _enter(self, waiter: _Waiter, bounded: bool, wait_limit: float | None = None) -> bool:
+        """Take the model at once (True), or join the queue (False). Busy, at once, when the queue is full, or
+        when the answers ahead would outlast `wait_limit` (what is left of the wait and of the deadline): a
+        question that cannot be answered in time is not kept waiting for nothing."""
+        with self._mutex:
+            if self._holder is None and not self._waiters:
+                self._holder, self._since = waiter.what, time.monotonic()
+                return True
+            if bounded and len(self._waiters) >= self.max_waiting:
+                raise self._busy(f"the assistant is busy: {len(self._waiters)} questions are already waiting for "
+                                 f"the model; try again in {self.estimate()} s")
+            if bounded and wait_limit is not None and self._times and self.estimate() > wait_limit:
+                raise self._busy(f"the assistant is busy: the questions ahead would take about {self.estimate()} s, "
+                                 f"longer than this one may wait; try again in {self.estimate()} s")
+            self._waiters.append(waiter)
+            return False
+
+    def _leave(self, waiter: _Waiter) -> bool:
+        """A waiter gives up (its wait ran out, or its client left): True if the model was handed to it
+        meanwhile (it is then the holder), else it leaves the queue."""
+        with self._mutex:
+            if waiter.granted:
+                return True
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+            return False
+
+    def _wait_time(self, timeout: float | None, deadline_at: float | None) -> float:
+        wait = self.wait_timeout if timeout is None else timeout
+        if deadline_at is not None:
+            wait = min(wait, deadline_at - time.monotonic())
+        return max(0.0, wait)
+
+    def _wait_limit(self, timeout: float | None, deadline_at: float | None) -> float:
+        """How long the answers ahead may take for this question still to be answered in time: its wait, and its
+        deadline less one typical answer."""
+        limit = self.wait_timeout if timeout is None else timeout
+        if deadline_at is not None:
+            limit = min(limit, deadline_at - time.monotonic() - self.answer_time())
+        return limit
+
+    def acquire(self, timeout: float | None = None, *, deadline_at: float | None = None, what: str = "question",
+                bounded: bool = True) -> None:
+        """Take the model, waiting in this thread (the chat window's workers, the warm-up)."""
+        waiter = _Waiter(what)
+        if self._enter(waiter, bounded, self._wait_limit(timeout, deadline_at)):
+            return
+        if waiter.event.wait(self._wait_time(timeout, deadline_at)) or self._leave(waiter):
+            return
+        raise self._busy()
+
+    async def acquire_async(self, timeout: float | None = None, *, deadline_at: float | None = None,
+                            what: str = "question") -> None:
+        """Take the model, waiting on the event loop: a waiting request holds no thread."""
+        waiter = _Waiter(what, asyncio.get_running_loop())
+        if self._enter(waiter, True, self._wait_limit(timeout, deadline_at)):
+            return
+        try:
+            await asyncio.wait_for(waiter.future, self._wait_time(timeout, deadline_at))
+        except asyncio.TimeoutError:
+            if self._leave(waiter):
+                return
+            raise self._busy() from None
+        except BaseException:  # cancelled: the client left while waiting
+            if self._leave(waiter):
+                self.release()
+            raise
 
     def release(self) -> None:
-        self.lock.release()
+        """Give the model to the first waiter, or free it."""
+        with self._mutex:
+            if self._holder is None:
+                return
+            if self._holder == "question":
+                self._times.append(time.monotonic() - self._since)
+            while self._waiters:
+                waiter = self._waiters.popleft()
+                waiter.granted = True
+                if waiter.loop is None:
+                    waiter.event.set()
+                else:
+                    try:
+                        waiter.loop.call_soon_threadsafe(_wake, waiter.future)
+                    except RuntimeError:  # its event loop is gone: nobody is waiting there any more
+                        waiter.granted = False
+                        continue
+                self._holder, self._since = waiter.what, time.monotonic()
+                return
+            self._holder = None
 
     @contextlib.contextmanager
-    def turn(self, timeout: float | None = None):
+    def turn(self, timeout: float | None = None, **kw):
         """Hold the model for the block."""
-        self.acquire(timeout)
+        self.acquire(timeout, **kw)
         try:
             yield
         finally:
             self.release()
 
+    # -- answering --------------------------------------------------------------------------------------
+    def deadline_at(self) -> float:
+        """The monotonic time by which a question arriving now must be answered."""
+        return time.monotonic() + self.deadline
+
+    def deadline_error(self) -> DeadlineExceeded:
+        return DeadlineExceeded(f"the answer was not ready within {self.deadline:g} s (waiting included) and was "
+                                f"stopped: try again in a moment", self.estimate())
+
     def events(self, question: str, history: list[dict] | None = None,
-               cancel: threading.Event | None = None) -> Iterator[Event]:
-        """The pipeline's events for one question; the caller holds the lock. Setting `cancel` stops the
-        generation at the next event."""
+               cancel: threading.Event | None = None, deadline_at: float | None = None) -> Iterator[Event]:
+        """The pipeline's events for one question; the caller holds the model. Setting `cancel` stops the
+        generation at the next event; past `deadline_at` (monotonic) it stops with DeadlineExceeded."""
         stream = self.pipeline.stream(question, history or None)
         try:
             for event in stream:
                 if cancel is not None and cancel.is_set():
                     return
+                if deadline_at is not None and time.monotonic() > deadline_at and not isinstance(event, AnswerEvent):
+                    raise self.deadline_error()  # (a finished answer is still given)
                 yield event
         finally:
             stream.close()
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
+        """Answer in this thread (waiting in it for the model)."""
         self.validate(question)
-        with self.turn():
-            answer = final_answer(self.events(question, history))
+        deadline_at = self.deadline_at()
+        with self.turn(deadline_at=deadline_at):
+            answer = final_answer(self.events(question, history, deadline_at=deadline_at))
         if answer is None:
             raise GenerationError("the assistant produced no answer: try again")
         return answer
+
+    def start(self, question: str, history: list[dict] | None = None, deadline_at: float | None = None) -> "Run":
+        """Start answering on a thread of its own, now (the caller holds the model: `acquire_async`). The model
+        is released when that thread ends, whether or not anyone reads the events."""
+        return Run(self, question, history, self.deadline_at() if deadline_at is None else deadline_at)
+
+    async def ask_async(self, question: str, history: list[dict] | None = None) -> Answer:
+        """Validate, wait on the event loop for the model (bounded queue, deadline), answer on a thread."""
+        self.validate(question)
+        deadline_at = self.deadline_at()
+        await self.acquire_async(deadline_at=deadline_at)
+        answer, error = None, None
+        async for item in self.start(question, history, deadline_at).events():
+            if isinstance(item, BaseException):
+                error = item  # the last item: the stream ends after it
+            elif isinstance(item, AnswerEvent):
+                answer = item.answer
+        if error is not None:
+            raise error
+        if answer is None:
+            raise GenerationError("the assistant produced no answer: try again")
+        return answer
+
+
+class Run:
+    """One question being answered on its own thread, holding the model, its events handed to the event loop.
+
+    `events()` yields the pipeline's events, then the error that ended them if one did (a RagError,
+    DeadlineExceeded past the deadline, or anything unexpected), and None after every `tick` seconds without
+    news (for keep-alives). Leaving it, or `cancel()`, stops the generation at its next event."""
+
+    _END = object()
+
+    def __init__(self, answerer: Answerer, question: str, history: list[dict] | None, deadline_at: float):
+        self.answerer, self.deadline_at = answerer, deadline_at
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self._cancel = threading.Event()
+        self.thread = threading.Thread(target=self._work, args=(question, history), name="rag-answer", daemon=True)
+        try:
+            self.thread.start()
+        except BaseException:
+            answerer.release()
+            raise
+
+    def _put(self, item) -> None:
+        try:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        except RuntimeError:  # the loop is gone (shutdown)
+            self._cancel.set()
+
+    def _work(self, question: str, history: list[dict] | None) -> None:
+        try:
+            for event in self.answerer.events(question, history, self._cancel, self.deadline_at):
+                self._put(event)
+        except BaseException as e:  # noqa: BLE001 - handed to the reader, which reports it
+            self._put(e)
+        finally:
+            self.answerer.release()
+            self._put(self._END)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    async def events(self, tick: float | None = None) -> AsyncIterator[Event | BaseException | None]:
+        try:
+            while True:
+                left = self.deadline_at - time.monotonic() + 0.5
+                try:
+                    item = await asyncio.wait_for(self.queue.get(), max(0.0, min(left, tick or left)))
+                except asyncio.TimeoutError:
+                    if time.monotonic() < self.deadline_at + 0.5:
+                        yield None
+                        continue
+                    yield self.answerer.deadline_error()  # nothing from the model by the deadline: a stall
+                    return
+                if item is self._END:
+                    return
+                yield item
+                if isinstance(item, BaseException):
+                    return
+        finally:
+            self.cancel()  # the reader left or the deadline passed: stop at the next event
 
 
 def _title(text: str) -> str:
@@ -92,34 +333,50 @@ def _title(text: str) -> str:
 
 class SourceCatalog:
     """The indexed sources as the surfaces show them: name, length, title and credit. Titles and credits come
-    from the index manifest (written at index time from each source's `<name>.meta.json`), else the first line."""
+    from the index manifest (written at index time from each source's `<name>.meta.json`), else the first line.
+
+    Cheap enough for /healthz on the event loop: from memory once the index is loaded; before that, from the
+    manifest read at most once every `MANIFEST_TTL` seconds."""
+
+    MANIFEST_TTL = 5.0
 
     def __init__(self, components, settings: Settings):
         self.components = components
         self.settings = settings
+        self._manifest: tuple[float, dict] | None = None  # (when read, manifest) while the index is not loaded
+        self._listed: tuple[object, list[dict]] | None = None  # (what it was built from, list)
 
-    def _manifest_sources(self) -> list[dict]:
+    def _read_manifest(self) -> dict:
         index = self.components.loaded_index
         if index is not None:
-            return list(index.manifest.get("sources") or [])
-        try:
-            from ..index.store import read_manifest
+            return index.manifest
+        now = time.monotonic()
+        if self._manifest is None or now - self._manifest[0] > self.MANIFEST_TTL:
+            try:
+                from ..index.store import read_manifest
 
-            return list(read_manifest(self.settings.index_dir).get("sources") or [])
-        except RagError:
-            return []
+                manifest = read_manifest(self.settings.index_dir)
+            except (RagError, OSError, ValueError):
+                manifest = {}
+            self._manifest = (now, manifest)
+        return self._manifest[1]
 
     def list(self) -> list[dict]:
-        """Without loading anything: from memory when the index is loaded, else from its manifest."""
+        """Without loading anything: from memory when the index is loaded, else from its (cached) manifest."""
         index = self.components.loaded_index
+        manifest = self._read_manifest()
+        key = (id(index), id(manifest))
+        if self._listed is not None and self._listed[0] == key:
+            return [dict(s) for s in self._listed[1]]
         texts = index.sources if index is not None else {}
         out = []
-        for s in self._manifest_sources():
+        for s in manifest.get("sources") or []:
             name = s.get("name")
             text = texts.get(name)
             out.append({"name": name, "chars": len(text) if text is not None else s.get("chars"),
                         "title": s.get("title") or (_title(text) if text else None), "credit": s.get("credit")})
-        return out
+        self._listed = (key, out)
+        return [dict(s) for s in out]
 
     def credits(self) -> dict[str, str]:
         return {s["name"]: s["credit"] for s in self.list() if s.get("credit")}
@@ -143,55 +400,178 @@ class SourceCatalog:
         index = self.components.loaded_index
         if index is not None:
             return len(index.passages)
-        try:
-            from ..index.store import read_manifest
+        return self._read_manifest().get("passages")
 
-            return read_manifest(self.settings.index_dir).get("passages")
-        except RagError:
-            return None
+
+# The start-up steps, in order ("building the index" replaces "loading the index" on first use).
+STEPS = ("fetching models", "loading the embedding model", "loading the index", "loading the language model",
+         "warming up")
 
 
 class Health:
-    """The background warm-up (index and models loaded before the first question) and the health report,
-    which never waits for anything."""
+    """The start-up (models fetched and loaded, index built or loaded, a warm-up question) in the background,
+    step by step, and the health report, which never waits for anything.
+
+    `state` is "idle" (no warm-up: the first question loads what it needs), "starting" (with the current
+    `step`), "ready", or "failed" (with `error`). `on_step(step, info)` is called as each step starts
+    (`rag serve` prints it), then with "ready" or "failed"."""
 
     def __init__(self, answerer: Answerer, components, catalog: SourceCatalog, settings: Settings):
         self.answerer, self.components, self.catalog, self.settings = answerer, components, catalog, settings
-        self.state = "not started"
+        self.state = "idle"
+        self.step: str | None = None
+        self.detail: str | None = None  # e.g. a download's progress
+        self.steps: list[dict] = []  # the steps done: {"step", "seconds"}
         self.error: str | None = None
         self.started = time.time()
+        self.ready_after: float | None = None  # seconds from start to ready
+        self._step_t = time.monotonic()
+        self._total = len(STEPS)
+        self.on_step: Callable[[str, dict], None] | None = None
+
+    # -- the warm-up ------------------------------------------------------------------------------------
+    def _emit(self, what: str, **info) -> None:
+        if self.on_step is not None:
+            try:
+                self.on_step(what, info)
+            except Exception:  # noqa: BLE001 - reporting must not stop the start-up
+                log.exception("start-up reporter failed")
+
+    def _end_step(self) -> None:
+        if self.step is not None:
+            self.steps.append({"step": self.step, "seconds": round(time.monotonic() - self._step_t, 2)})
+        self.step = None
+
+    def _begin(self, step: str) -> None:
+        self._end_step()
+        self.step, self.detail, self._step_t = step, None, time.monotonic()
+        self.answerer.starting = step
+        self._emit(step, number=len(self.steps) + 1, of=self._total)
+
+    def _models_to_fetch(self) -> list[str]:
+        from ..provision import DEFAULT_MODELS, status
+
+        s, c = self.settings, self.components
+        if not s.auto_install:
+            return []  # nothing will be fetched: a missing model is an error of the next step
+        wanted = []
+        if getattr(c, "_embed", None) is None:
+            wanted.append(s.embed_model)
+        if getattr(c, "_llm", None) is None and not s.llm_url:
+            wanted.append(s.llm_model)
+        try:
+            return [n for n in wanted if n in DEFAULT_MODELS and not status(DEFAULT_MODELS[n], s.models_dir).present]
+        except OSError:
+            return []
+
+    def _index_to_build(self) -> bool:
+        if self.components.loaded_index is not None:
+            return False
+        path = Path(self.settings.index_dir)
+        try:
+            return not path.exists() and not path.is_symlink() or path.is_dir() and not any(path.iterdir())
+        except OSError:
+            return False
+
+    def _watch_downloads(self) -> None:
+        """Show download progress in /healthz (and keep printing it where it was printed)."""
+        c = self.components
+        before = c.progress
+
+        def progress(what: str, done: int, total: int) -> None:
+            self.detail = f"{what}: {done}/{total}"
+            if before is not None:
+                before(what, done, total)
+
+        c.progress = progress
 
     def warm_up(self) -> None:
-        self.state = "running"
+        """Each start-up step in turn, holding the model: questions that come meanwhile wait in the queue (or are
+        told the server is starting), then are answered."""
+        c = self.components
+        self.state, self.steps, self.error, t0 = "starting", [], None, time.monotonic()
         try:
-            with self.answerer.turn(timeout=3600):
-                self.components.warm_up()
-            self.state = "done"
+            with self.answerer.turn(timeout=24 * 3600, what="warm-up", bounded=False):
+                self._watch_downloads()
+                fetch = self._models_to_fetch()
+                self._total = len(STEPS) if fetch else len(STEPS) - 1
+                if fetch:
+                    self._begin("fetching models")
+                    self.detail = ", ".join(fetch)
+                    c.embed  # resolving a model's path fetches it
+                    if not self.settings.llm_url:
+                        c.llm
+                self._begin("loading the embedding model")
+                embed = c.embed
+                if callable(getattr(embed, "load", None)):
+                    embed.load()
+                self._begin("building the index" if self._index_to_build() else "loading the index")
+                c.index
+                self._begin("loading the language model")
+                c.llm.load()
+                self._begin("warming up")  # the checker, and one retrieval through the whole question path
+                c.checker
+                for _ in self.answerer.pipeline.stream("warm-up", retrieval_only=True):
+                    pass
+                self._end_step()
+            self.state = "ready"
+            self.ready_after = round(time.monotonic() - t0, 2)
+            self._emit("ready", seconds=self.ready_after, steps=list(self.steps))
         except RagError as e:
-            self.state, self.error = "failed", str(e)
-            log.warning("warm-up failed: %s", e)
+            self._failed(str(e))
+            log.warning("start-up failed: %s", e)
         except Exception as e:  # noqa: BLE001 - reported on /healthz; requests will say it again
-            self.state, self.error = "failed", f"{type(e).__name__}: {e}"
-            log.exception("warm-up failed")
+            self._failed(f"{type(e).__name__}: {e}")
+            log.exception("start-up failed")
+        finally:
+            self.answerer.starting = None
+
+    def _failed(self, message: str) -> None:
+        self.state, self.error = "failed", message
+        self._emit("failed", step=self.step, error=message)
 
     def start(self) -> threading.Thread:
+        self.state = "starting"
         t = threading.Thread(target=self.warm_up, name="rag-warm-up", daemon=True)
         t.start()
         return t
 
+    # -- the report -------------------------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        if self.state == "ready":
+            return True
+        if self.state == "starting":
+            return False
+        loaded = self.components.state()
+        return self.components.loaded_index is not None and loaded["llm"] and loaded["embedding"]
+
     def report(self) -> dict:
+        """Cheap, and never waits: attributes in memory, and the manifest cached by the catalog."""
         loaded = self.components.state()
         index_loaded = self.components.loaded_index is not None
-        s = self.settings
+        s, a = self.settings, self.answerer
+        llm = getattr(self.components, "_llm", None)
+        state = "ready" if self.ready else self.state
         return {
             "status": "ok",
-            "ready": self.state == "done" or (index_loaded and loaded["llm"] and loaded["embedding"]),
-            "busy": self.answerer.busy,
-            "warmup": {"state": self.state, "error": self.error},
+            "ready": self.ready,
+            "state": state,
+            "step": self.step if self.state in ("starting", "failed") else None,
+            "detail": self.detail if self.state == "starting" else None,
+            "steps_done": list(self.steps),
+            "error": self.error if self.state == "failed" else None,
+            "busy": a.busy,
+            "queue": {"waiting": a.waiting, "max_waiting": a.max_waiting, "answer_s": round(a.answer_time(), 2),
+                      "retry_after_s": a.estimate() if a.busy else 0},
+            "warmup": {"state": {"starting": "running", "ready": "done"}.get(self.state, self.state),
+                       "error": self.error, "seconds": self.ready_after},
             "index": {"loaded": index_loaded, "path": str(s.index_dir), "passages": self.catalog.passages(),
                       "sources": self.catalog.list()},
             "models": {"embedding": {"name": s.embed_model, "loaded": loaded["embedding"]},
-                       "llm": {"name": self.components.llm_name(), "loaded": loaded["llm"]}},
+                       "llm": {"name": self.components.llm_name(), "loaded": loaded["llm"],
+                               "restarts": getattr(llm, "restarts", 0),
+                               "last_crash": getattr(llm, "last_crash", None)}},
             "uptime_s": round(time.time() - self.started, 1),
         }
 
@@ -223,7 +603,8 @@ def build_services(settings: Settings, pipeline=None, *, feedback_path: Path | N
 
         pipeline = Pipeline(Components(settings))
     components = pipeline.components
-    answerer = Answerer(pipeline, settings.wait_timeout if wait_timeout is None else wait_timeout)
+    answerer = Answerer(pipeline, settings.wait_timeout if wait_timeout is None else wait_timeout,
+                        max_waiting=settings.max_waiting, deadline=settings.question_deadline)
     catalog = SourceCatalog(components, settings)
     return Services(
         settings=settings, pipeline=pipeline, answerer=answerer,
