@@ -302,6 +302,18 @@ class ModelWorker:
 
 
 # -- the child's side -----------------------------------------------------------------------------------
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this process when its parent dies, so a model left by a killed server does
+    not go on computing (elsewhere the child ends at its next read of the closed pipe)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _child(argv: list[str]) -> int:
     import argparse
 
@@ -312,6 +324,7 @@ def _child(argv: list[str]) -> int:
     ap.add_argument("--safe", action="store_true")
     ap.add_argument("--memory-limit", type=int, default=None)
     args = ap.parse_args(argv)
+    _die_with_parent()
     if args.memory_limit:
         import resource
 
