@@ -11,7 +11,8 @@ per-client rate limits would turn most of the load into 429s: turn them off for 
 
 Expected answers under load: 200, and 503 *with* Retry-After (the bounded queue refusing at once, a question's
 deadline, the model restarting). Anything else >= 500, a 503 without Retry-After, or a stream that ends without
-an answer or a 503 error event counts as unexpected. The clients speak plain HTTP/1.1 over keep-alive
+an answer or a 503 error event counts as unexpected. After a 429 or 503 a client waits what Retry-After says (at
+most 5 s), with jitter, as real clients do. The clients speak plain HTTP/1.1 over keep-alive
 connections from one asyncio loop: on a small shared machine a heavy client would mostly time itself. Every
 loop is bounded in count and time; traffic goes to loopback only.
 """
@@ -211,8 +212,8 @@ async def run_load(host: str, port: int, args, headers: dict, server_pid: int | 
                 conn.close()
                 status, h = 0, {}
             results.append((kind, status, time.perf_counter() - t, retry))
-            if status in (429, 503):
-                await asyncio.sleep(min(float(h.get("retry-after", 1)), 5))
+            if status in (429, 503):  # back off as Retry-After says (at most 5 s), with jitter as clients do
+                await asyncio.sleep(min(float(h.get("retry-after", 1)), 5) * rnd.uniform(0.5, 1.0))
         conn.close()
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -367,3 +367,24 @@ def test_an_empty_answer_is_not_shown_as_verified(make, question, reply):
     ans = p.ask(question)
     assert ans.abstained and not any(s.supported for s in ans.sentences), ans.answer
     assert ans.sentences[0].code in ("restates_question", "tautology")
+
+
+def test_a_passage_that_only_names_the_speaker_does_not_support_what_they_said():
+    # The passage names Loïg Chesnais-Girard, but says nothing of human behaviour: the real judge said YES.
+    passage = ("Sur ce point, Loïg Chesnais-Girard plaide pour que les régions disposent de leviers renforcés en "
+               "matière d'enseignement supérieur et de formation : \"Nous arrivons à un moment où les renoncements "
+               "vont devoir se faire. Il faut réinventer le système et passer la main aux régions.\" ")
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge("Loïg Chesnais-Girard a rappelé que la cybersécurité repose d'abord et "
+                                            "avant tout sur les comportements humains.", passage)
+    assert not v.supported and v.hard_fail and "names" in v.reason and judge.asked == []
+    assert GroundingChecker(model=judge).judge("Loïg Chesnais-Girard plaide pour que les régions disposent de leviers "
+                                               "renforcés en formation.", passage).supported
+
+
+def test_an_english_adjective_is_not_the_name_asked_for():
+    q = "What is the exact name of the Mistral model tested by 10,000 public agents?"
+    assert misses_asked_kind("The Mistral model tested by 10,000 public agents is the conversation model developed by "
+                             "the start-up French Mistral.", q)
+    assert misses_asked_kind("Orange's internal tool is called Dinootoo.",
+                             "What is the name of Orange's internal AI tool?") == ""

@@ -645,6 +645,11 @@ centaines douzaine two three four five six seven eight nine ten eleven twelve fi
 hundred hundreds thousand thousands million millions billion billions half third quarter dozen""".split()}
 
 
+# Capitalised in English, but no names: "the French start-up" names nothing.
+_ADJECTIVES = set("""french english european breton british german american italian spanish chinese regional national
+public private digital""".split())
+
+
 def misses_asked_kind(claim: str, question: str | None) -> str:
     """The question asks for a number, or a name, and the claim gives none that the question does not already
     hold: "" when it does (or the question asks for neither), else what is missing."""
@@ -659,7 +664,7 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     if _ASKS_NAME.search(question):
         new = [w for w in re.findall(r"[\w’'-]+", claim)
                if re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)[:1].isupper()
-               and fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)) not in q_words | _NOT_NAME]
+               and fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)) not in q_words | _NOT_NAME | _ADJECTIVES]
         quoted = [claim[a:b] for a, b in quote_regions(claim)]
         if not new and not quoted:
             return "the question asks for a name; the sentence gives none"
@@ -710,3 +715,14 @@ def undescribed(claim: str, window: str, cross: bool) -> str:
         if not found:
             missing.append(w)
     return f"the passage does not describe {m.group('subject')} as {m.group('np')}" if missing else ""
+
+
+def names_only(claim: str, passage: str) -> bool:
+    """The passage holds the claim's names and none of the rest of its words: what it says of them is not
+    there ("Loïg Chesnais-Girard a rappelé que la cybersécurité repose sur les comportements humains" against
+    a passage that only names him). For a claim in the passage's language."""
+    from ..index.lexical import analyse
+
+    names = set(analyse(" ".join(f for f in claim_facts(claim) if not f.startswith("#"))))
+    rest = _content(claim) - names
+    return len(rest) >= 3 and not rest & set(analyse(passage))

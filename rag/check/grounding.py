@@ -28,8 +28,8 @@ from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, claim_facts, claim_parts, fact_index, has_fact,
-                    misses_asked_kind, near_verbatim, negated, role_conflict, speaker_conflict, tautology,
-                    undescribed)
+                    misses_asked_kind, names_only, near_verbatim, negated, role_conflict, speaker_conflict,
+                    tautology, undescribed)
 
 __all__ = ["GroundingChecker", "Verdict"]
 
@@ -103,6 +103,9 @@ class GroundingChecker:
         if negated(claim) and not negated(window):
             return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e), True,
                            "negation")
+        if not cross and names_only(claim, passage):
+            return Verdict(False, round(coverage, 3), "only the claim's names are in the passage, not what it says of "
+                           "them", (s, e), True, "low_coverage")
         # Words cannot make true what says nothing, or gives the words or the role to someone else.
         if tautology(claim):
             return Verdict(False, round(0.2 * coverage, 3), "the claim only repeats its own subject", (s, e), True,

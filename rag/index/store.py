@@ -65,8 +65,8 @@ VECTOR_INDEXES = ("auto", "flat", "hnsw", "ivf")
 AUTO_ANN_AT = 50_000
 HNSW_M = 32  # neighbours per node (64 on the bottom layer)
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128  # candidates kept while searching: recall@10 >= .95 at 1M passages (bench/ann.py)
-IVF_NPROBE_SHARE = 8  # IVF searches 1/8 of its lists (at least 16)
+HNSW_EF_SEARCH = 256  # candidates kept while searching: recall@10 >= .95 at 1M passages (bench/ann.py)
+IVF_NPROBE_SHARE = 8  # IVF searches 1/8 of its lists (at least 32)
 
 Progress = Callable[[int, int], None]
 
@@ -101,9 +101,10 @@ def choose_vector_index(setting: str, passages: int) -> str:
     return "flat" if passages < AUTO_ANN_AT else "hnsw"
 
 
-def new_faiss_index(kind: str, dim: int, sample: np.ndarray | None = None):
-    """An empty FAISS index of `kind` over unit vectors compared by inner product (cosine). IVF is trained on
-    `sample` (the vectors about to be added): its lists are fixed then, later adds go into them."""
+def new_faiss_index(kind: str, dim: int, vectors: np.ndarray | None = None):
+    """An empty FAISS index of `kind` over unit vectors compared by inner product (cosine). IVF is sized for and
+    trained on `vectors` (those about to be added; at most 64 a list are used): its lists are fixed then, later
+    adds go into them."""
     import faiss
 
     if kind == "flat":
@@ -114,16 +115,18 @@ def new_faiss_index(kind: str, dim: int, sample: np.ndarray | None = None):
         index.hnsw.efSearch = HNSW_EF_SEARCH  # saved in the index file
         return index
     if kind == "ivf":
-        n = 0 if sample is None else len(sample)
+        n = 0 if vectors is None else len(vectors)
         if n == 0:
             raise RagError("an IVF vector index needs vectors to train on")
-        nlist = max(1, min(int(4 * n ** 0.5), n // 39 or 1))  # faiss wants ~39 training points a list
+        nlist = max(1, min(int(n ** 0.5), n // 39))  # faiss wants ~39 training points a list
+        sample = vectors if n <= 64 * nlist else vectors[np.sort(np.random.default_rng(0).choice(n, 64 * nlist, replace=False))]
         quantizer = faiss.IndexFlatIP(dim)
         index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
         index.own_fields = True
         quantizer.this.disown()
+        index.cp.min_points_per_centroid = 1  # a small sample is fine: no warning
         index.train(np.ascontiguousarray(sample, dtype="float32"))
-        index.nprobe = min(nlist, max(16, nlist // IVF_NPROBE_SHARE))
+        index.nprobe = min(nlist, max(32, nlist // IVF_NPROBE_SHARE))
         return index
     raise RagError(f"unknown vector index {kind!r}: choose one of {', '.join(VECTOR_INDEXES[1:])}")
 

@@ -6,6 +6,7 @@ cached), and never waits for anything: it answers at once however many questions
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from .service import Services
 
@@ -17,7 +18,7 @@ def health_router(services: Services) -> APIRouter:
 
     @router.get("/healthz", tags=["service"], summary="Liveness, start-up step, queue, index and model state "
                                                       "(never waits)")
-    async def healthz() -> dict:
-        return services.health.report()
+    async def healthz() -> JSONResponse:
+        return JSONResponse(services.health.report())  # plain data: no response model to validate
 
     return router
