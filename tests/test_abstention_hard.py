@@ -58,6 +58,8 @@ def test_the_hard_questions_are_unanswerable_ones():
 KNOWN = {
     "a102": "answered instead of abstained in session 3's last run (an English near miss naming Mistral): "
             "the check must refuse an answer that only restates the question's name across languages",
+    "a111": "answered instead of abstained in session 3's last run: the quotation is the minister's, the question "
+            "gives it to Loïg Chesnais-Girard (a false premise the speaker check does not yet catch here)",
 }
 
 
