@@ -60,6 +60,8 @@ KNOWN = {
             "the check must refuse an answer that only restates the question's name across languages",
     "a111": "answered instead of abstained in session 3's last run: the quotation is the minister's, the question "
             "gives it to Loïg Chesnais-Girard (a false premise the speaker check does not yet catch here)",
+    "a112": "answered instead of abstained in session 3's last run: the words are Vincent Strubel's (a section "
+            "title), the question gives them to Constance Nebbula",
 }
 
 

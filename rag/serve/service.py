@@ -75,6 +75,7 @@ class Answerer:
         self._waiters: deque[_Waiter] = deque()
         self._times: deque[float] = deque(maxlen=20)  # recent answer times, for Retry-After
         self.starting: str | None = None  # the start-up step, while the warm-up holds the model
+        self.answered = 0  # answers produced (a start-up that failed is overcome once one is)
 
     # -- state ------------------------------------------------------------------------------------------
     @property
@@ -227,8 +228,10 @@ class Answerer:
             for event in stream:
                 if cancel is not None and cancel.is_set():
                     return
-                if deadline_at is not None and time.monotonic() > deadline_at and not isinstance(event, AnswerEvent):
-                    raise self.deadline_error()  # (a finished answer is still given)
+                if isinstance(event, AnswerEvent):
+                    self.answered += 1  # (a finished answer is given even a little past the deadline)
+                elif deadline_at is not None and time.monotonic() > deadline_at:
+                    raise self.deadline_error()
                 yield event
         finally:
             stream.close()
@@ -427,6 +430,7 @@ class Health:
         self.ready_after: float | None = None  # seconds from start to ready
         self._step_t = time.monotonic()
         self._total = len(STEPS)
+        self._answered_at_failure = 0
         self.on_step: Callable[[str, dict], None] | None = None
 
     # -- the warm-up ------------------------------------------------------------------------------------
@@ -528,6 +532,7 @@ class Health:
 
     def _failed(self, message: str) -> None:
         self.state, self.error = "failed", message
+        self._answered_at_failure = self.answerer.answered
         self._emit("failed", step=self.step, error=message)
 
     def start(self) -> threading.Thread:
@@ -543,6 +548,8 @@ class Health:
             return True
         if self.state == "starting":
             return False
+        if self.state == "failed":  # until a question is answered: what failed may be needed by every answer
+            return self.answerer.answered > self._answered_at_failure
         loaded = self.components.state()
         return self.components.loaded_index is not None and loaded["llm"] and loaded["embedding"]
 
