@@ -25,7 +25,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
-    settings = real_settings(index_dir=tmp_path_factory.mktemp("real") / "index")
+    # A generous model timeout: these tests are about what is answered; a shared machine may be slow.
+    settings = real_settings(index_dir=tmp_path_factory.mktemp("real") / "index", model_timeout=600.0)
     p = Pipeline(Components(settings))
     p.components.embed.load()  # outside the timed build: loading the weights is not indexing
     t = time.perf_counter()

@@ -659,7 +659,7 @@ def test_real_models_through_the_server(tmp_path):
     from conftest import real_settings
     from rag.serve.app import create_app
 
-    settings = real_settings(index_dir=tmp_path / "index")
+    settings = real_settings(index_dir=tmp_path / "index", model_timeout=600.0)  # slow shared machines
     app = create_app(settings, warm_up=False, chat_ui=False, feedback_path=tmp_path / "fb.jsonl")
     with running_server(app) as url:
         r = httpx.post(f"{url}/v1/ask", json=ASK, timeout=600)
