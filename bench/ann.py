@@ -127,7 +127,7 @@ def run_size(n: int, args) -> dict:
 
     from rag.index.lexical import BM25, analyse
     from rag.index.search import rrf
-    from rag.index.store import HNSW_EF_SEARCH, new_faiss_index
+    from rag.index.store import hnsw_ef_search, new_faiss_index
 
     faiss.omp_set_num_threads(args.threads)
     real = Path(args.real) if args.real and (Path(args.real) / "index").is_dir() else None
@@ -190,7 +190,7 @@ def run_size(n: int, args) -> dict:
         else:
             base = rss_mb()
             t = time.perf_counter()
-            index = new_faiss_index(kind, DIM, data if kind == "ivf" else None)  # IVF trains on a sample of them
+            index = new_faiss_index(kind, DIM, data)  # sized for them (IVF trains on a sample of them)
             index.add(data)
             r = {"build_s": round(time.perf_counter() - t, 2), "rss_mb": round(rss_mb() - base, 1)}
         faiss.omp_set_num_threads(args.search_threads)  # one question at a time, as a server answers it
@@ -221,7 +221,7 @@ def run_size(n: int, args) -> dict:
             sweep.append(row)
         r["sweep"] = sweep
         if kind == "hnsw":
-            index.hnsw.efSearch = HNSW_EF_SEARCH
+            index.hnsw.efSearch = hnsw_ef_search(n)
         elif kind == "ivf":
             index.nprobe = settings_knob[1][0]
         # The whole retrieval without the model: ANN + BM25 (question analysed) + fusion, as rag.index.search.
@@ -239,7 +239,8 @@ def run_size(n: int, args) -> dict:
             bm_t.append(t2 - t1)
         r.update({"bm25_p50_ms": pct(bm_t, 50), "bm25_p95_ms": pct(bm_t, 95),
                   "hybrid_p50_ms": pct(tot_t, 50), "hybrid_p95_ms": pct(tot_t, 95)})
-        default = next((s for s in sweep if s.get("efSearch") == HNSW_EF_SEARCH), sweep[0])
+        default = next((s for s in sweep if s.get("efSearch") == hnsw_ef_search(n)), sweep[0])
+        r["default"] = {k: v for k, v in default.items() if k in ("efSearch", "nprobe")}
         r["recall@10"], r["ann_p50_ms"], r["ann_p95_ms"] = default["recall@10"], default["ann_p50_ms"], default["ann_p95_ms"]
         results[kind] = r
         del store, index
@@ -257,7 +258,7 @@ def main() -> int:
     ap.add_argument("--kinds", default="flat,hnsw", help="vector indexes to measure: flat, hnsw, ivf")
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--depth", type=int, default=50, help="each retriever's depth in the fusion (Settings.retrieve_depth)")
-    ap.add_argument("--ef", default="128,256,512", help="HNSW efSearch values to sweep")
+    ap.add_argument("--ef", default="256,512,1024", help="HNSW efSearch values to sweep (the default is reported)")
     ap.add_argument("--flat-queries", type=int, default=200, help="questions timed on the exact index")
     ap.add_argument("--threads", type=int, default=2, help="FAISS threads while building")
     ap.add_argument("--search-threads", type=int, default=1, help="FAISS threads while searching")

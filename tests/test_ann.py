@@ -85,7 +85,7 @@ def test_an_index_of_each_type_is_built_saved_and_searched(settings, fake_embed,
     loaded = c.open_index()
     assert loaded.vector_kind == kind
     if kind == "hnsw":
-        assert loaded.vector_index.vector_store.client.hnsw.efSearch == store.HNSW_EF_SEARCH  # saved in the file
+        assert loaded.vector_index.vector_store.client.hnsw.efSearch == store.hnsw_ef_search(len(loaded.passages))
     q = "Qui dirige l'Agence nationale de la sécurité des systèmes d'information ?"
     assert "Strubel" in retrieve(loaded, q, k=3)[0].passage.text
     # Every passage is reachable, and search by a passage's own vector finds it first.
@@ -97,6 +97,15 @@ def test_auto_switches_to_hnsw_above_the_threshold(components, monkeypatch):
     monkeypatch.setattr(store, "AUTO_ANN_AT", 10)
     index, stats = components.build([ARTICLE])
     assert len(index.passages) >= 10 and stats["vector_index"] == "hnsw" and index.vector_kind == "hnsw"
+
+
+def test_hnsw_searches_more_broadly_as_the_collection_grows(settings, fake_embed, note, monkeypatch):
+    assert store.hnsw_ef_search(1000) <= store.hnsw_ef_search(10**6)
+    c = Components(settings.replace(vector_index="hnsw"), embed=fake_embed)
+    first, _ = c.build([ARTICLE])
+    monkeypatch.setattr(store, "HNSW_EF_SEARCH", ((len(first.passages) + 1, 16), (None, 48)))
+    index, stats = c.build([ARTICLE, note])  # appended: past the first limit now
+    assert stats["appended"] and c.open_index().vector_index.vector_store.client.hnsw.efSearch == 48
 
 
 def _faiss_vectors(index):

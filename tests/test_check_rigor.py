@@ -11,7 +11,7 @@ import pytest
 
 from rag.check.facts import (adds_nothing, answer_as_claim, asks_for_something, claim_facts, claim_parts,
                              misses_asked_kind, quote_regions, role_conflict, speaker_conflict, tautology,
-                             undescribed)
+                             misquoted, undescribed)
 from rag.check.grounding import GroundingChecker
 from rag.components import Components
 from rag.pipeline import Pipeline
@@ -282,7 +282,9 @@ def test_a_description_of_a_person_must_be_in_the_passage():
                   "Constance Nebbula is a former journalist."):
         v = checker.judge(claim, NEBBULA)
         assert not v.supported and v.code == "added_description", (claim, v.reason)
-    assert judge.asked == []  # the words settle it
+    # The words settle it: the model only reads the other part, to keep it if the passage supports it.
+    asked = [judge_prompt_parts(m)[1] for m in judge.asked]
+    assert len(asked) == 2 and not any(w in c for c in asked for w in ("politician", "politique", "journalist"))
     # What the passage does say about her, in other words, is a description it gives.
     assert undescribed("Constance Nebbula is a regional vice-president.", NEBBULA, cross=True) == ""
     assert undescribed("Constance Nebbula est une vice-présidente de région.", NEBBULA, cross=False) == ""
@@ -388,3 +390,28 @@ def test_an_english_adjective_is_not_the_name_asked_for():
                              "the start-up French Mistral.", q)
     assert misses_asked_kind("Orange's internal tool is called Dinootoo.",
                              "What is the name of Orange's internal AI tool?") == ""
+
+
+def test_a_quotation_must_be_in_the_passage_word_for_word():
+    # The answer to a false premise: the quoted words are Vincent Strubel's, cited to Constance Nebbula's passage.
+    claim = ("Constance Nebbula a affirmé que « la cybersécurité n'est pas de la magie noire », car elle a rappelé que "
+             "l'intelligence artificielle et la cybersécurité ne sont pas des sujets techniques.")
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge(claim, TEAM_FRANCE)
+    assert not v.supported and v.code == "misquoted" and "magie noire" in v.reason and judge.asked == []
+    assert misquoted("Constance Nebbula a rappelé que « l'intelligence artificielle et la cybersécurité ne sont pas "
+                     "des sujets techniques ».", TEAM_FRANCE) == ""
+    assert misquoted("« Le numérique, c'est politique […] et ce n'est pas un gros mot », selon elle.", TEAM_FRANCE) == ""
+    # A translated quotation is not held to the passage's words: the judge reads it.
+    assert misquoted("She said that \"digital is political and not a dirty word\".", TEAM_FRANCE) == ""
+
+
+def test_the_supported_part_of_a_sentence_is_kept_without_the_invented_one():
+    checker = GroundingChecker(model=_Always())
+    hits = [_hit(NEBBULA)]
+    [x] = checker.check([Sentence(text="Constance Nebbula is a French politician and the vice-president of the Pays "
+                                       "de la Loire region.", citations=[1])], hits, hits, "en",
+                        question="Who is Constance Nebbula?")
+    assert x.supported and x.code == "partly_supported" and "French politician" in x.reason
+    assert x.text == "Constance Nebbula is the vice-president of the Pays de la Loire region."
+    assert x.citations == [1] and "vice-présidente" in x.spans[1][2]

@@ -109,6 +109,16 @@ def test_save_and_load_round_trip(tmp_path):
         BM25.load(tmp_path, len(docs))
 
 
+@pytest.mark.parametrize("docs", [[], [[], []], [["a"], []]])
+def test_degenerate_collections_save_and_load(tmp_path, docs):
+    BM25(docs).save(tmp_path)
+    back = BM25.load(tmp_path, len(docs))
+    assert back.n == len(docs)
+    got, expected = back.top(["a"], 3), OldBM25(docs).top(["a"], 3)
+    assert [i for i, _ in got] == [i for i, _ in expected]
+    assert all(abs(a[1] - b[1]) < 1e-6 for a, b in zip(got, expected))
+
+
 # -- with the index ----------------------------------------------------------------------------
 @pytest.fixture
 def components(settings, fake_embed):

@@ -1,5 +1,8 @@
 """Hard facts of a text (numbers, dates, names) and how to look them up in another: the part of the
-grounding check that needs no model, and the off-topic rule's vocabulary."""
+grounding check that needs no model, and the off-topic rule's vocabulary. Also the rules that words decide
+before any model is asked: who says or does what (`speaker_conflict`, `role_conflict`), quotations held word for
+word (`misquoted`), answers that say nothing (`adds_nothing`, `misses_asked_kind`, `tautology`), descriptions
+no passage gives (`undescribed`, `claim_parts`) and passages that hold only a claim's names (`names_only`)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ from dataclasses import dataclass, field
 from ..index.lexical import STOP_WORDS, fold
 from ..ingest.chunk import split_sentences
 
-__all__ = ["claim_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated"]
+__all__ = ["claim_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated", "adds_nothing",
+           "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed", "speaker_conflict",
+           "role_conflict", "answer_as_claim", "misquoted", "names_only", "quote_regions"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -326,7 +331,7 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
             if text[end:end + 1] in ",;:.!?\"«»“”()":
                 break
         out.append(_Mention(m.start(), end, roles=[(head, frozenset(scope))], text=text[m.start():end]))
-    for m in re.finditer(r"\b(?:il|elle|lui|he|she)\b", flat):
+    for m in _PRONOUN.finditer(flat):
         out.append(_Mention(m.start(), m.end(), pronoun=True, text=text[m.start():m.end()]))
     out.sort(key=lambda x: (x.start, -x.end))
     # Apposition: a name and the roles beside it are one person.
@@ -723,6 +728,33 @@ def names_only(claim: str, passage: str) -> bool:
     a passage that only names him). For a claim in the passage's language."""
     from ..index.lexical import analyse
 
-    names = set(analyse(" ".join(f for f in claim_facts(claim) if not f.startswith("#"))))
+    if re.search(r"\b(?:the|that|said|is|are|was|were|of|and|will|has|have|with|which)\b", claim, re.IGNORECASE):
+        return False  # English words, whatever the language detector said: their stems are not the passage's
+    capitals = [w for w in re.findall(r"[\w’'-]+", claim)
+                if re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)[:1].isupper()]
+    names = set(analyse(" ".join(capitals)))
     rest = _content(claim) - names
     return len(rest) >= 3 and not rest & set(analyse(passage))
+
+
+def misquoted(claim: str, passage: str) -> str:
+    """A quotation of the claim, in the passage's words, that the passage does not hold word for word
+    ("« la cybersécurité n'est pas de la magie noire »" cited to a passage that never says it): "" when every
+    quotation is there (or is a translation: most of its words are not the passage's)."""
+    ptoks = re.findall(r"\w+", fold(passage))
+    held = set(ptoks)
+    text = " ".join(ptoks)
+    for qs, qe in quote_regions(claim):
+        for piece in re.split(r"…|\.\.\.|\[…\]|\(…\)", claim[qs:qe]):
+            words = re.findall(r"\w+", fold(piece))
+            if len(piece.split()) < 3 or sum(w in held for w in words) < 0.5 * len(words):
+                continue  # too short to tell (or a link, an attribute), or another language: the judge reads it
+            if " ".join(words) in text:
+                continue
+            # The longest run of the quotation found in order in the passage.
+            best = max((k for i in range(len(words)) for k in range(1, len(words) - i + 1)
+                        if " ".join(words[i:i + k]) in text), default=0)
+            if best < 0.8 * len(words):
+                shown = piece.strip(' «»“”"')
+                return f"the passage does not hold the quoted words “{shown}”"
+    return ""

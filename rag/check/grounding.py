@@ -28,8 +28,8 @@ from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, claim_facts, claim_parts, fact_index, has_fact,
-                    misses_asked_kind, names_only, near_verbatim, negated, role_conflict, speaker_conflict,
-                    tautology, undescribed)
+                    misquoted, misses_asked_kind, names_only, near_verbatim, negated, role_conflict,
+                    speaker_conflict, tautology, undescribed)
 
 __all__ = ["GroundingChecker", "Verdict"]
 
@@ -41,6 +41,8 @@ class Verdict:
     window: tuple[int, int]  # offsets in the passage text
     hard_fail: bool = False  # a fact of the claim is missing, or the claim negates the passage
     code: str = ""  # the reason as a code the surfaces translate (copied onto Sentence.code)
+    kept: "Verdict | None" = None  # "X is A and B" with only "X is A" supported: the verdict of the part to keep
+    kept_text: str = ""
 
 
 class GroundingChecker:
@@ -103,6 +105,9 @@ class GroundingChecker:
         if negated(claim) and not negated(window):
             return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e), True,
                            "negation")
+        wrong_quote = misquoted(claim, passage)
+        if wrong_quote:
+            return Verdict(False, round(0.3 * coverage, 3), wrong_quote, (s, e), True, "misquoted")
         if not cross and names_only(claim, passage):
             return Verdict(False, round(coverage, 3), "only the claim's names are in the passage, not what it says of "
                            "them", (s, e), True, "low_coverage")
@@ -130,19 +135,21 @@ class GroundingChecker:
         # "X is A and B": each description is a claim, so a true one cannot carry an invented one.
         parts = claim_parts(claim)
         if len(parts) > 1:
-            # Words first (no model call for a part they refuse), then the model, part by part until one fails.
+            # Words first (no model call for a part they refuse), then the model for the parts words leave open.
             verdicts = [self.judge(part, passage, vocabulary, None, False, False) for part in parts]
-            if use_model and self.model is not None and not any(v.hard_fail for v in verdicts):
-                verdicts = []
-                for part in parts:
-                    verdicts.append(self.judge(part, passage, vocabulary, None, True, False))
-                    if not verdicts[-1].supported:
-                        break
+            if use_model and self.model is not None:
+                verdicts = [v if v.hard_fail else self.judge(part, passage, vocabulary, None, True, False)
+                            for part, v in zip(parts, verdicts)]
             worst = min(verdicts, key=lambda v: (not v.hard_fail, v.supported, v.score))
             if not worst.supported:
                 part = parts[verdicts.index(worst)]
-                return Verdict(False, worst.score, f"{worst.reason}: “{part.rstrip('.')}”", worst.window,
-                               worst.hard_fail, worst.code)
+                held = [(p, v) for p, v in zip(parts, verdicts) if v.supported]
+                out = Verdict(False, worst.score, f"{worst.reason}: “{part.rstrip('.')}”", worst.window,
+                              worst.hard_fail, worst.code)
+                if held:  # what the passage does support, to keep without the rest
+                    out.kept = min((v for _, v in held), key=lambda v: v.score)
+                    out.kept_text = " ".join(p for p, _ in held)
+                return out
             return Verdict(True, min(v.score for v in verdicts), worst.reason, (s, e), code=worst.code)
         if self.model is not None and use_model:
             # A bare answer ("Vincent Strubel.") states nothing without its question.
@@ -215,6 +222,14 @@ class GroundingChecker:
                     x.citations, x.supported, x.score, x.repointed = [n], True, alt_good[n].score, True
                     x.reason = "re-pointed to a passage that supports it"
                     x.code = alt_good[n].code
+                elif any(v.kept for v in verdicts.values()):
+                    # Part of the sentence is supported ("X is A and B", B invented): keep that part alone.
+                    n = next(n for n, v in verdicts.items() if v.kept)
+                    v = verdicts[n]
+                    x.text, x.citations, x.supported, x.score = v.kept_text, [n], True, v.kept.score
+                    x.reason = f"supported in part; removed what the passage does not say ({v.reason})"
+                    x.code = "partly_supported"
+                    good = {n: v.kept}
                 else:
                     x.supported = False
                     x.score = max((v.score for v in verdicts.values()), default=0.0)

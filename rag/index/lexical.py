@@ -67,7 +67,6 @@ def analyse(text: str) -> list[str]:
 
 
 # What `BM25.save` writes into the index folder (the names bm25s is given), and the engine's parameters.
-_PREFIX = "lexical."
 _NAMES = {"data_name": "lexical.data.npy", "indices_name": "lexical.indices.npy", "indptr_name": "lexical.indptr.npy",
           "vocab_name": "lexical.vocab.json", "params_name": "lexical.params.json"}
 LEXICAL_FILES = frozenset(_NAMES.values())
@@ -111,6 +110,7 @@ class BM25:
                 self._engine.scores = {"data": np.zeros(0), "indices": np.zeros(0, "int32"),
                                        "indptr": np.zeros(1, "int64"), "num_docs": len(docs)}
                 self._engine.vocab_dict = {}
+                self._engine.nonoccurrence_array = None
         self._vocab: dict[str, int] = self._engine.vocab_dict
         self.n = int(self._engine.scores["num_docs"])
 

@@ -65,7 +65,9 @@ VECTOR_INDEXES = ("auto", "flat", "hnsw", "ivf")
 AUTO_ANN_AT = 50_000
 HNSW_M = 32  # neighbours per node (64 on the bottom layer)
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 256  # candidates kept while searching: recall@10 >= .95 at 1M passages (bench/ann.py)
+# Candidates kept while searching HNSW, by collection size: recall@10 falls as the graph grows at a fixed value
+# (bench/ann.py: efSearch 256 gives .99 at 100k passages but .91 at 1M, where 1024 is needed for >= .95).
+HNSW_EF_SEARCH = ((250_000, 256), (None, 1024))  # (below this many passages, efSearch), …
 IVF_NPROBE_SHARE = 8  # IVF searches 1/8 of its lists (at least 32)
 
 Progress = Callable[[int, int], None]
@@ -102,9 +104,9 @@ def choose_vector_index(setting: str, passages: int) -> str:
 
 
 def new_faiss_index(kind: str, dim: int, vectors: np.ndarray | None = None):
-    """An empty FAISS index of `kind` over unit vectors compared by inner product (cosine). IVF is sized for and
-    trained on `vectors` (those about to be added; at most 64 a list are used): its lists are fixed then, later
-    adds go into them."""
+    """An empty FAISS index of `kind` over unit vectors compared by inner product (cosine), for `vectors` (those
+    about to be added). HNSW searches as broadly as their number needs; IVF is sized for them and trained on them
+    (at most 64 a list are used): its lists are fixed then, later adds go into them."""
     import faiss
 
     if kind == "flat":
@@ -112,7 +114,7 @@ def new_faiss_index(kind: str, dim: int, vectors: np.ndarray | None = None):
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH  # saved in the index file
+        index.hnsw.efSearch = hnsw_ef_search(0 if vectors is None else len(vectors))  # saved in the index file
         return index
     if kind == "ivf":
         n = 0 if vectors is None else len(vectors)
@@ -129,6 +131,19 @@ def new_faiss_index(kind: str, dim: int, vectors: np.ndarray | None = None):
         index.nprobe = min(nlist, max(32, nlist // IVF_NPROBE_SHARE))
         return index
     raise RagError(f"unknown vector index {kind!r}: choose one of {', '.join(VECTOR_INDEXES[1:])}")
+
+
+def hnsw_ef_search(passages: int) -> int:
+    """efSearch for an HNSW graph of `passages` nodes (HNSW_EF_SEARCH)."""
+    return next(ef for limit, ef in HNSW_EF_SEARCH if limit is None or passages < limit)
+
+
+def _tune_search(faiss_index) -> None:
+    """Set the search breadth an index of its present size needs (saved with it)."""
+    import faiss
+
+    if isinstance(faiss_index, faiss.IndexHNSW):
+        faiss_index.hnsw.efSearch = hnsw_ef_search(faiss_index.ntotal)
 
 
 def vector_index_kind(faiss_index) -> str:
@@ -175,6 +190,7 @@ def _add_passages(vindex, passages: list[Passage], matrix: np.ndarray) -> None:
     faiss_index = vindex.vector_store.client
     first = faiss_index.ntotal
     faiss_index.add(np.ascontiguousarray(matrix, dtype="float32"))
+    _tune_search(faiss_index)
     nodes = _nodes_from(passages, {})
     for i, node in enumerate(nodes):
         vindex.index_struct.add_node(node, text_id=str(first + i))
