@@ -232,8 +232,9 @@ def build_chat(services: Services) -> gr.Blocks:
                 history = _history(state[:-1])
                 if answerer.busy:
                     yield _messages(state, ui), panel_html(state, ui, T["busy"]), "", state, off, off, ""
-                with answerer.turn():
-                    for ev in answerer.events(message, history):
+                deadline_at = answerer.deadline_at()  # the same bound as the API: waiting and answering together
+                with answerer.turn(deadline_at=deadline_at, what="chat"):
+                    for ev in answerer.events(message, history, deadline_at=deadline_at):
                         if isinstance(ev, TokenEvent):
                             first = not turn["tokens"]
                             turn["tokens"] += 1
