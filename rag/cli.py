@@ -210,9 +210,64 @@ def index_cmd(settings: Settings, paths, rebuild, as_json):
 
 
 # -- ask / chat ------------------------------------------------------------------------------
-def _print_answer(ans) -> None:
+def _sentence_line(x) -> str:
+    stop = x.text[-1] if x.text[-1:] in ".!?…" else "."
+    return f"{x.text.rstrip('.!?…')} {''.join(f'[{n}]' for n in x.citations)}{stop}"
+
+
+def _stream_answer(p, question: str, history: list[dict] | None, live: bool, prompt: str = ""):
+    """Answer, printing each sentence as soon as it is checked (while the model writes the next one), then the
+    rest of the checked answer and its sources. Only the count of words written shows before a check: the
+    unchecked draft is never printed. Returns the Answer."""
+    from .types import SentenceEvent, TokenEvent, withdrawn_sentences
+
+    final, words, shown = None, 0, []
+    if live:
+        click.echo("… recherche dans les sources", nl=False)
+    for ev in p.stream(question, history):
+        if isinstance(ev, TokenEvent):
+            words += ev.text.count(" ") + ev.text.count("\n")
+            if live:
+                click.echo(f"\r\033[K… rédaction et vérification ({words} mots)", nl=False)
+        elif isinstance(ev, SentenceEvent):
+            if live:
+                click.echo("\r\033[K", nl=False)
+            if not shown and prompt:
+                click.echo(click.style(prompt, bold=True) + " > ", nl=False)
+            click.echo(_sentence_line(ev.sentence) + " ✓")
+            shown.append(ev.sentence)
+        else:
+            final = ev.answer
+    if live:
+        click.echo("\r\033[K", nl=False)
+    if final is None:
+        raise RagError("the assistant produced no answer: try again")
+    gone = withdrawn_sentences(shown, final)
+    if not shown:
+        _understood(question, final)
+        if prompt:
+            click.echo(click.style(prompt, bold=True) + " > ", nl=False)
+    for x in gone:
+        label = "Withdrawn by the final check" if final.lang == "en" else "Retiré par la vérification finale"
+        click.echo(click.style(f"✗ {label}: {x.text}", dim=True))
+    _print_answer(final, skip=0 if gone else len(shown))
+    return final
+
+
+def _understood(question: str, final) -> None:
+    if final.standalone_question and final.standalone_question != final.question:
+        click.echo(click.style(f"(question comprise : {final.standalone_question})", dim=True))
+
+
+def _print_answer(ans, skip: int = 0) -> None:
+    """The answer and its sources; `skip`: its first sentences, already printed as they were checked."""
     en = ans.lang == "en"
-    click.echo(ans.answer)
+    if not skip:
+        click.echo(ans.answer)
+    else:
+        rest = [x for x in ans.sentences if x.supported][skip:]
+        if rest:
+            click.echo(" ".join(_sentence_line(x) for x in rest))
     if ans.citations:
         click.echo("\nSources:" if en else "\nSources :")
         for c in ans.citations:
@@ -248,20 +303,19 @@ def ask(settings: Settings, question, as_json, history):
             turns = json.load(history)
         except ValueError as e:
             raise click.BadParameter(f"not JSON: {e}", param_hint="--history") from None
+    if not as_json:  # sentences printed as soon as they are checked
+        _stream_answer(_pipeline(settings), question, turns, sys.stdout.isatty())
+        return
     ans = _pipeline(settings).ask(question, turns)
-    if as_json:
-        click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_answer(ans)
+    click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
 
 
 @main.command()
 @click.pass_obj
 def chat(settings: Settings):
-    """A conversation in the terminal, with follow-up questions. Each answer is shown once, checked: while
-    the model writes, a status line counts its words. Ctrl-D or "exit" ends it."""
-    from .types import TokenEvent
-
+    """A conversation in the terminal, with follow-up questions. Each sentence is shown once checked (while the
+    model writes the next one when words alone decide, else with the whole answer); until then a status line
+    counts the words written. Ctrl-D or "exit" ends it."""
     p = _pipeline(settings)
     history: list[dict] = []
     live = sys.stdout.isatty()
@@ -276,22 +330,7 @@ def chat(settings: Settings):
         if q.strip().lower() in {"exit", "quit", ":q"}:
             return
         try:
-            final, words = None, 0
-            if live:
-                click.echo("… recherche dans les sources", nl=False)
-            for ev in p.stream(q, history):
-                if isinstance(ev, TokenEvent):
-                    words += ev.text.count(" ") + ev.text.count("\n")
-                    if live:  # the unchecked draft is never shown: only how far along it is
-                        click.echo(f"\r\033[K… rédaction et vérification ({words} mots)", nl=False)
-                else:
-                    final = ev.answer
-            if live:
-                click.echo("\r\033[K", nl=False)
-            if final.standalone_question != final.question:
-                click.echo(click.style(f"(question comprise : {final.standalone_question})", dim=True))
-            click.echo(click.style("assistant", bold=True) + " > ", nl=False)
-            _print_answer(final)
+            final = _stream_answer(p, q, history, live, prompt="assistant")
             click.echo()
             history += [{"role": "user", "content": q}, {"role": "assistant", "content": final.answer}]
         except RagError as e:  # one failed question does not end the conversation

@@ -1,7 +1,8 @@
 """The question flow: question → standalone question → retrieval → prompt → model → checked, cited Answer.
 
-`Pipeline.stream` yields `TokenEvent`s while the model writes its draft, then one `AnswerEvent` with the
-checked answer. What it runs on (index, models, checker) comes from a `Components`.
+`Pipeline.stream` yields `TokenEvent`s while the model writes its draft, a `SentenceEvent` for each sentence
+checked as soon as it is complete (while the model writes the next), then one `AnswerEvent` with the checked
+answer. What it runs on (index, models, checker) comes from a `Components`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from .index.search import retrieve
 from .ingest.chunk import split_sentences
 from .ingest.injection import instruction_flags
 from .ingest.language import detect_language
-from .types import ABSTAIN_REASONS, QUOTE_LEAD, Answer, AnswerEvent, Citation, Event, Hit, Sentence, TokenEvent, final_answer
+from .types import (ABSTAIN_REASONS, QUOTE_LEAD, Answer, AnswerEvent, Citation, Event, Hit, Sentence, SentenceEvent,
+                    TokenEvent, final_answer)
 
 __all__ = ["Pipeline", "validate_question"]
 
@@ -85,12 +87,17 @@ class Pipeline:
         t = time.perf_counter()
         pieces: list[str] = []
         t_first = None
+        early = _EarlyCheck(self, answer, context)
         for piece in c.llm.stream(messages, max_tokens=s.max_tokens, temperature=s.temperature):
             if t_first is None:
                 t_first = time.perf_counter()
                 timings["first_token"] = round(t_first - t0, 3)
             pieces.append(piece)
             yield TokenEvent(piece)
+            # Each sentence is checked as soon as the next one starts, while the model goes on writing.
+            for event in early.feed(piece):
+                timings.setdefault("first_checked", round(time.perf_counter() - t0, 3))
+                yield event
         end = time.perf_counter()
         timings["generation"] = round(end - t, 3)
         timings["tokens"] = len(pieces)  # stream pieces: one token each with llama.cpp
@@ -106,7 +113,10 @@ class Pipeline:
         t = time.perf_counter()
         self.finish(answer, context, hits)
         timings["check"] = round(time.perf_counter() - t, 3)
+        timings["check_while_writing"] = round(early.spent, 3)
         timings["total"] = round(time.perf_counter() - t0, 3)
+        if not answer.abstained:  # no sentence was checked while writing: the first is the answer's
+            timings.setdefault("first_checked", timings["total"])
         yield AnswerEvent(answer)
 
     def relevant(self, hits: list[Hit]) -> bool:
@@ -230,6 +240,36 @@ class Pipeline:
                                 reason="quoted from the passage: it answers the question (model check)",
                                 spans={n: span}, code="quoted")
         return None
+
+
+class _EarlyCheck:
+    """Checks each drafted sentence as soon as the model starts the next one, with no model call (the model is
+    busy writing): the sentences the final check will keep by words alone are shown at once. A sentence is
+    shown only if, alone, it also answers the question (the off-topic rule); the final check has the last word."""
+
+    def __init__(self, pipeline: "Pipeline", answer: Answer, context: list[Hit]):
+        self.checker, self.answer, self.context = pipeline.components.checker, answer, context
+        self.text, self.decided, self.shown, self.spent = "", 0, 0, 0.0
+
+    def feed(self, piece: str) -> Iterator[SentenceEvent]:
+        self.text += piece
+        if not re.search(r"[.!?…]", piece) and not re.match(r"\s*[A-ZÀ-Ý«\"]", piece):
+            return  # a sentence can only have ended at a stop, or where a new one starts
+        t = time.perf_counter()
+        sentences = parse_sentences(self.text)
+        # Complete: every sentence but the last, once the last has begun with a letter (not a bare "[1").
+        done = len(sentences) - 1 if sentences and re.search(r"[^\W\d_]", sentences[-1].text) else 0
+        while self.decided < done and self.shown == self.decided and not says_abstain(self.text):
+            x = self.checker.check_now(sentences[self.decided], self.context, self.answer.standalone_question)
+            self.decided += 1
+            if x is None or _unanswered_facts(self.answer, [x]):
+                self.decided = done  # sentences are shown in order: the rest wait for the final check
+                break
+            self.shown += 1
+            self.spent += time.perf_counter() - t
+            yield SentenceEvent(x, self.shown - 1)
+            t = time.perf_counter()
+        self.spent += time.perf_counter() - t
 
 
 def _abstain(answer: Answer, code: str, reason: str | None = None) -> None:

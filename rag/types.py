@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Literal, Union
 
-__all__ = ["Source", "Passage", "Hit", "Citation", "Sentence", "Answer", "TokenEvent", "AnswerEvent", "Event",
-           "final_answer", "AbstainReason", "ABSTAIN_REASONS", "QUOTE_LEAD"]
+__all__ = ["Source", "Passage", "Hit", "Citation", "Sentence", "Answer", "TokenEvent", "SentenceEvent", "AnswerEvent", "Event",
+           "final_answer", "withdrawn_sentences", "AbstainReason", "ABSTAIN_REASONS", "QUOTE_LEAD"]
 
 
 @dataclass(frozen=True)
@@ -128,13 +128,30 @@ class TokenEvent:
 
 
 @dataclass(frozen=True)
+class SentenceEvent:
+    """A sentence of the draft checked while the model writes the next one: supported by the passages it cites
+    by the same rules as the final check, decided without a model call (see `GroundingChecker.check_now`).
+    `n` counts the checked sentences of the stream from 0. The final `AnswerEvent` has the last word: a sentence
+    shown here and absent from the answer's supported sentences was withdrawn (`withdrawn_sentences`)."""
+    sentence: Sentence
+    n: int
+    type: Literal["sentence"] = "sentence"
+
+
+@dataclass(frozen=True)
 class AnswerEvent:
     """The checked answer: always the last event of a stream."""
     answer: Answer
     type: Literal["answer"] = "answer"
 
 
-Event = Union[TokenEvent, AnswerEvent]
+Event = Union[TokenEvent, SentenceEvent, AnswerEvent]
+
+
+def withdrawn_sentences(shown: list[Sentence], answer: Answer) -> list[Sentence]:
+    """Sentences shown while the answer was written (`SentenceEvent`s) that the final answer does not keep."""
+    kept = {x.text for x in answer.sentences if x.supported} if not answer.abstained else set()
+    return [x for x in shown if x.text not in kept]
 
 
 def final_answer(events: Iterable[Event]) -> Answer | None:

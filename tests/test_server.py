@@ -19,6 +19,8 @@ import conftest
 from conftest import ARTICLE, ScriptedLLM
 
 FACTS = [  # (question cue, passage cue, answer) — what a good model writes, citing the right passage
+    ("a rappelé", "Strubel", "La sécurité doit rester la condition de tout déploiement de l'IA, a effectivement "
+                             "rappelé Vincent Strubel, directeur général de l'Anssi [{n}]. Il aime le jazz [9]."),
     ("jazz", "Strubel", "Vincent Strubel dirige l'Anssi [{n}]. Il aime le jazz [9]."),
     ("anssi", "Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."),
     ("résilience", "présentée à l'Assemblée nationale",
@@ -271,6 +273,21 @@ def test_stream_sends_progress_then_the_answer_and_never_the_draft(server):
     with httpx.stream("POST", f"{url}/v1/ask", json={**ASK, "stream": True}, timeout=30) as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         assert parse_sse("".join(r.iter_text()))[-1][0] == "answer"
+
+
+def test_stream_shows_each_sentence_once_checked_while_the_model_writes(server):
+    url, _ = server
+    q = {"question": "Qu'a rappelé Vincent Strubel sur la sécurité ?", "stream": True}
+    with httpx.stream("POST", f"{url}/v1/ask", json=q, timeout=30) as r:
+        events = parse_sse("".join(r.iter_text()))
+    names = [e for e, _ in events]
+    assert names.count("sentence") == 1 and names.index("sentence") < len(names) - 1 - names[::-1].index("progress")
+    shown = next(d for e, d in events if e == "sentence")
+    assert shown["n"] == 0 and "Strubel" in shown["text"] and shown["citations"] and shown["code"]
+    final = events[-1][1]
+    assert [x["text"] for x in final["sentences"] if x["supported"]] == [shown["text"]]
+    assert "jazz" not in json.dumps([d for e, d in events if e == "sentence"])  # the uncited one never shows early
+    assert final["timings"]["first_checked"] < final["timings"]["total"]
 
 
 def test_debug_drafts_stream_the_draft(tmp_path):

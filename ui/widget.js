@@ -35,6 +35,7 @@
       suggestions: ["Qui est le directeur général de l'Anssi ?", "Quand la loi Résilience sera-t-elle présentée ?"],
       searching: "Recherche dans les sources…", drafting: "Rédaction — brouillon en cours de vérification",
       writing: "Rédaction de la réponse…", writingNote: "elle s'affichera une fois vérifiée", tokens: "{n} jetons écrits",
+      checkedSoFar: "Vérifié au fil de l'écriture — la suite est en cours de rédaction", withdrawn: "Retiré par la vérification finale",
       checked: "Réponse vérifiée", sources: "Sources", oneSource: "1 source citée", nSources: "{n} sources citées", closest: "Passages les plus proches",
       closestNote: "Aucun passage ne permet de répondre avec certitude.",
       removed: "Retiré — non sourcé", chars: "car. {a}–{b} sur {n}", more: "Lire tout le passage",
@@ -50,6 +51,7 @@
       suggestions: ["Who is the director general of Anssi?", "What did the minister call the regions?"],
       searching: "Searching the sources…", drafting: "Writing — a draft being checked",
       writing: "Writing the answer…", writingNote: "it will show once checked", tokens: "{n} tokens written",
+      checkedSoFar: "Checked as it is written — the rest is being written", withdrawn: "Withdrawn by the final check",
       checked: "Checked answer", sources: "Sources", oneSource: "1 source cited", nSources: "{n} sources cited", closest: "Closest passages",
       closestNote: "No passage answers with certainty.",
       removed: "Removed — unsourced", chars: "chars {a}–{b} of {n}", more: "Read the whole passage",
@@ -298,6 +300,10 @@
     (a.sentences || []).filter(function (s) { return s.supported === false; }).forEach(function (s) {
       msg.appendChild(el("div", "rw-removed", '<span class="rw-badge" lang="' + esc(a.lang || LANG) + '">' + esc(TA.removed) + "</span> <del>" + esc(s.text) + "</del>"));
     });
+    (turn.withdrawn || []).forEach(function (text) {
+      // shown while the answer was written, then dropped by the final check: said, never left as sourced
+      msg.appendChild(el("div", "rw-removed rw-withdrawn", '<span class="rw-badge" lang="' + esc(a.lang || LANG) + '">' + esc(TA.withdrawn) + "</span> <del>" + esc(text) + "</del>"));
+    });
     var list = el("ol", "rw-sources");
     if (a.citations && a.citations.length) {
       msg.appendChild(el("div", "rw-meta", '<span class="rw-ok">✓</span> ' + esc(TA.checked) + " · " +
@@ -399,7 +405,21 @@
     var msg = el("div", "rw-msg rw-bot rw-pending", '<span class="rw-spin"></span>' + esc(TEXT.searching));
     log.appendChild(msg);
     scrollDown();
-    var draft = "", final = null, answered = null;
+    var draft = "", final = null, answered = null, shown = [], tokens = 0;
+    function renderWriting() {
+      msg.className = "rw-msg rw-bot rw-writing";
+      var count = ' · <span class="rw-count">' + esc(TEXT.tokens.replace("{n}", tokens)) + "</span>";
+      if (!shown.length) {
+        msg.innerHTML = '<div class="rw-label"><span class="rw-spin"></span>' + esc(TEXT.writing) + "</div><p>" +
+          esc(TEXT.writingNote) + count + "</p>";
+        return;
+      }
+      msg.innerHTML = '<p class="rw-text rw-early">' + shown.map(function (x) {
+        return esc(x.text.replace(/[.!?…]$/, "")) + " " + x.citations.map(function (n) { return "[" + n + "]"; }).join("") +
+          (/[.!?…]$/.test(x.text) ? x.text.slice(-1) : ".");
+      }).join(" ") + '</p><div class="rw-label"><span class="rw-ok">✓</span> <span class="rw-spin"></span>' +
+        esc(TEXT.checkedSoFar) + count + "</div>";
+    }
     var body = JSON.stringify({ question: q, history: history() });
     var done = loadSources().then(function () {
       return fetch(ORIGIN + "/v1/ask/stream", {
@@ -417,13 +437,15 @@
         if (!ev) return;
         if (ev.event === "progress") {
           // the model is writing: its unchecked draft stays on the server, only the count comes
-          if (!draft) {
-            msg.className = "rw-msg rw-bot rw-writing";
-            msg.innerHTML = '<div class="rw-label"><span class="rw-spin"></span>' + esc(TEXT.writing) + "</div><p>" +
-              esc(TEXT.writingNote) + ' · <span class="rw-count"></span></p>';
-          }
+          tokens = ev.data.tokens;
+          if (!draft && !msg.querySelector(".rw-count")) renderWriting();
           var count = msg.querySelector(".rw-count");
-          if (count) count.textContent = TEXT.tokens.replace("{n}", ev.data.tokens);
+          if (count) count.textContent = TEXT.tokens.replace("{n}", tokens);
+          scrollDown();
+        } else if (ev.event === "sentence") {
+          // a sentence checked while the model writes the next one: shown now, with its citations
+          shown.push(ev.data);
+          if (!draft) renderWriting();
           scrollDown();
         } else if (ev.event === "token") {
           // only from a server in debug mode (RAG_DEBUG_DRAFTS): the unchecked draft
@@ -455,6 +477,8 @@
     }).then(function () {
       if (!final) throw new Error(TEXT.network);
       turn.answer = final;
+      var kept = final.abstained ? [] : (final.sentences || []).filter(function (x) { return x.supported; }).map(function (x) { return x.text; });
+      turn.withdrawn = shown.filter(function (x) { return kept.indexOf(x.text) < 0; }).map(function (x) { return x.text; });
       state.turns.push(turn);
       save();
       renderFinal(msg, turn);

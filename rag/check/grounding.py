@@ -16,6 +16,7 @@ Each verdict carries a score in [0, 1] and a reason, and the window is the suppo
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass
@@ -43,6 +44,17 @@ class Verdict:
     code: str = ""  # the reason as a code the surfaces translate (copied onto Sentence.code)
     kept: "Verdict | None" = None  # "X is A and B" with only "X is A" supported: the verdict of the part to keep
     kept_text: str = ""
+
+
+class _NeedsModel(Exception):
+    pass
+
+
+class _NoModelNow:
+    """A judge that cannot be asked now (the model is writing): the check stops where it would ask."""
+
+    def yes_no(self, messages) -> float:
+        raise _NeedsModel
 
 
 class GroundingChecker:
@@ -184,6 +196,20 @@ class GroundingChecker:
         score = 1 / (1 + math.exp(-margin))
         return Verdict(ok, round(score, 3), "the passage states it (model check)" if ok
                        else "the passage does not state it (model check)", span, code="model_yes" if ok else "model_no")
+
+    def check_now(self, sentence: Sentence, hits: list, question: str | None = None) -> Sentence | None:
+        """`sentence` checked alone while the model is busy writing: a checked copy when the rules decide that it
+        is supported with no model call (the model-mode rules when a judge is set: a copy in the passage's words,
+        or a claim words settle), else None (refused, or only the judge or the whole answer can tell)."""
+        probe = copy.copy(self)
+        if self.model is not None:
+            probe.model = _NoModelNow()
+        x = copy.deepcopy(sentence)
+        try:
+            probe.check([x], hits, hits, "", question)
+        except _NeedsModel:
+            return None
+        return x if x.supported else None
 
     def check(self, sentences: list[Sentence], context: list, hits: list, lang: str,
               question: str | None = None) -> list[Sentence]:

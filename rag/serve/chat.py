@@ -21,7 +21,7 @@ os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
 import gradio as gr  # noqa: E402
 
 from ..errors import RagError  # noqa: E402
-from ..types import AnswerEvent, TokenEvent  # noqa: E402
+from ..types import AnswerEvent, Sentence, SentenceEvent, TokenEvent, withdrawn_sentences  # noqa: E402
 from .render import (esc, md_text, render_answer, render_error, render_sources, render_user,  # noqa: E402
                      render_writing, t)
 from .routes_pages import UI_DIR  # noqa: E402
@@ -93,11 +93,12 @@ def _messages(turns: list[dict], lang: str) -> list[dict]:
     for x in turns[-MAX_TURNS_SHOWN:]:
         out.append({"role": "user", "content": render_user(x["question"])})
         if x.get("answer"):
-            out.append({"role": "assistant", "content": render_answer(x["answer"], x["turn"], lang)})
+            out.append({"role": "assistant", "content": render_answer(x["answer"], x["turn"], lang, x.get("withdrawn", ()))})
         elif x.get("error"):
             out.append({"role": "assistant", "content": render_error(x["error"], lang)})
         else:
-            out.append({"role": "assistant", "content": render_writing(x.get("tokens", 0), lang, x.get("draft"))})
+            out.append({"role": "assistant", "content": render_writing(x.get("tokens", 0), lang, x.get("draft"),
+                                                                        x.get("shown"))})
     return out
 
 
@@ -242,8 +243,14 @@ def build_chat(services: Services) -> gr.Blocks:
                                 turn["draft"] += ev.text
                             yield (_messages(state, ui), panel_html(state, ui, T["writing_panel"]) if first else gr.skip(),
                                    gr.skip(), state, off, off, gr.skip())
+                        elif isinstance(ev, SentenceEvent):  # checked while the model writes the next one
+                            turn.setdefault("shown", []).append({"text": ev.sentence.text,
+                                                                 "citations": ev.sentence.citations})
+                            yield _messages(state, ui), gr.skip(), gr.skip(), state, off, off, gr.skip()
                         elif isinstance(ev, AnswerEvent):
                             turn["answer"] = services.answer_json(ev.answer)
+                            shown = [Sentence(text=x["text"], citations=x["citations"]) for x in turn.get("shown", [])]
+                            turn["withdrawn"] = [x.text for x in withdrawn_sentences(shown, ev.answer)]
                 if not turn.get("answer"):
                     raise RagError("no answer was produced: try again")
             except RagError as e:

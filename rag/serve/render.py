@@ -43,6 +43,8 @@ TEXT = {
         "drafting": "Rédaction en cours — brouillon, vérifié avant affichage définitif",
         "writing": "Rédaction de la réponse…", "writing_note": "elle s'affichera une fois vérifiée",
         "tokens": "{n} jetons écrits", "why_abstain": "Pourquoi :",
+        "checked_so_far": "Vérifié au fil de l'écriture — la suite est en cours de rédaction",
+        "withdrawn": "Retiré par la vérification finale",
         "checked": "Réponse vérifiée", "n_sources": ("{n} source citée", "{n} sources citées"), "in_s": "en {s} s",
         "understood": "Question comprise :", "removed": "Retiré — non sourcé",
         "removed_title": "Phrase retirée : elle n'est pas appuyée par les passages cités",
@@ -92,6 +94,8 @@ TEXT = {
         "drafting": "Writing — a draft, checked before it is final",
         "writing": "Writing the answer…", "writing_note": "it will show once checked",
         "tokens": "{n} tokens written", "why_abstain": "Why:",
+        "checked_so_far": "Checked as it is written — the rest is being written",
+        "withdrawn": "Withdrawn by the final check",
         "checked": "Checked answer", "n_sources": ("{n} source cited", "{n} sources cited"), "in_s": "in {s} s",
         "understood": "Question understood as:", "removed": "Removed — unsourced",
         "removed_title": "Sentence removed: the cited passages do not support it",
@@ -233,10 +237,17 @@ def render_user(question: str) -> str:
     return esc(question)
 
 
-def render_writing(tokens: int, lang: str, draft: str | None = None) -> str:
+def render_writing(tokens: int, lang: str, draft: str | None = None, shown: list[dict] | None = None) -> str:
     """While the model writes: a 'writing…' state with a count (the unchecked draft stays on the server,
-    unless `draft` is given: debug_drafts)."""
+    unless `draft` is given: debug_drafts), and the sentences already checked (`shown`: text and citations)."""
     T = t(lang)
+    if shown and draft is None:
+        text = " ".join(f"{esc(x['text'].rstrip('.!?…'))} {''.join(f'[{n}]' for n in x['citations'])}"
+                        f"{x['text'][-1] if x['text'][-1:] in '.!?…' else '.'}" for x in shown)
+        return _one_line(f'<div class="rag-answer rag-writing rag-early"><div class="rag-text">{text}</div>'
+                         f'<div class="rag-meta"><span class="rag-check">✓</span> <span class="rag-spinner"></span>'
+                         f'{esc(T["checked_so_far"])} · <span class="rag-count">{esc(T["tokens"].format(n=tokens))}'
+                         f'</span></div></div>')
     if not tokens:
         return _one_line(f'<div class="rag-answer rag-pending"><span class="rag-spinner"></span>{esc(T["searching"])}</div>')
     if draft is not None:
@@ -252,7 +263,7 @@ def render_error(message: str, lang: str) -> str:
     return _one_line(f'<div class="rag-answer rag-error"><strong>{esc(T["error"])}</strong> — {esc(message)}</div>')
 
 
-def render_answer(ans: dict, turn: int, lang: str) -> str:
+def render_answer(ans: dict, turn: int, lang: str, withdrawn: list[str] = ()) -> str:
     """The checked answer as chat HTML: citation markers link to the sources panel; removed sentences shown struck.
     What is said of the answer (badges, verdicts, why it abstained, "checked") is in the answer's language, not the
     interface's (`lang`): an English answer in the French window gets "Removed — unsourced"."""
@@ -269,6 +280,9 @@ def render_answer(ans: dict, turn: int, lang: str) -> str:
         parts.append(f'<div class="rag-removed" title="{esc(T["removed_title"])}"><span class="rag-badge">'
                      f'{esc(T["removed"])}</span> <del>{esc(s.get("text", ""))}</del>'
                      f' <span class="rag-why" title="{esc(s.get("reason", ""))}">{esc(verdict_text(s, al))}</span></div>')
+    for text in withdrawn:  # shown while the answer was written, then dropped by the final check
+        parts.append(f'<div class="rag-removed rag-withdrawn"><span class="rag-badge">{esc(T["withdrawn"])}</span> '
+                     f'<del>{esc(text)}</del></div>')
     if ans.get("abstained"):
         why = abstain_text(ans, al)
         if why:

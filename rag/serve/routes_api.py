@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import RagError
-from ..types import Answer, AnswerEvent, TokenEvent
+from ..types import Answer, AnswerEvent, SentenceEvent, TokenEvent
 from .errors import retry_after, status_of
 from .schemas import DRAFT_FIELDS, AskRequest, ErrorModel
 from .service import Services
@@ -34,7 +34,9 @@ READ_ERRORS = {k: ERRORS_DOC[k] for k in (401, 429)}
 
 ASK_DOC = ("Answer a question from the indexed sources. Returns the Answer JSON (as `rag ask --json`, without the "
            "model's unchecked `draft`); with `stream: true`, Server-Sent Events instead: `event: progress` (data "
-           "`{\"tokens\": n}`) while the model writes, then one `event: answer` (data: the Answer JSON), or "
+           "`{\"tokens\": n}`) while the model writes, `event: sentence` (data `{\"n\", \"text\", \"citations\", "
+           "\"code\"}`) for each sentence checked while the model writes the next one (the final answer has the last "
+           "word: a sentence it does not keep was withdrawn), then one `event: answer` (data: the Answer JSON), or "
            "`event: error` (data `{\"error\", \"status\"}`, and `retry_after` when trying again can help). The "
            "unchecked draft never leaves the server unless it runs with RAG_DEBUG_DRAFTS=1 (then `event: token` "
            "events carry it too).")
@@ -89,6 +91,9 @@ def api_router(services: Services) -> APIRouter:
                         if debug:
                             yield _sse("token", {"text": item.text})
                         yield _sse("progress", {"tokens": tokens})
+                    elif isinstance(item, SentenceEvent):
+                        x = item.sentence
+                        yield _sse("sentence", {"n": item.n, "text": x.text, "citations": x.citations, "code": x.code})
                     elif isinstance(item, AnswerEvent):
                         yield _sse("answer", services.answer_json(item.answer))
             finally:

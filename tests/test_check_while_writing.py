@@ -1,0 +1,112 @@
+"""Sentences checked while the model writes: shown as soon as the words alone decide, never before the check,
+and the final answer has the last word."""
+
+import re
+
+import pytest
+
+from rag.components import Components
+from rag.pipeline import Pipeline
+from rag.types import AnswerEvent, SentenceEvent, TokenEvent, withdrawn_sentences
+
+from conftest import ARTICLE
+
+# Word for word from the article (a copy needs no model call), then a paraphrase (only the judge can tell).
+COPY = ("La sécurité doit rester la condition de tout déploiement de l'IA, a effectivement rappelé Vincent Strubel, "
+        "directeur général de l'Anssi [{n}].")
+PARAPHRASE = "Selon lui, on peut passer des semaines sans savoir qu'une IA a un problème de sécurité [{n}]."
+QUESTION = "Qu'a rappelé Vincent Strubel, directeur général de l'Anssi, sur la sécurité de l'IA ?"
+
+
+def _citing(reply):
+    def answer(messages):
+        user = messages[-1]["content"]
+        m = re.search(r"\[(\d+)\] [^\[]*Strubel", user)
+        return reply.format(n=m.group(1) if m else 1)
+    return answer
+
+
+@pytest.fixture
+def pipeline(settings, fake_embed, scripted):
+    def make(reply, judge=3.0):
+        llm = scripted(_citing(reply), judge=judge)
+        c = Components(settings, embed=fake_embed, llm=llm)
+        c.build([ARTICLE])
+        return Pipeline(c)
+    return make
+
+
+def _events(p, question=QUESTION):
+    return list(p.stream(question))
+
+
+def test_a_sentence_in_the_passage_words_is_shown_while_the_model_still_writes(pipeline):
+    p = pipeline(f"{COPY} {PARAPHRASE}")
+    events = _events(p)
+    kinds = [type(e) for e in events]
+    first = kinds.index(SentenceEvent)
+    assert TokenEvent in kinds[first + 1:], "shown before the model finished writing"
+    shown = events[first]
+    assert shown.n == 0 and shown.sentence.supported and shown.sentence.code == "same_words"
+    assert "Strubel" in shown.sentence.text and shown.sentence.citations and shown.sentence.spans
+    assert [type(e) for e in events].count(SentenceEvent) == 1  # the paraphrase waits for the judge
+    answer = events[-1].answer
+    assert isinstance(events[-1], AnswerEvent) and not answer.abstained
+    assert [x.text for x in answer.sentences if x.supported][0] == shown.sentence.text
+    assert withdrawn_sentences([shown.sentence], answer) == []
+    t = answer.timings
+    assert 0 < t["first_checked"] <= t["total"] and t["check_while_writing"] >= 0
+
+
+def test_a_sentence_only_the_judge_can_decide_is_not_shown_early(pipeline):
+    p = pipeline(f"{PARAPHRASE} {COPY}")
+    events = _events(p)
+    assert not any(isinstance(e, SentenceEvent) for e in events)  # in order: the copy waits behind it
+    answer = events[-1].answer
+    assert not answer.abstained and answer.timings["first_checked"] == answer.timings["total"]
+
+
+def test_nothing_unsupported_is_ever_shown(pipeline):
+    # A changed number and an uncited sentence: neither is shown, and the judge refusing leaves an abstention.
+    p = pipeline("L'Anssi compte 9 000 agents selon Vincent Strubel [{n}]. Il faut penser la résilience. Fin.",
+                 judge=-3.0)
+    events = _events(p)
+    assert not any(isinstance(e, SentenceEvent) for e in events)
+    assert events[-1].answer.abstained and "first_checked" not in events[-1].answer.timings
+
+
+def test_a_sentence_shown_early_and_dropped_by_the_final_check_is_reported_withdrawn(pipeline):
+    # The model declines after its first sentence: the whole draft is a refusal, so the shown sentence goes.
+    p = pipeline(f"{COPY} Les sources ne précisent pas la suite.")
+    events = _events(p)
+    shown = [e.sentence for e in events if isinstance(e, SentenceEvent)]
+    answer = events[-1].answer
+    assert len(shown) == 1 and answer.abstained
+    assert withdrawn_sentences(shown, answer) == shown
+
+
+def test_a_sentence_that_does_not_answer_alone_is_not_shown_early(pipeline):
+    # True and in the passage's words, but the question's name (Nebbula) is in none of it: off topic alone.
+    p = pipeline(f"{COPY} Fin.")
+    events = _events(p, "Qu'a dit Constance Nebbula de la sécurité de l'IA ?")
+    assert not any(isinstance(e, SentenceEvent) for e in events)
+
+
+def test_the_cli_prints_each_sentence_once_checked_and_never_twice(pipeline, capsys):
+    from rag.cli import _stream_answer
+
+    answer = _stream_answer(pipeline(f"{COPY} {PARAPHRASE}"), QUESTION, None, live=False, prompt="assistant")
+    out = capsys.readouterr().out
+    first, rest = out.split("\n", 1)
+    assert first.startswith("assistant > La sécurité doit rester") and first.endswith("✓")
+    said, sources = out.split("Sources :")
+    assert said.count("a effectivement rappelé") == 1 and "passer des semaines" in said.split("\n", 1)[1]
+    assert "Strubel" in sources and not answer.abstained
+
+
+def test_the_cli_says_what_the_final_check_withdrew(pipeline, capsys):
+    from rag.cli import _stream_answer
+
+    answer = _stream_answer(pipeline(f"{COPY} Les sources ne précisent pas la suite."), QUESTION, None, live=False)
+    out = capsys.readouterr().out
+    assert answer.abstained and "Retiré par la vérification finale" in out and "ne trouve pas" in out.lower()
