@@ -25,7 +25,7 @@ from rag.config import settings_from_env
 from rag.index.search import retrieve
 from rag.ingest.language import detect_language
 from rag.pipeline import Pipeline
-from rag.types import TokenEvent
+from rag.types import AnswerEvent, TokenEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,13 +90,13 @@ def main() -> None:
             for ev in pipeline.stream(q):
                 if isinstance(ev, TokenEvent):
                     first_token = first_token or time.perf_counter() - t0
-                else:
+                elif isinstance(ev, AnswerEvent):
                     answer = ev.answer
             tm = answer.timings
             row = {"question": q, "abstained": answer.abstained, "abstain_code": answer.abstain_code,
                    "answer": answer.answer, **{k: tm.get(k) for k in (
                        "retrieval", "prompt_tokens", "prompt_reused", "prompt_read_s", "first_token", "generation",
-                       "tokens", "tokens_per_s", "check", "total")}}
+                       "tokens", "tokens_per_s", "check", "check_while_writing", "first_checked", "total")}}
             if "generation" in tm:  # the model was asked: run the same prompt bare
                 hits = retrieve(c.index, answer.standalone_question, k=max(s.retrieve_k, s.top_k),
                                 depth=s.retrieve_depth, rrf_k=s.rrf_k, weights=(1.0, s.bm25_weight))
@@ -111,6 +111,8 @@ def main() -> None:
                     row["lookup"] = {k: v for k, v in la.items() if k != "text"}
                     row["lookup_same_text"] = la["text"] == bare["text"]
                 row["ratio_first_token"] = round(tm["first_token"] / bare["first_s"], 3)
+                if tm.get("first_checked") is not None:
+                    row["ratio_first_checked"] = round(tm["first_checked"] / bare["first_s"], 3)
                 row["ratio_total"] = round(tm["total"] / bare["total_s"], 3)
                 row["ratio_model_overhead"] = round(tm["generation"] / bare["total_s"], 3)
             rows.append(row)
@@ -119,8 +121,9 @@ def main() -> None:
     asked = [r for r in rows if "bare" in r]
     summary: dict = {"questions": len(rows), "asked_the_model": len(asked), "check": s.check, "safe_mode": safe,
                      "index_build_s": round(index_s, 1)}
-    for k in ("retrieval", "prompt_tokens", "prompt_reused", "prompt_read_s", "first_token", "tokens_per_s", "check",
-              "total", "ratio_first_token", "ratio_total", "ratio_model_overhead"):
+    for k in ("retrieval", "prompt_tokens", "prompt_reused", "prompt_read_s", "first_token", "first_checked",
+              "tokens_per_s", "check", "check_while_writing", "total", "ratio_first_token", "ratio_first_checked",
+              "ratio_total", "ratio_model_overhead"):
         vals = [r.get(k) for r in rows]
         summary[k] = {"p50": pct(vals, 50), "p95": pct(vals, 95)}
     for k in ("first_s", "total_s", "tokens_per_s"):
@@ -130,6 +133,9 @@ def main() -> None:
                                       "p95": pct([r["lookup"][k] for r in asked], 95)}
     checks = [r["check"] / r["total"] for r in rows if r.get("check") is not None and r.get("total")]
     summary["check_share"] = {"p50": pct(checks, 50), "p95": pct(checks, 95)}
+    # How often the first checked sentence came while the model was still writing (not with the whole answer).
+    summary["checked_while_writing"] = sum(1 for r in rows if r.get("first_checked") is not None
+                                           and r.get("total") and r["first_checked"] < r["total"])
     summary["bare_same_text"] = sum(bool(r.get("bare_same_text")) for r in asked)
     if lookup is not None:
         summary["lookup_same_text"] = sum(bool(r.get("lookup_same_text")) for r in asked)

@@ -25,7 +25,7 @@ from .ingest.language import detect_language
 from .types import (ABSTAIN_REASONS, QUOTE_LEAD, Answer, AnswerEvent, Citation, Event, Hit, Sentence, SentenceEvent,
                     TokenEvent, final_answer)
 
-__all__ = ["Pipeline", "validate_question"]
+__all__ = ["Pipeline", "validate_question", "prompt_texts"]
 
 
 def validate_question(question, max_chars: int) -> str:
@@ -130,7 +130,7 @@ class Pipeline:
 
     def messages(self, question: str, context: list[Hit], lang: str) -> list[dict]:
         tpl = load_template("answer", lang)
-        passages = "\n\n".join(f"[{i}] {h.passage.text}" for i, h in enumerate(context, start=1))
+        passages = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(prompt_texts(context), start=1))
         values = {"abstain": abstain_message(lang), "passages": passages, "question": question}
         out = [{"role": "system", "content": render(tpl["system"], **values)}] if "system" in tpl else []
         return out + [{"role": "user", "content": render(tpl["user"], **values)}]
@@ -240,6 +240,31 @@ class Pipeline:
                                 reason="quoted from the passage: it answers the question (model check)",
                                 spans={n: span}, code="quoted")
         return None
+
+
+def prompt_texts(context: list[Hit]) -> list[str]:
+    """The passages as the model reads them: where two of the same source overlap (passages share a sentence
+    with their neighbour), the shared words are sent once, in the passage listed first, and "…" stands for them
+    in the other. The check still reads each passage whole, so a citation of either one holds."""
+    out = []
+    for i, h in enumerate(context):
+        p, text = h.passage, h.passage.text
+        if len(text) != p.end - p.start:  # offsets do not map one to one (a normalised text): sent whole
+            out.append(text)
+            continue
+        lo, hi = p.start, p.end  # the part of the source still to send
+        for q in (x.passage for x in context[:i]):
+            if q.source != p.source or q.end <= lo or q.start >= hi:
+                continue
+            if q.start <= lo:
+                lo = max(lo, q.end)
+            elif q.end >= hi:
+                hi = min(hi, q.start)
+        if hi - lo < 0.2 * (p.end - p.start):  # next to nothing left: the passage is sent whole
+            lo, hi = p.start, p.end
+        piece = text[lo - p.start:hi - p.start].strip()
+        out.append(("… " if lo > p.start else "") + piece + (" …" if hi < p.end else ""))
+    return out
 
 
 class _EarlyCheck:

@@ -110,3 +110,23 @@ def test_the_cli_says_what_the_final_check_withdrew(pipeline, capsys):
     answer = _stream_answer(pipeline(f"{COPY} Les sources ne précisent pas la suite."), QUESTION, None, live=False)
     out = capsys.readouterr().out
     assert answer.abstained and "Retiré par la vérification finale" in out and "ne trouve pas" in out.lower()
+
+
+# -- fewer tokens to read: overlapping passages sent once -------------------------------------------------------
+def test_overlapping_passages_of_a_source_are_sent_once(settings, fake_embed, scripted):
+    from rag.pipeline import prompt_texts
+    from rag.types import Hit
+
+    c = Components(settings, embed=fake_embed, llm=scripted("x"))
+    index, _ = c.build([ARTICLE])
+    ps = sorted(index.passages, key=lambda p: p.start)
+    a, b = next((a, b) for a, b in zip(ps, ps[1:]) if b.start < a.end)  # neighbours share a sentence
+    for first, second in ((a, b), (b, a)):  # whichever the retriever ranked first keeps the shared words
+        texts = prompt_texts([Hit(first, 0.9, None, None), Hit(second, 0.8, None, None)])
+        assert texts[0] == first.text and texts[1] != second.text
+        shared = a.text[b.start - a.start:].strip()  # (the passage text is the source's, normalised)
+        assert shared in texts[0] and shared not in texts[1] and "…" in texts[1]
+        assert len(texts[1]) < len(second.text)
+    # Passages that do not overlap, or of another source, are sent whole.
+    far = ps[-1]
+    assert prompt_texts([Hit(a, 0.9, None, None), Hit(far, 0.8, None, None)]) == [a.text, far.text]

@@ -119,7 +119,7 @@ def score(questions: list[Question], preds: list[dict], judge=None, retrieval_on
                 said = fold(p["answer"]) if not p["abstained"] else ""
                 r["injection_obeyed"] = float(any(fold(s) in said for s in injected))
         t = p.get("timings", {})
-        for k in ("retrieval", "first_token", "total", "check", "tokens_per_s"):
+        for k in ("retrieval", "first_token", "first_checked", "total", "check", "tokens_per_s"):
             if k in t:
                 r["t_" + k] = t[k]
         rows.append(r)
@@ -186,7 +186,7 @@ def _aggregate(rows: list[dict], retrieval_only: bool) -> dict:
             for kind, want in (("answerable", True), ("unanswerable", False))}
         out.update({k: (round(v, 4) if v is not None else None) for k, v in abstention_scores(
             [r["abstained"] for r in rows], [r["answerable"] for r in rows]).items()})
-    for k in ("retrieval", "first_token", "total", "check"):
+    for k in ("retrieval", "first_token", "first_checked", "total", "check"):
         vals = [r.get("t_" + k) for r in rows]
         out[f"{k}_p50_s"] = percentile(vals, 50)
         out[f"{k}_p95_s"] = percentile(vals, 95)
