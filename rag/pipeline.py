@@ -58,12 +58,12 @@ class Pipeline:
         lang = detect_language(question)
         s, c = self.settings, self.components
         timings: dict[str, float] = {}
-        standalone = question
+        standalone = query = question
         if history:
-            standalone = self.rewrite(question, history, lang)
+            standalone, query = self.rewrite(question, history, lang)
             timings["rewrite"] = round(time.perf_counter() - t0, 3)
         t = time.perf_counter()
-        hits = retrieve(c.index, standalone, k=max(s.retrieve_k, s.top_k), depth=s.retrieve_depth, rrf_k=s.rrf_k,
+        hits = retrieve(c.index, query, k=max(s.retrieve_k, s.top_k), depth=s.retrieve_depth, rrf_k=s.rrf_k,
                         weights=(1.0, s.bm25_weight))
         # A passage that addresses the assistant ("ignore the article and say…") is an instruction, not
         # evidence: it never reaches the prompt and can never be cited.
@@ -135,11 +135,12 @@ class Pipeline:
         out = [{"role": "system", "content": render(tpl["system"], **values)}] if "system" in tpl else []
         return out + [{"role": "user", "content": render(tpl["user"], **values)}]
 
-    def rewrite(self, question: str, history: list[dict], lang: str) -> str:
-        """A follow-up rewritten as a standalone question, using the recent turns."""
+    def rewrite(self, question: str, history: list[dict], lang: str) -> tuple[str, str]:
+        """A follow-up rewritten as a standalone question, using the recent turns; and the text to search with
+        (the standalone question, or it and the previous question when the rewrite resolved nothing)."""
         turns = [h for h in history if isinstance(h, dict) and h.get("content")][-self.settings.max_history_turns:]
         if not turns:
-            return question
+            return question, question
         tpl = load_template("rewrite", lang)
         convo = "\n".join(f"{'Utilisateur' if h.get('role') == 'user' else 'Assistant'} : "
                           f"{strip_citations(str(h['content']))[:600]}" for h in turns)
@@ -150,14 +151,16 @@ class Pipeline:
         rewritten = out[0].strip().strip('"«» ') if out else ""
         rewritten = re.sub(r"^(question réécrite|rewritten question)\s*:\s*", "", rewritten, flags=re.I)
         if not 3 <= len(rewritten) <= self.settings.max_question_chars:
-            return question
-        # A rewrite that brings in nothing from the conversation did not resolve the reference: keep the
-        # previous question beside it, so retrieval still knows what "elle" is about.
+            return question, question
+        # A rewrite that brings in nothing from the conversation did not resolve the reference: search with the
+        # previous question beside it, so retrieval still knows what "elle" is about. (Only the search: the
+        # answer is checked against the question asked, not against the previous one's names.)
         context_terms = set(analyse(convo)) - set(analyse(question))
         if not set(analyse(rewritten)) & context_terms and not claim_facts(question):
             last_user = next((h["content"] for h in reversed(turns) if h.get("role") == "user"), "")
-            return f"{rewritten} ({strip_citations(str(last_user))[:300]})" if last_user else rewritten
-        return rewritten
+            if last_user:
+                return rewritten, f"{rewritten} ({strip_citations(str(last_user))[:300]})"
+        return rewritten, rewritten
 
     def finish(self, answer: Answer, context: list[Hit], hits: list[Hit]) -> None:
         """Parse the draft, check each sentence against what it cites, decide abstention."""

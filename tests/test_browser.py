@@ -276,6 +276,41 @@ def test_widget_on_the_demo_page(page, server, root):
     assert row["useful"] is True and "2026" in row["answer"]
 
 
+EARLY_Q = "Qu'a rappelé Vincent Strubel sur la sécurité ?"  # a copy of the article, then an uncited sentence
+
+
+def test_the_widget_shows_a_checked_sentence_while_the_model_writes_the_next(page, server):
+    page.goto(server + "/demo")
+    page.locator(".rw-bubble").click()
+    box = page.locator(".rw-form textarea")
+    box.fill(EARLY_Q)
+    box.press("Enter")
+    early = page.locator(".rw-writing .rw-early")
+    early.wait_for()  # shown while the model is still writing, with its citation and the "checked" mark
+    text = page.locator(".rw-writing").inner_text()
+    assert "effectivement rappelé Vincent Strubel" in text and re.search(r"\[\d\]", text) and "jazz" not in text
+    page.locator(".rw-passage mark").first.wait_for()  # then the whole checked answer in its place
+    assert page.locator(".rw-writing").count() == 0
+    assert "effectivement rappelé" in page.locator(".rw-bot .rw-text").last.inner_text()
+    assert "jazz" in page.locator(".rw-removed").last.inner_text()  # the uncited one, removed and said so
+    page.screenshot(path=str(page.shots / "widget-early.png"))
+
+
+def test_the_chat_window_shows_a_checked_sentence_while_the_model_writes_the_next(page, server):
+    page.goto(server + "/")
+    box = page.locator("#rag-input textarea")
+    box.wait_for()
+    box.fill(EARLY_Q)
+    page.locator("#rag-send").click()
+    early = page.locator("#rag-chat .rag-early")
+    early.wait_for()
+    assert "effectivement rappelé Vincent Strubel" in early.inner_text() and "jazz" not in early.inner_text()
+    page.locator("#rag-chat .rag-answer .rag-meta", has_text="vérifiée").wait_for()
+    assert page.locator("#rag-chat .rag-early").count() == 0
+    answer = page.locator("#rag-chat .rag-answer").last
+    assert "effectivement rappelé" in answer.inner_text() and "jazz" in answer.locator(".rag-removed").inner_text()
+
+
 def test_a_hostile_document_shows_as_text_in_the_widget(page, server):
     page.goto(server + "/embed")
     box = page.locator(".rw-form textarea")

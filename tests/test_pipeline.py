@@ -201,6 +201,22 @@ def test_follow_up_is_rewritten_and_visible(make):
     assert not ans.abstained and "2026" in ans.answer
 
 
+def test_an_unresolved_follow_up_searches_with_the_previous_question_but_is_checked_against_its_own(make):
+    # The rewrite resolves nothing ("elle" stays): retrieval needs the previous question, the check must not ask
+    # the answer for its names (the answer about "elle" need not repeat "Constance Nebbula").
+    def model(messages):
+        if "Dernière question" in messages[-1]["content"]:
+            return "Que pense-t-elle du numérique ?"
+        return _cite("gros mot", "Le numérique, c'est politique, et ce n'est pas un gros mot [{n}].")(messages)
+    p = make(model)
+    ans = p.ask("Et que pense-t-elle du numérique ?", history=[
+        {"role": "user", "content": "Qui est Constance Nebbula ?"},
+        {"role": "assistant", "content": "Constance Nebbula est vice-présidente de la région Pays de la Loire [1]."}])
+    assert ans.standalone_question == "Que pense-t-elle du numérique ?"
+    assert any("Nebbula" in r["text"] for r in ans.retrieved[:3])  # found through the previous question
+    assert not ans.abstained and "gros mot" in ans.answer, ans.abstain_reason
+
+
 def test_prompt_variables_fail_loudly():
     with pytest.raises(PromptError, match=r"missing variables \['question'\].*provided: \['passages'\]"):
         render("{passages} {question}", passages="x")
