@@ -642,7 +642,11 @@ _ASKS_NUMBER = re.compile(r"\b(?:combien|how (?:many|much)|quel(?:le)?s? (?:est 
                           r"in what year|which year)\b", re.IGNORECASE)
 _ASKS_NAME = re.compile(r"\b(?:comment s['’]appelle|comment se nomme|quel(?:le)? est (?:le|son|leur) nom|"
                         r"quel(?:s|les)? (?:est|sont) les? noms?|nom exact|what is (?:the|its|his|her|their) (?:exact )?name|"
-                        r"what (?:is|are) (?:it|they|the \w+) called|by name|exact name)\b", re.IGNORECASE)
+                        r"what (?:is|are) (?:it|they|the \w+) called|by name|exact name|"
+                        r"(?:donne|donner|dis|dire|cite|citer|invente|inventer)[^.?!]{0,40}\ble nom\b|the name of)\b",
+                        re.IGNORECASE)
+# Capitalised words that name no one: acronyms of common nouns ("l'IA", "AI").
+_COMMON_ACRONYMS = {"ia", "ai", "it", "pdf", "ue", "eu"}
 # Numbers written as words ("un", "une", "one" are articles more often than numbers: not counted).
 _NUMBER_WORDS = {fold(w) for w in """deux trois quatre cinq six sept huit neuf dix onze douze quinze vingt trente quarante
 cinquante soixante cent cents mille million millions milliard milliards moitié tiers quart dizaine dizaines centaine
@@ -669,7 +673,8 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     if _ASKS_NAME.search(question):
         new = [w for w in re.findall(r"[\w’'-]+", claim)
                if re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)[:1].isupper()
-               and fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)) not in q_words | _NOT_NAME | _ADJECTIVES]
+               and fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)) not in
+               q_words | _NOT_NAME | _ADJECTIVES | _COMMON_ACRONYMS]
         quoted = [claim[a:b] for a, b in quote_regions(claim)]
         if not new and not quoted:
             return "the question asks for a name; the sentence gives none"
