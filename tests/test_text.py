@@ -72,3 +72,13 @@ def test_bad_sources_are_refused(tmp_path, name, content, match):
 def test_missing_source(tmp_path):
     with pytest.raises(SourceError, match="cannot read"):
         load_source(tmp_path / "nope.txt")
+
+
+def test_a_sentence_ends_before_markup():
+    from rag.generate.draft import parse_sentences
+
+    got = parse_sentences('Le marché ouvre le 5 décembre [1]. <img src="http://example.invalid/a.png"> Il y aura '
+                          'des crêpes [9].')
+    assert [x.text for x in got] == ["Le marché ouvre le 5 décembre.",
+                                     '<img src="http://example.invalid/a.png"> Il y aura des crêpes.']
+    assert [x.citations for x in got] == [[1], [9]]

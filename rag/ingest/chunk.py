@@ -15,7 +15,7 @@ __all__ = ["split_sentences", "split_passages"]
 # A sentence ends at . ! ? … (optionally followed by closing quotes) before a space and a capital,
 # a quote or a digit; or at a line break. Common French abbreviations are not ends.
 _ABBREV = re.compile(r"(?:\b(?:M|Mme|Mmes|MM|Dr|Pr|St|Ste|art|etc|cf|p|ex|env|n°|vol|ch)|\b[A-Z])\.$")
-_END = re.compile(r"[.!?…]+[\"»”)]*(?=\s+[\"«“(A-ZÀ-ÖØ-Þ0-9])|\n+")
+_END = re.compile(r"[.!?…]+[\"»”)]*(?=\s+[\"«“(<A-ZÀ-ÖØ-Þ0-9])|\n+")  # "<": markup starts a sentence too
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
