@@ -425,3 +425,12 @@ def test_a_name_asked_in_an_instruction_is_still_a_name_question():
     assert misses_asked_kind(a, "Quel est le nom du modèle de Mistral ?")  # "IA" names no one
     assert misses_asked_kind("L'outil d'IA interne d'Orange s'appelle Dinootoo.",
                              "Comment s'appelle l'outil d'IA interne d'Orange ?") == ""
+
+
+def test_the_judge_is_asked_once_per_claim_and_passage():
+    judge = _Always()
+    checker = GroundingChecker(model=judge)
+    claim = "Constance Nebbula a rappelé que le numérique est un sujet politique."
+    first = checker.judge(claim, TEAM_FRANCE)
+    again = checker.judge(claim, TEAM_FRANCE)
+    assert first == again and len(judge.asked) == 1 and checker.llm_calls == 1

@@ -68,6 +68,7 @@ class GroundingChecker:
         self.model = model
         self.t = thresholds or Thresholds()
         self.llm_calls = 0
+        self._verdicts: dict[tuple[str, str], float] = {}  # (claim, window) -> the judge's margin
 
     @lru_cache(maxsize=4096)
     def _vec(self, text: str) -> tuple[float, ...]:
@@ -187,11 +188,16 @@ class GroundingChecker:
                            code="low_coverage")
         if not cross and near_verbatim(claim, window):
             return Verdict(True, 1.0, "the passage says it in the same words", span, code="same_words")
-        tpl = load_template("judge", "en")
-        msgs = [{"role": "system", "content": tpl["system"]},
-                {"role": "user", "content": render(tpl["user"], passage=window, claim=claim)}]
-        self.llm_calls += 1
-        margin = self.model.yes_no(msgs)
+        margin = self._verdicts.get((claim, window))
+        if margin is None:  # the same claim on the same words (a re-asked question, a part judged twice): once
+            tpl = load_template("judge", "en")
+            msgs = [{"role": "system", "content": tpl["system"]},
+                    {"role": "user", "content": render(tpl["user"], passage=window, claim=claim)}]
+            self.llm_calls += 1
+            margin = self.model.yes_no(msgs)
+            if len(self._verdicts) >= 4096:
+                self._verdicts.pop(next(iter(self._verdicts)))  # the oldest
+            self._verdicts[(claim, window)] = margin
         ok = margin > (self.t.llm_margin_cross if cross else self.t.llm_margin)
         score = 1 / (1 + math.exp(-margin))
         return Verdict(ok, round(score, 3), "the passage states it (model check)" if ok
