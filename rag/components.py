@@ -6,17 +6,21 @@ Building and indexing live here; answering lives in `pipeline.py`.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from pathlib import Path
 from typing import Callable
 
 from .config import DEFAULT_CORPUS, Settings, resource_path
-from .errors import InputError, SourceError
+from .errors import InputError, RagError, SourceError
 from .ingest import SUPPORTED_SUFFIXES, load_source
 from .index.store import Index, build_index, check_index_dir, load_index, recover_interrupted, reusable_index
 from .provision import resolve_embed_path, resolve_llm_path
 
 __all__ = ["Components", "default_corpus_paths", "collect_files"]
+
+log = logging.getLogger("rag.index")
 
 Progress = Callable[[str, int, int], None]
 
@@ -82,11 +86,21 @@ def collect_files(paths: list[Path]) -> list[Path]:
     return files
 
 
+def _manifest_stamp(index_dir: Path) -> tuple | None:
+    """What changes when a new index version replaces the manifest (a build renames a new folder in)."""
+    try:
+        st = (Path(index_dir) / "manifest.json").stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 class Components:
     def __init__(self, settings: Settings, *, index: Index | None = None, llm=None, embed=None, checker=None,
                  progress: Progress | None = None):
         self.settings = settings
         self._index, self._llm, self._embed, self._checker = index, llm, embed, checker
+        self._stamp, self._checked_at = None, 0.0  # the loaded index's manifest identity (refresh_index)
         self.progress = progress  # model downloads on first use
 
     @property
@@ -114,7 +128,7 @@ class Components:
             if s.llm_url:
                 from .generate.backends import OpenAICompatModel
 
-                self._llm = OpenAICompatModel(s.llm_url, s.llm_model)
+                self._llm = OpenAICompatModel(s.llm_url, s.llm_model, timeout=s.model_timeout)
             else:
                 from .generate.worker import ModelWorker
 
@@ -137,12 +151,37 @@ class Components:
     @property
     def index(self) -> Index:
         if self._index is None:
+            stamp = _manifest_stamp(self.settings.index_dir)  # before loading: a swap meanwhile is seen next time
             self._index = self.open_index(auto_build=True)
+            self._stamp = stamp if stamp is not None else _manifest_stamp(self.settings.index_dir)
         return self._index
+
+    def refresh_index(self) -> bool:
+        """Load the index again when a new version landed in index_dir since it was loaded (a build, here or on
+        another machine, swapped it in by rename, or a symbolic link now points to another version): replicas
+        of a server over one shared read-only index pick it up at their next question. The old index serves
+        until the new one is loaded (one reference assignment); a version that fails to load leaves it serving.
+        Looks at the manifest's inode and time at most once a second. True when the index changed."""
+        if self._index is None or time.monotonic() - self._checked_at < 1.0:
+            return False
+        self._checked_at = time.monotonic()
+        stamp = _manifest_stamp(self.settings.index_dir)
+        if stamp is None or self._stamp in (stamp, "pinned"):
+            return False
+        try:
+            index = self.open_index()
+        except RagError as e:
+            log.warning("a new index version at %s cannot be loaded (%s): still answering from the previous one",
+                        self.settings.index_dir, e)
+            self._stamp = stamp  # not retried until the manifest changes again
+            return False
+        self._index, self._stamp = index, stamp
+        log.info("loaded the new index version at %s", self.settings.index_dir)
+        return True
 
     def use_index(self, index: Index) -> None:
         """Answer from `index` (an evaluation run's own) instead of the configured one."""
-        self._index = index
+        self._index, self._stamp = index, "pinned"  # never replaced by refresh_index
 
     def state(self) -> dict:
         """What is loaded, without loading anything (for health reports)."""
@@ -189,5 +228,5 @@ class Components:
         index, stats = build_index(sources, self.settings.index_dir, self.embed, self.embed_info(),
                                    self.settings.chunk_chars, self.settings.chunk_overlap, progress, previous,
                                    vector_index=self.settings.vector_index)
-        self._index = index
+        self._index, self._stamp = index, _manifest_stamp(self.settings.index_dir)
         return index, stats

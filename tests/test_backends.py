@@ -38,6 +38,7 @@ class FakeServer:
         self.mode = "ok"
         self.reply = "Vincent Strubel dirige l'Anssi [1]."
         self.requests: list[dict] = []
+        self.top_logprobs = [("YES", -0.1), ("NO", -2.5), ("Yes", -4.0)]  # what the judge's request gets
         self.release = threading.Event()  # ends the stalls at teardown
         server = self
 
@@ -59,6 +60,14 @@ class FakeServer:
                 self.end_headers()
 
             def reply_ok(self, body):
+                if not body.get("stream"):  # the judge: one token and its top log-probabilities
+                    self._start("application/json")
+                    top = [{"token": t, "logprob": v} for t, v in server.top_logprobs]
+                    logprobs = {"content": [{"token": top[0]["token"], "logprob": top[0]["logprob"],
+                                             "top_logprobs": top}]} if top else None
+                    self.wfile.write(json.dumps({"choices": [{"index": 0, "logprobs": logprobs, "message": {
+                        "role": "assistant", "content": top[0]["token"] if top else "YES"}}]}).encode())
+                    return
                 self._start()
                 reply = server.reply(body["messages"]) if callable(server.reply) else server.reply
                 self.wfile.write(_chunk(role="assistant"))
@@ -120,10 +129,30 @@ def quickly(seconds=5.0):
     assert time.monotonic() - t < seconds, "took too long: a failing server must not hang a question"
 
 
-def test_it_is_a_chat_model_but_no_judge():
+def test_it_is_a_chat_model_and_a_judge():
     m = OpenAICompatModel("http://127.0.0.1:1/v1")
-    assert isinstance(m, ChatModel) and not isinstance(m, Judge) and m.loaded
+    assert isinstance(m, ChatModel) and isinstance(m, Judge) and m.loaded
     m.load()  # nothing to load in this process
+
+
+@pytest.mark.parametrize("top,margin", [
+    ([("YES", -0.1), ("NO", -2.5), ("Yes", -4.0)], 2.4),
+    ([("N", -0.2), ("Y", -1.7)], -1.5),  # a tokenizer that splits the words
+    ([("NO", -0.1), ("Maybe", -3.0)], -2.9),  # YES not listed: at most the lowest listed
+    ([("Maybe", -0.1), ("Perhaps", -3.0)], -100.0),  # neither: a refusal
+])
+def test_the_judge_reads_the_first_tokens_log_probabilities(server, top, margin):
+    server.top_logprobs = top
+    m = OpenAICompatModel(server.url, model="qwen-local", timeout=5)
+    assert m.yes_no(MSG) == pytest.approx(margin)
+    body = server.requests[-1]["body"]
+    assert body["max_tokens"] == 1 and body["logprobs"] is True and not body.get("stream")
+
+
+def test_a_server_without_log_probabilities_says_to_use_the_fast_check(server):
+    server.top_logprobs = []
+    with pytest.raises(GenerationError, match=r"no log-probabilities.*--check fast"):
+        OpenAICompatModel(server.url, timeout=5).yes_no(MSG)
 
 
 def test_streams_the_pieces_the_server_sends(server):
@@ -145,7 +174,7 @@ def test_the_pipeline_answers_through_the_server(server, settings, fake_embed):
     server.reply = cite
     c = Components(settings.replace(llm_url=server.url, llm_model="qwen-local"), embed=fake_embed)
     c.build([ARTICLE])
-    assert isinstance(c.llm, OpenAICompatModel) and c.checker.model is None  # no judge over HTTP
+    assert isinstance(c.llm, OpenAICompatModel) and c.checker.model is c.llm  # the judge over HTTP too
     ans = Pipeline(c).ask("Qui est le directeur général de l'Anssi ?")
     assert not ans.abstained and "Vincent Strubel" in ans.answer and "Strubel" in ans.citations[0].text
 

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Iterator, Protocol, runtime_checkable
 
-from ..errors import GenerationError, ModelError
+from ..errors import GenerationError, ModelError, ModelUnavailable
 
 __all__ = ["ChatModel", "Judge", "LlamaCppModel", "OpenAICompatModel"]
 
@@ -223,10 +223,19 @@ class _PrefixStates:
 
 
 class OpenAICompatModel:
-    """Streams from `{url}/chat/completions` of an OpenAI-compatible server (local by intent)."""
+    """Streams from `{url}/chat/completions` of an OpenAI-compatible server (local by intent: llama_cpp.server,
+    llama-server, vLLM, or a gateway in front of a pool of them).
+
+    It is also a `Judge`: `yes_no` asks for one token with its `top_logprobs` (llama_cpp.server and vLLM return
+    them). A server that returns no log-probabilities cannot judge: the answer then fails with a GenerationError
+    that says to use `--check fast` (RAG_CHECK=fast), rather than being checked less than asked without a word.
+
+    A server that is down or silent past `timeout` raises ModelUnavailable (a 503 from the API: another try, or
+    another replica of the server, may work); one that answers something else raises GenerationError (a 502)."""
 
     loaded = True  # nothing to load in this process
     last_perf: dict = {}  # the server keeps its own figures
+    TOP_LOGPROBS = 20  # candidates of the judge's first token; YES or NO is among them for a sane prompt
 
     def __init__(self, url: str, model: str = "default", timeout: float = 120.0):
         self.url, self.name, self.timeout = url.rstrip("/"), model, timeout
@@ -234,36 +243,74 @@ class OpenAICompatModel:
     def load(self) -> None:
         pass
 
-    def stream(self, messages, max_tokens, temperature=0.0, stop=None):
-        body = json.dumps({"model": self.name, "messages": messages, "max_tokens": max_tokens,
-                           "temperature": temperature, "stop": stop, "stream": True}).encode()
-        req = urllib.request.Request(self.url + "/chat/completions", data=body,
+    def _post(self, body: dict):
+        req = urllib.request.Request(self.url + "/chat/completions", data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})
-        not_a_stream = (f"the model server at {self.url} sent something that is not an OpenAI chat-completion "
-                        "stream; is --llm-url the server's /v1 address?")
+        return urllib.request.urlopen(req, timeout=self.timeout)
+
+    @contextlib.contextmanager
+    def _errors(self, kind: str):
+        """The server's failures as errors that say what to do (no traceback for a user)."""
+        not_a_reply = (f"the model server at {self.url} sent something that is not an OpenAI chat-completion "
+                       f"{kind}; is --llm-url the server's /v1 address?")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                events = 0
-                for raw in resp:
-                    line = raw.decode("utf-8").strip()
-                    if not line.startswith("data:"):
-                        continue
-                    events += 1
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
-                    if piece:
-                        yield piece
-                if not events:
-                    raise GenerationError(not_a_stream + " (no `data:` line)")
+            yield not_a_reply
         except urllib.error.HTTPError as e:
-            raise GenerationError(f"the model server at {self.url} answered HTTP {e.code} {e.reason}: "
-                                  "check --llm-url and --llm-model") from e
+            cls = ModelUnavailable if e.code in (502, 503, 504) else GenerationError  # overloaded or restarting
+            raise cls(f"the model server at {self.url} answered HTTP {e.code} {e.reason}: "
+                      "check --llm-url and --llm-model") from e
         except (urllib.error.URLError, OSError) as e:
             reason = e.reason if isinstance(e, urllib.error.URLError) else e
             if isinstance(reason, TimeoutError):
-                raise GenerationError(f"the model server at {self.url} timed out (nothing for {self.timeout:g} s)") from e
-            raise GenerationError(f"the model server at {self.url} failed: {reason}. Is it running?") from e
+                raise ModelUnavailable(f"the model server at {self.url} timed out (nothing for {self.timeout:g} s): "
+                                       "it is overloaded or stuck; try again, or raise RAG_MODEL_TIMEOUT") from e
+            raise ModelUnavailable(f"the model server at {self.url} failed: {reason}. Is it running?") from e
         except (ValueError, LookupError, TypeError, AttributeError) as e:  # JSON of another shape
-            raise GenerationError(f"{not_a_stream} ({type(e).__name__}: {e})") from e
+            raise GenerationError(f"{not_a_reply} ({type(e).__name__}: {e})") from e
+
+    def stream(self, messages, max_tokens, temperature=0.0, stop=None):
+        body = {"model": self.name, "messages": messages, "max_tokens": max_tokens,
+                "temperature": temperature, "stop": stop, "stream": True}
+        # The socket timeout bounds each silence; this bounds the whole reply (a server trickling bytes).
+        deadline = time.monotonic() + self.timeout
+        with self._errors("stream") as not_a_stream, self._post(body) as resp:
+            events = 0
+            for raw in resp:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("whole reply")
+                line = raw.decode("utf-8").strip()
+                if not line.startswith("data:"):
+                    continue
+                events += 1
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                if piece:
+                    yield piece
+            if not events:
+                raise GenerationError(not_a_stream + " (no `data:` line)")
+
+    def yes_no(self, messages: list[dict]) -> float:
+        """log P(YES) - log P(NO) for the reply's first token, from the server's top log-probabilities. A side
+        missing from the top candidates counts at the lowest one listed (an upper bound of its own)."""
+        body = {"model": self.name, "messages": messages, "max_tokens": 1, "temperature": 0.0,
+                "logprobs": True, "top_logprobs": self.TOP_LOGPROBS}
+        with self._errors("reply"), self._post(body) as resp:
+            reply = json.loads(resp.read(1 << 20))
+            lp = reply["choices"][0].get("logprobs")
+            if not lp or not lp.get("content"):
+                raise GenerationError(
+                    f"the model server at {self.url} returns no log-probabilities, which the grounding check's "
+                    "model judge needs: use --check fast (RAG_CHECK=fast), or a server that returns them "
+                    "(llama_cpp.server, vLLM)")
+            top = {c["token"]: float(c["logprob"]) for c in lp["content"][0]["top_logprobs"]}
+        floor = min(top.values(), default=0.0)
+
+        def best(word: str) -> float | None:
+            # "YES", "Yes", " yes", or the first piece of one ("Y") when the tokenizer splits it
+            return max((v for t, v in top.items() if t.strip() and word.startswith(t.strip().upper())), default=None)
+        yes, no = best("YES"), best("NO")
+        if yes is None:  # not among the top candidates: at most the lowest listed; no verdict at all is a refusal
+            return floor - no if no is not None else -100.0
+        return yes - (floor if no is None else no)

@@ -223,6 +223,9 @@ class Answerer:
                cancel: threading.Event | None = None, deadline_at: float | None = None) -> Iterator[Event]:
         """The pipeline's events for one question; the caller holds the model. Setting `cancel` stops the
         generation at the next event; past `deadline_at` (monotonic) it stops with DeadlineExceeded."""
+        refresh = getattr(self.pipeline.components, "refresh_index", None)
+        if refresh is not None:
+            refresh()  # a new index version landed (another replica's or a build job's): answer from it
         stream = self.pipeline.stream(question, history or None)
         try:
             for event in stream:
