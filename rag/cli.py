@@ -50,6 +50,9 @@ def _setting(name: str, *decls, help: str, **kw):
 @click.version_option(__version__, "--version", "-V")
 @_setting("home", "--home", type=click.Path(path_type=Path), help="Models directory root (models are in HOME/models).")
 @_setting("index_dir", "--index-dir", type=click.Path(path_type=Path), help="Where the index is stored.")
+@_setting("store", "--store", metavar="URI",
+          help="Keep passages and vectors in Milvus: milvus://HOST:PORT/COLLECTION or milvus-lite:PATH.db/COLLECTION "
+               "(empty: FAISS in the index folder).")
 @_setting("embed_model", "--embed-model",
           help="Embedding model: a provisioned name, a local sentence-transformers folder, or a model id.")
 @_setting("llm_model", "--llm-model",

@@ -210,7 +210,7 @@ class Components:
         recover_interrupted(path)
         if auto_build and (not path.exists() and not path.is_symlink() or path.is_dir() and not any(path.iterdir())):
             return self.build([])[0]
-        return load_index(path, self.embed, self.embed_info())
+        return load_index(path, self.embed, self.embed_info(), store=self.settings.store)
 
     def build(self, paths: list[Path], rebuild: bool = False, progress: Callable[[int, int], None] | None = None):
         """Index `paths` (the default corpus when empty) into the index directory. Every file is read and checked
@@ -224,9 +224,10 @@ class Components:
         names = [f.name for f in files]
         sources = [load_source(f, f.name if names.count(f.name) == 1 else str(f), self.settings.max_source_bytes)
                    for f in files]
-        previous = None if rebuild else reusable_index(self.settings.index_dir, self.embed, self.embed_info())
+        previous = None if rebuild else reusable_index(self.settings.index_dir, self.embed, self.embed_info(),
+                                                       store=self.settings.store)
         index, stats = build_index(sources, self.settings.index_dir, self.embed, self.embed_info(),
                                    self.settings.chunk_chars, self.settings.chunk_overlap, progress, previous,
-                                   vector_index=self.settings.vector_index)
+                                   vector_index=self.settings.vector_index, store=self.settings.store)
         self._index, self._stamp = index, _manifest_stamp(self.settings.index_dir)
         return index, stats

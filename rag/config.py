@@ -83,6 +83,10 @@ class Settings:
     # (approximate, recall@10 >= .95 in bench/ann.py) from there; "flat", "hnsw" or "ivf" force one. Read when
     # an index is built.
     vector_index: Literal["auto", "flat", "hnsw", "ivf"] = "auto"
+    # Where passages and vectors live (RAG_STORE): empty for FAISS on local disk (index_dir), or a Milvus
+    # collection, `milvus://HOST:PORT/COLLECTION` (a server) or `milvus-lite:PATH.db/COLLECTION` (Milvus Lite);
+    # the manifest and sources stay in index_dir. Parsed by rag.index.milvus.parse_store.
+    store: str = ""
     # Generation (RAG_THREADS for the model's CPU threads).
     threads: int = 2
     n_ctx: int = 4096

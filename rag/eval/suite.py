@@ -38,8 +38,10 @@ def evaluate(pipeline: Pipeline, dataset: Path, out_dir: Path, limit=None, sampl
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
             s, info = c.settings, c.embed_info()
+            # With a Milvus store, the run's index gets a collection of its own beside the configured one.
+            store = f"{s.store}_eval" if s.store else ""
             index, _ = build_index(sources, out_dir / "index", c.embed, info, s.chunk_chars, s.chunk_overlap,
-                                   progress, reusable_index(out_dir / "index", c.embed, info))
+                                   progress, reusable_index(out_dir / "index", c.embed, info, store), store=store)
         c.use_index(index)
     else:
         sources = [_source(n, t) for n, t in c.index.sources.items()]

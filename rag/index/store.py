@@ -46,7 +46,7 @@ except ImportError:  # pragma: no cover - not on Linux/macOS
 
 __all__ = ["Index", "build_index", "load_index", "read_manifest", "reusable_index", "check_index_dir", "recover_interrupted",
            "choose_vector_index", "new_faiss_index", "vector_index_kind", "MANIFEST", "FORMAT", "FORMAT_VERSION",
-           "SPLITTER", "VECTOR_INDEXES", "AUTO_ANN_AT"]
+           "SPLITTER", "VECTOR_INDEXES", "AUTO_ANN_AT", "check_embed_model"]
 
 MANIFEST = "manifest.json"
 FORMAT = "rag-index"  # the signature of an index written by this program
@@ -247,11 +247,19 @@ def _nodes_from(passages: list[Passage], vectors: dict[str, list[float]]):
 
 def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, max_chars: int, overlap: int,
                 progress: Progress | None = None, previous: Index | None = None,
-                vector_index: str = "auto") -> tuple[Index, dict]:
+                vector_index: str = "auto", store: str = "") -> tuple[Index, dict]:
     """Split, embed and persist `sources` into `out_dir` (replacing what is there, atomically).
     `embed` is a SentenceEmbedding; `embed_info` = {"name", "hash"} for the manifest; `vector_index` the FAISS
-    index type ("auto", "flat", "hnsw", "ivf": see `choose_vector_index`).
+    index type ("auto", "flat", "hnsw", "ivf": see `choose_vector_index`); `store` a Milvus collection
+    (RAG_STORE, see `milvus.parse_store`) instead of FAISS on local disk.
     Returns the loaded index and build statistics."""
+    if store:
+        from .milvus import build_milvus_index, parse_store
+
+        target = parse_store(store)
+        if target is not None:
+            return build_milvus_index(sources, out_dir, embed, embed_info, max_chars, overlap, progress, previous,
+                                      target=target)
     import bm25s
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.vector_stores.faiss import FaissVectorStore
@@ -363,13 +371,13 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
     return load_index(out_dir, embed, embed_info), stats
 
 
-def reusable_index(path: Path, embed, embed_info: dict) -> Index | None:
+def reusable_index(path: Path, embed, embed_info: dict, store: str = "") -> Index | None:
     """The index at `path` whose vectors a rebuild may reuse; None when there is none, or it was built with
     another model, or it is damaged (then everything is embedded anew)."""
     if not (Path(path) / MANIFEST).exists():
         return None
     try:
-        return load_index(path, embed, embed_info)
+        return load_index(path, embed, embed_info, store)
     except IndexStoreError:
         return None
 
@@ -626,16 +634,31 @@ def read_manifest(path: Path) -> dict:
     return manifest
 
 
-def load_index(path: Path, embed, embed_info: dict) -> Index:
-    """Load and check an index. Refuses one built with another embedding model, or damaged."""
-    path = Path(path)
-    recover_interrupted(_live_path(path) if path.is_symlink() else path)
-    manifest = read_manifest(path)
+def check_embed_model(path: Path, manifest: dict, embed_info: dict) -> None:
     if manifest["embed_model"] != embed_info["name"] or manifest.get("embed_hash") != embed_info["hash"]:
         raise IndexStoreError(
             f"the index at {path} was built with the embedding model {manifest['embed_model']} "
             f"({str(manifest.get('embed_hash'))[:19]}), but {embed_info['name']} ({embed_info['hash'][:19]}) is configured: "
             f"run `rag index --rebuild` to rebuild it with the configured model, or choose the model it was built with.")
+
+
+def load_index(path: Path, embed, embed_info: dict, store: str = "") -> Index:
+    """Load and check an index. Refuses one built with another embedding model, or damaged. `store`: as in
+    `build_index`."""
+    if store:
+        from .milvus import load_milvus_index, parse_store
+
+        target = parse_store(store)
+        if target is not None:
+            return load_milvus_index(path, embed, embed_info, target)
+    path = Path(path)
+    recover_interrupted(_live_path(path) if path.is_symlink() else path)
+    manifest = read_manifest(path)
+    if isinstance(manifest.get("store"), dict):
+        raise IndexStoreError(f"the index at {path} keeps its passages in the Milvus collection "
+                              f"{manifest['store'].get('collection')} at {manifest['store'].get('uri')}: set RAG_STORE "
+                              f"to it, or {_REBUILD} to index into FAISS on local disk")
+    check_embed_model(path, manifest, embed_info)
     for name in (VECTORS, "docstore.json", "index_store.json", SOURCES):
         if not (path / name).is_file():
             raise _corrupted(path, f"{name} is missing")

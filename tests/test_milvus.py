@@ -1,0 +1,183 @@
+"""The Milvus store against a real Milvus API server (Milvus Lite's gRPC server, the protocol of a standalone
+Milvus) started here, with the fake embedding: same retrieval as FAISS, incremental builds, clear errors."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from rag.components import Components
+from rag.errors import IndexStoreError, InputError
+from rag.index.milvus import parse_store
+from rag.index.search import retrieve
+
+from conftest import ARTICLE
+
+pytest.importorskip("llama_index.vector_stores.milvus")
+server_module = pytest.importorskip("milvus_lite.adapter.grpc.server")
+
+QUESTIONS = ["Qui est le directeur général de l'Anssi ?", "data center public Pays de la Loire",
+             "Quand la loi a-t-elle été présentée ?", "Quel est le rôle de l'agence nationale ?",
+             "Combien de régions sont concernées ?"]
+
+
+@pytest.fixture
+def milvus(tmp_path):
+    """The address of a Milvus server holding its data under tmp_path."""
+    server, db, port = server_module.start_server_in_thread(str(tmp_path / "milvus-data"))
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop(grace=0)
+        db.close()
+
+
+@pytest.fixture
+def milvus_settings(settings, milvus):
+    return settings.replace(store=f"milvus://{milvus}/rag_test")
+
+
+def _top(index, q, mode="hybrid", k=5):
+    return [(h.passage.id, round(h.dense or 0, 4), round(h.lexical or 0, 4)) for h in retrieve(index, q, k=k, mode=mode)]
+
+
+def test_same_top_passages_and_scores_as_faiss(milvus_settings, settings, fake_embed):
+    ours, stats = Components(milvus_settings, embed=fake_embed).build([ARTICLE])
+    assert stats["embedded"] == stats["passages"] == len(ours.passages) > 20
+    faiss, _ = Components(settings.replace(index_dir=settings.index_dir.with_name("faiss")), embed=fake_embed).build([ARTICLE])
+    assert [p.id for p in ours.passages] == [p.id for p in faiss.passages]
+    for q in QUESTIONS:
+        for mode in ("dense", "bm25", "hybrid"):
+            assert _top(ours, q, mode) == _top(faiss, q, mode), (q, mode)
+    assert "Strubel" in retrieve(ours, QUESTIONS[0], k=3)[0].passage.text
+
+
+def test_reopened_index_reads_passages_from_the_collection(milvus_settings, fake_embed):
+    built, _ = Components(milvus_settings, embed=fake_embed).build([ARTICLE])
+    again = Components(milvus_settings, embed=fake_embed).open_index()
+    assert [(p.id, p.text, p.start, p.end, p.heading) for p in again.passages] == \
+           [(p.id, p.text, p.start, p.end, p.heading) for p in built.passages]
+    assert again.manifest["store"]["collection"] == "rag_test" and set(again.sources) == {"article.txt"}
+    assert _top(again, QUESTIONS[1]) == _top(built, QUESTIONS[1])
+
+
+def test_incremental_add_change_and_rebuild(milvus_settings, settings, fake_embed, tmp_path):
+    c = Components(milvus_settings, embed=fake_embed)
+    first, _ = c.build([ARTICLE])
+    other = tmp_path / "other.md"
+    other.write_text("# Note\n\nLe budget numérique de la commune est de 12 000 euros.\n")
+    before = fake_embed.calls
+    index, stats = c.build([ARTICLE, other])
+    assert stats["embedded"] == 1 and stats["reused"] == len(first.passages)
+    assert fake_embed.calls - before == 1
+    assert retrieve(index, "budget numérique de la commune", k=1)[0].passage.source == "other.md"
+    # BM25 statistics over the whole collection, not per insertion: the same rankings as FAISS over both sources.
+    faiss, _ = Components(settings.replace(index_dir=settings.index_dir.with_name("faiss")),
+                          embed=fake_embed).build([ARTICLE, other])
+    for q in QUESTIONS + ["budget numérique de la commune"]:
+        assert _top(index, q) == _top(faiss, q), q
+    # A changed source: its old passages leave the collection, the new one is embedded.
+    other.write_text("# Note\n\nLe budget numérique de la ville est de 15 000 euros.\n")
+    index, stats = c.build([ARTICLE, other])
+    assert stats["embedded"] == 1
+    reopened = Components(milvus_settings, embed=fake_embed).open_index()
+    assert len(reopened.passages) == len(first.passages) + 1
+    assert "15 000" in retrieve(reopened, "budget numérique de la ville", k=1)[0].passage.text
+    # A removed source: gone from the collection too.
+    index, stats = c.build([other])
+    assert stats["embedded"] == 0 and len(Components(milvus_settings, embed=fake_embed).open_index().passages) == 1
+    index, stats = c.build([ARTICLE], rebuild=True)
+    assert stats["reused"] == 0 and stats["embedded"] == len(first.passages)
+    assert _top(Components(milvus_settings, embed=fake_embed).open_index(), QUESTIONS[0]) == _top(first, QUESTIONS[0])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_server_is_a_clear_error(settings, fake_embed):
+    s = settings.replace(store=f"milvus://127.0.0.1:{_free_port()}/rag_test")
+    t = time.monotonic()
+    with pytest.raises(IndexStoreError, match="cannot use the Milvus collection rag_test at http://127.0.0.1.*RAG_STORE"):
+        Components(s, embed=fake_embed).build([ARTICLE])
+    assert time.monotonic() - t < 30
+    assert not settings.index_dir.exists()  # nothing written locally
+
+
+def test_unreachable_server_from_the_cli_has_no_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_STORE", f"milvus://127.0.0.1:{_free_port()}/rag_test")
+    r = CliRunner().invoke(main_cli(), ["--home", str(tmp_path), "--index-dir", str(tmp_path / "i"), "--embed-model",
+                                        str(tmp_path), "index"])
+    assert r.exit_code == 1 and "cannot use the Milvus" in r.output and "Traceback" not in r.output, r.output
+
+
+def main_cli():
+    from rag.cli import main
+
+    return main
+
+
+def test_collection_of_another_dimension_is_refused(milvus_settings, fake_embed, tmp_path):
+    from llama_index.core.embeddings import BaseEmbedding
+
+    class Small(BaseEmbedding):  # 8 dimensions: another model wrote into the same collection
+        model_path: str = "small"
+
+        def _get_query_embedding(self, q):
+            return [1.0] + [0.0] * 7
+
+        async def _aget_query_embedding(self, q):
+            return self._get_query_embedding(q)
+
+        def _get_text_embedding(self, t):
+            return [1.0] + [0.0] * 7
+
+    Components(milvus_settings, embed=fake_embed).build([ARTICLE])
+    other = milvus_settings.replace(index_dir=tmp_path / "other-index", embed_model="small")
+    Components(other, embed=Small(model_name="small")).build([ARTICLE])
+    with pytest.raises(IndexStoreError, match="dimension 8.*built with 512.*rag index --rebuild"):
+        Components(milvus_settings, embed=fake_embed).open_index()
+
+
+def test_a_collection_we_did_not_write_is_never_dropped(milvus_settings, milvus, fake_embed):
+    from pymilvus import MilvusClient
+
+    client = MilvusClient(uri=f"http://{milvus}")
+    client.create_collection("rag_test", dimension=4)
+    client.insert("rag_test", [{"id": 1, "vector": [0.1, 0.2, 0.3, 0.4]}])
+    with pytest.raises(IndexStoreError, match="not written by `rag index`"):
+        Components(milvus_settings, embed=fake_embed).build([ARTICLE])
+    assert client.has_collection("rag_test") and client.query("rag_test", filter="id >= 0")[0]["id"] == 1
+
+
+def test_index_of_the_other_store_is_refused(milvus_settings, settings, fake_embed):
+    Components(settings, embed=fake_embed).build([ARTICLE])  # FAISS in index_dir
+    with pytest.raises(IndexStoreError, match="FAISS on local disk.*RAG_STORE"):
+        Components(milvus_settings, embed=fake_embed).open_index()
+    Components(milvus_settings, embed=fake_embed).build([ARTICLE], rebuild=True)
+    with pytest.raises(IndexStoreError, match="Milvus collection rag_test.*set RAG_STORE"):
+        Components(settings, embed=fake_embed).open_index()
+
+
+def test_milvus_lite_file_uri(settings, fake_embed, tmp_path):
+    s = settings.replace(store=f"milvus-lite:{tmp_path}/lite.db/docs")
+    index, _ = Components(s, embed=fake_embed).build([ARTICLE])
+    assert (tmp_path / "lite.db").exists()
+    assert "Strubel" in retrieve(index, QUESTIONS[0], k=3, mode="bm25")[0].passage.text
+
+
+def test_store_syntax():
+    assert parse_store("") is None and parse_store(None) is None
+    t = parse_store("milvus://milvus.example:19530/docs")
+    assert (t.uri, t.collection) == ("http://milvus.example:19530", "docs")
+    t = parse_store("milvus-lite:///srv/rag.db/docs")
+    assert (t.uri, t.collection) == ("/srv/rag.db", "docs")
+    for bad in ("milvus://host/docs", "milvus://host:19530/", "milvus://host:19530/9docs", "milvus-lite:x/docs",
+                "postgres://h:1/x", "milvus://host:19530/a-b"):
+        with pytest.raises(InputError, match="RAG_STORE"):
+            parse_store(bad)
