@@ -434,3 +434,27 @@ def test_the_judge_is_asked_once_per_claim_and_passage():
     first = checker.judge(claim, TEAM_FRANCE)
     again = checker.judge(claim, TEAM_FRANCE)
     assert first == again and len(judge.asked) == 1 and checker.llm_calls == 1
+
+
+ORANGE = ("Du côté d'Orange, le Chief executive officier a mis en avant la contribution de son groupe à l'attractivité "
+          "territoriale.")
+HENIQUE = ("\"93% des locaux français sont raccordables à la fibre, deux tiers grâce à Orange. C'est unique en Europe\", "
+           "s'est félicité Jérôme Hénique.")
+ELSEWHERE = "La ministre a évoqué les dispositifs nationaux Oser l'IA."
+
+
+def test_a_claim_two_passages_hold_together_cites_both():
+    # The name is in one passage, the company in the next (a multi-passage question of the article set).
+    checker = GroundingChecker(model=_Always())
+    hits = [_hit(ELSEWHERE), _hit("Du côté du groupe, le Chief executive officier a mis en avant sa contribution."),
+            _hit(HENIQUE.replace("Orange", "l'opérateur"))]
+    hits[1] = _hit(ORANGE)
+    [x] = checker.check([Sentence(text="Jérôme Hénique représentait le groupe Orange.", citations=[])],
+                        hits, hits, "fr", question="Quel groupe Jérôme Hénique représentait-il ?")
+    assert x.supported and x.code == "two_passages" and x.citations == [2, 3] and set(x.spans) == {2, 3}
+    # Facts no two passages hold together stay refused, and the judge is not asked about them.
+    judge = _Always()
+    [y] = GroundingChecker(model=judge).check(
+        [Sentence(text="Jérôme Hénique représentait le groupe Bouygues.", citations=[3])], hits, hits, "fr",
+        question="Quel groupe Jérôme Hénique représentait-il ?")
+    assert not y.supported and not any("Bouygues" in str(m) for m in judge.asked)

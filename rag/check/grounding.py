@@ -217,6 +217,30 @@ class GroundingChecker:
             return None
         return x if x.supported else None
 
+    def _pair(self, claim: str, context: list, hits: list, question: str | None, whole: bool):
+        """Two of the prompt's passages that hold the claim's facts only together, and the verdict on the two
+        read as one text: ((a, b), Verdict) when it is supported, else None. One pair at most is put to the
+        model: the one whose words cover the claim best."""
+        facts = claim_facts(claim)
+        if not facts or len(context) < 2:
+            return None
+        held = []
+        for n, h in enumerate(context[:len(hits)], start=1):
+            nums, words = fact_index(h.passage.text)
+            held.append({f for f in facts if has_fact(f, nums, words)})
+        pairs = [(a, b) for a in range(1, len(held) + 1) for b in range(a + 1, len(held) + 1)
+                 if held[a - 1] | held[b - 1] == facts and held[a - 1] != facts and held[b - 1] != facts]
+        if not pairs:
+            return None
+        text = lambda a, b: f"{hits[a - 1].passage.text}\n{hits[b - 1].passage.text}"  # noqa: E731
+        rough = {ab: self.judge(claim, text(*ab), question=question, use_model=False, whole_answer=whole)
+                 for ab in pairs}
+        best = max((ab for ab in pairs if not rough[ab].hard_fail), key=lambda ab: rough[ab].score, default=None)
+        if best is None:
+            return None
+        v = self.judge(claim, text(*best), question=question, whole_answer=whole)
+        return (best, v) if v.supported else None
+
     def check(self, sentences: list[Sentence], context: list, hits: list, lang: str,
               question: str | None = None) -> list[Sentence]:
         """Sets `supported`, `score`, `reason` and `spans` on each sentence. Citations are numbered by
@@ -254,6 +278,14 @@ class GroundingChecker:
                     x.citations, x.supported, x.score, x.repointed = [n], True, alt_good[n].score, True
                     x.reason = "re-pointed to a passage that supports it"
                     x.code = alt_good[n].code
+                elif pair := self._pair(x.text, context, hits, question, whole):
+                    # The claim joins two passages (a name in one, what is said of it in the next): both cited.
+                    (a, b), v = pair
+                    x.citations, x.supported, x.score, x.repointed = [a, b], True, v.score, [a, b] != valid
+                    x.reason, x.code = "supported by two passages together", "two_passages"
+                    for n in (a, b):
+                        p = hits[n - 1].passage
+                        x.spans[n] = (p.start, p.end, p.text)
                 elif any(v.kept for v in verdicts.values()):
                     # Part of the sentence is supported ("X is A and B", B invented): keep that part alone.
                     n = next(n for n, v in verdicts.items() if v.kept)
