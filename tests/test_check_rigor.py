@@ -458,3 +458,13 @@ def test_a_claim_two_passages_hold_together_cites_both():
         [Sentence(text="Jérôme Hénique représentait le groupe Bouygues.", citations=[3])], hits, hits, "fr",
         question="Quel groupe Jérôme Hénique représentait-il ?")
     assert not y.supported and not any("Bouygues" in str(m) for m in judge.asked)
+
+
+def test_a_comma_and_a_space_end_a_number():
+    assert claim_facts("En 2025, 10 000 agents ont testé l'outil.") >= {"#2025", "#10000"}
+    assert {f for f in claim_facts("Les régions 2, 3 et 4 ont signé.") if f.startswith("#")} == {"#2", "#3", "#4"}
+    assert "#1.5" in claim_facts("Le budget est de 1,5 milliard.")
+    # So a passage giving the same numbers in another order supports the claim's facts.
+    v = GroundingChecker(model=_Always()).judge("En 2025, 10 000 agents ont testé l'outil.",
+                                                 "10 000 agents ont testé l'outil en 2025.")
+    assert v.code != "missing_facts", v.reason

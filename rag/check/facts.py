@@ -34,10 +34,15 @@ def _norm_number(tok: str) -> str:
     return tok.replace(".", "").replace(",", ".")
 
 
+# A number: digits with thousands spaces ("10 000") or a decimal mark ("1,5"), but a comma or a stop followed by
+# a space ends it ("En 2025, 10 000 agents" is two numbers).
+_NUMBER = re.compile(r"\d(?:[\d\s\u00a0\u202f]|[.,](?=\d))*\d|\d")
+
+
 def claim_facts(text: str) -> set[str]:
     """Folded fact tokens: numbers, month names, and capitalised words not opening the sentence."""
     facts: set[str] = set()
-    for m in re.finditer(r"\d[\d\s.,\u00a0\u202f]*\d|\d", text):
+    for m in _NUMBER.finditer(text):
         facts.add("#" + _norm_number(m.group()).rstrip("."))
     words = re.findall(r"[\w’'-]+", text)
     for i, w in enumerate(words):
@@ -52,7 +57,7 @@ def claim_facts(text: str) -> set[str]:
 
 def fact_index(text: str) -> tuple[set[str], str]:
     """The numbers and folded words of a text, in the form `has_fact` looks facts up in."""
-    nums = {"#" + _norm_number(m.group()).rstrip(".") for m in re.finditer(r"\d[\d\s.,\u00a0\u202f]*\d|\d", text)}
+    nums = {"#" + _norm_number(m.group()).rstrip(".") for m in _NUMBER.finditer(text)}
     # Also every sub-number ("4 novembre 2025" gives "4" and "2025", "3.000" gives "3000").
     for m in re.finditer(r"\d+", text):
         nums.add("#" + m.group())
