@@ -468,3 +468,19 @@ def test_a_comma_and_a_space_end_a_number():
     v = GroundingChecker(model=_Always()).judge("En 2025, 10 000 agents ont testé l'outil.",
                                                  "10 000 agents ont testé l'outil en 2025.")
     assert v.code != "missing_facts", v.reason
+
+
+def test_which_place_or_company_questions_ask_for_a_name_and_number_words_are_facts():
+    q = "Dans quelle région se tiendra la prochaine réunion du Conseil État-Régions du numérique ?"
+    assert misses_asked_kind("La prochaine réunion du Conseil État-Régions du numérique se tiendra avant décembre dans "
+                             "une des régions.", q)  # (a073: the question's own names are no answer)
+    assert misses_asked_kind("Elle se tiendra en Bretagne.", q) == ""
+    assert misses_asked_kind("The Pays de la Loire public data center is located in Pays de la Loire.",
+                             "In which city is the Pays de la Loire public data center?")
+    # "Trois personnes" states a number the passage must hold (a077: the judge said yes to it).
+    assert "#3" in claim_facts("Trois personnes ont participé aux Assises.")
+    v = GroundingChecker(model=_Always()).judge("Trois personnes ont participé aux Assises.",
+                                                 "Plusieurs personnes ont participé aux Assises de l'IA.")
+    assert not v.supported and v.code == "missing_facts"
+    assert GroundingChecker(model=_Always()).judge("Trois régions ont signé la charte.",
+                                                    "Les 3 régions ont signé la charte.").supported

@@ -39,8 +39,19 @@ def _norm_number(tok: str) -> str:
 _NUMBER = re.compile(r"\d(?:[\d\s\u00a0\u202f]|[.,](?=\d))*\d|\d")
 
 
+# Numbers written as words, as the digits they stand for: "trois personnes" states a number as "3 personnes" does.
+_WORD_VALUES = {fold(w): str(i) for i, w in enumerate(
+    "zero_un_deux_trois_quatre_cinq_six_sept_huit_neuf_dix_onze_douze_treize_quatorze_quinze_seize".split("_"))
+    if i >= 2}
+# (Not "cent", "mille", "hundred", "thousand": multipliers more often than numbers: "10 mille", "ten thousand".)
+_WORD_VALUES |= {"vingt": "20", "trente": "30", "quarante": "40", "cinquante": "50", "soixante": "60", "two": "2",
+                 "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+                 "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20"}
+
+
 def claim_facts(text: str) -> set[str]:
-    """Folded fact tokens: numbers, month names, and capitalised words not opening the sentence."""
+    """Folded fact tokens: numbers (in digits or words), month names, and capitalised words not opening the
+    sentence."""
     facts: set[str] = set()
     for m in _NUMBER.finditer(text):
         facts.add("#" + _norm_number(m.group()).rstrip("."))
@@ -49,6 +60,8 @@ def claim_facts(text: str) -> set[str]:
         f = fold(w)
         if f in _MONTHS:
             facts.add(f)
+        if f in _WORD_VALUES and not (i + 1 < len(words) and fold(words[i + 1]) in _WORD_VALUES):
+            facts.add("#" + _WORD_VALUES[f])  # (a lone number word: "deux cents" is left to the judge)
         bare = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.IGNORECASE)
         if i > 0 and bare[:1].isupper() and fold(bare) not in _COMMON_CAPS and len(bare) > 1:
             facts.add(fold(bare))
@@ -61,6 +74,7 @@ def fact_index(text: str) -> tuple[set[str], str]:
     # Also every sub-number ("4 novembre 2025" gives "4" and "2025", "3.000" gives "3000").
     for m in re.finditer(r"\d+", text):
         nums.add("#" + m.group())
+    nums |= {"#" + _WORD_VALUES[w] for w in re.findall(r"\w+", fold(text)) if w in _WORD_VALUES}
     return nums, " " + " ".join(re.findall(r"\w+", fold(text))) + " "
 
 
@@ -648,7 +662,11 @@ _ASKS_NUMBER = re.compile(r"\b(?:combien|how (?:many|much)|quel(?:le)?s? (?:est 
 _ASKS_NAME = re.compile(r"\b(?:comment s['’]appelle|comment se nomme|quel(?:le)? est (?:le|son|leur) nom|"
                         r"quel(?:s|les)? (?:est|sont) les? noms?|nom exact|what is (?:the|its|his|her|their) (?:exact )?name|"
                         r"what (?:is|are) (?:it|they|the \w+) called|by name|exact name|"
-                        r"(?:donne|donner|dis|dire|cite|citer|invente|inventer)[^.?!]{0,40}\ble nom\b|the name of)\b",
+                        r"(?:donne|donner|dis|dire|cite|citer|invente|inventer)[^.?!]{0,40}\ble nom\b|the name of|"
+                        r"(?:dans|en|à|a|de|par) quel(?:le)? (?:région|ville|pays|département|commune|entreprise|"
+                        r"société|groupe|organisme|opérateur)|quel(?:le)? (?:région|ville|entreprise|société|groupe|"
+                        r"opérateur) |(?:in |from |by )?(?:which|what) (?:city|town|region|country|company|firm|"
+                        r"group|operator|organisation|organization)\b)\b",
                         re.IGNORECASE)
 # Capitalised words that name no one: acronyms of common nouns ("l'IA", "AI").
 _COMMON_ACRONYMS = {"ia", "ai", "it", "pdf", "ue", "eu"}
@@ -678,8 +696,8 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     if _ASKS_NAME.search(question):
         new = [w for w in re.findall(r"[\w’'-]+", claim)
                if re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)[:1].isupper()
-               and fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)) not in
-               q_words | _NOT_NAME | _ADJECTIVES | _COMMON_ACRONYMS]
+               and not set(fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)).split("-")) <=
+               q_words | _NOT_NAME | _ADJECTIVES | _COMMON_ACRONYMS]  # ("État-Régions" of the question is no answer)
         quoted = [claim[a:b] for a, b in quote_regions(claim)]
         if not new and not quoted:
             return "the question asks for a name; the sentence gives none"
