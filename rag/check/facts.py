@@ -664,9 +664,9 @@ _ASKS_NAME = re.compile(r"\b(?:comment s['’]appelle|comment se nomme|quel(?:le
                         r"what (?:is|are) (?:it|they|the \w+) called|by name|exact name|"
                         r"(?:donne|donner|dis|dire|cite|citer|invente|inventer)[^.?!]{0,40}\ble nom\b|the name of|"
                         r"(?:dans|en|à|a|de|par) quel(?:le)? (?:région|ville|pays|département|commune|entreprise|"
-                        r"société|groupe|organisme|opérateur)|quel(?:le)? (?:région|ville|entreprise|société|groupe|"
-                        r"opérateur) |(?:in |from |by )?(?:which|what) (?:city|town|region|country|company|firm|"
-                        r"group|operator|organisation|organization)\b)\b",
+                        r"société|organisme|opérateur)|quel(?:le)? (?:région|ville|entreprise|société|opérateur) |"
+                        r"(?:in |from |by )?(?:which|what) (?:city|town|region|country|company|firm|operator)\b)\b",
+                        # (not "quel groupe": "quel groupe de travail" asks for a description as often as a name)
                         re.IGNORECASE)
 # Capitalised words that name no one: acronyms of common nouns ("l'IA", "AI").
 _COMMON_ACRONYMS = {"ia", "ai", "it", "pdf", "ue", "eu"}
