@@ -119,6 +119,20 @@ class Pipeline:
             timings.setdefault("first_checked", timings["total"])
         yield AnswerEvent(answer)
 
+    def prime(self) -> None:
+        """Have the model read the fixed part of each prompt once (the instructions and example of the answer
+        prompt in French and English, the judge's instructions): it keeps its state for them, so the first
+        question is no slower than the next ones."""
+        llm = self.components.llm
+        for lang in ("fr", "en"):
+            for _ in llm.stream(self.messages("…", [], lang), max_tokens=1):
+                pass
+        judge = self.components.checker.model
+        if judge is not None:
+            tpl = load_template("judge", "en")
+            judge.yes_no([{"role": "system", "content": tpl["system"]},
+                          {"role": "user", "content": render(tpl["user"], passage="…", claim="…")}])
+
     def relevant(self, hits: list[Hit]) -> bool:
         """Is any retrieved passage about the question at all?"""
         if not hits:

@@ -298,3 +298,12 @@ def test_no_quote_for_a_sentence_missing_the_questions_names(make):
 def test_the_quote_fallback_needs_a_judge(make):
     p = make("Il est le chef de l'agence.", judge=None)
     assert p.ask("Qui est le directeur général de l'Anssi ?").abstained
+
+
+def test_prime_reads_the_fixed_part_of_each_prompt_once(make):
+    p = make("unused")
+    p.prime()
+    llm = p.components.llm
+    systems = [m[0]["content"] for m in llm.calls]
+    assert len(llm.calls) == 2 and any("français" in s for s in systems) and len(llm.judged) == 1
+    assert all("…" in m[-1]["content"] for m in llm.calls)  # no passage, no question: only the fixed part matters

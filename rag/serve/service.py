@@ -516,10 +516,11 @@ class Health:
                 c.index
                 self._begin("loading the language model")
                 c.llm.load()
-                self._begin("warming up")  # the checker, and one retrieval through the whole question path
-                c.checker
+                self._begin("warming up")  # the checker, one retrieval through the whole question path, and
+                c.checker                  # the fixed part of the prompts read once (kept by the model)
                 for _ in self.answerer.pipeline.stream("warm-up", retrieval_only=True):
                     pass
+                self.answerer.pipeline.prime()
                 self._end_step()
             self.state = "ready"
             self.ready_after = round(time.monotonic() - t0, 2)
