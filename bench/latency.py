@@ -75,7 +75,7 @@ def main() -> None:
         index_s = time.perf_counter() - t
         pipeline = Pipeline(c)
         c.warm_up()
-        pipeline.ask("Bonjour, de quoi parle l'article ?")  # the fixed instructions are read and kept once
+        pipeline.prime()  # the fixed instructions are read and kept once, as `rag serve` does before "ready"
         safe = c.llm.safe
         ref = LlamaCppModel(c.llm.path, n_ctx=s.n_ctx, threads=s.threads, safe=safe)  # for its chat template
         lookup = None
