@@ -484,3 +484,21 @@ def test_which_place_or_company_questions_ask_for_a_name_and_number_words_are_fa
     assert not v.supported and v.code == "missing_facts"
     assert GroundingChecker(model=_Always()).judge("Trois régions ont signé la charte.",
                                                     "Les 3 régions ont signé la charte.").supported
+
+
+def test_two_distant_passages_do_not_support_a_claim_together():
+    # A name in one part of the article, words in another: a false premise passed that way (a086, a091).
+    from rag.types import Hit, Passage
+
+    def hit(text, start):
+        return Hit(passage=Passage(id=str(start), source="article.txt", start=start, end=start + len(text), text=text),
+                   score=1.0, dense=0.9, lexical=10.0)
+    checker = GroundingChecker(model=_Always())
+    claim = Sentence(text="Jérôme Hénique représentait le groupe Orange.", citations=[])
+    far = [hit(ELSEWHERE, 0), hit(ORANGE, 5000), hit(HENIQUE.replace("Orange", "l'opérateur"), 9000)]
+    [x] = checker.check([claim], far, far, "fr", question="Quel groupe Jérôme Hénique représentait-il ?")
+    assert not x.supported
+    near = [far[0], hit(ORANGE, 5000), hit(HENIQUE.replace("Orange", "l'opérateur"), 5000 + len(ORANGE) + 1)]
+    [y] = checker.check([Sentence(text=claim.text, citations=[])], near, near, "fr",
+                        question="Quel groupe Jérôme Hénique représentait-il ?")
+    assert y.supported and y.citations == [2, 3]

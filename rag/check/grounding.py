@@ -218,8 +218,8 @@ class GroundingChecker:
         return x if x.supported else None
 
     def _pair(self, claim: str, context: list, hits: list, question: str | None, whole: bool):
-        """Two of the prompt's passages that hold the claim's facts only together, and the verdict on the two
-        read as one text: ((a, b), Verdict) when it is supported, else None. One pair at most is put to the
+        """Two neighbouring passages of the prompt (one source, at most 300 characters apart) that hold the
+        claim's facts only together, and the verdict on the two read as one text: ((a, b), Verdict) when it is supported, else None. One pair at most is put to the
         model: the one whose words cover the claim best."""
         facts = claim_facts(claim)
         if not facts or len(context) < 2:
@@ -228,8 +228,15 @@ class GroundingChecker:
         for n, h in enumerate(context[:len(hits)], start=1):
             nums, words = fact_index(h.passage.text)
             held.append({f for f in facts if has_fact(f, nums, words)})
+        def neighbours(a: int, b: int) -> bool:
+            # Only text that runs on: two distant passages "together" let a name from one carry words from the
+            # other (in the article set, false premises passed that way).
+            p, q = hits[a - 1].passage, hits[b - 1].passage
+            return p.source == q.source and max(p.start, q.start) - min(p.end, q.end) <= 300
+
         pairs = [(a, b) for a in range(1, len(held) + 1) for b in range(a + 1, len(held) + 1)
-                 if held[a - 1] | held[b - 1] == facts and held[a - 1] != facts and held[b - 1] != facts]
+                 if held[a - 1] | held[b - 1] == facts and held[a - 1] != facts and held[b - 1] != facts
+                 and neighbours(a, b)]
         if not pairs:
             return None
         text = lambda a, b: f"{hits[a - 1].passage.text}\n{hits[b - 1].passage.text}"  # noqa: E731
