@@ -20,7 +20,9 @@ from conftest import ARTICLE, ScriptedLLM
 
 FACTS = [  # (question cue, passage cue, answer) — what a good model writes, citing the right passage
     ("a rappelé", "Strubel", "La sécurité doit rester la condition de tout déploiement de l'IA, a effectivement "
-                             "rappelé Vincent Strubel, directeur général de l'Anssi [{n}]. Il aime le jazz [9]."),
+                             "rappelé Vincent Strubel, directeur général de l'Anssi [{n}]. Il aime le jazz, la musique "
+                             "classique, les longues promenades en forêt et les romans policiers des années "
+                             "cinquante [9]."),  # (long: a browser sees the first sentence alone for a while)
     ("jazz", "Strubel", "Vincent Strubel dirige l'Anssi [{n}]. Il aime le jazz [9]."),
     ("anssi", "Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."),
     ("résilience", "présentée à l'Assemblée nationale",
