@@ -247,7 +247,7 @@ def _stream_answer(p, question: str, history: list[dict] | None, live: bool, pro
         raise RagError("the assistant produced no answer: try again")
     gone = withdrawn_sentences(shown, final)
     if not shown:
-        _understood(question, final)
+        _understood(final)
         if prompt:
             click.echo(click.style(prompt, bold=True) + " > ", nl=False)
     for x in gone:
@@ -257,7 +257,7 @@ def _stream_answer(p, question: str, history: list[dict] | None, live: bool, pro
     return final
 
 
-def _understood(question: str, final) -> None:
+def _understood(final) -> None:
     if final.standalone_question and final.standalone_question != final.question:
         click.echo(click.style(f"(question comprise : {final.standalone_question})", dim=True))
 

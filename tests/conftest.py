@@ -161,6 +161,18 @@ class ScriptedLLM:
             yield piece
 
 
+def cite_reply(fact_word, reply):
+    """A scripted model's reply that cites the passage holding `fact_word`, like a good model would; it
+    abstains when no passage of the prompt holds it."""
+    def answer(messages):
+        user = messages[-1]["content"].split("Question")[0]
+        for m in re.finditer(r"\[(\d+)\] ((?:(?!\n\n\[\d+\] ).)*)", user, re.S):
+            if fact_word in m.group(2):
+                return reply.format(n=m.group(1))
+        return "Je ne trouve pas la réponse dans les sources."
+    return answer
+
+
 @pytest.fixture
 def scripted():
     return ScriptedLLM

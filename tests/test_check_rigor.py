@@ -17,7 +17,7 @@ from rag.components import Components
 from rag.pipeline import Pipeline
 from rag.types import Sentence
 
-from conftest import ARTICLE, judge_prompt_parts
+from conftest import ARTICLE, cite_reply as _cite, judge_prompt_parts
 
 # Passages as the index cuts the article (400 characters, one sentence of overlap).
 MINISTER_THEN_BRITTANY = (
@@ -341,14 +341,6 @@ def make(settings, fake_embed, scripted):
     return make
 
 
-def _cite(fact_word, reply):
-    def answer(messages):
-        user = messages[-1]["content"].split("Question")[0]
-        for m in re.finditer(r"\[(\d+)\] ((?:(?!\n\n\[\d+\] ).)*)", user, re.S):
-            if fact_word in m.group(2):
-                return reply.format(n=m.group(1))
-        return "Je ne trouve pas la réponse dans les sources."
-    return answer
 
 
 def _grounding_only(margin):

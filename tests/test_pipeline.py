@@ -9,18 +9,9 @@ from rag.generate.prompts import render
 from rag.pipeline import Pipeline
 from rag.types import AnswerEvent, TokenEvent, final_answer
 
-from conftest import ARTICLE
+from conftest import ARTICLE, cite_reply as _cite
 
 
-def _cite(fact_word, reply):
-    """A scripted model that cites the passage holding `fact_word`, like a good model would."""
-    def answer(messages):
-        user = messages[-1]["content"].split("Question")[0]
-        for m in re.finditer(r"\[(\d+)\] ((?:(?!\n\n\[\d+\] ).)*)", user, re.S):
-            if fact_word in m.group(2):
-                return reply.format(n=m.group(1))
-        return "Je ne trouve pas la réponse dans les sources."
-    return answer
 
 
 @pytest.fixture

@@ -225,7 +225,7 @@ class GroundingChecker:
         if not facts or len(context) < 2:
             return None
         held = []
-        for n, h in enumerate(context[:len(hits)], start=1):
+        for h in context[:len(hits)]:
             nums, words = fact_index(h.passage.text)
             held.append({f for f in facts if has_fact(f, nums, words)})
         def neighbours(a: int, b: int) -> bool:
