@@ -32,9 +32,9 @@ from ..errors import IndexStoreError, InputError, RagError
 from ..ingest.chunk import split_passages
 from ..types import Passage, Source
 from .lexical import ANALYSER, analyse, order_hash
-from .store import (FORMAT, FORMAT_VERSION, MANIFEST, SOURCES, SPLITTER, Index, _clean_strays, _lexical_text,
-                    _live_path, _mark, _nodes_from, _ordered, _swap_in, check_embed_model, check_index_dir,
-                    read_manifest, recover_interrupted)
+from .store import (SOURCES, SPLITTER, Index, _clean_strays, _lexical_text, _live_path, _manifest_head, _mark,
+                    _nodes_from, _ordered, check_embed_model, check_index_dir, read_manifest, recover_interrupted,
+                    write_and_swap)
 
 __all__ = ["MilvusTarget", "parse_store", "build_milvus_index", "load_milvus_index", "MilvusBM25"]
 
@@ -265,24 +265,12 @@ def build_milvus_index(sources: list[Source], out_dir: Path, embed, embed_info: 
     try:
         lock = _mark(tmp)
         ordered = _ordered(passages)
-        (tmp / SOURCES).write_text(json.dumps({s.name: s.text for s in sources}, ensure_ascii=False))
-        manifest = {
-            "format": FORMAT, "format_version": FORMAT_VERSION,
-            "embed_model": embed_info["name"], "embed_hash": embed_info["hash"], "dimension": dim,
-            "chunking": chunking,
-            "sources": [{"name": s.name, "sha256": s.sha256, "chars": len(s.text),
-                         "passages": sum(p.source == s.name for p in passages),
-                         "title": s.meta.get("title") or s.title, "credit": s.meta.get("credit")} for s in sources],
-            "passages": len(passages),
+        write_and_swap(tmp, live, sources, {
+            **_manifest_head(embed_info, dim, chunking, sources, passages),
             "store": target.as_manifest(),
             "vector_index": {"type": "milvus-flat", "metric": "IP"},
             "lexical": {"engine": "milvus-bm25", "k1": K1, "b": B, "analyser": ANALYSER, "documents": len(ordered),
-                        "order_sha256": order_hash([p.id for p in ordered])},
-            "files": sorted({f.name for f in tmp.iterdir()} | {MANIFEST}),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-        _swap_in(tmp, live)
+                        "order_sha256": order_hash([p.id for p in ordered])}})
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise IndexStoreError(f"cannot write the index at {live}: {e.strerror or e}; free some space or choose "

@@ -333,28 +333,13 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
         bm25 = BM25([analyse(_lexical_text(p)) for p in ordered])
         bm25.save(tmp)
         lexical_seconds = time.perf_counter() - t2
-        (tmp / SOURCES).write_text(json.dumps({s.name: s.text for s in sources}, ensure_ascii=False))
-        manifest = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "embed_model": embed_info["name"],
-            "embed_hash": embed_info["hash"],
-            "dimension": dim,
-            "chunking": chunking,
-            "sources": [{"name": s.name, "sha256": s.sha256, "chars": len(s.text),
-                         "passages": sum(p.source == s.name for p in passages),
-                         "title": s.meta.get("title") or s.title, "credit": s.meta.get("credit")} for s in sources],
-            "passages": len(passages),
+        write_and_swap(tmp, live, sources, {
+            **_manifest_head(embed_info, dim, chunking, sources, passages),
             "vector_index": _vector_params(vindex.vector_store.client),
             "lexical": {"engine": "bm25s", "engine_version": bm25s.__version__, "k1": bm25.k1, "b": bm25.b,
                         "scoring": "okapi: tf (k1+1)/(tf+k1(1-b+b dl/avgdl)), idf log(1+(N-n+.5)/(n+.5))",
                         "analyser": ANALYSER, "documents": len(ordered),
-                        "order_sha256": order_hash([p.id for p in ordered]), "files": sorted(LEXICAL_FILES)},
-            "files": sorted({f.name for f in tmp.iterdir()} | {MANIFEST}),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-        _swap_in(tmp, live)
+                        "order_sha256": order_hash([p.id for p in ordered]), "files": sorted(LEXICAL_FILES)}})
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise IndexStoreError(f"cannot write the index at {live}: {e.strerror or e}; the previous index is "
@@ -555,6 +540,31 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+def _manifest_head(embed_info: dict, dim: int, chunking: dict, sources: list, passages: list) -> dict:
+    """What every index's manifest says of itself, its embedding model and its sources (whatever the store)."""
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "embed_model": embed_info["name"],
+        "embed_hash": embed_info["hash"],
+        "dimension": dim,
+        "chunking": chunking,
+        "sources": [{"name": s.name, "sha256": s.sha256, "chars": len(s.text),
+                     "passages": sum(p.source == s.name for p in passages),
+                     "title": s.meta.get("title") or s.title, "credit": s.meta.get("credit")} for s in sources],
+        "passages": len(passages),
+    }
+
+
+def write_and_swap(tmp: Path, live: Path, sources: list, manifest: dict) -> None:
+    """Finish a build folder (the sources' texts, the manifest listing every file) and put it in place of `live`."""
+    (tmp / SOURCES).write_text(json.dumps({s.name: s.text for s in sources}, ensure_ascii=False))
+    manifest = {**manifest, "files": sorted({f.name for f in tmp.iterdir()} | {MANIFEST}),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+    _swap_in(tmp, live)
 
 
 def _swap_in(new: Path, live: Path) -> None:
