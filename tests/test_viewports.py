@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ARTICLE, ROOT
-from test_browser import ARGS, CHROMIUM, assert_local_only
+from test_browser import CHROMIUM, assert_local_only, browser  # noqa: F401 - browser: the module's fixture
 from test_server import _last_question, serve, smart_reply
 
 # Read when the module is imported: each test runs with the RAG_* variables removed (conftest's `isolated`).
@@ -80,16 +80,6 @@ def write_runs(runs: Path) -> None:
         (run / "metrics.json").write_text(json.dumps({**metrics, "ours": {}}), encoding="utf-8")
     for path in runs.rglob("*"):
         os.utime(path, (1_700_000_000, 1_700_000_000))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
