@@ -69,7 +69,8 @@ def default_gguf() -> Path:
 def llama_server_cmd(gguf: Path, port: int, threads: int) -> list[str]:
     return [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "served",
             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads),
-            "--n_threads_batch", str(threads), "--verbose", "False"]
+            "--n_threads_batch", str(threads), "--verbose", "False",
+            "--interrupt_requests", "False"]  # else a reply is cut when another request arrives
 
 
 def rag_serve_cmd(port: int, llm_url: str | None) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -101,6 +102,7 @@ class Components:
         self.settings = settings
         self._index, self._llm, self._embed, self._checker = index, llm, embed, checker
         self._stamp, self._checked_at = None, 0.0  # the loaded index's manifest identity (refresh_index)
+        self._refreshing = threading.Lock()
         self.progress = progress  # model downloads on first use
 
     @property
@@ -164,20 +166,27 @@ class Components:
         Looks at the manifest's inode and time at most once a second. True when the index changed."""
         if self._index is None or time.monotonic() - self._checked_at < 1.0:
             return False
-        self._checked_at = time.monotonic()
-        stamp = _manifest_stamp(self.settings.index_dir)
-        if stamp is None or self._stamp in (stamp, "pinned"):
+        # Answers may run at once (a served model): one of them loads the new version, the others go on with the
+        # one they have.
+        if not self._refreshing.acquire(blocking=False):
             return False
         try:
-            index = self.open_index()
-        except RagError as e:
-            log.warning("a new index version at %s cannot be loaded (%s): still answering from the previous one",
-                        self.settings.index_dir, e)
-            self._stamp = stamp  # not retried until the manifest changes again
-            return False
-        self._index, self._stamp = index, stamp
-        log.info("loaded the new index version at %s", self.settings.index_dir)
-        return True
+            self._checked_at = time.monotonic()
+            stamp = _manifest_stamp(self.settings.index_dir)
+            if stamp is None or self._stamp in (stamp, "pinned"):
+                return False
+            try:
+                index = self.open_index()
+            except RagError as e:
+                log.warning("a new index version at %s cannot be loaded (%s): still answering from the previous "
+                            "one", self.settings.index_dir, e)
+                self._stamp = stamp  # not retried until the manifest changes again
+                return False
+            self._index, self._stamp = index, stamp
+            log.info("loaded the new index version at %s", self.settings.index_dir)
+            return True
+        finally:
+            self._refreshing.release()
 
     def use_index(self, index: Index) -> None:
         """Answer from `index` (an evaluation run's own) instead of the configured one."""

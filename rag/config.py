@@ -61,6 +61,9 @@ class Settings:
     llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     # An OpenAI-compatible server (http://host:port/v1) used instead of the local GGUF (RAG_LLM_URL).
     llm_url: str | None = None
+    # Questions answered at once through that server (RAG_LLM_PARALLEL): its engine batches or queues them. The
+    # local GGUF always answers one at a time (llama.cpp is not thread-safe).
+    llm_parallel: int = 4
     # Indexing: passage size in characters (RAG_CHUNK_CHARS), and overlap in sentences.
     chunk_chars: int = 400
     chunk_overlap: int = 1

@@ -1,7 +1,8 @@
 """Fakes with real geometry, and every path pointed at tmp_path.
 
 Fast tests never see the user's RAG_* variables: each runs with RAG_HOME and RAG_INDEX_DIR in its own
-tmp_path. Integration tests (marked `integration`) run on the models the user or CI installed: they see
+tmp_path; so do `process` tests (child processes and servers on fakes). Integration tests (marked
+`integration`) run on the models the user or CI installed: they see
 the RAG_* variables as they were when pytest started (so RAG_HOME, RAG_THREADS, RAG_LLM_URL… mean what
 they mean to the CLI), with only the index moved to tmp_path.
 """
@@ -18,6 +19,39 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "article.txt"
+
+# Markers a test module declares for all its tests (`pytestmark = ...` at its top level), read from its text.
+_MODULE_MARKS = re.compile(r"^pytestmark\s*=\s*(\[[^\]]*\]|[^\n]*)", re.M)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A `process` test (real child processes, servers or engines on fakes: seconds each) is also an
+    `integration` test, so the fast suite (`-m "not integration and not browser"`) leaves it out."""
+    for item in items:
+        if item.get_closest_marker("process"):
+            item.add_marker(pytest.mark.integration)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Skip importing a module whose every test the -m expression deselects (its imports cost seconds: Milvus,
+    schemathesis, Gradio), judged from the markers it declares for all its tests."""
+    expr = config.option.markexpr
+    if not expr or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    try:
+        from _pytest.mark.expression import Expression  # pytest's own -m parser (private: skip on change)
+
+        found = _MODULE_MARKS.search(collection_path.read_text(encoding="utf-8"))
+        if not found:
+            return None
+        marks = set(re.findall(r"pytest\.mark\.(\w+)\b(?!\()", found.group(1)))
+        marks |= {"integration"} if "process" in marks else set()
+        if marks and not Expression.compile(expr).evaluate(lambda name, **kw: not kw and name in marks):
+            return True
+    except Exception:  # never let a shortcut break collection
+        return None
+    return None
+
 
 # The RAG_* variables of the user or CI, read before any test isolates them.
 REAL_ENV: dict[str, str] = {k: v for k, v in os.environ.items() if k.startswith("RAG_")}
@@ -184,7 +218,7 @@ def isolated(request, tmp_path, monkeypatch):
     test keeps the real RAG_* settings (the real models), with the index in tmp_path."""
     for name in [k for k in os.environ if k.startswith("RAG_")]:
         monkeypatch.delenv(name)
-    if request.node.get_closest_marker("integration"):
+    if request.node.get_closest_marker("integration") and not request.node.get_closest_marker("process"):
         for name, value in REAL_ENV.items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("RAG_HOME", str(real_settings().home))

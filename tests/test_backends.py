@@ -24,10 +24,10 @@ from conftest import ARTICLE
 MSG = [{"role": "user", "content": "Qui dirige l'Anssi ?"}]
 
 
-def _chunk(content=None, role=None) -> bytes:
+def _chunk(content=None, role=None, finish=None) -> bytes:
     delta = {k: v for k, v in (("role", role), ("content", content)) if v is not None}
     body = {"id": "c1", "object": "chat.completion.chunk", "model": "local",
-            "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
     return b"data: " + json.dumps(body, ensure_ascii=False).encode() + b"\n\n"
 
 
@@ -74,7 +74,11 @@ class FakeServer:
                 for piece in re.findall(r"\S+\s*", reply):
                     self.wfile.write(_chunk(piece))
                     self.wfile.flush()
+                if server.mode != "cut_short":  # llama_cpp.server interrupted by another request: no finish
+                    self.wfile.write(_chunk(finish="stop"))
                 self.wfile.write(b"data: [DONE]\n\n")
+
+            reply_cut_short = reply_ok
 
             def reply_garbage(self, body):
                 self._start()
@@ -198,6 +202,7 @@ def test_a_server_that_is_down(tmp_path):
     ("error", "HTTP 500"),
     ("stall", "timed out"),
     ("stall_mid_stream", "timed out"),
+    ("cut_short", "ended the reply without finishing it.*--interrupt_requests False"),
 ])
 def test_a_failing_server_raises_a_clear_error_quickly(server, mode, match):
     server.mode = mode

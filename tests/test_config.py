@@ -102,3 +102,17 @@ def test_cli_settings_are_settings_from_env(tmp_path, monkeypatch):
 def test_cli_reports_a_bad_variable_without_a_traceback(tmp_path, var, value):
     r = _cli(["models", "list", "--json"], {"RAG_HOME": str(tmp_path), var: value})
     assert r.exit_code == 1 and var in r.output and "Traceback" not in r.output, r.output
+
+
+def test_store_syntax():
+    from rag.index.milvus import parse_store
+
+    assert parse_store("") is None and parse_store(None) is None
+    t = parse_store("milvus://milvus.example:19530/docs")
+    assert (t.uri, t.collection) == ("http://milvus.example:19530", "docs")
+    t = parse_store("milvus-lite:///srv/rag.db/docs")
+    assert (t.uri, t.collection) == ("/srv/rag.db", "docs")
+    for bad in ("milvus://host/docs", "milvus://host:19530/", "milvus://host:19530/9docs", "milvus-lite:x/docs",
+                "postgres://h:1/x", "milvus://host:19530/a-b"):
+        with pytest.raises(InputError, match="RAG_STORE"):
+            parse_store(bad)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="pip install -e '.[test]' brings schemathesis")
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis.errors import Unsatisfiable  # noqa: E402
+from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.checks import (  # noqa: E402
     content_type_conformance,
     not_a_server_error,
@@ -19,6 +21,7 @@ from schemathesis.checks import (  # noqa: E402
 
 from test_server import corpus, serve  # noqa: E402
 
+pytestmark = pytest.mark.process
 EXAMPLES = 30  # per operation and generation mode
 
 
@@ -40,17 +43,28 @@ def _openapi() -> dict:
     return create_app(Settings(auto_install=False), warm_up=False, chat_ui=False).openapi()
 
 
-# Loaded when the module is collected (schemathesis makes one test per operation from it); the requests go to
-# the loopback server of `api_url`.
+# Loaded when the module is collected: one test per operation and generation mode (valid and invalid requests);
+# the requests go to the loopback server of `api_url`. (schemathesis is used as a library: its pytest plugin is
+# off, see pyproject.toml.)
 schema = schemathesis.openapi.from_dict(_openapi())
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
 
 
-@schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-def test_no_server_error_and_no_traceback(case, api_url):
-    response = case.call_and_validate(base_url=api_url, timeout=60, checks=[not_a_server_error, status_code_conformance,
-                                                          content_type_conformance, response_schema_conformance])
-    text = response.text
-    assert "Traceback" not in text and 'File "' not in text, text[:500]
-    if response.status_code >= 400:
-        assert set(response.json()) == {"error"}, text[:500]  # every error is one sentence
+@pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda m: m.value)
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.label)
+def test_no_server_error_and_no_traceback(operation, mode, api_url):
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    def check(case):
+        response = case.call_and_validate(base_url=api_url, timeout=60,
+                                          checks=[not_a_server_error, status_code_conformance,
+                                                  content_type_conformance, response_schema_conformance])
+        text = response.text
+        assert "Traceback" not in text and 'File "' not in text, text[:500]
+        if response.status_code >= 400:
+            assert set(response.json()) == {"error"}, text[:500]  # every error is one sentence
+
+    try:
+        check()
+    except Unsatisfiable:  # no parameter or body to get wrong (GET /healthz) or any string is valid ({name})
+        pytest.skip(f"no invalid request exists for {operation.label}")

@@ -11,10 +11,11 @@ from click.testing import CliRunner
 
 from rag.components import Components
 from rag.errors import IndexStoreError, InputError
-from rag.index.milvus import parse_store
 from rag.index.search import retrieve
 
 from conftest import ARTICLE
+
+pytestmark = pytest.mark.process  # a Milvus server in a thread of this process, a gRPC client
 
 pytest.importorskip("llama_index.vector_stores.milvus")
 server_module = pytest.importorskip("milvus_lite.adapter.grpc.server")
@@ -169,15 +170,3 @@ def test_milvus_lite_file_uri(settings, fake_embed, tmp_path):
     index, _ = Components(s, embed=fake_embed).build([ARTICLE])
     assert (tmp_path / "lite.db").exists()
     assert "Strubel" in retrieve(index, QUESTIONS[0], k=3, mode="bm25")[0].passage.text
-
-
-def test_store_syntax():
-    assert parse_store("") is None and parse_store(None) is None
-    t = parse_store("milvus://milvus.example:19530/docs")
-    assert (t.uri, t.collection) == ("http://milvus.example:19530", "docs")
-    t = parse_store("milvus-lite:///srv/rag.db/docs")
-    assert (t.uri, t.collection) == ("/srv/rag.db", "docs")
-    for bad in ("milvus://host/docs", "milvus://host:19530/", "milvus://host:19530/9docs", "milvus-lite:x/docs",
-                "postgres://h:1/x", "milvus://host:19530/a-b"):
-        with pytest.raises(InputError, match="RAG_STORE"):
-            parse_store(bad)

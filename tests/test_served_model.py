@@ -200,7 +200,7 @@ def served(tmp_path_factory):
     log = tmp_path_factory.mktemp("served") / "server.log"
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "qwen-local",
            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2",
-           "--n_threads_batch", "2", "--seed", "0", "--verbose", "False"]
+           "--n_threads_batch", "2", "--seed", "0", "--verbose", "False", "--interrupt_requests", "False"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"

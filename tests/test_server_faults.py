@@ -60,6 +60,7 @@ def _answered(url: str, question: str = QUESTION) -> httpx.Response:
 
 
 # -- the model dies or hangs ----------------------------------------------------------------------------------
+@pytest.mark.process
 def test_model_killed_mid_stream_gives_503_and_the_next_question_is_answered(tmp_path):
     with worker_server(tmp_path) as (url, worker):
         _answered(url)  # the child is up
@@ -86,6 +87,7 @@ def test_model_killed_mid_stream_gives_503_and_the_next_question_is_answered(tmp
         assert not worker.safe  # a crash after output is no reason for safe mode
 
 
+@pytest.mark.process
 def test_model_dying_on_a_json_question_gives_a_json_503(tmp_path):
     with worker_server(tmp_path) as (url, worker):
         r = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ? DIE"}, timeout=30)
@@ -100,6 +102,7 @@ def test_model_dying_on_a_json_question_gives_a_json_503(tmp_path):
         _answered(url)
 
 
+@pytest.mark.process
 def test_a_hung_model_is_stopped_and_the_next_question_answered(tmp_path):
     with worker_server(tmp_path, timeout=3, max_tokens=20) as (url, worker):
         t0 = time.monotonic()
@@ -113,6 +116,7 @@ def test_a_hung_model_is_stopped_and_the_next_question_answered(tmp_path):
         _answered(url)
 
 
+@pytest.mark.process
 def test_the_deadline_stops_a_slow_answer_and_frees_the_model(tmp_path):
     class VerySlow(SlowLLM):
         delay = 0.5
@@ -140,6 +144,7 @@ class PacedLLM(SlowLLM):
     delay = 0.1  # the Anssi answer is 10 pieces: about 1 s with the check
 
 
+@pytest.mark.process
 def test_beyond_the_queue_questions_get_503_with_retry_after_at_once(tmp_path):
     waiting, extra = 3, 4
     port = free_port()
@@ -243,6 +248,54 @@ def test_a_client_leaving_the_queue_frees_its_place():
     asyncio.run(scenario())
 
 
+def test_a_served_model_answers_several_questions_at_once():
+    """With `slots` (a served model), that many questions hold the model at once; the next ones queue, and each
+    slot given back goes to the first of them."""
+    from rag.serve.errors import Busy
+    from rag.serve.service import Answerer
+
+    a = Answerer(pipeline=None, wait_timeout=5, max_waiting=1, deadline=60, slots=2)
+    a._times.extend([4.0, 4.0, 4.0])
+    a.acquire()
+    assert not a.busy and a.answering == 1
+    a.acquire()  # at once: a second slot
+    assert a.busy and a.answering == 2
+    waiter = threading.Thread(target=a.acquire)
+    waiter.start()
+    time.sleep(0.05)
+    assert a.waiting == 1
+    with pytest.raises(Busy, match="1 questions are already waiting"):
+        a.acquire()
+    a.release()  # one slot back: handed to the waiter
+    waiter.join(timeout=5)
+    assert a.answering == 2 and a.waiting == 0
+    a.release()
+    a.release()
+    assert a.answering == 0 and not a.busy
+
+
+@pytest.mark.parametrize("llm_url, answering_together", [(None, 1), ("http://127.0.0.1:9/v1", 2)])
+def test_only_a_served_model_answers_side_by_side(tmp_path, llm_url, answering_together):
+    """The local model answers one question at a time; with RAG_LLM_URL, up to RAG_LLM_PARALLEL at once (the
+    pipeline here is on fakes: only the server's slots are under test)."""
+    port = free_port()
+    settings = make_settings(tmp_path, port, llm_url=llm_url, llm_parallel=2)
+    app = _app(tmp_path, port, fake_pipeline(settings, SlowLLM, smart_reply), settings)
+    seen = []
+    with running_server(app, port) as url:
+        answerer = app.state.services.answerer
+        threads = [threading.Thread(target=lambda: httpx.post(f"{url}/v1/ask", json=ASK, timeout=60))
+                   for _ in range(2)]
+        for t in threads:
+            t.start()
+        while any(t.is_alive() for t in threads):
+            seen.append(answerer.answering)
+            time.sleep(0.02)
+        health = httpx.get(f"{url}/healthz").json()
+    assert max(seen) == answering_together
+    assert health["queue"]["slots"] == answering_together
+
+
 # -- /healthz under load --------------------------------------------------------------------------------------
 # The 20 clients run in a process of their own, speaking plain HTTP/1.1 over keep-alive connections (a light
 # client: on a small shared machine, a heavy one would mostly measure itself), and /healthz is timed by a light
@@ -330,6 +383,7 @@ def _probe_healthz(port: int, until, limit: int = 400) -> list[float]:
     return times
 
 
+@pytest.mark.process
 def test_healthz_stays_fast_while_20_clients_hammer_the_server(tmp_path):
     """/healthz p95 under 100 ms while 20 clients keep the queue full. The machine is small and shared: a window
     in which other programs took the CPU is measured again once (a /healthz that waited for the queue or for a
@@ -377,6 +431,7 @@ class SlowLoading(ScriptedLLM):
         super().load()
 
 
+@pytest.mark.process
 def test_startup_steps_are_reported_and_questions_wait_for_ready(tmp_path):
     from rag.check.grounding import GroundingChecker
     from rag.components import Components

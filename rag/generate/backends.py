@@ -274,7 +274,7 @@ class OpenAICompatModel:
         # The socket timeout bounds each silence; this bounds the whole reply (a server trickling bytes).
         deadline = time.monotonic() + self.timeout
         with self._errors("stream") as not_a_stream, self._post(body) as resp:
-            events = 0
+            events, finished = 0, False
             for raw in resp:
                 if time.monotonic() > deadline:
                     raise TimeoutError("whole reply")
@@ -285,11 +285,18 @@ class OpenAICompatModel:
                 data = line[5:].strip()
                 if data == "[DONE]":
                     break
-                piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                choice = json.loads(data)["choices"][0]
+                finished = finished or bool(choice.get("finish_reason"))
+                piece = choice.get("delta", {}).get("content")
                 if piece:
                     yield piece
             if not events:
                 raise GenerationError(not_a_stream + " (no `data:` line)")
+            if not finished:  # a cut reply must not pass for a whole one
+                raise GenerationError(
+                    f"the model server at {self.url} ended the reply without finishing it (no finish_reason). "
+                    "llama_cpp.server does that to a reply when another request arrives unless it was started "
+                    "with `--interrupt_requests False`")
 
     def yes_no(self, messages: list[dict]) -> float:
         """log P(YES) - log P(NO) for the reply's first token, from the server's top log-probabilities. A side

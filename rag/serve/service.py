@@ -54,9 +54,10 @@ def _wake(future: asyncio.Future) -> None:
 
 
 class Answerer:
-    """The model, one answer at a time (llama.cpp is not thread-safe), with a bounded queue in front of it.
+    """The model's answering slots, with a bounded queue in front of them: one slot for the local GGUF
+    (llama.cpp is not thread-safe), `llm_parallel` for a served model (the serving engine batches or queues them).
 
-    At most `max_waiting` questions wait behind the one being answered, first come first served; one more is
+    At most `max_waiting` questions wait behind the ones being answered, first come first served; one more is
     refused at once (`Busy`, a 503 whose Retry-After is estimated from recent answer times). A waiting request
     holds no thread: the API waits on its event loop (`acquire_async`), and only the chat window's worker
     threads and the warm-up wait in a thread (`acquire`). A question has `deadline` seconds from its arrival,
@@ -64,14 +65,16 @@ class Answerer:
 
     DEFAULT_ANSWER_S = 10.0  # the estimate before any answer was timed
 
-    def __init__(self, pipeline, wait_timeout: float, max_waiting: int = 4, deadline: float = 120.0):
+    def __init__(self, pipeline, wait_timeout: float, max_waiting: int = 4, deadline: float = 120.0,
+                 slots: int = 1):
         self.pipeline = pipeline
         self.wait_timeout = wait_timeout
         self.max_waiting = max(0, int(max_waiting))
         self.deadline = deadline
+        self.slots = max(1, int(slots))
         self._mutex = threading.Lock()  # guards the fields below; never held while waiting
-        self._holder: str | None = None  # "question", "warm-up"… while the model is taken
-        self._since = 0.0
+        # (what, since) per slot taken, oldest first: "question", "warm-up"…
+        self._holders: deque[tuple[str, float]] = deque()
         self._waiters: deque[_Waiter] = deque()
         self._times: deque[float] = deque(maxlen=20)  # recent answer times, for Retry-After
         self.starting: str | None = None  # the start-up step, while the warm-up holds the model
@@ -80,7 +83,12 @@ class Answerer:
     # -- state ------------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._holder is not None
+        """Every slot is taken: a new question would wait."""
+        return len(self._holders) >= self.slots
+
+    @property
+    def answering(self) -> int:
+        return len(self._holders)
 
     @property
     def waiting(self) -> int:
@@ -92,12 +100,13 @@ class Answerer:
         return times[len(times) // 2] if times else self.DEFAULT_ANSWER_S
 
     def estimate(self, position: int | None = None) -> int:
-        """Seconds until a request at `position` in the queue (default: one more than waits now) gets the
-        model: the rest of the current answer, then one typical answer per request ahead of it."""
+        """Seconds until a request at `position` in the queue (default: one more than waits now) gets a
+        slot: the rest of the oldest answer, then one typical answer per `slots` requests ahead of it."""
         typical = self.answer_time()
         ahead = self.waiting if position is None else position
-        left = max(1.0, typical - (time.monotonic() - self._since)) if self._holder else 0.0
-        return max(1, min(3600, math.ceil(left + typical * ahead)))
+        holders = list(self._holders)
+        left = max(1.0, typical - (time.monotonic() - holders[0][1])) if len(holders) >= self.slots else 0.0
+        return max(1, min(3600, math.ceil(left + typical * (ahead // self.slots))))
 
     def validate(self, question) -> str:
         """The question cleaned, or an InputError: refused at once, before waiting for the model."""
@@ -116,8 +125,8 @@ class Answerer:
         when the answers ahead would outlast `wait_limit` (what is left of the wait and of the deadline): a
         question that cannot be answered in time is not kept waiting for nothing."""
         with self._mutex:
-            if self._holder is None and not self._waiters:
-                self._holder, self._since = waiter.what, time.monotonic()
+            if len(self._holders) < self.slots and not self._waiters:
+                self._holders.append((waiter.what, time.monotonic()))
                 return True
             if bounded and len(self._waiters) >= self.max_waiting:
                 raise self._busy(f"the assistant is busy: {len(self._waiters)} questions are already waiting for "
@@ -180,12 +189,14 @@ class Answerer:
             raise
 
     def release(self) -> None:
-        """Give the model to the first waiter, or free it."""
+        """Give a slot to the first waiter, or free it. (Slots carry no owner: the oldest is the one given
+        back, which times answers well enough for Retry-After estimates.)"""
         with self._mutex:
-            if self._holder is None:
+            if not self._holders:
                 return
-            if self._holder == "question":
-                self._times.append(time.monotonic() - self._since)
+            what, since = self._holders.popleft()
+            if what == "question":
+                self._times.append(time.monotonic() - since)
             while self._waiters:
                 waiter = self._waiters.popleft()
                 waiter.granted = True
@@ -197,9 +208,8 @@ class Answerer:
                     except RuntimeError:  # its event loop is gone: nobody is waiting there any more
                         waiter.granted = False
                         continue
-                self._holder, self._since = waiter.what, time.monotonic()
+                self._holders.append((waiter.what, time.monotonic()))
                 return
-            self._holder = None
 
     @contextlib.contextmanager
     def turn(self, timeout: float | None = None, **kw):
@@ -573,7 +583,7 @@ class Health:
             "steps_done": list(self.steps),
             "error": self.error if self.state == "failed" else None,
             "busy": a.busy,
-            "queue": {"waiting": a.waiting, "max_waiting": a.max_waiting, "answer_s": round(a.answer_time(), 2),
+            "queue": {"answering": a.answering, "slots": a.slots, "waiting": a.waiting, "max_waiting": a.max_waiting, "answer_s": round(a.answer_time(), 2),
                       "retry_after_s": a.estimate() if a.busy else 0},
             "warmup": {"state": {"starting": "running", "ready": "done"}.get(self.state, self.state),
                        "error": self.error, "seconds": self.ready_after},
@@ -615,7 +625,8 @@ def build_services(settings: Settings, pipeline=None, *, feedback_path: Path | N
         pipeline = Pipeline(Components(settings))
     components = pipeline.components
     answerer = Answerer(pipeline, settings.wait_timeout if wait_timeout is None else wait_timeout,
-                        max_waiting=settings.max_waiting, deadline=settings.question_deadline)
+                        max_waiting=settings.max_waiting, deadline=settings.question_deadline,
+                        slots=settings.llm_parallel if settings.llm_url else 1)
     catalog = SourceCatalog(components, settings)
     return Services(
         settings=settings, pipeline=pipeline, answerer=answerer,
