@@ -4,8 +4,9 @@ the model embedded (the GGUF in rag's supervised child process) vs served (`--ll
 Each mode starts its own `rag serve` (and, for "served", a `python -m llama_cpp.server` on the default GGUF),
 waits for /healthz to say ready, then for each concurrency level runs `--questions` questions from that many
 client threads (POST /v1/ask, questions of eval/article.jsonl in turn) and prints one row per level; the
-figures are also written as JSON (--out). The rag server answers one question at a time whatever the model
-backend, so more clients mostly add waiting: the bench measures what a deployment gets from that.
+figures are also written as JSON (--out). The embedded model answers one question at a time; with the served
+model, `rag serve` sends up to RAG_LLM_PARALLEL questions at once (set here to the most clients), and what they
+gain depends on the engine: llama_cpp.server takes one request at a time, vLLM batches them.
 
     python bench/concurrency.py                       # both modes, 1/2/4 clients, 8 questions a level
     python bench/concurrency.py --modes served --clients 1 4 --questions 12
@@ -80,10 +81,11 @@ def rag_serve_cmd(port: int, llm_url: str | None) -> list[str]:
     return cmd + ["serve", "--host", "127.0.0.1", "--port", str(port)]
 
 
-def serve_env(max_waiting: int) -> dict:
-    # No rate limit (all clients are one address) and room in the queue for every client.
-    return {**os.environ, "RAG_RATE_LIMIT_ASK": "off", "RAG_RATE_LIMIT_API": "off",
-            "RAG_MAX_WAITING": str(max_waiting), "RAG_WAIT_TIMEOUT": "3600", "RAG_QUESTION_DEADLINE": "3600"}
+def serve_env(clients: int) -> dict:
+    # No rate limit (all clients are one address), room in the queue for every client, and (served model) as
+    # many answers at once as clients.
+    return {**os.environ, "RAG_RATE_LIMIT_ASK": "off", "RAG_RATE_LIMIT_API": "off", "RAG_LLM_PARALLEL": str(clients),
+            "RAG_MAX_WAITING": str(clients + 1), "RAG_WAIT_TIMEOUT": "3600", "RAG_QUESTION_DEADLINE": "3600"}
 
 
 def wait_until(url: str, ready, timeout: float, proc: subprocess.Popen) -> None:
@@ -152,7 +154,7 @@ def bench_mode(mode: str, args, questions: list[str]) -> list[dict]:
             llm_url = f"http://127.0.0.1:{port}/v1"
             wait_until(llm_url + "/models", lambda j: bool(j.get("data")), 300, procs[-1])
         port = free_port()
-        procs.append(subprocess.Popen(rag_serve_cmd(port, llm_url), env=serve_env(max(args.clients) + 1),
+        procs.append(subprocess.Popen(rag_serve_cmd(port, llm_url), env=serve_env(max(args.clients)),
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         base = f"http://127.0.0.1:{port}"
         wait_until(base + "/healthz", lambda j: j.get("ready") is True, 900, procs[-1])

@@ -3,6 +3,7 @@ same query vectors, the pipeline's fusion (RAG_* settings: depth, RRF k, BM25 we
 
     python bench/retrieval_store.py                     # eval/article.jsonl over corpus/article.txt
     python bench/retrieval_store.py --set piaf          # PIAF dev, contexts as sources (as bench/retrieval_piaf.py)
+    python bench/retrieval_store.py --set piaf --cache DIR   # reusing bench/retrieval_piaf.py --cache DIR's vectors
     python bench/retrieval_store.py --milvus milvus://127.0.0.1:19530/bench   # a Milvus server (default: Milvus Lite
                                                                                # in a temporary folder)
 
@@ -21,12 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from rag.components import Components, default_corpus_paths
 from rag.config import settings_from_env
 from rag.eval.datasets import load_dataset, load_squad
 from rag.eval.metrics import context_rank, retrieval_scores
 from rag.index.search import retrieve
-from rag.index.store import build_index
+from rag.index.store import build_index, reusable_index
 from rag.ingest import load_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +42,8 @@ def main() -> None:
     ap.add_argument("--milvus", default="", help="RAG_STORE value of the Milvus store (default: Milvus Lite in a "
                                                  "temporary folder)")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--cache", default="", help="the --cache folder of bench/retrieval_piaf.py: its index's vectors "
+                                                "and query vectors are reused (same model), not computed again")
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     settings = settings_from_env()
@@ -52,7 +57,12 @@ def main() -> None:
         questions = questions[: args.limit]
     info = c.embed_info()
     t = time.perf_counter()
-    vectors = c.embed.embed_queries([q.question for q in questions])
+    cached = Path(args.cache) / f"queries-{len(questions)}.npy" if args.cache else None
+    if cached and cached.exists():
+        vectors = np.load(cached).tolist()
+    else:
+        vectors = c.embed.embed_queries([q.question for q in questions])
+    previous = reusable_index(Path(args.cache) / "index", c.embed, info) if args.cache else None
     report = {"set": args.set, "sources": len(sources), "questions": len(questions),
               "query_embed_s": round(time.perf_counter() - t, 1), "stores": {}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -61,7 +71,7 @@ def main() -> None:
         for name, store in stores.items():
             t = time.perf_counter()
             index, stats = build_index(sources, Path(tmp) / f"index-{name}", c.embed, info, settings.chunk_chars,
-                                       settings.chunk_overlap, store=store)
+                                       settings.chunk_overlap, store=store, previous=previous)
             build_s = time.perf_counter() - t
             r5 = mrr = 0.0
             tops[name] = []

@@ -351,8 +351,9 @@ def chat(settings: Settings):
 @click.option("--baseline/--no-baseline", default=False,
               help="Also run the stock llama-index CitationQueryEngine with the same models, side by side "
                    "(with --retrieval-only, its retriever only).")
+@click.option("--plots/--no-plots", default=True, help="Draw the report's PNG plots (matplotlib).")
 @click.pass_obj
-def eval_cmd(settings: Settings, dataset, out_dir, limit, sample_seed, retrieval_only, baseline):
+def eval_cmd(settings: Settings, dataset, out_dir, limit, sample_seed, retrieval_only, baseline, plots):
     """Run a question set through the pipeline; write predictions.jsonl, metrics.json and report.md.
 
     DATASET is our JSONL (run against the current index) or a SQuAD-format .json file (its contexts are
@@ -368,7 +369,8 @@ def eval_cmd(settings: Settings, dataset, out_dir, limit, sample_seed, retrieval
 
     out_dir = out_dir or Path("eval") / "runs" / dataset.stem
     report = evaluate(_pipeline(settings), dataset, out_dir, limit=limit, sample_seed=sample_seed,
-                      retrieval_only=retrieval_only, baseline=baseline, command=" ".join(["rag", *sys.argv[1:]]))
+                      retrieval_only=retrieval_only, baseline=baseline, command=" ".join(["rag", *sys.argv[1:]]),
+                      plots=plots)
     click.echo(f"report: {report}")
     click.echo((out_dir / "metrics.json").read_text())
 

@@ -158,13 +158,15 @@ class Components:
             self._stamp = stamp if stamp is not None else _manifest_stamp(self.settings.index_dir)
         return self._index
 
+    refresh_every = 1.0  # seconds between two looks at the manifest (refresh_index)
+
     def refresh_index(self) -> bool:
         """Load the index again when a new version landed in index_dir since it was loaded (a build, here or on
         another machine, swapped it in by rename, or a symbolic link now points to another version): replicas
         of a server over one shared read-only index pick it up at their next question. The old index serves
         until the new one is loaded (one reference assignment); a version that fails to load leaves it serving.
         Looks at the manifest's inode and time at most once a second. True when the index changed."""
-        if self._index is None or time.monotonic() - self._checked_at < 1.0:
+        if self._index is None or time.monotonic() - self._checked_at < self.refresh_every:
             return False
         # Answers may run at once (a served model): one of them loads the new version, the others go on with the
         # one they have.

@@ -1,7 +1,7 @@
 """Fakes with real geometry, and every path pointed at tmp_path.
 
 Fast tests never see the user's RAG_* variables: each runs with RAG_HOME and RAG_INDEX_DIR in its own
-tmp_path; so do `process` tests (child processes and servers on fakes). Integration tests (marked
+tmp_path; so do `slow` tests (servers, child processes and engines on fakes). Integration tests (marked
 `integration`) run on the models the user or CI installed: they see
 the RAG_* variables as they were when pytest started (so RAG_HOME, RAG_THREADS, RAG_LLM_URL… mean what
 they mean to the CLI), with only the index moved to tmp_path.
@@ -9,6 +9,7 @@ they mean to the CLI), with only the index moved to tmp_path.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -25,10 +26,10 @@ _MODULE_MARKS = re.compile(r"^pytestmark\s*=\s*(\[[^\]]*\]|[^\n]*)", re.M)
 
 
 def pytest_collection_modifyitems(config, items):
-    """A `process` test (real child processes, servers or engines on fakes: seconds each) is also an
+    """A `slow` test (on fakes, but real servers, child processes or engines: seconds each) is also an
     `integration` test, so the fast suite (`-m "not integration and not browser"`) leaves it out."""
     for item in items:
-        if item.get_closest_marker("process"):
+        if item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.integration)
 
 
@@ -45,7 +46,7 @@ def pytest_ignore_collect(collection_path, config):
         if not found:
             return None
         marks = set(re.findall(r"pytest\.mark\.(\w+)\b(?!\()", found.group(1)))
-        marks |= {"integration"} if "process" in marks else set()
+        marks |= {"integration"} if "slow" in marks else set()
         if marks and not Expression.compile(expr).evaluate(lambda name, **kw: not kw and name in marks):
             return True
     except Exception:  # never let a shortcut break collection
@@ -65,7 +66,8 @@ def real_settings(**overrides):
     return settings_from_env(REAL_ENV, **overrides)
 
 
-def _token_vector(token: str, dim: int) -> np.ndarray:
+@functools.lru_cache(maxsize=100_000)
+def _token_vector(token: str, dim: int) -> np.ndarray:  # cached: read-only, summed into new arrays
     seed = int.from_bytes(hashlib.sha256(token.encode()).digest()[:8], "little")
     v = np.random.default_rng(seed).standard_normal(dim)
     return v / np.linalg.norm(v)
@@ -96,6 +98,12 @@ def fake_embed():
 
 def make_fake_embed():
     """A fresh fake embedding (the `fake_embed` fixture, for code that builds its own outside a test)."""
+    return _fake_embedding_class()(model_name="fake-embed")
+
+
+@functools.cache
+def _fake_embedding_class():
+    """Made once: a pydantic model class costs ~20 ms to create, and hundreds of tests ask for a fresh instance."""
     from llama_index.core.embeddings import BaseEmbedding
 
     class FakeEmbedding(BaseEmbedding):
@@ -136,7 +144,7 @@ def make_fake_embed():
             self.calls += len(texts)
             return [fake_vector(t) for t in texts]
 
-    return FakeEmbedding(model_name="fake-embed")
+    return FakeEmbedding
 
 
 def judge_prompt_parts(messages) -> tuple[str, str]:
@@ -218,7 +226,7 @@ def isolated(request, tmp_path, monkeypatch):
     test keeps the real RAG_* settings (the real models), with the index in tmp_path."""
     for name in [k for k in os.environ if k.startswith("RAG_")]:
         monkeypatch.delenv(name)
-    if request.node.get_closest_marker("integration") and not request.node.get_closest_marker("process"):
+    if request.node.get_closest_marker("integration") and not request.node.get_closest_marker("slow"):
         for name, value in REAL_ENV.items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("RAG_HOME", str(real_settings().home))

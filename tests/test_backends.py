@@ -206,7 +206,7 @@ def test_a_server_that_is_down(tmp_path):
 ])
 def test_a_failing_server_raises_a_clear_error_quickly(server, mode, match):
     server.mode = mode
-    m = OpenAICompatModel(server.url, timeout=0.5)
+    m = OpenAICompatModel(server.url, timeout=0.25)
     with quickly(), pytest.raises(GenerationError, match=match) as e:
         list(m.stream(MSG, max_tokens=8))
     assert server.url in str(e.value)

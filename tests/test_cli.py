@@ -39,3 +39,12 @@ def test_help_documents_env_vars_and_examples():
     assert "Examples" in r.output
     r = CliRunner().invoke(main, ["-h"])
     assert "RAG_INDEX_DIR" in r.output and "RAG_HOME" in r.output
+
+
+def test_serve_refuses_a_network_address_without_a_token(monkeypatch):
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    r = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
+    assert r.exit_code == 2 and "API token" in r.output and "--insecure-no-token" in r.output

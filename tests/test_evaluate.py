@@ -8,10 +8,15 @@ from rag.errors import InputError
 from rag.eval.datasets import load_dataset
 from rag.eval.metrics import answer_scores, covers, retrieval_scores, token_f1
 
-from rag.eval.suite import evaluate as run_eval
+from rag.eval.suite import evaluate
 from rag.pipeline import Pipeline
 
 from conftest import ARTICLE
+
+
+def run_eval(*args, plots=False, **kw):
+    """`rag eval` without the PNG plots (the report test asks for them)."""
+    return evaluate(*args, plots=plots, **kw)
 
 
 def _reply(messages):
@@ -47,7 +52,7 @@ def dataset(tmp_path):
 
 def test_run_writes_predictions_metrics_report_and_resumes(pipeline, dataset, tmp_path):
     out = tmp_path / "run"
-    report = run_eval(pipeline, dataset, out)
+    report = run_eval(pipeline, dataset, out, plots=True)
     preds = [json.loads(x) for x in (out / "predictions.jsonl").read_text().splitlines()]
     assert [p["id"] for p in preds] == ["q1", "q2"]
     assert all(len(p["retrieved"]) >= 10 for p in preds)
@@ -55,7 +60,7 @@ def test_run_writes_predictions_metrics_report_and_resumes(pipeline, dataset, tm
     m = json.loads((out / "metrics.json").read_text())["ours"]["overall"]
     assert m["abstention_recall"] == 1.0 and m["hit@10"] == 1.0
     assert (out / "scores_by_category.png").stat().st_size > 1000 and (out / "latency.png").exists()
-    assert "## Definitions" in report.read_text()
+    assert "## Definitions" in report.read_text() and "![latency](latency.png)" in report.read_text()
     calls = len(pipeline.components.llm.calls)
     run_eval(pipeline, dataset, out)  # resumes: nothing to recompute
     assert len(pipeline.components.llm.calls) == calls
@@ -118,6 +123,7 @@ def test_metrics():
     assert token_f1("Vincent Strubel", "Strubel") == pytest.approx(2 / 3)
 
 
+@pytest.mark.slow  # the stock llama-index engine: NLTK, scikit-learn and pandas load (~3 s)
 def test_baseline_runs_side_by_side(pipeline, dataset, tmp_path):
     out = tmp_path / "run"
     report = run_eval(pipeline, dataset, out, baseline=True)
@@ -129,6 +135,7 @@ def test_baseline_runs_side_by_side(pipeline, dataset, tmp_path):
     assert "llama-index baseline" in report.read_text()
 
 
+@pytest.mark.slow  # the stock llama-index engine: NLTK, scikit-learn and pandas load (~3 s)
 def test_baseline_retrieval_only_never_calls_the_model(pipeline, dataset, tmp_path):
     out = tmp_path / "run"
     run_eval(pipeline, dataset, out, retrieval_only=True, baseline=True)
@@ -154,6 +161,7 @@ def test_scoring_asks_the_judge_each_question_once(pipeline, dataset, tmp_path, 
     assert len(asked) == 1
 
 
+@pytest.mark.slow  # the stock llama-index engine: NLTK, scikit-learn and pandas load (~3 s)
 def test_a_resumed_baseline_run_does_not_rebuild_the_baseline(pipeline, dataset, tmp_path, monkeypatch):
     import rag.eval.baseline
 

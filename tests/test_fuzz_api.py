@@ -21,7 +21,7 @@ from schemathesis.checks import (  # noqa: E402
 
 from test_server import corpus, serve  # noqa: E402
 
-pytestmark = pytest.mark.process
+pytestmark = pytest.mark.slow
 EXAMPLES = 30  # per operation and generation mode
 
 

@@ -222,7 +222,7 @@ _KILLED_BUILD = textwrap.dedent("""
 """)
 
 
-@pytest.mark.process
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["embedding", "writing"])
 def test_a_build_killed_with_sigkill_keeps_the_previous_index(components, settings, note, tmp_path, where):
     components.build([ARTICLE])

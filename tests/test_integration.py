@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -104,3 +105,20 @@ def test_cli_ask_json(real, tmp_path):
     assert {"question", "answer", "abstained", "citations", "retrieved", "timings"} <= set(d)
     assert not d["abstained"] and "2026" in d["answer"]
     assert len(d["retrieved"]) >= 10 and all({"source", "start", "end", "text", "score"} <= set(r) for r in d["retrieved"])
+
+
+def test_real_models_through_the_server(tmp_path):
+    """The default models (their real home), the index in tmp: the first question answers with its source."""
+    import httpx
+
+    from rag.serve.app import create_app
+    from test_server import ASK, running_server
+
+    settings = real_settings(index_dir=tmp_path / "index", model_timeout=600.0)  # slow shared machines
+    app = create_app(settings, warm_up=False, chat_ui=False, feedback_path=tmp_path / "fb.jsonl")
+    with running_server(app) as url:
+        r = httpx.post(f"{url}/v1/ask", json=ASK, timeout=600)
+        assert r.status_code == 200, r.text
+        a = r.json()
+        assert not a["abstained"] and "Strubel" in a["answer"] and re.search(r"\[\d+\]", a["answer"])
+        assert any("Strubel" in c["text"] for c in a["citations"])

@@ -15,7 +15,7 @@ from rag.index.search import retrieve
 
 from conftest import ARTICLE
 
-pytestmark = pytest.mark.process  # a Milvus server in a thread of this process, a gRPC client
+pytestmark = pytest.mark.slow  # a Milvus server in a thread of this process, a gRPC client
 
 pytest.importorskip("llama_index.vector_stores.milvus")
 server_module = pytest.importorskip("milvus_lite.adapter.grpc.server")

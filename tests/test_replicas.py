@@ -10,12 +10,18 @@ from rag.components import Components
 from conftest import ARTICLE
 
 
+def replica_of(settings, fake_embed) -> Components:
+    replica = Components(settings, embed=fake_embed)
+    replica.refresh_every = 0.2  # (1 s in service) refresh_index looks at the manifest at most this often
+    return replica
+
+
 def _wait_past_the_refresh_interval():
-    time.sleep(1.05)  # refresh_index looks at the manifest at most once a second
+    time.sleep(0.25)
 
 
 def test_a_replica_picks_up_a_new_index_version(settings, fake_embed, tmp_path):
-    replica = Components(settings, embed=fake_embed)
+    replica = replica_of(settings, fake_embed)
     Components(settings, embed=fake_embed).build([ARTICLE])  # the first version, built by a job
     before = replica.index
     assert not replica.refresh_index()  # nothing new
@@ -29,7 +35,7 @@ def test_a_replica_picks_up_a_new_index_version(settings, fake_embed, tmp_path):
 
 
 def test_a_broken_new_version_leaves_the_old_one_serving(settings, fake_embed):
-    replica = Components(settings, embed=fake_embed)
+    replica = replica_of(settings, fake_embed)
     Components(settings, embed=fake_embed).build([ARTICLE])
     before = replica.index
     manifest = settings.index_dir / "manifest.json"

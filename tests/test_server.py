@@ -18,6 +18,8 @@ import pytest
 import conftest
 from conftest import ARTICLE, ScriptedLLM
 
+pytestmark = pytest.mark.slow  # real uvicorn servers on loopback ports (the app in-process: test_api.py)
+
 FACTS = [  # (question cue, passage cue, answer) — what a good model writes, citing the right passage
     ("a rappelé", "Strubel", "La sécurité doit rester la condition de tout déploiement de l'IA, a effectivement "
                              "rappelé Vincent Strubel, directeur général de l'Anssi [{n}]. Il aime le jazz, la musique "
@@ -367,16 +369,6 @@ def test_bad_input_gets_a_clear_422(server):
             assert "Traceback" not in r.text
 
 
-def test_request_limits_come_from_the_settings():
-    from rag.config import Settings
-    from rag.serve.schemas import AskRequest, FeedbackRequest, Turn
-
-    d = Settings()
-    assert AskRequest.model_fields["question"].metadata[-1].max_length == d.max_question_chars
-    assert Turn.model_fields["content"].metadata[-1].max_length == d.max_message_chars
-    assert FeedbackRequest.model_fields["answer"].metadata[-1].max_length == d.max_message_chars
-
-
 def test_body_that_is_not_json(server):
     url, _ = server
     r = httpx.post(f"{url}/v1/ask", content=b"{not json", headers={"Content-Type": "application/json"}, timeout=10)
@@ -661,28 +653,3 @@ def test_concurrent_questions_are_answered_one_at_a_time(server):
     finally:
         app.state.services.answerer.wait_timeout = 1
     assert results == [200, 200, 200]
-
-
-def test_serve_refuses_a_network_address_without_a_token(monkeypatch):
-    from click.testing import CliRunner
-
-    from rag.cli import main
-
-    r = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
-    assert r.exit_code == 2 and "API token" in r.output and "--insecure-no-token" in r.output
-
-
-@pytest.mark.integration
-def test_real_models_through_the_server(tmp_path):
-    """The default models (their real home), the index in tmp: the first question answers with its source."""
-    from conftest import real_settings
-    from rag.serve.app import create_app
-
-    settings = real_settings(index_dir=tmp_path / "index", model_timeout=600.0)  # slow shared machines
-    app = create_app(settings, warm_up=False, chat_ui=False, feedback_path=tmp_path / "fb.jsonl")
-    with running_server(app) as url:
-        r = httpx.post(f"{url}/v1/ask", json=ASK, timeout=600)
-        assert r.status_code == 200, r.text
-        a = r.json()
-        assert not a["abstained"] and "Strubel" in a["answer"] and re.search(r"\[\d+\]", a["answer"])
-        assert any("Strubel" in c["text"] for c in a["citations"])

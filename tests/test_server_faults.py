@@ -60,7 +60,7 @@ def _answered(url: str, question: str = QUESTION) -> httpx.Response:
 
 
 # -- the model dies or hangs ----------------------------------------------------------------------------------
-@pytest.mark.process
+@pytest.mark.slow
 def test_model_killed_mid_stream_gives_503_and_the_next_question_is_answered(tmp_path):
     with worker_server(tmp_path) as (url, worker):
         _answered(url)  # the child is up
@@ -87,7 +87,7 @@ def test_model_killed_mid_stream_gives_503_and_the_next_question_is_answered(tmp
         assert not worker.safe  # a crash after output is no reason for safe mode
 
 
-@pytest.mark.process
+@pytest.mark.slow
 def test_model_dying_on_a_json_question_gives_a_json_503(tmp_path):
     with worker_server(tmp_path) as (url, worker):
         r = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ? DIE"}, timeout=30)
@@ -102,7 +102,7 @@ def test_model_dying_on_a_json_question_gives_a_json_503(tmp_path):
         _answered(url)
 
 
-@pytest.mark.process
+@pytest.mark.slow
 def test_a_hung_model_is_stopped_and_the_next_question_answered(tmp_path):
     with worker_server(tmp_path, timeout=3, max_tokens=20) as (url, worker):
         t0 = time.monotonic()
@@ -116,7 +116,7 @@ def test_a_hung_model_is_stopped_and_the_next_question_answered(tmp_path):
         _answered(url)
 
 
-@pytest.mark.process
+@pytest.mark.slow
 def test_the_deadline_stops_a_slow_answer_and_frees_the_model(tmp_path):
     class VerySlow(SlowLLM):
         delay = 0.5
@@ -144,7 +144,7 @@ class PacedLLM(SlowLLM):
     delay = 0.1  # the Anssi answer is 10 pieces: about 1 s with the check
 
 
-@pytest.mark.process
+@pytest.mark.slow
 def test_beyond_the_queue_questions_get_503_with_retry_after_at_once(tmp_path):
     waiting, extra = 3, 4
     port = free_port()
@@ -274,6 +274,7 @@ def test_a_served_model_answers_several_questions_at_once():
     assert a.answering == 0 and not a.busy
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("llm_url, answering_together", [(None, 1), ("http://127.0.0.1:9/v1", 2)])
 def test_only_a_served_model_answers_side_by_side(tmp_path, llm_url, answering_together):
     """The local model answers one question at a time; with RAG_LLM_URL, up to RAG_LLM_PARALLEL at once (the
@@ -383,7 +384,7 @@ def _probe_healthz(port: int, until, limit: int = 400) -> list[float]:
     return times
 
 
-@pytest.mark.process
+@pytest.mark.slow
 def test_healthz_stays_fast_while_20_clients_hammer_the_server(tmp_path):
     """/healthz p95 under 100 ms while 20 clients keep the queue full. The machine is small and shared: a window
     in which other programs took the CPU is measured again once (a /healthz that waited for the queue or for a
@@ -431,7 +432,7 @@ class SlowLoading(ScriptedLLM):
         super().load()
 
 
-@pytest.mark.process
+@pytest.mark.slow
 def test_startup_steps_are_reported_and_questions_wait_for_ready(tmp_path):
     from rag.check.grounding import GroundingChecker
     from rag.components import Components
@@ -462,6 +463,7 @@ def test_startup_steps_are_reported_and_questions_wait_for_ready(tmp_path):
     assert seen[0][1] == {"number": 1, "of": 4} and seen[-1][1]["seconds"] >= 1.5
 
 
+@pytest.mark.slow
 def test_a_question_during_startup_is_told_the_server_is_starting(tmp_path):
     from rag.check.grounding import GroundingChecker
     from rag.components import Components
@@ -476,6 +478,7 @@ def test_a_question_during_startup_is_told_the_server_is_starting(tmp_path):
         assert r.status_code == 503 and "starting" in r.json()["error"] and r.headers["retry-after"]
 
 
+@pytest.mark.slow
 def test_a_failed_startup_is_reported(tmp_path):
     from rag.components import Components
     from rag.pipeline import Pipeline

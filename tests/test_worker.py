@@ -11,7 +11,7 @@ import pytest
 from rag.errors import GenerationError
 from rag.generate.worker import ModelWorker, read_runtime
 
-pytestmark = pytest.mark.process  # each test starts and kills child processes
+pytestmark = pytest.mark.slow  # each test starts and kills child processes
 
 CHILD = [sys.executable, str(Path(__file__).parent / "helpers" / "fake_model_child.py")]
 MSG = [{"role": "user", "content": "Qui dirige l'Anssi ?"}]

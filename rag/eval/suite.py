@@ -24,7 +24,7 @@ def _bar(label: str):
 
 
 def evaluate(pipeline: Pipeline, dataset: Path, out_dir: Path, limit=None, sample_seed=None, retrieval_only=False,
-             baseline=False, command: str = "") -> Path:
+             baseline=False, command: str = "", plots: bool = True) -> Path:
     c = pipeline.components
     prep = runner.prepare(dataset, limit, sample_seed)
     out_dir = Path(out_dir)
@@ -67,7 +67,7 @@ def evaluate(pipeline: Pipeline, dataset: Path, out_dir: Path, limit=None, sampl
                                   out_dir / "baseline", _updater(bar))
         base_metrics = runner.score(prep.questions, bpreds, judge, retrieval_only, c.settings.top_k)
     title = f"Evaluation of {Path(dataset).name}" + (" (retrieval only)" if retrieval_only else "")
-    return write_report(out_dir, metrics, title, base_metrics, command)
+    return write_report(out_dir, metrics, title, base_metrics, command, plots)
 
 
 def _updater(bar):

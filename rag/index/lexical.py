@@ -56,14 +56,15 @@ def _stem(word: str) -> str:
     return fold(_STEMMER.stemWord(word))
 
 
+@lru_cache(maxsize=200_000)
+def _term(word: str) -> str | None:
+    """The indexed term of a lower-cased word, None for a stop word (cached: words repeat)."""
+    return None if fold(word) in STOP_WORDS else _stem(word)
+
+
 def analyse(text: str) -> list[str]:
     text = _ELISION.sub(" ", text.lower())
-    out = []
-    for tok in _TOKEN.findall(text):
-        if fold(tok) in STOP_WORDS:
-            continue
-        out.append(_stem(tok))
-    return out
+    return [t for t in map(_term, _TOKEN.findall(text)) if t is not None]
 
 
 # What `BM25.save` writes into the index folder (the names bm25s is given), and the engine's parameters.

@@ -23,6 +23,7 @@ __all__ = ["load_source", "read_meta", "normalise", "SUPPORTED_SUFFIXES", "MAX_S
 SUPPORTED_SUFFIXES = (".txt", ".md")
 MAX_SOURCE_BYTES = 50_000_000
 _SPACES = {"\u00a0": " ", "\u202f": " ", "\u2007": " "}
+_SPACE_TABLE = str.maketrans(_SPACES)
 _KINDS = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
 
@@ -134,6 +135,8 @@ def read_meta(path: Path) -> dict:
 def normalise(text: str) -> tuple[str, list[int]]:
     """NFC + no-break spaces to spaces. Returns the text and, for each of its characters, the offset
     of the original character it came from (plus one final entry: len(original))."""
+    if unicodedata.is_normalized("NFC", text):  # most text: each character stays where it is
+        return text.translate(_SPACE_TABLE), list(range(len(text) + 1))
     out: list[str] = []
     offsets: list[int] = []
     i, n = 0, len(text)

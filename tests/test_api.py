@@ -1,0 +1,82 @@
+"""The API's contract in this process (FastAPI's test client, no socket, no chat window): the Answer it returns,
+its OpenAPI document, its refusals of bad input, its security headers. The same app behind a real uvicorn server,
+with streaming, limits, faults and load, is tests/test_server.py and tests/test_server_faults.py (marked `slow`)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import ARTICLE
+from test_server import ASK, BAD_INPUT, fake_pipeline, make_settings
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    from rag.serve.app import create_app
+
+    root = tmp_path_factory.mktemp("api")
+    settings = make_settings(root, 8000)
+    app = create_app(settings, fake_pipeline(settings), feedback_path=root / "feedback.jsonl",
+                     eval_dir=root / "runs", warm_up=False, chat_ui=False)
+    return TestClient(app, base_url="http://127.0.0.1:8000")  # outside `with`: no warm-up, nothing to load
+
+
+def test_ask_returns_the_answer_json_with_citations_and_verdicts(client):
+    r = client.post("/v1/ask", json=ASK)
+    assert r.status_code == 200, r.text
+    a = r.json()
+    assert not a["abstained"] and "Vincent Strubel" in a["answer"] and re.search(r"\[\d+\]", a["answer"])
+    c = a["citations"][0]
+    assert "Strubel" in ARTICLE.read_text()[c["span_start"]:c["span_end"]]
+    assert a["sentences"][0]["supported"] is True and a["sentences"][0]["code"]
+    assert "draft" not in a  # the unchecked draft stays on the server
+
+
+def test_a_question_the_sources_do_not_hold_is_an_abstention_with_its_code(client):
+    a = client.post("/v1/ask", json={"question": "Qui préside la région Occitanie ?"}).json()
+    assert a["abstained"] and a["abstain_code"] in {"nothing_relevant", "model_declined"} and a["abstain_reason"]
+
+
+def test_the_answer_and_the_openapi_document_have_the_same_fields(client):
+    a = client.post("/v1/ask", json=ASK).json()
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert set(schemas["Answer"]["properties"]) >= set(a) - {"draft"}
+    assert set(a["sentences"][0]) <= set(schemas["Sentence"]["properties"])
+    assert set(a["citations"][0]) <= set(schemas["Citation"]["properties"])
+
+
+@pytest.mark.parametrize("body, expected", BAD_INPUT, ids=[e for _, e in BAD_INPUT])
+def test_bad_input_is_refused_in_one_sentence(client, body, expected):
+    r = client.post("/v1/ask", json=body)
+    assert r.status_code == 422 and r.json() == {"error": r.json()["error"]} and expected in r.json()["error"]
+    assert "Traceback" not in r.text
+
+
+def test_pages_forbid_other_hosts_and_framing(client):
+    for path in ("/healthz", "/v1/sources", "/demo", "/docs"):
+        r = client.get(path)
+        csp = r.headers["content-security-policy"]
+        assert r.status_code == 200 and "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
+        assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff", path
+
+
+def test_feedback_is_kept_locally(client):
+    body = {"question": "Qui dirige l'Anssi ?", "answer": "Vincent Strubel [1].", "useful": True}
+    r = client.post("/v1/feedback", json=body)
+    assert r.status_code == 200 and r.json()["stored"] is True
+    assert '"useful": true' in open(r.json()["file"], encoding="utf-8").read().splitlines()[-1]
+    r = client.post("/v1/feedback", json={"question": "Q ?", "answer": "A."})
+    assert r.status_code == 422 and "useful is required" in r.json()["error"]
+
+
+def test_request_limits_come_from_the_settings():
+    from rag.config import Settings
+    from rag.serve.schemas import AskRequest, FeedbackRequest, Turn
+
+    d = Settings()
+    assert AskRequest.model_fields["question"].metadata[-1].max_length == d.max_question_chars
+    assert Turn.model_fields["content"].metadata[-1].max_length == d.max_message_chars
+    assert FeedbackRequest.model_fields["answer"].metadata[-1].max_length == d.max_message_chars
