@@ -68,6 +68,7 @@ def test_reopened_index_reads_passages_from_the_collection(milvus_settings, fake
 def test_incremental_add_change_and_rebuild(milvus_settings, settings, fake_embed, tmp_path):
     c = Components(milvus_settings, embed=fake_embed)
     first, _ = c.build([ARTICLE])
+    first_top = _top(first, QUESTIONS[0])  # (its version is dropped two builds later)
     other = tmp_path / "other.md"
     other.write_text("# Note\n\nLe budget numérique de la commune est de 12 000 euros.\n")
     before = fake_embed.calls
@@ -92,7 +93,7 @@ def test_incremental_add_change_and_rebuild(milvus_settings, settings, fake_embe
     assert stats["embedded"] == 0 and len(Components(milvus_settings, embed=fake_embed).open_index().passages) == 1
     index, stats = c.build([ARTICLE], rebuild=True)
     assert stats["reused"] == 0 and stats["embedded"] == len(first.passages)
-    assert _top(Components(milvus_settings, embed=fake_embed).open_index(), QUESTIONS[0]) == _top(first, QUESTIONS[0])
+    assert _top(Components(milvus_settings, embed=fake_embed).open_index(), QUESTIONS[0]) == first_top
 
 
 def _free_port() -> int:
@@ -123,10 +124,10 @@ def main_cli():
     return main
 
 
-def test_collection_of_another_dimension_is_refused(milvus_settings, fake_embed, tmp_path):
+def test_two_index_folders_on_one_collection_name_do_not_clobber_each_other(milvus_settings, fake_embed, tmp_path):
     from llama_index.core.embeddings import BaseEmbedding
 
-    class Small(BaseEmbedding):  # 8 dimensions: another model wrote into the same collection
+    class Small(BaseEmbedding):  # 8 dimensions: another model, another index folder, the same RAG_STORE
         model_path: str = "small"
 
         def _get_query_embedding(self, q):
@@ -138,11 +139,53 @@ def test_collection_of_another_dimension_is_refused(milvus_settings, fake_embed,
         def _get_text_embedding(self, t):
             return [1.0] + [0.0] * 7
 
-    Components(milvus_settings, embed=fake_embed).build([ARTICLE])
+    first, _ = Components(milvus_settings, embed=fake_embed).build([ARTICLE])
     other = milvus_settings.replace(index_dir=tmp_path / "other-index", embed_model="small")
     Components(other, embed=Small(model_name="small")).build([ARTICLE])
-    with pytest.raises(IndexStoreError, match="dimension 8.*built with 512.*rag index --rebuild"):
-        Components(milvus_settings, embed=fake_embed).open_index()
+    again = Components(milvus_settings, embed=fake_embed).open_index()  # each reads its own version
+    assert _top(again, QUESTIONS[0]) == _top(first, QUESTIONS[0])
+
+
+def test_a_build_never_changes_the_version_in_use_and_keeps_one_before_it(milvus_settings, milvus, fake_embed,
+                                                                          tmp_path):
+    """Each build writes a new version and swaps the manifest: a server holding the previous index keeps answering
+    from it, whole, while and after the build; two builds later that version is dropped."""
+    from pymilvus import MilvusClient
+
+    client = MilvusClient(uri=f"http://{milvus}")
+    serving, _ = Components(milvus_settings, embed=fake_embed).build([ARTICLE])
+    v1 = serving.manifest["milvus_collection"]
+    assert v1.startswith("rag_test__") and client.describe_alias("rag_test")["collection_name"] == v1
+    other = tmp_path / "other.md"
+    other.write_text("# Note\n\nLe budget numérique de la commune est de 12 000 euros.\n")
+    newer, _ = Components(milvus_settings, embed=fake_embed).build([ARTICLE, other])
+    v2 = newer.manifest["milvus_collection"]
+    assert v2 != v1 and client.describe_alias("rag_test")["collection_name"] == v2
+    assert "Strubel" in retrieve(serving, QUESTIONS[0], k=3)[0].passage.text  # the old version still answers
+    assert len(serving.passages) + 1 == len(newer.passages)
+    Components(milvus_settings, embed=fake_embed).build([other])
+    assert not client.has_collection(v1) and client.has_collection(v2)  # one version kept behind the one in use
+
+
+def test_an_interrupted_build_leaves_the_version_in_use(milvus_settings, milvus, fake_embed, monkeypatch):
+    from pymilvus import MilvusClient
+
+    import rag.index.milvus as milvus_store
+
+    client = MilvusClient(uri=f"http://{milvus}")
+    serving, _ = Components(milvus_settings, embed=fake_embed).build([ARTICLE])
+    before = set(client.list_collections())
+
+    def broken(*args):  # the new version's collection exists by then: it must not be left behind
+        raise RuntimeError("the server went away")
+
+    monkeypatch.setattr(milvus_store, "_nodes_from", broken)
+    with pytest.raises(IndexStoreError, match="the server went away. The index in use was not changed"):
+        Components(milvus_settings, embed=fake_embed).build([ARTICLE], rebuild=True)
+    assert set(client.list_collections()) == before  # the half-written version is gone
+    again = Components(milvus_settings, embed=fake_embed).open_index()
+    assert again.manifest["milvus_collection"] == serving.manifest["milvus_collection"]
+    assert _top(again, QUESTIONS[0]) == _top(serving, QUESTIONS[0])
 
 
 def test_a_collection_we_did_not_write_is_never_dropped(milvus_settings, milvus, fake_embed):

@@ -12,15 +12,18 @@ with our k1 and b: the BM25 ranking is the one of the default store, and the two
 (`search.retrieve`).
 
 The manifest and the original sources stay in the local index folder (`--index-dir`), written atomically as for
-FAISS; the manifest names the collection. A build refills the collection: passages of unchanged sources keep the
-vectors stored there (only new text is embedded), and a collection whose schema is not ours is never touched. Unlike
-the FAISS folder, the collection is not swapped atomically: while `rag index` runs, a server answering from the same
-collection sees it partly filled, and an interrupted build leaves it so (the next load says to rebuild).
+FAISS. Each build writes a new collection, COLLECTION__<version> (passages of unchanged sources keep the vectors
+stored in the previous one: only new text is embedded), then swaps the manifest, which names it, by rename: a
+server answering meanwhile keeps reading the previous version, whole, and picks up the new one at its next question;
+an interrupted build leaves the previous version in use. The version before the previous one is dropped, and
+COLLECTION becomes an alias of the newest version, for other Milvus tools. A collection whose schema is not ours is
+never touched.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import tempfile
@@ -37,6 +40,8 @@ from .store import (SOURCES, SPLITTER, Index, _clean_strays, _lexical_text, _liv
                     write_and_swap)
 
 __all__ = ["MilvusTarget", "parse_store", "build_milvus_index", "load_milvus_index", "MilvusBM25"]
+
+log = logging.getLogger(__name__)
 
 K1, B = 1.2, 0.75  # as lexical.BM25: the same scores, so Settings.min_bm25 keeps its meaning
 LEXICAL_FIELD, SPARSE_FIELD = "lexical", "sparse"
@@ -102,8 +107,6 @@ def _client(target: MilvusTarget):
     if not target.uri.startswith("http"):
         # Milvus Lite serves in this process and lacks AllocTimestamp, which pymilvus's query iterator asks for
         # before falling back on the client's clock: its error and pymilvus's warning are noise here.
-        import logging
-
         logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
         logging.getLogger("pymilvus.orm.iterator").setLevel(logging.ERROR)
     try:
@@ -111,6 +114,34 @@ def _client(target: MilvusTarget):
         return MilvusClient(uri=target.uri, timeout=10)
     except Exception as e:  # noqa: BLE001 - pymilvus raises MilvusException, grpc errors, OSError…
         raise _unreachable(target, e) from e
+
+
+def _version_name(collection: str) -> str:
+    """A new physical collection for one build of `collection` (time-ordered; Milvus names: ≤ 255 characters)."""
+    return f"{collection[:230]}__{time.time_ns():x}"
+
+
+def _physical(manifest: dict, target: MilvusTarget) -> MilvusTarget:
+    """The collection an index's passages are in: its version named in the manifest (indexes of earlier releases
+    wrote into the collection itself)."""
+    return MilvusTarget(target.uri, manifest.get("milvus_collection") or target.collection)
+
+
+def _is_alias(client, name: str) -> bool:
+    try:
+        return client.describe_collection(name).get("collection_name", name) != name
+    except Exception:  # noqa: BLE001 - absent
+        return False
+
+
+def _drop_quietly(client, target: MilvusTarget, why: str) -> None:
+    """Drop a version this program wrote; a failure only leaves it behind (logged)."""
+    try:
+        if client.has_collection(target.collection) and not _is_alias(client, target.collection):
+            _dimension(client, target)  # ours, or it raises
+            client.drop_collection(target.collection)
+    except Exception as e:  # noqa: BLE001
+        log.warning("could not drop the Milvus %s (%s): %s", target, why, _reason(e))
 
 
 def _dimension(client, target: MilvusTarget) -> int | None:
@@ -208,18 +239,20 @@ def build_milvus_index(sources: list[Source], out_dir: Path, embed, embed_info: 
     if not passages:
         raise RagError("nothing to index: give at least one .txt or .md file")
     client = _client(target)
+    ours_before = previous is not None and previous.manifest.get("store") == target.as_manifest()
+    before = _physical(previous.manifest, target) if ours_before else None  # the version in use
     try:
-        existing = _dimension(client, target)
+        _dimension(client, target)  # a collection of that name that we did not write: refused, untouched
+        existing = _dimension(client, before) if before else None
     except RagError:
         raise
     except Exception as e:  # noqa: BLE001
         raise _unreachable(target, e) from e
     reuse: dict[str, list[float]] = {}  # passage id -> its vector in the collection, for unchanged passages
-    if (previous is not None and existing is not None and previous.manifest.get("chunking") == chunking
-            and previous.manifest.get("store") == target.as_manifest()):
+    if before is not None and existing is not None and previous.manifest.get("chunking") == chunking:
         wanted = {p.id for p in passages}
         try:
-            reuse = {i: v for i, v in _read_vectors(client, target) if i in wanted}
+            reuse = {i: v for i, v in _read_vectors(client, before) if i in wanted}
         except Exception as e:  # noqa: BLE001
             raise _unreachable(target, e) from e
     todo = [p for p in passages if p.id not in reuse]
@@ -238,25 +271,25 @@ def build_milvus_index(sources: list[Source], out_dir: Path, embed, embed_info: 
         raise IndexStoreError(f"the embedding model now gives vectors of dimension {dim}, the Milvus {target} holds "
                               f"{existing}: {_REBUILD}")
     t1 = time.perf_counter()
+    new = MilvusTarget(target.uri, _version_name(target.collection))
     try:
-        # The collection is refilled whole (unchanged passages with their stored vectors), never patched: Milvus
-        # Lite 3.2 computes BM25 statistics per segment, so passages inserted later in a segment of their own
-        # would be scored against a few documents' IDF. Refilled, the BM25 scores are the default store's.
-        if existing is not None:
-            client.drop_collection(target.collection)  # ours (checked by _dimension)
-        store = _vector_store(target, dim)
+        # A new version, filled whole (unchanged passages with their stored vectors), never patched: Milvus Lite 3.2
+        # computes BM25 statistics per segment, so passages inserted later in a segment of their own would be
+        # scored against a few documents' IDF. Filled whole, the BM25 scores are the default store's.
+        store = _vector_store(new, dim)
         nodes = _nodes_from(passages, vectors)
         for node, p in zip(nodes, passages):
             node.metadata[LEXICAL_FIELD] = _lexical_tokens(p)
             node.excluded_embed_metadata_keys.append(LEXICAL_FIELD)
             node.excluded_llm_metadata_keys.append(LEXICAL_FIELD)
         store.add(nodes)
-        store.client.flush(target.collection)
-    except RagError:
-        raise
-    except Exception as e:  # noqa: BLE001
-        raise IndexStoreError(f"writing to the Milvus {target} failed: {_reason(e)}. The local index was not "
-                              f"changed, the collection may be half-written: {_REBUILD}") from e
+        store.client.flush(new.collection)
+    except BaseException as e:
+        _drop_quietly(client, new, "a build that failed")
+        if isinstance(e, RagError) or not isinstance(e, Exception):
+            raise
+        raise IndexStoreError(f"writing to the Milvus {new} failed: {_reason(e)}. The index in use was not "
+                              f"changed: try again, or {_REBUILD}") from e
     vector_seconds = time.perf_counter() - t1
 
     live.parent.mkdir(parents=True, exist_ok=True)
@@ -268,25 +301,48 @@ def build_milvus_index(sources: list[Source], out_dir: Path, embed, embed_info: 
         write_and_swap(tmp, live, sources, {
             **_manifest_head(embed_info, dim, chunking, sources, passages),
             "store": target.as_manifest(),
+            "milvus_collection": new.collection,
+            "milvus_previous": before.collection if before else None,
             "vector_index": {"type": "milvus-flat", "metric": "IP"},
             "lexical": {"engine": "milvus-bm25", "k1": K1, "b": B, "analyser": ANALYSER, "documents": len(ordered),
                         "order_sha256": order_hash([p.id for p in ordered])}})
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        _drop_quietly(client, new, "a build that failed")
         raise IndexStoreError(f"cannot write the index at {live}: {e.strerror or e}; free some space or choose "
                               f"another --index-dir, then {_REBUILD}") from e
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _drop_quietly(client, new, "a build that failed")
         raise
     finally:
         if lock is not None:
             import os
 
             os.close(lock)
+    _after_swap(client, target, new, previous.manifest if ours_before else None)
     stats = {"passages": len(passages), "embedded": len(todo), "reused": len(passages) - len(todo),
              "embed_seconds": round(embed_seconds, 2), "vector_index": "milvus-flat", "appended": False,
-             "vector_seconds": round(vector_seconds, 2), "lexical_seconds": 0.0, "store": str(target)}
+             "vector_seconds": round(vector_seconds, 2), "lexical_seconds": 0.0, "store": str(new)}
     return load_milvus_index(out_dir, embed, embed_info, target), stats
+
+
+def _after_swap(client, target: MilvusTarget, new: MilvusTarget, before: dict | None) -> None:
+    """The new version is in use: drop the version before the previous one (the previous one may still be read by
+    a server that has not looked at the manifest yet), and point the alias COLLECTION at the new version. Nothing
+    here can undo the build: a failure is logged."""
+    if before and before.get("milvus_previous"):
+        _drop_quietly(client, MilvusTarget(target.uri, before["milvus_previous"]), "two versions old")
+    try:
+        if client.has_collection(target.collection) and not _is_alias(client, target.collection):
+            # An index of an earlier release wrote into COLLECTION itself: its data now lives in the new version.
+            _drop_quietly(client, target, "replaced by a version")
+        if _is_alias(client, target.collection):
+            client.alter_alias(new.collection, target.collection)
+        else:
+            client.create_alias(new.collection, target.collection)
+    except Exception as e:  # noqa: BLE001
+        log.warning("could not point the Milvus alias %s at %s: %s", target.collection, new.collection, _reason(e))
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -305,6 +361,7 @@ def load_milvus_index(path: Path, embed, embed_info: dict, target: MilvusTarget)
         raise IndexStoreError(f"the index at {path} keeps its passages in {where}, not in the {target} that "
                               f"RAG_STORE names: set RAG_STORE accordingly, or {_REBUILD} to index into it")
     check_embed_model(path, manifest, embed_info)
+    target = _physical(manifest, target)
     try:
         sources = json.loads((path / SOURCES).read_text())
         if not isinstance(sources, dict) or not all(isinstance(t, str) for t in sources.values()):
