@@ -165,7 +165,7 @@ class Components:
         another machine, swapped it in by rename, or a symbolic link now points to another version): replicas
         of a server over one shared read-only index pick it up at their next question. The old index serves
         until the new one is loaded (one reference assignment); a version that fails to load leaves it serving.
-        Looks at the manifest's inode and time at most once a second. True when the index changed."""
+        Looks at the manifest's inode and time at most every `refresh_every` seconds. True when the index changed."""
         if self._index is None or time.monotonic() - self._checked_at < self.refresh_every:
             return False
         # Answers may run at once (a served model): one of them loads the new version, the others go on with the

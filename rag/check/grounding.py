@@ -219,8 +219,8 @@ class GroundingChecker:
 
     def _pair(self, claim: str, context: list, hits: list, question: str | None, whole: bool):
         """Two neighbouring passages of the prompt (one source, at most 300 characters apart) that hold the
-        claim's facts only together, and the verdict on the two read as one text: ((a, b), Verdict) when it is supported, else None. One pair at most is put to the
-        model: the one whose words cover the claim best."""
+        claim's facts only together, and the verdict on the two read as one text: ((a, b), Verdict) when it is
+        supported, else None. One pair at most is put to the model: the one whose words cover the claim best."""
         facts = claim_facts(claim)
         if not facts or len(context) < 2:
             return None

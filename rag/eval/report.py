@@ -45,7 +45,7 @@ def write_report(out_dir: Path, metrics: dict, title: str, baseline: dict | None
     """report.md with the metrics (ours beside the baseline's), their definitions, and PNG plots (unless `plots`
     is False: matplotlib's drawing is most of a short run's report time)."""
     out_dir = Path(out_dir)
-    plots = _plots(out_dir, metrics, baseline) if plots else []
+    images = _plots(out_dir, metrics, baseline) if plots else []
     keys = [k for k in metrics["overall"] if k != "questions" and isinstance(metrics["overall"][k], (int, float))]
     generated = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
     lines = [f"# {title}", "", f"Generated {generated}"
@@ -71,8 +71,9 @@ def write_report(out_dir: Path, metrics: dict, title: str, baseline: dict | None
         lines += ["", "The baseline is a stock llama-index build with the same models: `VectorStoreIndex` (default "
                   "`SentenceSplitter`) and `CitationQueryEngine` with its defaults (top 2, citation chunks of 512 "
                   "tokens, its own prompt); no hybrid retrieval, no sentence check, no abstention logic."]
-    lines += ["", "## Definitions", "", DEFINITIONS] + (["## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots]
-                                                      if plots else [])
+    lines += ["", "## Definitions", "", DEFINITIONS]
+    if plots:
+        lines += ["## Plots", ""] + [f"![{p.stem}]({p.name})" for p in images]
     path = out_dir / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out_dir / "metrics.json").write_text(json.dumps(

@@ -135,8 +135,8 @@ def _is_alias(client, name: str) -> bool:
 def _drop_quietly(client, target: MilvusTarget, why: str) -> None:
     """Drop a version this program wrote; a failure only leaves it behind (logged)."""
     try:
-        if client.has_collection(target.collection) and not _is_alias(client, target.collection):
-            _dimension(client, target)  # ours, or it raises
+        # (an alias is no version; _dimension is None when there is no such collection and raises when not ours)
+        if not _is_alias(client, target.collection) and _dimension(client, target) is not None:
             client.drop_collection(target.collection)
     except Exception as e:  # noqa: BLE001
         log.warning("could not drop the Milvus %s (%s): %s", target, why, _reason(e))
@@ -332,13 +332,10 @@ def _after_swap(client, target: MilvusTarget, new: MilvusTarget, before: dict | 
     if before and before.get("milvus_previous"):
         _drop_quietly(client, MilvusTarget(target.uri, before["milvus_previous"]), "two versions old")
     try:
-        if client.has_collection(target.collection) and not _is_alias(client, target.collection):
-            # An index of an earlier release wrote into COLLECTION itself: its data now lives in the new version.
+        alias = _is_alias(client, target.collection)
+        if not alias:  # an index of an earlier release wrote into COLLECTION itself: its data is in the new version
             _drop_quietly(client, target, "replaced by a version")
-        if _is_alias(client, target.collection):
-            client.alter_alias(new.collection, target.collection)
-        else:
-            client.create_alias(new.collection, target.collection)
+        (client.alter_alias if alias else client.create_alias)(new.collection, target.collection)
     except Exception as e:  # noqa: BLE001
         log.warning("could not point the Milvus alias %s at %s: %s", target.collection, new.collection, _reason(e))
 

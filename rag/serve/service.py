@@ -104,7 +104,7 @@ class Answerer:
         slot: the rest of the oldest answer, then one typical answer per `slots` requests ahead of it."""
         typical = self.answer_time()
         ahead = self.waiting if position is None else position
-        holders = list(self._holders)
+        holders = list(self._holders)  # (a snapshot: other threads take and give back slots)
         left = max(1.0, typical - (time.monotonic() - holders[0][1])) if len(holders) >= self.slots else 0.0
         return max(1, min(3600, math.ceil(left + typical * (ahead // self.slots))))
 
@@ -583,8 +583,8 @@ class Health:
             "steps_done": list(self.steps),
             "error": self.error if self.state == "failed" else None,
             "busy": a.busy,
-            "queue": {"answering": a.answering, "slots": a.slots, "waiting": a.waiting, "max_waiting": a.max_waiting, "answer_s": round(a.answer_time(), 2),
-                      "retry_after_s": a.estimate() if a.busy else 0},
+            "queue": {"answering": a.answering, "slots": a.slots, "waiting": a.waiting, "max_waiting": a.max_waiting,
+                      "answer_s": round(a.answer_time(), 2), "retry_after_s": a.estimate() if a.busy else 0},
             "warmup": {"state": {"starting": "running", "ready": "done"}.get(self.state, self.state),
                        "error": self.error, "seconds": self.ready_after},
             "index": {"loaded": index_loaded, "path": str(s.index_dir), "passages": self.catalog.passages(),
