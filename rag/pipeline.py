@@ -12,7 +12,7 @@ import re
 import time
 from typing import Iterator
 
-from .check.facts import claim_facts, fact_index, has_fact
+from .check.facts import claim_facts, fact_index, has_fact, topic
 from .components import Components
 from .errors import InputError
 from .generate.draft import parse_sentences, says_abstain, strip_citations
@@ -184,7 +184,7 @@ class Pipeline:
                      if sentences else [])
         kept = [x for x in sentences if x.supported]
         answer.sentences = sentences
-        off_topic = _unanswered_facts(answer, kept) if kept else ""
+        off_topic = _unanswered_facts(answer, kept, hits) if kept else ""
         if kept and off_topic:
             for x in kept:
                 x.supported, x.code = False, "off_topic"
@@ -304,7 +304,7 @@ class _EarlyCheck:
         while self.decided < done and self.shown == self.decided and not says_abstain(self.text):
             x = self.checker.check_now(sentences[self.decided], self.context, self.answer.standalone_question)
             self.decided += 1
-            if x is None or _unanswered_facts(self.answer, [x]):
+            if x is None or _unanswered_facts(self.answer, [x], self.context):
                 self.decided = done  # sentences are shown in order: the rest wait for the final check
                 break
             self.shown += 1
@@ -319,13 +319,17 @@ def _abstain(answer: Answer, code: str, reason: str | None = None) -> None:
     answer.abstain_code, answer.abstain_reason = code, reason or ABSTAIN_REASONS[code]
 
 
-def _unanswered_facts(answer: Answer, kept: list[Sentence]) -> str:
-    """Names and numbers of the question that neither the kept answer nor the words it cites mention:
-    a true sentence about something else is not an answer."""
+def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit]) -> str:
+    """Names and numbers of the question that neither the kept answer nor the passages it cites (read under
+    their heading when it names a topic) mention: a true sentence about something else is not an answer.
+    (The whole passage, not only the words that support the sentence: "Le Royal Exchange Theatre [1]." answers
+    "Quel théâtre … au Royaume-Uni ?" from a passage whose previous sentence names the country.)"""
     facts = claim_facts(answer.standalone_question or answer.question)
     if detect_language(answer.question) != "fr":  # English names of French things do not match word for word
         facts = {f for f in facts if f.startswith("#")}
-    text = " ".join([x.text for x in kept] + [span[2] for x in kept for span in x.spans.values()])
+    cited = {n for x in kept for n in x.citations if 1 <= n <= len(hits)}
+    text = " ".join([x.text for x in kept] + [span[2] for x in kept for span in x.spans.values()]
+                    + [f"{topic(hits[n - 1].passage.heading)}\n{hits[n - 1].passage.text}" for n in sorted(cited)])
     nums, words = fact_index(text)
     missing = [f for f in facts if not has_fact(f, nums, words)]
     return ", ".join(m.lstrip("#") for m in missing)

@@ -80,3 +80,28 @@ def test_thresholds_are_settings():
     strict = GroundingChecker(thresholds=Thresholds(coverage=0.99)).judge(claim, PASSAGE)
     lenient = GroundingChecker(thresholds=Thresholds(coverage=0.3)).judge(claim, PASSAGE)
     assert lenient.supported and not strict.supported
+
+
+INSTITUTE = "La direction de l'institution est assurée par Olivier Meslay depuis août 2016."
+
+
+@pytest.mark.parametrize("heading,supported", [
+    ("Clark Art Institute", True),  # the passage's topic: "l'institution" is the Clark Art Institute
+    ("", False),
+    ("Le Clark Art Institute « change de cap », annonce Olivier Meslay dans un long entretien", False),  # a headline
+])
+def test_a_passage_is_read_under_its_topic_heading_for_the_questions_names(heading, supported):
+    claim = "Olivier Meslay est directeur du Clark Art Institute depuis août 2016."
+    question = "Depuis quand Olivier Meslay est-il directeur du Clark Art Institute ?"
+    judge = _Margin(2.0)
+    v = GroundingChecker(model=judge).judge(claim, INSTITUTE, question=question, heading=heading)
+    assert v.supported is supported, v.reason
+    if supported:  # the judge read the heading with the words
+        assert "Clark Art Institute\n" in judge.asked[0][1]["content"]
+
+
+def test_a_heading_does_not_vouch_for_names_the_question_did_not_bring():
+    v = GroundingChecker(model=_Margin(2.0)).judge(
+        "Olivier Meslay dirige le Clark Art Institute depuis août 2016.", INSTITUTE,
+        question="Depuis quand Olivier Meslay dirige-t-il ce musée ?", heading="Clark Art Institute")
+    assert not v.supported and v.code == "missing_facts"

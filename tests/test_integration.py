@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from rag.components import Components
+from rag.generate.prompts import load_template, render
 from rag.pipeline import Pipeline
+from rag.types import Hit
 
 from conftest import real_settings
 
@@ -93,6 +95,22 @@ def test_a_corrupted_fact_is_flagged(real):
     assert judge("Vincent Strubel est le directeur général de l'Anssi.", passage).supported
     assert not judge("Guillaume Poupard est le directeur général de l'Anssi.", passage).supported
     assert not judge("Vincent Strubel n'est pas le directeur général de l'Anssi.", passage).supported
+
+
+def test_the_answer_prompts_instructions_are_read_once_whatever_the_judge_did(real):
+    """The fixed instructions of the answer prompt are read once (`prime`), then reused by every question, even
+    after many judge calls in between (they used to push the saved state out: one question in five read them
+    again)."""
+    llm, judge = real.components.llm, real.components.checker.model
+    real.prime()
+    passages = real.components.index.passages[:3]
+    tpl = load_template("judge", "en")
+    for p in passages:  # more judge calls than the states kept
+        judge.yes_no([{"role": "system", "content": tpl["system"]},
+                      {"role": "user", "content": render(tpl["user"], passage=p.text, claim="A minister spoke.")}])
+    messages = real.messages("Qui est le directeur général de l'Anssi ?", [Hit(passages[0], 1.0, None, None)], "fr")
+    "".join(llm.stream(messages, max_tokens=1))
+    assert llm.last_perf["prompt_reused"] >= 200, llm.last_perf  # the French instructions: about 260 tokens
 
 
 def test_cli_ask_json(real, tmp_path):

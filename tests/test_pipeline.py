@@ -237,6 +237,15 @@ def test_true_but_off_topic_answer_abstains(make):
     assert ans.abstain_code == "off_topic"
 
 
+def test_the_questions_names_may_be_anywhere_in_the_cited_passage(make):
+    """The sentence that answers need not repeat the question's names when the passage it cites holds them
+    (here the sentence before it names the speaker): that is an answer, not a true sentence about something else."""
+    p = make(_cite("des semaines", "On peut passer des semaines sans savoir s'il y a un problème de sécurité [{n}]."))
+    ans = p.ask("Selon Vincent Strubel, que peut-on ignorer pendant des semaines dans une IA ?")
+    assert not ans.abstained, (ans.abstain_code, ans.abstain_reason)
+    assert "Vincent Strubel" in ans.citations[0].text and "Strubel" not in ans.citations[0].span_text
+
+
 def test_components_state_loads_nothing(settings, fake_embed, scripted):
     c = Components(settings, embed=fake_embed, llm=scripted("x"))
     assert c.state() == {"index": False, "embedding": False, "llm": False} and c.loaded_index is None

@@ -85,6 +85,13 @@ def has_fact(fact: str, nums: set[str], words: str) -> bool:
     return " " + " ".join(re.findall(r"\w+", fact)) + " " in words
 
 
+def topic(heading: str) -> str:
+    """A passage's heading when it names a topic ("Clark Art Institute", "Guerre d'indépendance des États-Unis"),
+    else "": a long or quoted headline makes claims of its own, it is no topic to read the passage under."""
+    h = heading.strip()
+    return h if 0 < len(h) <= 60 and not re.search(r"[\"«»“”]", h) else ""
+
+
 def vocabulary_of(texts: list[str]) -> str:
     """The folded words of some texts, in the form `judge(vocabulary=…)` takes."""
     return " " + " ".join(sorted({w for t in texts for w in re.findall(r"\w+", fold(t))})) + " "

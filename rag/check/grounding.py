@@ -30,7 +30,7 @@ from ..config import Thresholds
 from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, claim_facts, claim_parts, fact_index, has_fact,
                     misquoted, misses_asked_kind, names_only, near_verbatim, negated, role_conflict,
-                    speaker_conflict, tautology, undescribed)
+                    speaker_conflict, tautology, topic, undescribed)
 
 __all__ = ["GroundingChecker", "Verdict"]
 
@@ -88,17 +88,25 @@ class GroundingChecker:
         return sorted(spans, key=lambda x: (x[1] - x[0], x[0]))
 
     def judge(self, claim: str, passage: str, vocabulary: str | None = None, question: str | None = None,
-              use_model: bool = True, whole_answer: bool = True) -> Verdict:
+              use_model: bool = True, whole_answer: bool = True, heading: str = "") -> Verdict:
         """`vocabulary` (folded words of the corpus, space-separated) lets a claim in another language
         than the passage keep as facts only the names the corpus knows: "Assembly" is not a French name.
         `question` (optional): the claim is (`whole_answer`) or is part of the answer to it; an answer that only
-        repeats the question's words, or gives no number or name when the question asks for one, says nothing."""
+        repeats the question's words, or gives no number or name when the question asks for one, says nothing.
+        `heading`: the passage's heading; when it names a topic, the question's names that it holds need not be in
+        the passage too ("… directeur du Clark Art Institute" from a passage of that article saying "l'institution")."""
         claim_stems = set(analyse(claim))
         facts = claim_facts(claim)
         cross = detect_language(claim) != detect_language(passage)
         if cross:
             known = vocabulary if vocabulary is not None else fact_index(passage)[1]
             facts = {f for f in facts if f.startswith("#") or has_fact(f, set(), known)}
+        heading = topic(heading)
+        from_heading = set()
+        if heading and question:  # only names the question brought: the heading is what the question is about
+            h_nums, h_words = fact_index(heading)
+            from_heading = {f for f in facts & claim_facts(question) if has_fact(f, h_nums, h_words)}
+            facts -= from_heading
         scored = []
         for s, e in self.windows(passage):
             nums, words = fact_index(passage[s:e])
@@ -167,7 +175,8 @@ class GroundingChecker:
         if self.model is not None and use_model:
             # A bare answer ("Vincent Strubel.") states nothing without its question.
             full = f"{question.strip()} — {claim}" if question and len(claim.split()) <= 6 else claim
-            return self._judge_with_model(full, window, coverage, cross, (s, e))
+            read = f"{heading}\n{window}" if from_heading else window  # the names it took from the heading
+            return self._judge_with_model(full, read, coverage, cross, (s, e))
         if cross:
             sim = self._similarity(claim, window)
             ok = sim is not None and sim >= self.t.dense_cross
@@ -260,8 +269,8 @@ class GroundingChecker:
             x.spans = {}
             valid = [n for n in x.citations if 1 <= n <= len(hits)]
             bad = [n for n in x.citations if n not in valid]
-            verdicts = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole)
-                        for n in valid}
+            verdicts = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
+                                      heading=hits[n - 1].passage.heading) for n in valid}
             good = {n: v for n, v in verdicts.items() if v.supported}
             if good:
                 x.citations = [n for n in valid if n in good]  # a citation is kept when it supports
@@ -273,11 +282,11 @@ class GroundingChecker:
                 # only that one is put to the model, which costs far more.
                 others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:6]
                 rough = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, use_model=False,
-                                       whole_answer=whole) for n in others}
+                                       whole_answer=whole, heading=hits[n - 1].passage.heading) for n in others}
                 likely = sorted((n for n, v in rough.items() if not v.hard_fail and v.score >= self.t.coverage_floor),
                                 key=lambda n: (-rough[n].supported, -rough[n].score, n))[:1]
-                alt = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole)
-                       for n in likely}
+                alt = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
+                                     heading=hits[n - 1].passage.heading) for n in likely}
                 alt_good = {n: v for n, v in alt.items() if v.supported}
                 if alt_good:
                     n = max(alt_good, key=lambda k: alt_good[k].score)

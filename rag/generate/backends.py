@@ -13,7 +13,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from pathlib import Path
 from typing import Iterator, Protocol, runtime_checkable
 
@@ -182,10 +182,18 @@ class _PrefixStates:
     """A few saved model states (the attention cache after a prompt), so the fixed instructions of the
     answer, judge and rewrite prompts are read once even though those calls alternate: reading the
     prompt is the main cost on a CPU. (llama-cpp-python's own cache also copies the logits of every
-    position, hundreds of MB a state, uncounted in its size limit.)"""
+    position, hundreds of MB a state, uncounted in its size limit.)
 
-    def __init__(self, max_items: int = 4):
-        self.max_items = max_items
+    States are kept per prompt family (the same first `FAMILY_TOKENS` tokens: the answer prompt in one
+    language, the judge, the rewrite), at most `per_family` each: one plain LRU let the judge's calls of one
+    answer push out every state holding the answer prompt's instructions, so one question in five read them
+    again (about 260 tokens, several seconds here). Past `max_items`, a family's last state is dropped only
+    when every family is down to one."""
+
+    FAMILY_TOKENS = 24
+
+    def __init__(self, per_family: int = 2, max_items: int = 8):
+        self.per_family, self.max_items = per_family, max_items
         self.items: "OrderedDict[tuple[int, ...], bytes]" = OrderedDict()
 
     def save(self, llm) -> None:
@@ -196,11 +204,20 @@ class _PrefixStates:
         size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
         buf = (ctypes.c_uint8 * int(size))()
         n = llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size)
-        key = tuple(llm._input_ids.tolist())
+        self.keep(tuple(llm._input_ids.tolist()), bytes(buf[:n]))
+
+    def keep(self, key: tuple[int, ...], data: bytes) -> None:
+        """Store a state as the newest; drop the oldest of its family past `per_family`, then the oldest of
+        all past `max_items`."""
         self.items.pop(key, None)
-        self.items[key] = bytes(buf[:n])
+        self.items[key] = data
+        family = [k for k in self.items if k[:self.FAMILY_TOKENS] == key[:self.FAMILY_TOKENS]]
+        for k in family[:-self.per_family]:
+            del self.items[k]
         while len(self.items) > self.max_items:
-            self.items.popitem(last=False)
+            # The oldest state whose family keeps another one; a family's last state goes only when all are last.
+            count = Counter(k[:self.FAMILY_TOKENS] for k in self.items)
+            del self.items[next((k for k in self.items if count[k[:self.FAMILY_TOKENS]] > 1), next(iter(self.items)))]
 
     def restore(self, llm, tokens: list[int]) -> None:
         """Load the saved state sharing the longest prefix with `tokens`, when it beats the live one."""

@@ -1,0 +1,47 @@
+"""Which saved model states the GGUF backend keeps (the policy alone; the real model is in test_integration)."""
+
+from __future__ import annotations
+
+from rag.generate.backends import _PrefixStates
+
+F = _PrefixStates.FAMILY_TOKENS
+
+
+def key(family: int, n: int) -> tuple[int, ...]:
+    return (family,) * F + (n,)
+
+
+def test_a_family_keeps_its_newest_states():
+    states = _PrefixStates(per_family=2, max_items=8)
+    for n in range(5):
+        states.keep(key(1, n), b"x")
+    assert list(states.items) == [key(1, 3), key(1, 4)]
+
+
+def test_many_calls_of_one_family_never_push_out_another():
+    """The judge's calls of one answer used to push out every state holding the answer prompt."""
+    states = _PrefixStates(per_family=2, max_items=4)
+    states.keep(key(1, 0), b"answer")
+    for n in range(10):
+        states.keep(key(2, n), b"judge")
+    assert key(1, 0) in states.items and len(states.items) == 3
+
+
+def test_past_the_limit_a_familys_last_state_goes_only_when_every_family_has_one():
+    states = _PrefixStates(per_family=2, max_items=3)
+    states.keep(key(1, 0), b"")
+    states.keep(key(2, 0), b"")
+    states.keep(key(2, 1), b"")
+    states.keep(key(3, 0), b"")  # four states: family 2's older one goes, not family 1's only one
+    assert list(states.items) == [key(1, 0), key(2, 1), key(3, 0)]
+    states.keep(key(4, 0), b"")  # every family down to one: the oldest of all goes
+    assert list(states.items) == [key(2, 1), key(3, 0), key(4, 0)]
+
+
+def test_saving_a_state_again_makes_it_the_newest():
+    states = _PrefixStates(per_family=2, max_items=8)
+    states.keep(key(1, 0), b"a")
+    states.keep(key(1, 1), b"b")
+    states.keep(key(1, 0), b"c")
+    states.keep(key(1, 2), b"d")
+    assert states.items == {key(1, 0): b"c", key(1, 2): b"d"}
