@@ -1,6 +1,7 @@
 """Where a question's time goes, stage by stage, beside bare llama-cpp-python on the same prompt.
 
-    python bench/latency.py [--questions 24] [--check model|fast] [--no-lookup] [--out bench/results/latency.json]
+    python bench/latency.py [--questions 24] [--check model|fast] [--no-lookup] [--no-read-ahead]
+                            [--out bench/results/latency.json]
 
 For a fixed set of questions from eval/article.jsonl (the first N), the pipeline answers each one (the model
 in its supervised child process, the check on); then, in this process, bare llama-cpp-python reads the same
@@ -8,7 +9,8 @@ prompt from an empty cache and writes as many tokens as the pipeline did (the re
 --no-lookup, the same with prompt lookup decoding (`LlamaPromptLookupDecoding`, drafts copied from the
 prompt). Each figure is reported as p50/p95 and as a ratio to the reference measured in the same run, so
 runs on a busy machine still compare. RAG_* settings are read as the CLI reads them; the index is built in
-a temporary folder.
+a temporary folder. The pipeline is warmed as `rag serve` warms it: the fixed instructions read once, then
+(unless --no-read-ahead) each passage read ahead as the first of a prompt.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=24)
     ap.add_argument("--check", choices=["model", "fast"], default=None, help="default: RAG_CHECK, else model")
     ap.add_argument("--no-lookup", action="store_true", help="skip the prompt-lookup-decoding reference")
+    ap.add_argument("--no-read-ahead", action="store_true", help="do not read the passages ahead (warm_passages)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latency.json")
     args = ap.parse_args()
     questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "article.jsonl").open()][: args.questions]
@@ -76,6 +79,9 @@ def main() -> None:
         pipeline = Pipeline(c)
         c.warm_up()
         pipeline.prime()  # the fixed instructions are read and kept once, as `rag serve` does before "ready"
+        t = time.perf_counter()
+        warmed = 0 if args.no_read_ahead else pipeline.warm_passages()  # as `rag serve` does once ready
+        warm_s = time.perf_counter() - t
         safe = c.llm.safe
         ref = LlamaCppModel(c.llm.path, n_ctx=s.n_ctx, threads=s.threads, safe=safe)  # for its chat template
         lookup = None
@@ -120,7 +126,8 @@ def main() -> None:
 
     asked = [r for r in rows if "bare" in r]
     summary: dict = {"questions": len(rows), "asked_the_model": len(asked), "check": s.check, "safe_mode": safe,
-                     "index_build_s": round(index_s, 1)}
+                     "index_build_s": round(index_s, 1), "passages_read_ahead": warmed,
+                     "read_ahead_s": round(warm_s, 1)}
     for k in ("retrieval", "prompt_tokens", "prompt_reused", "prompt_read_s", "first_token", "first_checked",
               "tokens_per_s", "check", "check_while_writing", "total", "ratio_first_token", "ratio_first_checked",
               "ratio_total", "ratio_model_overhead"):

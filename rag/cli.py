@@ -463,6 +463,9 @@ def serve(settings: Settings, host, port, allowed_origins, public_url, insecure_
         if step == "ready":
             took = ", ".join(f"{s['step']} {s['seconds']:g} s" for s in info.get("steps", []))
             click.echo(f"ready at {base}/  (started in {info['seconds']:g} s: {took})\n{banner}", err=True)
+        elif step == "passages kept":
+            click.echo(f"{info['passages']} passages read ahead in {info['seconds']:g} s: a question whose best "
+                       "passage is one of them skips reading it", err=True)
         elif step == "failed":
             click.echo(f"start-up failed while {info.get('step') or 'starting'}: {info['error']}\n"
                        f"The server keeps running ({base}/healthz reports the error) and each question tries "

@@ -95,6 +95,10 @@ class Settings:
     n_ctx: int = 4096
     max_tokens: int = 320
     temperature: float = 0.0
+    # Passages whose prompt state the local model keeps (RAG_PASSAGE_STATES): when the index has at most this
+    # many, each is read once after the fixed instructions, as the first passage of a prompt, so a question
+    # whose best passage it is skips reading it (about 10 MB of memory each). 0: none.
+    passage_states: int = 64
     # Grounding check: "model" adds the local model as a judge of claims that words alone cannot settle;
     # "fast" uses words, facts and embeddings only (RAG_CHECK).
     check: Literal["model", "fast"] = "model"

@@ -7,6 +7,7 @@ answer. What it runs on (index, models, checker) comes from a `Components`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
@@ -132,6 +133,28 @@ class Pipeline:
             tpl = load_template("judge", "en")
             judge.yes_no([{"role": "system", "content": tpl["system"]},
                           {"role": "user", "content": render(tpl["user"], passage="…", claim="…")}])
+
+    def warm_passages(self, turn=contextlib.nullcontext, passages=None) -> int:
+        """Have the model read each passage of the index as the first of a prompt, after the fixed instructions,
+        and keep that state (`remember`): the prompt of a question whose best passage it is starts with words
+        the model has already read, about a third of what it would read. Only for an index of at most
+        `passage_states` passages, in the language of its first passage, and with a model that keeps states.
+        Each passage is read inside `turn()` (a server's turn with the model: questions that wait go first).
+        Returns how many were read. (`passages`: only these, still within the limit.)"""
+        llm, limit = self.components.llm, self.settings.passage_states
+        passages = self.components.index.passages if passages is None else passages
+        if not callable(getattr(llm, "remember", None)) or not 0 < len(passages) <= limit:
+            return 0
+        lang = detect_language(passages[0].text)
+        done = 0
+        for p in passages:
+            messages = self.messages("…", [Hit(p, 0.0, None, None)], lang)
+            # The prompt up to the end of the first passage: the question and the rest vary.
+            cut = messages[-1]["content"].index(p.text) + len(p.text)
+            with turn():
+                llm.remember([*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}])
+            done += 1
+        return done
 
     def relevant(self, hits: list[Hit]) -> bool:
         """Is any retrieved passage about the question at all?"""

@@ -61,8 +61,11 @@ def test_run_writes_predictions_metrics_report_and_resumes(pipeline, dataset, tm
     assert m["abstention_recall"] == 1.0 and m["hit@10"] == 1.0
     assert (out / "scores_by_category.png").stat().st_size > 1000 and (out / "latency.png").exists()
     assert "## Definitions" in report.read_text() and "![latency](latency.png)" in report.read_text()
-    calls = len(pipeline.components.llm.calls)
-    run_eval(pipeline, dataset, out)  # resumes: nothing to recompute
+    calls = pipeline.components.llm.calls
+    # The fixed prompts were read before the first question (French, English), as `rag serve` does.
+    assert "Question : …" in calls[0][-1]["content"], calls[0]
+    calls = len(calls)
+    run_eval(pipeline, dataset, out)  # resumes: nothing to recompute (not even the warm-up)
     assert len(pipeline.components.llm.calls) == calls
 
 

@@ -105,3 +105,14 @@ def test_a_heading_does_not_vouch_for_names_the_question_did_not_bring():
         "Olivier Meslay dirige le Clark Art Institute depuis août 2016.", INSTITUTE,
         question="Depuis quand Olivier Meslay dirige-t-il ce musée ?", heading="Clark Art Institute")
     assert not v.supported and v.code == "missing_facts"
+
+
+def test_fractions_are_facts():
+    """A false premise seen on the article: "only half of French premises" from a passage giving 93 %."""
+    fibre = "\"93% des locaux français sont raccordables à la fibre, deux tiers grâce à Orange."
+    assert "#1/2" in claim_facts("Only half of French premises can get fibre.")
+    judge = GroundingChecker(model=_Margin(5.0)).judge  # a judge that says yes to anything
+    v = judge("Jérôme Hénique said that only half of French premises can get fibre.", fibre)
+    assert not v.supported and v.code == "missing_facts" and "1/2" in v.reason
+    assert judge("Two thirds of the premises that can get fibre owe it to Orange.", fibre).supported
+    assert judge("Deux tiers des locaux raccordables le sont grâce à Orange.", fibre).supported

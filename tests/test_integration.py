@@ -18,6 +18,7 @@ import pytest
 
 from rag.components import Components
 from rag.generate.prompts import load_template, render
+from rag.index.search import retrieve
 from rag.pipeline import Pipeline
 from rag.types import Hit
 
@@ -111,6 +112,19 @@ def test_the_answer_prompts_instructions_are_read_once_whatever_the_judge_did(re
     messages = real.messages("Qui est le directeur général de l'Anssi ?", [Hit(passages[0], 1.0, None, None)], "fr")
     "".join(llm.stream(messages, max_tokens=1))
     assert llm.last_perf["prompt_reused"] >= 200, llm.last_perf  # the French instructions: about 260 tokens
+
+
+def test_a_passage_read_ahead_is_not_read_again(real):
+    """A question whose best passage was read ahead (`warm_passages`, as `rag serve` does once ready) reads only
+    what follows it: the kept prompt ends with that passage."""
+    s, question = real.settings, "Qui est le directeur général de l'Anssi ?"
+    hits = retrieve(real.components.index, question, k=s.retrieve_k, depth=s.retrieve_depth, rrf_k=s.rrf_k,
+                    weights=(1.0, s.bm25_weight))
+    assert real.warm_passages(passages=[hits[0].passage]) == 1
+    llm = real.components.llm
+    "".join(llm.stream(real.messages(question, hits[: s.top_k], "fr"), max_tokens=1))
+    reused, total = llm.last_perf["prompt_reused"], llm.last_perf["prompt_tokens"]
+    assert reused >= 300 and total - reused < 250, llm.last_perf  # instructions ~260 tokens, a passage ~100
 
 
 def test_cli_ask_json(real, tmp_path):

@@ -1,3 +1,4 @@
+import contextlib
 import re
 
 import pytest
@@ -307,3 +308,34 @@ def test_prime_reads_the_fixed_part_of_each_prompt_once(make):
     systems = [m[0]["content"] for m in llm.calls]
     assert len(llm.calls) == 2 and any("français" in s for s in systems) and len(llm.judged) == 1
     assert all("…" in m[-1]["content"] for m in llm.calls)  # no passage, no question: only the fixed part matters
+
+
+def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
+    """`warm_passages` hands the model, once per passage, the prompt up to the end of that passage listed first,
+    in the corpus's language; the prompt of a real question starts with exactly those words."""
+    p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."))
+    llm = p.components.llm
+    kept = []
+    llm.remember = lambda messages: kept.append(messages) or 1
+    turns = []
+
+    @contextlib.contextmanager
+    def turn():
+        turns.append(1)
+        yield
+
+    passages = p.components.index.passages
+    assert p.warm_passages(turn) == len(passages) == len(kept) == len(turns)
+    for passage, messages in zip(passages, kept):
+        assert messages[-1]["content"].endswith(passage.text) and "français" in messages[0]["content"]
+    p.ask("Qui est le directeur général de l'Anssi ?")
+    asked = llm.calls[-1]
+    first = next(m for m in kept if asked[-1]["content"].startswith(m[-1]["content"]))
+    assert first[0] == asked[0]  # the same instructions: the whole kept prompt is a prefix of the question's
+
+
+def test_no_passage_is_read_ahead_past_the_limit_or_without_a_model_that_keeps_states(make):
+    p = make("unused", passage_states=5)  # the article has more passages than that
+    p.components.llm.remember = lambda messages: pytest.fail("read ahead past the limit")
+    assert p.warm_passages() == 0
+    assert make("unused").warm_passages() == 0  # the scripted model keeps no states (no `remember`)

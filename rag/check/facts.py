@@ -47,6 +47,10 @@ _WORD_VALUES = {fold(w): str(i) for i, w in enumerate(
 _WORD_VALUES |= {"vingt": "20", "trente": "30", "quarante": "40", "cinquante": "50", "soixante": "60", "two": "2",
                  "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
                  "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20"}
+# Fractions are numbers too: "only half of the premises" is not what "93 %, two thirds thanks to Orange" says.
+# (Not the English "third" or "quarter" alone: an ordinal, a district, more often than a fraction.)
+_WORD_VALUES |= {"moitie": "1/2", "half": "1/2", "tiers": "1/3", "thirds": "1/3", "quart": "1/4", "quarts": "1/4",
+                 "quarters": "1/4"}
 
 
 def claim_facts(text: str) -> set[str]:

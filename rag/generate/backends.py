@@ -119,6 +119,23 @@ class LlamaCppModel:
                 self._states.save(llm)
 
 
+    def remember(self, messages: list[dict]) -> int:
+        """Read the prompt of `messages` up to the end of the last message's text (not what the chat template
+        adds after it) and keep the model state there for good: a prompt that starts the same way (the fixed
+        instructions, then a passage listed first) skips reading that part. Returns the tokens kept."""
+        mark = "\u2063\u2063"  # invisible separators: where the last message's text ends in the prompt
+        with self.lock:
+            llm = self.llm
+            text = self.format([*messages[:-1], {**messages[-1], "content": messages[-1]["content"] + mark}])
+            toks = llm.tokenize(text[: text.index(mark)].encode("utf-8"), add_bos=False, special=True)
+            self._states.restore(llm, toks)
+            keep = llm.longest_token_prefix(llm._input_ids.tolist(), toks)
+            if keep < len(toks):
+                llm.n_tokens = keep  # eval() drops the cached state past this point
+                llm.eval(toks[keep:])
+            self._states.save(llm, pinned=True)
+            return len(toks)
+
     def format(self, messages: list[dict]) -> str:
         """The prompt text of `messages` under the model's own chat template."""
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -192,11 +209,12 @@ class _PrefixStates:
 
     FAMILY_TOKENS = 24
 
-    def __init__(self, per_family: int = 2, max_items: int = 8):
-        self.per_family, self.max_items = per_family, max_items
+    def __init__(self, per_family: int = 2, max_items: int = 8, max_pinned: int = 128):
+        self.per_family, self.max_items, self.max_pinned = per_family, max_items, max_pinned
         self.items: "OrderedDict[tuple[int, ...], bytes]" = OrderedDict()
+        self.pinned: "OrderedDict[tuple[int, ...], bytes]" = OrderedDict()  # `remember`ed: never pushed out by use
 
-    def save(self, llm) -> None:
+    def save(self, llm, pinned: bool = False) -> None:
         import llama_cpp
 
         if llm.n_tokens == 0:
@@ -204,7 +222,14 @@ class _PrefixStates:
         size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
         buf = (ctypes.c_uint8 * int(size))()
         n = llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size)
-        self.keep(tuple(llm._input_ids.tolist()), bytes(buf[:n]))
+        key = tuple(llm._input_ids.tolist())
+        if pinned:
+            self.pinned.pop(key, None)
+            self.pinned[key] = bytes(buf[:n])
+            while len(self.pinned) > self.max_pinned:
+                self.pinned.popitem(last=False)
+        else:
+            self.keep(key, bytes(buf[:n]))
 
     def keep(self, key: tuple[int, ...], data: bytes) -> None:
         """Store a state as the newest; drop the oldest of its family past `per_family`, then the oldest of
@@ -224,14 +249,15 @@ class _PrefixStates:
         import llama_cpp
 
         best, best_len = None, llm.longest_token_prefix(llm._input_ids.tolist(), tokens)
-        for key in self.items:
+        for key in [*self.pinned, *self.items]:
             n = llm.longest_token_prefix(key, tokens)
             if n > best_len:
                 best, best_len = key, n
         if best is None:
             return
-        data = self.items[best]
-        self.items.move_to_end(best)
+        store = self.pinned if best in self.pinned else self.items
+        data = store[best]
+        store.move_to_end(best)
         buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
         if llama_cpp.llama_state_set_data(llm._ctx.ctx, buf, len(data)) != len(data):
             return  # the live state stays valid; the prompt is just read in full

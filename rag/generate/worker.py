@@ -173,6 +173,11 @@ class ModelWorker:
         with self.lock:
             return self._request({"op": "yes_no", "messages": messages}, collect=True)
 
+    def remember(self, messages: list[dict]) -> int:
+        """See `LlamaCppModel.remember` (the states live in the child: a restarted child starts without them)."""
+        with self.lock:
+            return self._request({"op": "remember", "messages": messages}, collect=True)
+
     def _request(self, req: dict, collect: bool = False):
         """Send `req`; a stream yields pieces, other requests return their value. A child killed by a signal
         before it replied is started once more in safe mode (when the mode is automatic)."""
@@ -361,6 +366,8 @@ def _child(argv: list[str]) -> int:
                 send({"value": True})
             elif op == "yes_no":
                 send({"value": model.yes_no(req["messages"])})
+            elif op == "remember":
+                send({"value": model.remember(req["messages"])})
             elif op == "stream":
                 pieces = model.stream(req["messages"], req["max_tokens"], req.get("temperature", 0.0), req.get("stop"))
                 stopped = False

@@ -535,6 +535,9 @@ class Health:
             self.state = "ready"
             self.ready_after = round(time.monotonic() - t0, 2)
             self._emit("ready", seconds=self.ready_after, steps=list(self.steps))
+            # Ready: the passages are read as first passages of a prompt one by one, each in a turn of its own,
+            # so questions that come meanwhile wait for one passage at most (a few seconds), not for all.
+            self._warm_passages()
         except RagError as e:
             self._failed(str(e))
             log.warning("start-up failed: %s", e)
@@ -543,6 +546,18 @@ class Health:
             log.exception("start-up failed")
         finally:
             self.answerer.starting = None
+
+    def _warm_passages(self) -> None:
+        """After "ready": a failure here costs speed only, so it is logged, and the server stays ready."""
+        t = time.monotonic()
+        try:
+            warmed = self.answerer.pipeline.warm_passages(
+                lambda: self.answerer.turn(timeout=24 * 3600, what="warm-up", bounded=False))
+        except Exception as e:  # noqa: BLE001
+            log.warning("reading the passages ahead stopped: %s", e)
+            return
+        if warmed:
+            self._emit("passages kept", passages=warmed, seconds=round(time.monotonic() - t, 2))
 
     def _failed(self, message: str) -> None:
         self.state, self.error = "failed", message
