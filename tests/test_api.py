@@ -80,3 +80,42 @@ def test_request_limits_come_from_the_settings():
     assert AskRequest.model_fields["question"].metadata[-1].max_length == d.max_question_chars
     assert Turn.model_fields["content"].metadata[-1].max_length == d.max_message_chars
     assert FeedbackRequest.model_fields["answer"].metadata[-1].max_length == d.max_message_chars
+
+
+def test_once_ready_the_server_reads_each_passage_ahead_in_a_turn_of_its_own(tmp_path):
+    """After "ready", `rag serve` has the model read each passage ahead (`Pipeline.warm_passages`), each in a turn
+    of its own with the model (so a waiting question goes between two), and says how many when done."""
+    from rag.serve.app import create_app
+
+    settings = make_settings(tmp_path, 8000)
+    pipeline = fake_pipeline(settings)
+    app = create_app(settings, pipeline, feedback_path=tmp_path / "feedback.jsonl", eval_dir=tmp_path / "runs",
+                     warm_up=False, chat_ui=False)
+    health = app.state.services.health
+    held = []
+    pipeline.components.llm.remember = lambda messages: held.append((health.state, health.answerer.answering)) or 1
+    seen = []
+    health.on_step = lambda step, info: seen.append((step, info))
+    health.warm_up()
+    n = len(pipeline.components.index.passages)
+    assert held == [("ready", 1)] * n  # after "ready", the model held once per passage
+    assert health.answerer.answering == 0 and health.state == "ready"
+    assert [s for s, _ in seen][-2:] == ["ready", "passages kept"] and seen[-1][1]["passages"] == n
+
+
+def test_a_failure_while_reading_ahead_leaves_the_server_ready(tmp_path):
+    from rag.errors import ModelUnavailable
+    from rag.serve.app import create_app
+
+    settings = make_settings(tmp_path, 8000)
+    pipeline = fake_pipeline(settings)
+    app = create_app(settings, pipeline, feedback_path=tmp_path / "feedback.jsonl", eval_dir=tmp_path / "runs",
+                     warm_up=False, chat_ui=False)
+    health = app.state.services.health
+
+    def remember(messages):
+        raise ModelUnavailable("the model process stopped (SIGKILL)")
+
+    pipeline.components.llm.remember = remember
+    health.warm_up()
+    assert health.state == "ready" and health.error is None and health.answerer.answering == 0

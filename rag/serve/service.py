@@ -537,6 +537,7 @@ class Health:
             self._emit("ready", seconds=self.ready_after, steps=list(self.steps))
             # Ready: the passages are read as first passages of a prompt one by one, each in a turn of its own,
             # so questions that come meanwhile wait for one passage at most (a few seconds), not for all.
+            self.answerer.starting = None
             self._warm_passages()
         except RagError as e:
             self._failed(str(e))
