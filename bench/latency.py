@@ -4,13 +4,14 @@
                             [--out bench/results/latency.json]
 
 For a fixed set of questions from eval/article.jsonl (the first N), the pipeline answers each one (the model
-in its supervised child process, the check on); then, in this process, bare llama-cpp-python reads the same
-prompt from an empty cache and writes as many tokens as the pipeline did (the reference), and, unless
---no-lookup, the same with prompt lookup decoding (`LlamaPromptLookupDecoding`, drafts copied from the
-prompt). Each figure is reported as p50/p95 and as a ratio to the reference measured in the same run, so
-runs on a busy machine still compare. RAG_* settings are read as the CLI reads them; the index is built in
-a temporary folder. The pipeline is warmed as `rag serve` warms it: the fixed instructions read once, then
-(unless --no-read-ahead) each passage read ahead as the first of a prompt.
+in its supervised child process, the check on); then, once all are answered and that process is closed, bare
+llama-cpp-python in this process reads each same prompt from an empty cache and writes as many tokens as the
+pipeline did (the reference), and, unless --no-lookup, the same with prompt lookup decoding
+(`LlamaPromptLookupDecoding`, drafts copied from the prompt). Each figure is reported as p50/p95 and as a
+ratio to the reference measured in the same run, so runs on a busy machine still compare. RAG_* settings are
+read as the CLI reads them; the index is built in a temporary folder. The pipeline is warmed as `rag serve`
+warms it: the fixed instructions read once, then (unless --no-read-ahead) each passage read ahead as the first
+of a prompt.
 """
 
 from __future__ import annotations
@@ -83,13 +84,7 @@ def main() -> None:
         warmed = 0 if args.no_read_ahead else pipeline.warm_passages()  # as `rag serve` does once ready
         warm_s = time.perf_counter() - t
         safe = c.llm.safe
-        ref = LlamaCppModel(c.llm.path, n_ctx=s.n_ctx, threads=s.threads, safe=safe)  # for its chat template
-        lookup = None
-        if not args.no_lookup:
-            lookup = Llama(model_path=str(c.llm.path), n_ctx=s.n_ctx, n_threads=s.threads,
-                           n_threads_batch=s.threads, verbose=False, logits_all=True,  # drafts are verified
-                           draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10))  # on every position's logits
-        rows = []
+        rows, asked = [], []
         for q in questions:
             t0 = time.perf_counter()
             answer, first_token = None, None
@@ -103,26 +98,40 @@ def main() -> None:
                    "answer": answer.answer, **{k: tm.get(k) for k in (
                        "retrieval", "prompt_tokens", "prompt_reused", "prompt_read_s", "first_token", "generation",
                        "tokens", "tokens_per_s", "check", "check_while_writing", "first_checked", "total")}}
-            if "generation" in tm:  # the model was asked: run the same prompt bare
+            if "generation" in tm:  # the model was asked: the same prompt runs bare below
                 hits = retrieve(c.index, answer.standalone_question, k=max(s.retrieve_k, s.top_k),
                                 depth=s.retrieve_depth, rrf_k=s.rrf_k, weights=(1.0, s.bm25_weight))
-                msgs = pipeline.messages(answer.standalone_question, hits[: s.top_k], detect_language(q))
-                toks = ref.llm.tokenize(ref.format(msgs).encode("utf-8"), add_bos=False, special=True)
-                bare = bare_run(ref.llm, toks, tm["tokens"])
-                row["same_prompt_as_pipeline"] = len(toks) == tm.get("prompt_tokens")
-                row["bare"] = {k: v for k, v in bare.items() if k != "text"}
-                row["bare_same_text"] = bare["text"].strip() == answer.draft.strip()
-                if lookup is not None:
-                    la = bare_run(lookup, toks, tm["tokens"])
-                    row["lookup"] = {k: v for k, v in la.items() if k != "text"}
-                    row["lookup_same_text"] = la["text"] == bare["text"]
-                row["ratio_first_token"] = round(tm["first_token"] / bare["first_s"], 3)
-                if tm.get("first_checked") is not None:
-                    row["ratio_first_checked"] = round(tm["first_checked"] / bare["first_s"], 3)
-                row["ratio_total"] = round(tm["total"] / bare["total_s"], 3)
-                row["ratio_model_overhead"] = round(tm["generation"] / bare["total_s"], 3)
+                asked.append((row, answer, pipeline.messages(answer.standalone_question, hits[: s.top_k],
+                                                             detect_language(q))))
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), flush=True)
+        # The references run once every answer is in, with the pipeline's model process closed: a second model
+        # loaded in one process, even idle, slows the other's writing on 2 cores (seen here: 11.3 tokens/s alone,
+        # 9.9 beside an idle one), which made the pipeline's own writing look slower than it is.
+        c.llm.close()
+        ref = LlamaCppModel(c.llm.path, n_ctx=s.n_ctx, threads=s.threads, safe=safe)  # for its chat template
+        lookup = None
+        if not args.no_lookup:
+            lookup = Llama(model_path=str(c.llm.path), n_ctx=s.n_ctx, n_threads=s.threads,
+                           n_threads_batch=s.threads, verbose=False, logits_all=True,  # drafts are verified
+                           draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10))  # on every position's logits
+        for row, answer, msgs in asked:
+            tm = answer.timings
+            toks = ref.llm.tokenize(ref.format(msgs).encode("utf-8"), add_bos=False, special=True)
+            bare = bare_run(ref.llm, toks, tm["tokens"])
+            row["same_prompt_as_pipeline"] = len(toks) == tm.get("prompt_tokens")
+            row["bare"] = {k: v for k, v in bare.items() if k != "text"}
+            row["bare_same_text"] = bare["text"].strip() == answer.draft.strip()
+            if lookup is not None:
+                la = bare_run(lookup, toks, tm["tokens"])
+                row["lookup"] = {k: v for k, v in la.items() if k != "text"}
+                row["lookup_same_text"] = la["text"] == bare["text"]
+            row["ratio_first_token"] = round(tm["first_token"] / bare["first_s"], 3)
+            if tm.get("first_checked") is not None:
+                row["ratio_first_checked"] = round(tm["first_checked"] / bare["first_s"], 3)
+            row["ratio_total"] = round(tm["total"] / bare["total_s"], 3)
+            row["ratio_model_overhead"] = round(tm["generation"] / bare["total_s"], 3)
+            print(json.dumps({"question": row["question"], "bare": row["bare"]}, ensure_ascii=False), flush=True)
 
     asked = [r for r in rows if "bare" in r]
     summary: dict = {"questions": len(rows), "asked_the_model": len(asked), "check": s.check, "safe_mode": safe,
