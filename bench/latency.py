@@ -84,7 +84,7 @@ def main() -> None:
         warmed = 0 if args.no_read_ahead else pipeline.warm_passages()  # as `rag serve` does once ready
         warm_s = time.perf_counter() - t
         safe = c.llm.safe
-        rows, asked = [], []
+        rows, pending = [], []  # pending: (row, answer, messages) still to run bare
         for q in questions:
             t0 = time.perf_counter()
             answer, first_token = None, None
@@ -101,7 +101,7 @@ def main() -> None:
             if "generation" in tm:  # the model was asked: the same prompt runs bare below
                 hits = retrieve(c.index, answer.standalone_question, k=max(s.retrieve_k, s.top_k),
                                 depth=s.retrieve_depth, rrf_k=s.rrf_k, weights=(1.0, s.bm25_weight))
-                asked.append((row, answer, pipeline.messages(answer.standalone_question, hits[: s.top_k],
+                pending.append((row, answer, pipeline.messages(answer.standalone_question, hits[: s.top_k],
                                                              detect_language(q))))
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), flush=True)
@@ -115,7 +115,7 @@ def main() -> None:
             lookup = Llama(model_path=str(c.llm.path), n_ctx=s.n_ctx, n_threads=s.threads,
                            n_threads_batch=s.threads, verbose=False, logits_all=True,  # drafts are verified
                            draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10))  # on every position's logits
-        for row, answer, msgs in asked:
+        for row, answer, msgs in pending:
             tm = answer.timings
             toks = ref.llm.tokenize(ref.format(msgs).encode("utf-8"), add_bos=False, special=True)
             bare = bare_run(ref.llm, toks, tm["tokens"])

@@ -19,36 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag.check.facts import claim_facts, fact_index, has_fact
 from rag.components import Components
 from rag.config import settings_from_env
 from rag.eval.metrics import answer_scores
-from rag.generate.prompts import load_template, render
-from rag.index.lexical import analyse
 from rag.index.search import retrieve
-from rag.ingest.chunk import split_sentences
 from rag.ingest.language import detect_language
+from rag.pipeline import quote_candidates, quote_messages
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def candidates(question: str, context, lang: str) -> list[dict]:
-    """The sentences the fallback may quote, with their word overlap (as `Pipeline.quote` filters them)."""
-    q_stems = set(analyse(question))
-    facts = claim_facts(question)
-    if lang != "fr":
-        facts = {f for f in facts if f.startswith("#")}
-    out = []
-    for n, hit in enumerate(context, start=1):
-        text = hit.passage.text
-        for s, e in split_sentences(text):
-            sentence = text[s:e]
-            stems = set(analyse(sentence))
-            nums, words = fact_index(sentence)
-            if not stems - q_stems or any(not has_fact(f, nums, words) for f in facts):
-                continue
-            out.append({"n": n, "sentence": sentence, "overlap": len(q_stems & stems) / max(1, len(q_stems))})
-    return out
 
 
 def main() -> None:
@@ -57,7 +35,6 @@ def main() -> None:
     ap.add_argument("--per-question", type=int, default=4)
     args = ap.parse_args()
     questions = [json.loads(x) for x in (ROOT / "eval" / "article.jsonl").open()]
-    tpl = load_template("answers", "en")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         s = settings_from_env(index_dir=Path(tmp) / "index")
@@ -70,7 +47,8 @@ def main() -> None:
             question, lang = q["question"], detect_language(q["question"])
             hits = retrieve(c.index, question, k=max(s.retrieve_k, s.top_k), depth=s.retrieve_depth, rrf_k=s.rrf_k,
                             weights=(1.0, s.bm25_weight))
-            cands = candidates(question, hits[: s.top_k], lang)
+            cands = [{"n": n, "sentence": sentence, "overlap": overlap}
+                     for overlap, n, _, _, sentence in quote_candidates(question, hits[: s.top_k], lang)]
             if cands:
                 qv = c.embed.embed_queries([question])[0]
                 dv = c.embed.get_text_embedding_batch([x["sentence"] for x in cands])
@@ -80,9 +58,7 @@ def main() -> None:
             by_sim = sorted(cands, key=lambda x: -x["similarity"])[: args.per_question]
             asked = {x["sentence"]: x for x in by_overlap + by_sim}
             for x in asked.values():
-                msgs = [{"role": "system", "content": tpl["system"]},
-                        {"role": "user", "content": render(tpl["user"], question=question, sentence=x["sentence"])}]
-                x["margin"] = round(judge.yes_no(msgs), 3)
+                x["margin"] = round(judge.yes_no(quote_messages(question, x["sentence"])), 3)
                 x["right"] = bool(q.get("answerable", True)) and bool(
                     answer_scores(x["sentence"], q.get("answers", []))["contains"])
             rows.append({"id": q["id"], "answerable": q.get("answerable", True), "category": q.get("category"),

@@ -26,7 +26,7 @@ from .ingest.language import detect_language
 from .types import (ABSTAIN_REASONS, QUOTE_LEAD, Answer, AnswerEvent, Citation, Event, Hit, Sentence, SentenceEvent,
                     TokenEvent, final_answer)
 
-__all__ = ["Pipeline", "validate_question", "prompt_texts"]
+__all__ = ["Pipeline", "validate_question", "prompt_texts", "quote_candidates", "quote_messages"]
 
 
 def validate_question(question, max_chars: int) -> str:
@@ -251,27 +251,11 @@ class Pipeline:
         if judge is None:
             return None
         question = answer.standalone_question or answer.question
-        q_stems = set(analyse(question))
-        facts = claim_facts(question)
-        if answer.lang != "fr":  # English names of French things do not match word for word
-            facts = {f for f in facts if f.startswith("#")}
-        candidates = []
-        for n, hit in enumerate(context, start=1):
-            text = hit.passage.text
-            for s, e in split_sentences(text):
-                sentence = text[s:e]
-                stems = set(analyse(sentence))
-                nums, words = fact_index(sentence)
-                if not stems - q_stems or any(not has_fact(f, nums, words) for f in facts):
-                    continue  # adds nothing to the question, or is about something else
-                overlap = len(q_stems & stems) / max(1, len(q_stems))
-                if overlap >= self.settings.thresholds.quote_overlap:
-                    candidates.append((-overlap, n, s, e, sentence))
-        tpl = load_template("answers", "en")
+        limit = self.settings.thresholds.quote_overlap
+        candidates = [(-overlap, n, s, e, sentence) for overlap, n, s, e, sentence
+                      in quote_candidates(question, context, answer.lang) if overlap >= limit]
         for _, n, s, e, sentence in sorted(candidates)[:2]:
-            msgs = [{"role": "system", "content": tpl["system"]},
-                    {"role": "user", "content": render(tpl["user"], question=question, sentence=sentence)}]
-            margin = judge.yes_no(msgs)
+            margin = judge.yes_no(quote_messages(question, sentence))
             if margin > self.settings.thresholds.quote_margin:
                 p = context[n - 1].passage
                 exact = len(p.text) == p.end - p.start  # offsets map one to one
@@ -280,6 +264,34 @@ class Pipeline:
                                 reason="quoted from the passage: it answers the question (model check)",
                                 spans={n: span}, code="quoted")
         return None
+
+
+def quote_candidates(question: str, context: list[Hit], lang: str) -> list[tuple[float, int, int, int, str]]:
+    """The sentences of the prompt's passages a quoted answer may use: they hold the question's names and numbers
+    and say more than the question. Each as (share of the question's words it holds, passage number from 1,
+    start, end, sentence)."""
+    q_stems = set(analyse(question))
+    facts = claim_facts(question)
+    if lang != "fr":  # English names of French things do not match word for word
+        facts = {f for f in facts if f.startswith("#")}
+    out = []
+    for n, hit in enumerate(context, start=1):
+        text = hit.passage.text
+        for s, e in split_sentences(text):
+            sentence = text[s:e]
+            stems = set(analyse(sentence))
+            nums, words = fact_index(sentence)
+            if not stems - q_stems or any(not has_fact(f, nums, words) for f in facts):
+                continue  # adds nothing to the question, or is about something else
+            out.append((len(q_stems & stems) / max(1, len(q_stems)), n, s, e, sentence))
+    return out
+
+
+def quote_messages(question: str, sentence: str) -> list[dict]:
+    """The judge's prompt for a quoted answer: does this sentence answer the question?"""
+    tpl = load_template("answers", "en")
+    return [{"role": "system", "content": tpl["system"]},
+            {"role": "user", "content": render(tpl["user"], question=question, sentence=sentence)}]
 
 
 def prompt_texts(context: list[Hit]) -> list[str]:
@@ -350,8 +362,8 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit]) -> 
     facts = claim_facts(answer.standalone_question or answer.question)
     if detect_language(answer.question) != "fr":  # English names of French things do not match word for word
         facts = {f for f in facts if f.startswith("#")}
-    cited = {n for x in kept for n in x.citations if 1 <= n <= len(hits)}
-    text = " ".join([x.text for x in kept] + [span[2] for x in kept for span in x.spans.values()]
+    cited = {n for x in kept for n in x.citations if 1 <= n <= len(hits)}  # (their spans are parts of these)
+    text = " ".join([x.text for x in kept]
                     + [f"{topic(hits[n - 1].passage.heading)}\n{hits[n - 1].passage.text}" for n in sorted(cited)])
     nums, words = fact_index(text)
     missing = [f for f in facts if not has_fact(f, nums, words)]

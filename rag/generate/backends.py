@@ -118,7 +118,6 @@ class LlamaCppModel:
                                   "writing_s": round(end - (first or end), 3)}
                 self._states.save(llm)
 
-
     def remember(self, messages: list[dict]) -> int:
         """Read the prompt of `messages` up to the end of the last message's text (not what the chat template
         adds after it) and keep the model state there for good: a prompt that starts the same way (the fixed
@@ -128,11 +127,7 @@ class LlamaCppModel:
             llm = self.llm
             text = self.format([*messages[:-1], {**messages[-1], "content": messages[-1]["content"] + mark}])
             toks = llm.tokenize(text[: text.index(mark)].encode("utf-8"), add_bos=False, special=True)
-            self._states.restore(llm, toks)
-            keep = llm.longest_token_prefix(llm._input_ids.tolist(), toks)
-            if keep < len(toks):
-                llm.n_tokens = keep  # eval() drops the cached state past this point
-                llm.eval(toks[keep:])
+            self._read(llm, toks)
             self._states.save(llm, pinned=True)
             return len(toks)
 
@@ -155,15 +150,19 @@ class LlamaCppModel:
 
         with self.lock:
             llm = self.llm
-            toks = self._prompt_tokens(messages)
-            self._states.restore(llm, toks)
-            keep = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
-            llm.n_tokens = keep  # eval() drops the cached state past this point
-            llm.eval(toks[keep:])
+            self._read(llm, self._prompt_tokens(messages))
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits(llm._ctx.ctx), shape=(llm.n_vocab(),))
             self._states.save(llm)
             ids = self._answer_ids()
             return float(max(logits[i] for i in ids["yes"]) - max(logits[i] for i in ids["no"]))
+
+    def _read(self, llm, toks: list[int]) -> None:
+        """Have the model read `toks` from the best kept state: only what follows the longest prefix already read
+        (the last token at least, so its scores are fresh)."""
+        self._states.restore(llm, toks)
+        keep = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
+        llm.n_tokens = keep  # eval() drops the cached state past this point
+        llm.eval(toks[keep:])
 
     def _answer_ids(self) -> dict:
         if not hasattr(self, "_ids"):
