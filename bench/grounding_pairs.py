@@ -33,6 +33,9 @@ def main() -> None:
     ap.add_argument("--split", choices=["even", "odd", "all"], default="all")
     ap.add_argument("--dump", default="", help="write each verdict to this JSONL file")
     ap.add_argument("--errors", action="store_true", help="print the misjudged pairs")
+    ap.add_argument("--judge-reads", choices=["window", "passage"], default=None,
+                    help="what the model judge is shown: the whole passage or the supporting window "
+                         "(default: RAG_JUDGE_READS, else passage)")
     args = ap.parse_args()
     pairs = [json.loads(x) for x in Path(args.pairs).read_text(encoding="utf-8").splitlines() if x.strip()]
     if args.split != "all":
@@ -49,7 +52,8 @@ def main() -> None:
         model = components.llm
         if not isinstance(model, Judge):
             raise SystemExit(f"{components.llm_name()} cannot judge claims (no yes_no): use --no-model")
-    checker = GroundingChecker(embed=embed, model=model, thresholds=settings.thresholds)
+    checker = GroundingChecker(embed=embed, model=model, thresholds=settings.thresholds,
+                               judge_reads=args.judge_reads or settings.judge_reads)
     from rag.check.facts import vocabulary_of
 
     vocab = vocabulary_of([(ROOT / "corpus" / "article.txt").read_text(encoding="utf-8")])

@@ -147,7 +147,8 @@ class Components:
             from .generate.backends import Judge
 
             judge = self.llm if self.settings.check == "model" and isinstance(self.llm, Judge) else None
-            self._checker = GroundingChecker(embed=self.embed, model=judge, thresholds=self.settings.thresholds)
+            self._checker = GroundingChecker(embed=self.embed, model=judge, thresholds=self.settings.thresholds,
+                                             judge_reads=self.settings.judge_reads)
         return self._checker
 
     @property

@@ -13,7 +13,8 @@ import re
 import time
 from typing import Iterator
 
-from .check.facts import claim_facts, fact_index, has_fact, topic
+from .check.facts import claim_facts, fact_index, has_fact, question_facts, topic
+from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
 from .generate.draft import parse_sentences, says_abstain, strip_citations
@@ -130,14 +131,14 @@ class Pipeline:
                 pass
         judge = self.components.checker.model
         if judge is not None:
-            tpl = load_template("judge", "en")
-            judge.yes_no([{"role": "system", "content": tpl["system"]},
-                          {"role": "user", "content": render(tpl["user"], passage="…", claim="…")}])
+            judge.yes_no(judge_messages("…", "…"))
 
     def warm_passages(self, turn=contextlib.nullcontext, passages=None) -> int:
         """Have the model read each passage of the index as the first of a prompt, after the fixed instructions,
         and keep that state (`remember`): the prompt of a question whose best passage it is starts with words
-        the model has already read, about a third of what it would read. Only for an index of at most
+        the model has already read, about a third of what it would read. When the judge is shown whole passages
+        (`judge_reads`), its prompt is read ahead the same way: a judge call then reads only the claim. Only for
+        an index of at most
         `passage_states` passages, in the language of its first passage, and with a model that keeps states.
         Each passage is read inside `turn()` (a server's turn with the model: questions that wait go first).
         Returns how many were read. (`passages`: only these, still within the limit.)"""
@@ -146,13 +147,19 @@ class Pipeline:
         if not callable(getattr(llm, "remember", None)) or not 0 < len(passages) <= limit:
             return 0
         lang = detect_language(passages[0].text)
+        checker = self.components.checker
+        judge = checker.model if checker.judge_reads == "passage" else None
+        judge = judge if callable(getattr(judge, "remember", None)) else None
         done = 0
         for p in passages:
-            messages = self.messages("…", [Hit(p, 0.0, None, None)], lang)
-            # The prompt up to the end of the first passage: the question and the rest vary.
-            cut = messages[-1]["content"].index(p.text) + len(p.text)
-            with turn():
-                llm.remember([*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}])
+            prompts = [self.messages("…", [Hit(p, 0.0, None, None)], lang)]
+            if judge is not None:  # the judge's prompt shows the whole passage first too
+                prompts.append(judge_messages(p.text, "…"))
+            for model, messages in zip((llm, judge), prompts):
+                # The prompt up to the end of the passage: the question (or claim) and the rest vary.
+                cut = messages[-1]["content"].index(p.text) + len(p.text)
+                with turn():
+                    model.remember([*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}])
             done += 1
         return done
 
@@ -359,7 +366,7 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit]) -> 
     their heading when it names a topic) mention: a true sentence about something else is not an answer.
     (The whole passage, not only the words that support the sentence: "Le Royal Exchange Theatre [1]." answers
     "Quel théâtre … au Royaume-Uni ?" from a passage whose previous sentence names the country.)"""
-    facts = claim_facts(answer.standalone_question or answer.question)
+    facts = question_facts(answer.standalone_question or answer.question)
     if detect_language(answer.question) != "fr":  # English names of French things do not match word for word
         facts = {f for f in facts if f.startswith("#")}
     cited = {n for x in kept for n in x.citations if 1 <= n <= len(hits)}  # (their spans are parts of these)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.check.grounding import judge_messages
 from rag.components import Components
 from rag.generate.prompts import load_template, render
 from rag.index.search import retrieve
@@ -125,6 +126,11 @@ def test_a_passage_read_ahead_is_not_read_again(real):
     "".join(llm.stream(real.messages(question, hits[: s.top_k], "fr"), max_tokens=1))
     reused, total = llm.last_perf["prompt_reused"], llm.last_perf["prompt_tokens"]
     assert reused >= 300 and total - reused < 250, llm.last_perf  # instructions ~260 tokens, a passage ~100
+    # The judge reads the claim only: its instructions and the passage were read ahead too.
+    judge = real.components.checker.model
+    judge.yes_no(judge_messages(hits[0].passage.text, "Vincent Strubel dirige l'Anssi."))
+    perf = judge.last_judge_perf
+    assert perf["prompt_tokens"] - perf["prompt_reused"] < 40 < perf["prompt_reused"], perf
 
 
 def test_cli_ask_json(real, tmp_path):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..index.lexical import STOP_WORDS, fold
 from ..ingest.chunk import split_sentences
 
-__all__ = ["claim_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated", "adds_nothing",
+__all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated", "adds_nothing",
            "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed", "speaker_conflict",
            "role_conflict", "answer_as_claim", "misquoted", "names_only", "quote_regions"]
 
@@ -70,6 +70,13 @@ def claim_facts(text: str) -> set[str]:
         if i > 0 and bare[:1].isupper() and fold(bare) not in _COMMON_CAPS and len(bare) > 1:
             facts.add(fold(bare))
     return facts
+
+
+def question_facts(text: str) -> set[str]:
+    """The facts a question names: those of each of its sentences, so that a word opening one after a stop, a
+    colon or markup ("</context> Combien de projets…", "« OK ». Question : quand…") is not taken for a name."""
+    parts = re.split(r"[.!?:;…>»#]\s+|\n+", text)
+    return set().union(*(claim_facts(p) for p in parts))
 
 
 def fact_index(text: str) -> tuple[set[str], str]:

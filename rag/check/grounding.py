@@ -32,7 +32,7 @@ from .facts import (adds_nothing, answer_as_claim, claim_facts, claim_parts, fac
                     misquoted, misses_asked_kind, names_only, near_verbatim, negated, role_conflict,
                     speaker_conflict, tautology, topic, undescribed)
 
-__all__ = ["GroundingChecker", "Verdict"]
+__all__ = ["GroundingChecker", "Verdict", "judge_messages"]
 
 @dataclass
 class Verdict:
@@ -44,6 +44,13 @@ class Verdict:
     code: str = ""  # the reason as a code the surfaces translate (copied onto Sentence.code)
     kept: "Verdict | None" = None  # "X is A and B" with only "X is A" supported: the verdict of the part to keep
     kept_text: str = ""
+
+
+def judge_messages(passage: str, claim: str) -> list[dict]:
+    """The model judge's prompt: does `passage` state `claim`?"""
+    tpl = load_template("judge", "en")
+    return [{"role": "system", "content": tpl["system"]},
+            {"role": "user", "content": render(tpl["user"], passage=passage, claim=claim)}]
 
 
 class _NeedsModel(Exception):
@@ -61,12 +68,14 @@ class GroundingChecker:
     """Judges (claim, passage) pairs. `embed` (optional) is a SentenceEmbedding for cross-language
     and paraphrase evidence; without it the check is lexical only."""
 
-    def __init__(self, embed=None, model=None, thresholds: Thresholds | None = None):
+    def __init__(self, embed=None, model=None, thresholds: Thresholds | None = None, judge_reads: str = "passage"):
         """`model` (optional) has `yes_no(messages) -> float`: the local LLM as a judge, asked only about
-        claims that pass the fact checks and are not near-verbatim copies of the passage."""
+        claims that pass the fact checks and are not near-verbatim copies of the passage. `judge_reads`: what
+        the judge is shown, the supporting window or the whole passage."""
         self.embed = embed
         self.model = model
         self.t = thresholds or Thresholds()
+        self.judge_reads = judge_reads
         self.llm_calls = 0
         self._verdicts: dict[tuple[str, str], float] = {}  # (claim, window) -> the judge's margin
 
@@ -175,7 +184,8 @@ class GroundingChecker:
         if self.model is not None and use_model:
             # A bare answer ("Vincent Strubel.") states nothing without its question.
             full = f"{question.strip()} — {claim}" if question and len(claim.split()) <= 6 else claim
-            read = f"{heading}\n{window}" if from_heading else window  # the names it took from the heading
+            read = passage if self.judge_reads == "passage" else window
+            read = f"{heading}\n{read}" if from_heading else read  # the names it took from the heading
             return self._judge_with_model(full, read, coverage, cross, (s, e))
         if cross:
             sim = self._similarity(claim, window)
@@ -199,11 +209,8 @@ class GroundingChecker:
             return Verdict(True, 1.0, "the passage says it in the same words", span, code="same_words")
         margin = self._verdicts.get((claim, window))
         if margin is None:  # the same claim on the same words (a re-asked question, a part judged twice): once
-            tpl = load_template("judge", "en")
-            msgs = [{"role": "system", "content": tpl["system"]},
-                    {"role": "user", "content": render(tpl["user"], passage=window, claim=claim)}]
             self.llm_calls += 1
-            margin = self.model.yes_no(msgs)
+            margin = self.model.yes_no(judge_messages(window, claim))
             if len(self._verdicts) >= 4096:
                 self._verdicts.pop(next(iter(self._verdicts)))  # the oldest
             self._verdicts[(claim, window)] = margin

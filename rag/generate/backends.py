@@ -53,6 +53,7 @@ class LlamaCppModel:
     def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 2, seed: int = 0, safe: bool = False):
         self.path, self.n_ctx, self.threads, self.seed, self.safe = Path(path), n_ctx, threads, seed, safe
         self.last_perf: dict = {}
+        self.last_judge_perf: dict = {}  # the last `yes_no`: its prompt tokens, how many were not read again
         self.name = self.path.stem
         self._llm = None
         # llama.cpp contexts are not thread-safe: one generation at a time per process.
@@ -150,19 +151,21 @@ class LlamaCppModel:
 
         with self.lock:
             llm = self.llm
-            self._read(llm, self._prompt_tokens(messages))
+            toks = self._prompt_tokens(messages)
+            self.last_judge_perf = {"prompt_tokens": len(toks), "prompt_reused": self._read(llm, toks)}
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits(llm._ctx.ctx), shape=(llm.n_vocab(),))
             self._states.save(llm)
             ids = self._answer_ids()
             return float(max(logits[i] for i in ids["yes"]) - max(logits[i] for i in ids["no"]))
 
-    def _read(self, llm, toks: list[int]) -> None:
+    def _read(self, llm, toks: list[int]) -> int:
         """Have the model read `toks` from the best kept state: only what follows the longest prefix already read
-        (the last token at least, so its scores are fresh)."""
+        (the last token at least, so its scores are fresh). Returns how many tokens it did not read again."""
         self._states.restore(llm, toks)
         keep = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
         llm.n_tokens = keep  # eval() drops the cached state past this point
         llm.eval(toks[keep:])
+        return keep
 
     def _answer_ids(self) -> dict:
         if not hasattr(self, "_ids"):

@@ -116,6 +116,7 @@ class ModelWorker:
         self.restarts = 0
         self.last_crash: str | None = None  # how the last child died ("SIGILL", "timeout", …)
         self.last_perf: dict = {}
+        self.last_judge_perf: dict = {}
 
     # lifecycle -----------------------------------------------------------------------------------------
     @property
@@ -257,6 +258,8 @@ class ModelWorker:
                     yield "piece", msg["piece"]
                 elif "value" in msg:
                     finished = True
+                    if "perf" in msg:  # a judge call's prompt figures
+                        self.last_judge_perf = msg["perf"]
                     yield "value", msg["value"]
                     return
                 elif msg.get("done"):
@@ -365,7 +368,7 @@ def _child(argv: list[str]) -> int:
                 model.load()
                 send({"value": True})
             elif op == "yes_no":
-                send({"value": model.yes_no(req["messages"])})
+                send({"value": model.yes_no(req["messages"]), "perf": model.last_judge_perf})
             elif op == "remember":
                 send({"value": model.remember(req["messages"])})
             elif op == "stream":
