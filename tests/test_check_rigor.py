@@ -139,6 +139,11 @@ QUESTION = "Comment s'appelle le modèle conversationnel de Mistral utilisé dan
     # A yes/no question is answered by restating it; so is a choice between the question's own names.
     ("Oui, la loi Résilience sera présentée en 2026.", "La loi qui transpose NIS2 sera-t-elle présentée en 2026 ?", False),
     ("Mistral.", "Est-ce Mistral ou Orange qui a développé le modèle ?", False),
+    ("Orange.", "Qui, de Mistral ou d'Orange, a développé l'outil Dinootoo ?", False),
+    ("En 2026.", "La loi sera-t-elle présentée en 2026 ou en 2027 ?", False),
+    # An "ou" between words, not between named options: the question still asks for names (a041).
+    ("Les intervenants ont insisté sur la nécessité de former ou d'impliquer les élus dans ces sujets.",
+     "Quels intervenants ont insisté sur la nécessité de former ou d'impliquer les élus dans ces sujets ?", True),
 ])
 def test_an_answer_that_adds_nothing_to_its_question(claim, question, empty):
     assert adds_nothing(claim, question) is empty

@@ -129,7 +129,11 @@ _WH = re.compile(r"(?:^|[,:;]\s*)\W*(?:(?:et|and|alors|so|mais|but)\s+)?(?:qui|q
                  r"tell me (?:who|what|which|when|where|how))\b", re.IGNORECASE)
 _WH_ANYWHERE = re.compile(r"\b(?:quel|quelle|quels|quelles|combien|lequel|laquelle|lesquels|lesquelles|pourquoi|"
                           r"est-ce qu[ei]|qu['’]est-ce)\b|\boù\b|\b(?:c['’]est|est) (?:qui|quoi)\b", re.IGNORECASE)
-_CHOICE = re.compile(r"\b(?:ou|or|either)\b", re.IGNORECASE)
+# A choice between named options ("Mistral ou Orange", "en 2026 ou en 2027", "de Mistral ou d'Orange"): a name or
+# a number on each side of "ou" / "or". Not "former ou d'impliquer les élus": that question still asks for names.
+_OPTION = r"(?:[dl]['’])?(?:[A-ZÀ-Ý]|\d)"
+_CHOICE = re.compile(rf"(?:^|\s){_OPTION}[\w’'-]*(?:\s+\S+){{0,2}}?\s+(?:ou|or)\s+(?:\S+\s+){{0,2}}?{_OPTION}|"
+                     r"\b[Ee]ither\b")  # (case matters: the options are told by their capitals)
 
 
 def _content(text: str) -> set[str]:
