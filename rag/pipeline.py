@@ -138,8 +138,8 @@ class Pipeline:
         and keep that state (`remember`): the prompt of a question whose best passage it is starts with words
         the model has already read, about a third of what it would read. When the judge is shown whole passages
         (`judge_reads`), its prompt is read ahead the same way: a judge call then reads only the claim. Only for
-        an index of at most
-        `passage_states` passages, in the language of its first passage, and with a model that keeps states.
+        an index of at most `passage_states` passages, in the language of its first passage, and with a model
+        that keeps states.
         Each passage is read inside `turn()` (a server's turn with the model: questions that wait go first).
         Returns how many were read. (`passages`: only these, still within the limit.)"""
         llm, limit = self.components.llm, self.settings.passage_states

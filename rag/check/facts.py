@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from ..index.lexical import STOP_WORDS, fold
 from ..ingest.chunk import split_sentences
 
-__all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated", "adds_nothing",
-           "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed", "speaker_conflict",
-           "role_conflict", "answer_as_claim", "misquoted", "names_only", "quote_regions"]
+__all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
+           "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
+           "speaker_conflict", "role_conflict", "answer_as_claim", "misquoted", "names_only", "quote_regions"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()

@@ -77,7 +77,7 @@ class GroundingChecker:
         self.t = thresholds or Thresholds()
         self.judge_reads = judge_reads
         self.llm_calls = 0
-        self._verdicts: dict[tuple[str, str], float] = {}  # (claim, window) -> the judge's margin
+        self._verdicts: dict[tuple[str, str], float] = {}  # (claim, text shown) -> the judge's margin
 
     @lru_cache(maxsize=4096)
     def _vec(self, text: str) -> tuple[float, ...]:
@@ -201,19 +201,20 @@ class GroundingChecker:
                        else f"only {coverage:.0%} of the claim's words are in the passage", (s, e),
                        code="words_found" if ok else "low_coverage")
 
-    def _judge_with_model(self, claim: str, window: str, coverage: float, cross: bool, span) -> Verdict:
+    def _judge_with_model(self, claim: str, shown: str, coverage: float, cross: bool, span) -> Verdict:
+        """`shown`: what the judge reads the claim against (the passage, or the window; `judge_reads`)."""
         if not cross and coverage < self.t.coverage_floor:
             return Verdict(False, round(coverage, 3), f"only {coverage:.0%} of the claim's words are in the passage", span,
                            code="low_coverage")
-        if not cross and near_verbatim(claim, window):
+        if not cross and near_verbatim(claim, shown):
             return Verdict(True, 1.0, "the passage says it in the same words", span, code="same_words")
-        margin = self._verdicts.get((claim, window))
+        margin = self._verdicts.get((claim, shown))
         if margin is None:  # the same claim on the same words (a re-asked question, a part judged twice): once
             self.llm_calls += 1
-            margin = self.model.yes_no(judge_messages(window, claim))
+            margin = self.model.yes_no(judge_messages(shown, claim))
             if len(self._verdicts) >= 4096:
                 self._verdicts.pop(next(iter(self._verdicts)))  # the oldest
-            self._verdicts[(claim, window)] = margin
+            self._verdicts[(claim, shown)] = margin
         ok = margin > (self.t.llm_margin_cross if cross else self.t.llm_margin)
         score = 1 / (1 + math.exp(-margin))
         return Verdict(ok, round(score, 3), "the passage states it (model check)" if ok
