@@ -152,10 +152,10 @@ class Pipeline:
         judge = judge if callable(getattr(judge, "remember", None)) else None
         done = 0
         for p in passages:
-            prompts = [self.messages("…", [Hit(p, 0.0, None, None)], lang)]
+            prompts = [(llm, self.messages("…", [Hit(p, 0.0, None, None)], lang))]
             if judge is not None:  # the judge's prompt shows the whole passage first too
-                prompts.append(judge_messages(p.text, "…"))
-            for model, messages in zip((llm, judge), prompts):
+                prompts.append((judge, judge_messages(p.text, "…")))
+            for model, messages in prompts:
                 # The prompt up to the end of the passage: the question (or claim) and the rest vary.
                 cut = messages[-1]["content"].index(p.text) + len(p.text)
                 with turn():
