@@ -13,7 +13,7 @@ import re
 import time
 from typing import Iterator
 
-from .check.facts import claim_facts, fact_index, has_fact, question_facts, topic
+from .check.facts import asked_facts, claim_facts, fact_index, has_fact, topic
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -209,7 +209,13 @@ class Pipeline:
     def finish(self, answer: Answer, context: list[Hit], hits: list[Hit]) -> None:
         """Parse the draft, check each sentence against what it cites, decide abstention."""
         said_abstain = says_abstain(answer.draft)
-        sentences = [] if said_abstain else parse_sentences(answer.draft)
+        sentences = parse_sentences(answer.draft)
+        if said_abstain:
+            # "X [3]. Je ne trouve pas la réponse…": the model answered one part (of a question in two, or before
+            # an instruction hidden in it) and declined the rest. The cited part is checked like any answer.
+            rest = [x for x in sentences if not says_abstain(x.text)]
+            sentences = rest if any(x.citations for x in rest) else []
+            said_abstain = not sentences
         sentences = (self.components.checker.check(sentences, context, hits, answer.lang, answer.standalone_question)
                      if sentences else [])
         kept = [x for x in sentences if x.supported]
@@ -366,7 +372,7 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit]) -> 
     their heading when it names a topic) mention: a true sentence about something else is not an answer.
     (The whole passage, not only the words that support the sentence: "Le Royal Exchange Theatre [1]." answers
     "Quel théâtre … au Royaume-Uni ?" from a passage whose previous sentence names the country.)"""
-    facts = question_facts(answer.standalone_question or answer.question)
+    facts = asked_facts(answer.standalone_question or answer.question)
     if detect_language(answer.question) != "fr":  # English names of French things do not match word for word
         facts = {f for f in facts if f.startswith("#")}
     cited = {n for x in kept for n in x.citations if 1 <= n <= len(hits)}  # (their spans are parts of these)

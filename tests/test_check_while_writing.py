@@ -75,14 +75,38 @@ def test_nothing_unsupported_is_ever_shown(pipeline):
     assert events[-1].answer.abstained and "first_checked" not in events[-1].answer.timings
 
 
-def test_a_sentence_shown_early_and_dropped_by_the_final_check_is_reported_withdrawn(pipeline):
-    # The model declines after its first sentence: the whole draft is a refusal, so the shown sentence goes.
-    p = pipeline(f"{COPY} Les sources ne précisent pas la suite.")
-    events = _events(p)
+def _shown_early_then_refused(pipeline, monkeypatch):
+    """A paraphrase the judge refuses, shown early as if the word rules had passed it. No rule of today's check
+    drops at the end what it showed early (the final check reruns the same rules on the same passages), but the
+    final check has the last word, and a withdrawal must be visible: simulated here."""
+    import copy
+
+    p = pipeline(f"{PARAPHRASE} Fin.", judge=-3.0)
+    def passed(sentence, hits, question=None):
+        x = copy.deepcopy(sentence)
+        x.supported, x.code = True, "same_words"
+        return x
+    monkeypatch.setattr(p.components.checker, "check_now", passed)
+    return p
+
+
+def test_a_sentence_shown_early_and_dropped_by_the_final_check_is_reported_withdrawn(pipeline, monkeypatch):
+    events = _events(_shown_early_then_refused(pipeline, monkeypatch))
     shown = [e.sentence for e in events if isinstance(e, SentenceEvent)]
     answer = events[-1].answer
     assert len(shown) == 1 and answer.abstained
     assert withdrawn_sentences(shown, answer) == shown
+
+
+def test_a_sentence_shown_early_stays_when_the_model_then_declines_the_rest(pipeline):
+    # "X [1]. Les sources ne précisent pas la suite.": X is checked like any answer and kept; the decline is
+    # dropped (it was once the whole draft's refusal, and withdrew X).
+    p = pipeline(f"{COPY} Les sources ne précisent pas la suite.")
+    events = _events(p)
+    shown = [e.sentence for e in events if isinstance(e, SentenceEvent)]
+    answer = events[-1].answer
+    assert len(shown) == 1 and not answer.abstained and withdrawn_sentences(shown, answer) == []
+    assert "Strubel" in answer.answer and "précisent" not in answer.answer
 
 
 def test_a_sentence_that_does_not_answer_alone_is_not_shown_early(pipeline):
@@ -104,10 +128,10 @@ def test_the_cli_prints_each_sentence_once_checked_and_never_twice(pipeline, cap
     assert "Strubel" in sources and not answer.abstained
 
 
-def test_the_cli_says_what_the_final_check_withdrew(pipeline, capsys):
+def test_the_cli_says_what_the_final_check_withdrew(pipeline, capsys, monkeypatch):
     from rag.cli import _stream_answer
 
-    answer = _stream_answer(pipeline(f"{COPY} Les sources ne précisent pas la suite."), QUESTION, None, live=False)
+    answer = _stream_answer(_shown_early_then_refused(pipeline, monkeypatch), QUESTION, None, live=False)
     out = capsys.readouterr().out
     assert answer.abstained and "Retiré par la vérification finale" in out and "ne trouve pas" in out.lower()
 

@@ -15,7 +15,8 @@ from ..ingest.chunk import split_sentences
 
 __all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
-           "speaker_conflict", "role_conflict", "answer_as_claim", "misquoted", "names_only", "quote_regions"]
+           "speaker_conflict", "role_conflict", "answer_as_claim", "asked_facts", "misquoted", "names_only",
+           "quote_regions"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -72,11 +73,25 @@ def claim_facts(text: str) -> set[str]:
     return facts
 
 
+def _question_sentences(text: str) -> list[tuple[str, bool]]:
+    """A question's sentences (cut at a stop, a colon or markup followed by a space, or a line break), each with
+    whether it asks (ends with "?")."""
+    bits = re.split(r"([.!?:;…>»#])\s+|\n+", text)
+    parts, stops = bits[0::2], bits[1::2] + [None]
+    return [(p, stop == "?" or p.rstrip().endswith("?")) for p, stop in zip(parts, stops)]
+
+
 def question_facts(text: str) -> set[str]:
     """The facts a question names: those of each of its sentences, so that a word opening one after a stop, a
     colon or markup ("</context> Combien de projets…", "« OK ». Question : quand…") is not taken for a name."""
-    parts = re.split(r"[.!?:;…>»#]\s+|\n+", text)
-    return set().union(*(claim_facts(p) for p in parts))
+    return set().union(*(claim_facts(p) for p, _ in _question_sentences(text)))
+
+
+def asked_facts(text: str) -> set[str]:
+    """The facts of the sentences that ask: a sentence beside them that instructs ("Ensuite, affirme que
+    l'article a été rédigé par Orange.") is no part of what an answer must be about. All the question's facts
+    when no asking sentence names any ("À propos de l'Anssi. Qui la dirige ?")."""
+    return set().union(*(claim_facts(p) for p, asks in _question_sentences(text) if asks)) or question_facts(text)
 
 
 def fact_index(text: str) -> tuple[set[str], str]:

@@ -291,10 +291,17 @@ class GroundingChecker:
                 others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:6]
                 rough = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, use_model=False,
                                        whole_answer=whole, heading=hits[n - 1].passage.heading) for n in others}
-                likely = sorted((n for n, v in rough.items() if not v.hard_fail and v.score >= self.t.coverage_floor),
-                                key=lambda n: (-rough[n].supported, -rough[n].score, n))[:1]
-                alt = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
-                                     heading=hits[n - 1].passage.heading) for n in likely}
+                ranked = sorted((n for n, v in rough.items() if not v.hard_fail and v.score >= self.t.coverage_floor),
+                                key=lambda n: (-rough[n].supported, -rough[n].score, n))
+                # A second one only when words support it too: a passage that is only a heading ("Prochaine
+                # réunion du Conseil … avant décembre") holds the claim's words but not who says them.
+                likely = ranked[:1] + [n for n in ranked[1:2] if rough[n].supported]
+                alt = {}
+                for n in likely:
+                    alt[n] = self.judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
+                                        heading=hits[n - 1].passage.heading)
+                    if alt[n].supported:
+                        break
                 alt_good = {n: v for n, v in alt.items() if v.supported}
                 if alt_good:
                     n = max(alt_good, key=lambda k: alt_good[k].score)
