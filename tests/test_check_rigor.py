@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, claim_facts,
-                             claim_parts, misses_asked_kind, quote_regions, role_conflict, speaker_conflict, tautology,
-                             misquoted, undescribed)
+from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, causal_premise,
+                             claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
+                             speaker_conflict, tautology, misquoted, undescribed)
 from rag.check.grounding import GroundingChecker
 from rag.components import Components
 from rag.pipeline import Pipeline
@@ -543,3 +543,43 @@ def test_an_uncited_claim_is_tried_on_a_second_passage_when_words_support_it_the
 ])
 def test_an_answer_must_be_about_the_sentences_that_ask(question, facts):
     assert asked_facts(question) == facts
+
+
+@pytest.mark.parametrize("claim,lang,premise", [
+    ("Constance Nebbula a exclu tout recours aux outils des Gafam car « certains outils resteront sous Gafam ».", "fr",
+     "Constance Nebbula a exclu tout recours aux outils des Gafam."),
+    ("Guillaume Poupard urged public bodies to stop using Microsoft because its services are unsafe.", "en",
+     "Guillaume Poupard urged public bodies to stop using Microsoft."),
+    ("La ministre veut aller vite, parce qu'il ne faut pas perdre de temps.", "fr", "La ministre veut aller vite."),
+    ("The car is red because it was painted.", "en", "The car is red."),  # English "car" is a noun
+    ("The minister drives a car to Rennes.", "en", ""),
+    ("Elle part car il pleut.", "fr", ""),  # too short to state anything alone
+])
+def test_the_premise_of_a_causal_claim(claim, lang, premise):
+    assert causal_premise(claim, lang) == premise
+
+
+def test_a_false_premise_restated_before_its_reason_is_refused():
+    """a115, a090: "Pourquoi Nebbula a-t-elle exclu… ?" drew "Nebbula a exclu… car « certains outils resteront
+    sous Gafam »": the reason's words are the passage's, so the whole passed the judge. The premise, judged alone, fails."""
+    passage = ("Constance Nebbula a plaidé pour une approche équilibrée. \"On n'a pas toujours le choix. Certains outils "
+               "resteront sous Gafam\", a-t-elle témoigné.")
+    claim = "Constance Nebbula a exclu tout recours aux outils des Gafam car « certains outils resteront sous Gafam »."
+
+    class _PremiseNo(_Always):
+        def yes_no(self, messages):
+            self.asked.append(messages)
+            return 2.0 if " car " in messages[-1]["content"] else -3.0
+
+    judge = _PremiseNo()
+    v = GroundingChecker(model=judge).judge(claim, passage)
+    assert not v.supported and "exclu tout recours" in v.reason and len(judge.asked) == 1
+    judge = _Always(2.0)  # a premise the judge accepts: the whole claim is judged too
+    assert GroundingChecker(model=judge).judge(claim, passage).supported and len(judge.asked) == 2
+
+
+def test_a_month_is_no_name_for_a_question_that_asks_for_one():
+    # a110: "before December" answered "Which region will host…?": a date, no region.
+    q = "Which region will host the next Conseil État-Régions du numérique meeting, and on what date?"
+    assert misses_asked_kind("The next meeting will be held in a region before December.", q)
+    assert not misses_asked_kind("The next meeting will be held in Brittany before December.", q)

@@ -16,7 +16,7 @@ from ..ingest.chunk import split_sentences
 __all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
            "speaker_conflict", "role_conflict", "answer_as_claim", "asked_facts", "misquoted", "names_only",
-           "quote_regions"]
+           "quote_regions", "causal_premise"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -214,6 +214,21 @@ def claim_parts(claim: str) -> list[str]:
     if len(pieces) < 2 or any(len(p.split()) < 2 for p in pieces):
         return [claim]
     return [f"{m.group('subject')}{p}." for p in pieces]
+
+
+# "P because Q" states P, and P alone may be a false premise the question put in the model's mouth ("Pourquoi
+# Nebbula a-t-elle exclu les Gafam ?" → "Nebbula a exclu les Gafam car « certains outils resteront sous Gafam »").
+_BECAUSE = {lang: re.compile(rf"^(?P<premise>.+?)[,;]?\s+(?:{words})", re.IGNORECASE)
+            for lang, words in (("fr", r"because\b|parce qu(?:e\b|['’])|puisque\b|car\b"), ("en", r"because\b"))}
+
+
+def causal_premise(claim: str, lang: str) -> str:
+    """The premise P of a claim "P because Q" / "P car Q", as a sentence of its own; "" when there is none
+    (or it is too short to state anything). "car" only in French: in English it is a noun."""
+    m = _BECAUSE["fr" if lang == "fr" else "en"].match(claim.strip())
+    if not m or len(m.group("premise").split()) < 3:
+        return ""
+    return m.group("premise").strip(" ,;") + "."
 
 
 # --- who says or does what ----------------------------------------------------------------------------
@@ -719,6 +734,9 @@ _ADJECTIVES = set("""french english european breton british german american ital
 public private digital""".split())
 
 
+_MONTH_NAMES = set(_MONTHS)  # (folded, French and English)
+
+
 def misses_asked_kind(claim: str, question: str | None) -> str:
     """The question asks for a number, or a name, and the claim gives none that the question does not already
     hold: "" when it does (or the question asks for neither), else what is missing."""
@@ -734,7 +752,8 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         new = [w for w in re.findall(r"[\w’'-]+", claim)
                if re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)[:1].isupper()
                and not set(fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)).split("-")) <=
-               q_words | _NOT_NAME | _ADJECTIVES | _COMMON_ACRONYMS]  # ("État-Régions" of the question is no answer)
+               q_words | _NOT_NAME | _ADJECTIVES | _COMMON_ACRONYMS | _MONTH_NAMES]
+        # ("État-Régions" of the question is no answer, nor "December" to "Which region…?")
         quoted = [claim[a:b] for a, b in quote_regions(claim)]
         if not new and not quoted:
             return "the question asks for a name; the sentence gives none"

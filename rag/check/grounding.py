@@ -28,7 +28,7 @@ from ..ingest.chunk import split_sentences
 from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
-from .facts import (adds_nothing, answer_as_claim, claim_facts, claim_parts, fact_index, has_fact,
+from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, fact_index, has_fact,
                     misquoted, misses_asked_kind, names_only, near_verbatim, negated, role_conflict,
                     speaker_conflict, tautology, topic, undescribed)
 
@@ -162,6 +162,12 @@ class GroundingChecker:
         added = undescribed(claim, window, cross)
         if added:
             return Verdict(False, round(0.3 * coverage, 3), added, (s, e), True, "added_description")
+        premise = causal_premise(claim, detect_language(claim))
+        if premise:
+            # "P because Q" states P: judged alone, so the reason's true words cannot carry a false premise.
+            v = self.judge(premise, passage, vocabulary, None, use_model, False, heading)
+            if not v.supported:
+                return Verdict(False, v.score, f"{v.reason}: “{premise.rstrip('.')}”", v.window, v.hard_fail, v.code)
         # "X is A and B": each description is a claim, so a true one cannot carry an invented one.
         parts = claim_parts(claim)
         if len(parts) > 1:
