@@ -64,7 +64,13 @@ def test_the_hard_questions_are_unanswerable_ones():
 # (xfail, not strict). a102, a111 and a112 were here; the check now refuses what they drew (an answer giving no
 # name to a name question, a passage holding only the claimed speaker's name, a quotation the passage does not
 # hold), and they pass.
-KNOWN: dict[str, str] = {}
+KNOWN: dict[str, str] = {
+    # In the article-v7 run the model drafted "…stop using Microsoft because Microsoft's services are not
+    # suitable…", and the premise alone was refused. Here, with no passage read ahead, it drafts "…because he
+    # believed it was not appropriate to rely on a technology without proper management and control [1][2]", and
+    # the judge accepts the premise on the two neighbouring passages read together (session 8).
+    "a090": "the judge accepts the false premise on two passages read together, when the draft cites both",
+}
 
 
 @pytest.mark.parametrize("qid", [pytest.param(q, marks=pytest.mark.xfail(reason=KNOWN[q], strict=False))
