@@ -368,8 +368,9 @@ def _abstain(answer: Answer, code: str, reason: str | None = None) -> None:
 
 
 def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit]) -> str:
-    """Names and numbers of the question that neither the kept answer nor the passages it cites (read under
-    their heading when it names a topic) mention: a true sentence about something else is not an answer.
+    """Names and numbers of the question (of its asking sentences: `asked_facts`) that neither the kept answer nor
+    the passages it cites (read under their heading when it names a topic) mention: a true sentence about something
+    else is not an answer.
     (The whole passage, not only the words that support the sentence: "Le Royal Exchange Theatre [1]." answers
     "Quel théâtre … au Royaume-Uni ?" from a passage whose previous sentence names the country.)"""
     facts = asked_facts(answer.standalone_question or answer.question)
