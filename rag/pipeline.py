@@ -208,14 +208,12 @@ class Pipeline:
 
     def finish(self, answer: Answer, context: list[Hit], hits: list[Hit]) -> None:
         """Parse the draft, check each sentence against what it cites, decide abstention."""
-        said_abstain = says_abstain(answer.draft)
         sentences = parse_sentences(answer.draft)
-        if said_abstain:
+        if says_abstain(answer.draft):
             # "X [3]. Je ne trouve pas la réponse…": the model answered one part (of a question in two, or before
             # an instruction hidden in it) and declined the rest. The cited part is checked like any answer.
             rest = [x for x in sentences if not says_abstain(x.text)]
             sentences = rest if any(x.citations for x in rest) else []
-            said_abstain = not sentences
         sentences = (self.components.checker.check(sentences, context, hits, answer.lang, answer.standalone_question)
                      if sentences else [])
         kept = [x for x in sentences if x.supported]
@@ -227,7 +225,7 @@ class Pipeline:
                 x.reason = f"true, but does not answer the question (nothing about {off_topic})"
             kept = []
         if not kept:
-            code = ("model_declined" if said_abstain or not sentences else "off_topic" if off_topic
+            code = ("model_declined" if not sentences else "off_topic" if off_topic
                     else "no_citations" if not any(x.citations for x in sentences) else "not_supported")
             quote = self.quote(answer, context) if code in ("no_citations", "not_supported") else None
             if quote is None:

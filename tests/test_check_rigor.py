@@ -330,11 +330,12 @@ def test_an_english_thousands_separator_is_the_same_number():
 
 # --- in the pipeline: no such answer is shown as verified ----------------------------------------------
 
-def _hit(text):
+def _hit(text, start=0):
+    """A retrieved passage of the article at `start` (passages more than 300 characters apart are no neighbours)."""
     from rag.types import Hit, Passage
 
-    return Hit(passage=Passage(id="p", source="article.txt", start=0, end=len(text), text=text), score=1.0,
-               dense=0.9, lexical=10.0)
+    return Hit(passage=Passage(id=f"p{start}", source="article.txt", start=start, end=start + len(text), text=text),
+               score=1.0, dense=0.9, lexical=10.0)
 
 
 @pytest.fixture
@@ -485,17 +486,12 @@ def test_which_place_or_company_questions_ask_for_a_name_and_number_words_are_fa
 
 def test_two_distant_passages_do_not_support_a_claim_together():
     # A name in one part of the article, words in another: a false premise passed that way (a086, a091).
-    from rag.types import Hit, Passage
-
-    def hit(text, start):
-        return Hit(passage=Passage(id=str(start), source="article.txt", start=start, end=start + len(text), text=text),
-                   score=1.0, dense=0.9, lexical=10.0)
     checker = GroundingChecker(model=_Always())
     claim = Sentence(text="Jérôme Hénique représentait le groupe Orange.", citations=[])
-    far = [hit(ELSEWHERE, 0), hit(ORANGE, 5000), hit(HENIQUE.replace("Orange", "l'opérateur"), 9000)]
+    far = [_hit(ELSEWHERE, 0), _hit(ORANGE, 5000), _hit(HENIQUE.replace("Orange", "l'opérateur"), 9000)]
     [x] = checker.check([claim], far, far, "fr", question="Quel groupe Jérôme Hénique représentait-il ?")
     assert not x.supported
-    near = [far[0], hit(ORANGE, 5000), hit(HENIQUE.replace("Orange", "l'opérateur"), 5000 + len(ORANGE) + 1)]
+    near = [far[0], _hit(ORANGE, 5000), _hit(HENIQUE.replace("Orange", "l'opérateur"), 5000 + len(ORANGE) + 1)]
     [y] = checker.check([Sentence(text=claim.text, citations=[])], near, near, "fr",
                         question="Quel groupe Jérôme Hénique représentait-il ?")
     assert y.supported and y.citations == [2, 3]
@@ -505,8 +501,6 @@ def test_an_uncited_claim_is_tried_on_a_second_passage_when_words_support_it_the
     """a043: the passage that held the claim's words best was only a heading ("Prochaine réunion … avant
     décembre"), which does not say who wants the meeting; the judge refused it and the passage that says so
     was never asked. A second passage is asked when words support the claim there too, and only then."""
-    from rag.types import Hit, Passage
-
     heading = "Prochaine réunion du Conseil État-Régions du numérique avant décembre, annonce la ministre"
     body = ("\"Nous avons besoin de votre énergie, de votre connaissance fine des écosystèmes\", a déclaré la "
             "ministre aux élus présents, tout en annonçant la tenue prochaine d'une nouvelle réunion du Conseil "
@@ -517,12 +511,9 @@ def test_an_uncited_claim_is_tried_on_a_second_passage_when_words_support_it_the
             self.asked.append(messages)
             return -3.0 if len(self.asked) == 1 else 2.0
 
-    def hit(text, start):
-        return Hit(passage=Passage(id=str(start), source="article.txt", start=start, end=start + len(text), text=text),
-                   score=1.0, dense=0.9, lexical=10.0)
     claim = "Avant décembre, la ministre veut réunir de nouveau le Conseil État-Régions du numérique."
     question = "Avant quand la ministre veut-elle réunir de nouveau le Conseil État-Régions du numérique ?"
-    hits = [hit(ELSEWHERE, 0), hit(heading, 3000), hit(body, 3200)]
+    hits = [_hit(ELSEWHERE, 0), _hit(heading, 3000), _hit(body, 3200)]
     judge = _FirstNo()
     [x] = GroundingChecker(model=judge).check([Sentence(text=claim, citations=[])], hits, hits, "fr", question)
     assert len(judge.asked) == 2 and x.supported and x.repointed
@@ -530,7 +521,7 @@ def test_an_uncited_claim_is_tried_on_a_second_passage_when_words_support_it_the
     assert second in judge.asked[1][-1]["content"] and second not in judge.asked[0][-1]["content"]
     # A second passage that words do not support is not put to the model.
     judge = _FirstNo()
-    weak = [hits[0], hit("La ministre a parlé aux élus présents.", 3000), hits[2]]
+    weak = [hits[0], _hit("La ministre a parlé aux élus présents.", 3000), hits[2]]
     [y] = GroundingChecker(model=judge).check([Sentence(text=claim, citations=[])], weak, weak, "fr", question)
     assert not y.supported and len(judge.asked) == 1
 

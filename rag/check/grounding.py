@@ -106,7 +106,8 @@ class GroundingChecker:
         the passage too ("… directeur du Clark Art Institute" from a passage of that article saying "l'institution")."""
         claim_stems = set(analyse(claim))
         facts = claim_facts(claim)
-        cross = detect_language(claim) != detect_language(passage)
+        claim_lang = detect_language(claim)
+        cross = claim_lang != detect_language(passage)
         if cross:
             known = vocabulary if vocabulary is not None else fact_index(passage)[1]
             facts = {f for f in facts if f.startswith("#") or has_fact(f, set(), known)}
@@ -162,7 +163,7 @@ class GroundingChecker:
         added = undescribed(claim, window, cross)
         if added:
             return Verdict(False, round(0.3 * coverage, 3), added, (s, e), True, "added_description")
-        premise = causal_premise(claim, detect_language(claim))
+        premise = causal_premise(claim, claim_lang)
         if premise:
             # "P because Q" states P: judged alone, so the reason's true words cannot carry a false premise.
             v = self.judge(premise, passage, vocabulary, None, use_model, False, heading)
