@@ -100,6 +100,9 @@ class Settings:
     # whose best passage it is skips reading it; so is the judge's prompt when it is shown whole passages
     # (about 17 MB of memory a passage, both states). 0: none.
     passage_states: int = 64
+    # Passages read ahead are also kept as movable blocks (RAG_PASSAGE_BLOCKS): where a question's prompt lists
+    # one second or third, its attention cells are moved in rather than read again (~4 MB a passage).
+    passage_blocks: bool = True
     # Grounding check: "model" adds the local model as a judge of claims that words alone cannot settle;
     # "fast" uses words, facts and embeddings only (RAG_CHECK).
     check: Literal["model", "fast"] = "model"

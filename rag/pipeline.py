@@ -104,9 +104,10 @@ class Pipeline:
         timings["generation"] = round(end - t, 3)
         timings["tokens"] = len(pieces)  # stream pieces: one token each with llama.cpp
         perf = c.llm.last_perf
-        # What the model itself measured: prompt length, the part reused from a saved state, reading time.
+        # What the model itself measured: prompt length, the part reused from a saved state, the passages moved
+        # in as blocks, reading time.
         for key, name in (("prompt_tokens", "prompt_tokens"), ("prompt_reused", "prompt_reused"),
-                          ("first_piece_s", "prompt_read_s")):
+                          ("prompt_placed", "prompt_placed"), ("first_piece_s", "prompt_read_s")):
             if perf.get(key) is not None:
                 timings[name] = perf[key]
         if t_first is not None and len(pieces) > 1 and end > t_first:
@@ -152,14 +153,16 @@ class Pipeline:
         judge = judge if callable(getattr(judge, "remember", None)) else None
         done = 0
         for p in passages:
-            prompts = [(llm, self.messages("…", [Hit(p, 0.0, None, None)], lang))]
+            prompts = [(llm, self.messages("…", [Hit(p, 0.0, None, None)], lang), self.settings.passage_blocks)]
             if judge is not None:  # the judge's prompt shows the whole passage first too
-                prompts.append((judge, judge_messages(p.text, "…")))
-            for model, messages in prompts:
+                prompts.append((judge, judge_messages(p.text, "…"), False))
+            for model, messages, block in prompts:
                 # The prompt up to the end of the passage: the question (or claim) and the rest vary.
                 cut = messages[-1]["content"].index(p.text) + len(p.text)
+                head = [*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}]
                 with turn():
-                    model.remember([*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}])
+                    # As a block, the passage's cells are also moved in where it is listed second or third.
+                    model.remember(head, block=p.text) if block else model.remember(head)
             done += 1
         return done
 

@@ -93,7 +93,7 @@ def test_once_ready_the_server_reads_each_passage_ahead_in_a_turn_of_its_own(tmp
                      warm_up=False, chat_ui=False)
     health = app.state.services.health
     held = []
-    pipeline.components.llm.remember = lambda messages: held.append((health.state, health.answerer.answering)) or 1
+    pipeline.components.llm.remember = lambda messages, block=None: held.append((health.state, health.answerer.answering)) or 1
     seen = []
     health.on_step = lambda step, info: seen.append((step, info))
     health.warm_up()
@@ -113,7 +113,7 @@ def test_a_failure_while_reading_ahead_leaves_the_server_ready(tmp_path):
                      warm_up=False, chat_ui=False)
     health = app.state.services.health
 
-    def remember(messages):
+    def remember(messages, block=None):
         raise ModelUnavailable("the model process stopped (SIGKILL)")
 
     pipeline.components.llm.remember = remember

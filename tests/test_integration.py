@@ -133,6 +133,22 @@ def test_a_passage_read_ahead_is_not_read_again(real):
     assert perf["prompt_tokens"] - perf["prompt_reused"] < 40 < perf["prompt_reused"], perf
 
 
+def test_passages_read_ahead_are_moved_in_where_they_are_listed_later(real):
+    """Each passage read ahead is also kept as a block: a prompt that lists it second or third gets its cells moved
+    in, so the model reads only the numbers between passages and the question; the draft still holds the answer."""
+    s, question = real.settings, "Qui est le directeur général de l'Anssi ?"
+    hits = retrieve(real.components.index, question, k=s.retrieve_k, depth=s.retrieve_depth, rrf_k=s.rrf_k,
+                    weights=(1.0, s.bm25_weight))[: s.top_k]
+    assert real.warm_passages(passages=[h.passage for h in hits]) == len(hits)
+    llm = real.components.llm
+    listed = [hits[1], hits[0], *hits[2:]]  # an order no earlier test asked, so no kept prompt holds it
+    draft = "".join(llm.stream(real.messages(question, listed, "fr"), max_tokens=40))
+    perf = llm.last_perf
+    read = perf["prompt_tokens"] - perf["prompt_reused"] - perf["prompt_placed"]
+    assert perf["prompt_placed"] >= 60 and read < 60, perf  # a passage ~100 tokens; the question ~30
+    assert "Strubel" in draft, draft
+
+
 def test_cli_ask_json(real, tmp_path):
     # The real RAG_* variables are in os.environ for an integration test (conftest); the index is this module's.
     env = {**os.environ, "RAG_INDEX_DIR": str(real.settings.index_dir)}

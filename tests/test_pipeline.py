@@ -346,8 +346,8 @@ def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
     in the corpus's language; the prompt of a real question starts with exactly those words."""
     p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."))
     llm = p.components.llm
-    kept = []
-    llm.remember = lambda messages: kept.append(messages) or 1
+    kept, blocks = [], []
+    llm.remember = lambda messages, block=None: kept.append(messages) or blocks.append(block) or 1
     turns = []
 
     @contextlib.contextmanager
@@ -359,6 +359,8 @@ def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
     # Two prompts a passage, each its own turn: the answer prompt's, and the judge's (it reads whole passages).
     assert p.warm_passages(turn) == len(passages) and len(kept) == len(turns) == 2 * len(passages)
     answers, judges = kept[0::2], kept[1::2]
+    # The answer prompt's passage is also kept as a block, to be moved in where it is listed second or third.
+    assert blocks[0::2] == [x.text for x in passages] and blocks[1::2] == [None] * len(passages)
     for passage, a, j in zip(passages, answers, judges):
         assert a[-1]["content"].endswith(passage.text) and "français" in a[0]["content"]
         assert j[-1]["content"].endswith(passage.text) and j[0]["content"].startswith("You verify facts")
@@ -373,12 +375,19 @@ def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
 def test_a_judge_shown_windows_has_no_passage_read_ahead_for_it(make):
     p = make("unused", judge_reads="window")
     kept = []
-    p.components.llm.remember = lambda messages: kept.append(messages) or 1
+    p.components.llm.remember = lambda messages, block=None: kept.append(messages) or 1
     assert p.warm_passages() == len(kept) == len(p.components.index.passages)
+
+
+def test_passages_are_kept_as_blocks_only_when_asked(make):
+    p = make("unused", passage_blocks=False)
+    blocks = []
+    p.components.llm.remember = lambda messages, block=None: blocks.append(block) or 1
+    assert p.warm_passages() > 0 and set(blocks) == {None}
 
 
 def test_no_passage_is_read_ahead_past_the_limit_or_without_a_model_that_keeps_states(make):
     p = make("unused", passage_states=5)  # the article has more passages than that
-    p.components.llm.remember = lambda messages: pytest.fail("read ahead past the limit")
+    p.components.llm.remember = lambda messages, block=None: pytest.fail("read ahead past the limit")
     assert p.warm_passages() == 0
     assert make("unused").warm_passages() == 0  # the scripted model keeps no states (no `remember`)

@@ -67,7 +67,7 @@ class LlamaCppModel:
             except ImportError as e:
                 raise ModelError("llama-cpp-python is not installed: reinstall the project (`pip install -e .`)") from e
             try:
-                with _without_extra_buffers(self.safe):
+                with _without_extra_buffers(self.safe), _two_sequences() as movable:
                     llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.threads,
                                 n_threads_batch=self.threads, seed=self.seed, verbose=False)
             except Exception as e:  # noqa: BLE001
@@ -75,6 +75,7 @@ class LlamaCppModel:
                                  "or choose another with --llm-model.") from e
             self._llm = llm
             self._states = _PrefixStates()
+            self._blocks = _Blocks() if movable else None
         return self._llm
 
     @property
@@ -98,9 +99,10 @@ class LlamaCppModel:
         with self.lock:
             llm = self.llm
             toks = self._prompt_tokens(messages)
+            start, first, n = time.perf_counter(), None, 0
             self._states.restore(llm, toks)
             reused = llm.longest_token_prefix(llm._input_ids.tolist(), toks)
-            start, first, n = time.perf_counter(), None, 0
+            placed = self._blocks.place(llm, toks) if self._blocks else 0
             try:
                 for chunk in llm.create_completion(toks, max_tokens=max_tokens, temperature=temperature,
                                                    stop=stop, stream=True):
@@ -115,21 +117,29 @@ class LlamaCppModel:
             finally:
                 end = time.perf_counter()
                 self.last_perf = {"prompt_tokens": len(toks), "prompt_reused": min(reused, len(toks) - 1),
+                                  "prompt_placed": placed,
                                   "first_piece_s": round((first or end) - start, 3), "pieces": n,
                                   "writing_s": round(end - (first or end), 3)}
                 self._states.save(llm)
 
-    def remember(self, messages: list[dict]) -> int:
+    def remember(self, messages: list[dict], block: str | None = None) -> int:
         """Read the prompt of `messages` up to the end of the last message's text (not what the chat template
         adds after it) and keep the model state there for good: a prompt that starts the same way (the fixed
-        instructions, then a passage listed first) skips reading that part. Returns the tokens kept."""
+        instructions, then a passage listed first) skips reading that part. With `block` (the text that ends the
+        last message, a passage), the attention cells of its words are also kept apart, to be moved into a later
+        prompt wherever the same words stand (`_Blocks`). Returns the tokens kept."""
         mark = "\u2063\u2063"  # invisible separators: where the last message's text ends in the prompt
         with self.lock:
             llm = self.llm
             text = self.format([*messages[:-1], {**messages[-1], "content": messages[-1]["content"] + mark}])
-            toks = llm.tokenize(text[: text.index(mark)].encode("utf-8"), add_bos=False, special=True)
+            text = text[: text.index(mark)]
+            toks = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
             self._read(llm, toks)
             self._states.save(llm, pinned=True)
+            if block and self._blocks is not None and text.endswith(block):
+                lead = llm.tokenize(text[: -len(block)].encode("utf-8"), add_bos=False, special=True)
+                # The block's first token may merge with the words before it, its last with what follows.
+                self._blocks.keep(llm, llm.longest_token_prefix(lead, toks), len(toks) - 1)
             return len(toks)
 
     def format(self, messages: list[dict]) -> str:
@@ -195,6 +205,128 @@ def _without_extra_buffers(active: bool):
         yield
     finally:
         lib.llama_model_default_params = original
+
+
+@contextlib.contextmanager
+def _two_sequences():
+    """`Llama()` creates its context with one sequence; `_Blocks` needs a second one as scratch space, in the same
+    (unified) attention cache. Yields whether this llama.cpp build can move blocks at all."""
+    import llama_cpp.llama_cpp as lib
+
+    needed = ("llama_get_memory", "llama_memory_seq_add", "llama_memory_seq_cp", "llama_memory_seq_rm",
+              "llama_state_seq_get_data", "llama_state_seq_set_data")
+    original = lib.llama_context_default_params
+    if not all(hasattr(lib, f) for f in needed) or "kv_unified" not in dict(original()._fields_):
+        yield False
+        return
+
+    def params():
+        p = original()
+        p.n_seq_max, p.kv_unified = 2, True
+        return p
+
+    lib.llama_context_default_params = params
+    try:
+        yield True
+    finally:
+        lib.llama_context_default_params = original
+
+
+class _Blocks:
+    """Passages the model has read once, kept as movable blocks of attention cells: a prompt that lists the same
+    passage second or third (or the part of it left after overlap is removed) gets those cells moved into place
+    instead of reading the words again. Reading the prompt is the main cost on a CPU (~35 tokens/s here), and
+    the passages after the first are most of what is left to read once the fixed instructions are kept.
+
+    A block is computed as the first passage after the fixed instructions; moved, its cells keep their relative
+    positions (llama.cpp shifts the rotary positions) but were not computed beside the passages now before it.
+    The words between blocks (the "[2]" that numbers a passage, the question) are read as usual, so they see
+    every passage before them. Answers can differ from reading the whole prompt: measured in the README."""
+
+    GRAM, MIN_RUN = 4, 16  # blocks are found by their 4-token runs; fewer than 16 tokens are read, not moved
+
+    def __init__(self, max_items: int = 128):
+        self.max_items = max_items
+        self.items: "OrderedDict[tuple[int, ...], tuple[int, bytes]]" = OrderedDict()  # tokens -> (first pos, cells)
+        self.grams: dict[tuple[int, ...], list[tuple[tuple[int, ...], int]]] = {}
+
+    def keep(self, llm, start: int, end: int) -> None:
+        """Keep the cells of positions [start, end) of the live sequence as a block."""
+        import llama_cpp.llama_cpp as lib
+
+        key = tuple(llm._input_ids[start:end].tolist())
+        if len(key) < self.MIN_RUN or key in self.items:
+            return
+        ctx = llm._ctx.ctx
+        mem = lib.llama_get_memory(ctx)
+        lib.llama_memory_seq_rm(mem, 1, -1, -1)
+        lib.llama_memory_seq_cp(mem, 0, 1, start, end)
+        size = lib.llama_state_seq_get_size(ctx, 1)
+        buf = (ctypes.c_uint8 * int(size))()
+        n = lib.llama_state_seq_get_data(ctx, buf, size, 1)
+        lib.llama_memory_seq_rm(mem, 1, -1, -1)
+        if n == 0:
+            return
+        self.items[key] = (start, ctypes.string_at(buf, n))
+        while len(self.items) > self.max_items:
+            self.items.popitem(last=False)
+        self._index()
+
+    def _index(self) -> None:
+        self.grams = {}
+        for key in self.items:
+            for j in range(len(key) - self.GRAM + 1):
+                self.grams.setdefault(key[j:j + self.GRAM], []).append((key, j))
+
+    def _match(self, toks: list[int], i: int) -> tuple[tuple[int, ...], int, int] | None:
+        """The longest run of a block's tokens that `toks` repeats from position i: (block, offset, length)."""
+        best = None
+        for key, j in self.grams.get(tuple(toks[i:i + self.GRAM]), ()):
+            m = 0
+            while j + m < len(key) and i + m < len(toks) - 1 and key[j + m] == toks[i + m]:
+                m += 1
+            if m >= self.MIN_RUN and (best is None or m > best[2]):
+                best = (key, j, m)
+        return best
+
+    def place(self, llm, toks: list[int]) -> int:
+        """Move into the live sequence every block that `toks` repeats past what the model already holds, reading
+        the words between them. Returns how many tokens were moved, not read (0 when nothing is left to do or a
+        block would not load: the rest of the prompt is then read as usual)."""
+        import llama_cpp.llama_cpp as lib
+
+        if not self.items:
+            return 0
+        ctx = llm._ctx.ctx
+        mem = lib.llama_get_memory(ctx)
+        at = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
+        i, placed = at, 0
+        while i < len(toks) - self.MIN_RUN:
+            found = self._match(toks, i)
+            if found is None:
+                i += 1
+                continue
+            key, j, m = found
+            llm.n_tokens = at
+            if i > at:
+                llm.eval(toks[at:i])  # the words before the block, read
+            lib.llama_memory_seq_rm(mem, -1, i, -1)
+            start, data = self.items[key]
+            self.items.move_to_end(key)
+            buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+            if lib.llama_state_seq_set_data(ctx, buf, len(data), 1) != len(data):
+                lib.llama_memory_seq_rm(mem, 1, -1, -1)
+                llm.n_tokens = i
+                return placed
+            lib.llama_memory_seq_rm(mem, 1, -1, start + j)  # only the run the prompt repeats
+            lib.llama_memory_seq_rm(mem, 1, start + j + m, -1)
+            lib.llama_memory_seq_add(mem, 1, -1, -1, i - (start + j))
+            lib.llama_memory_seq_cp(mem, 1, 0, -1, -1)
+            lib.llama_memory_seq_rm(mem, 1, -1, -1)
+            llm.input_ids[i:i + m] = toks[i:i + m]
+            llm.n_tokens = at = i = i + m
+            placed += m
+        return placed
 
 
 class _PrefixStates:
