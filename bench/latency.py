@@ -11,7 +11,8 @@ pipeline did (the reference), and, unless --no-lookup, the same with prompt look
 ratio to the reference measured in the same run, so runs on a busy machine still compare. RAG_* settings are
 read as the CLI reads them; the index is built in a temporary folder. The pipeline is warmed as `rag serve`
 warms it: the fixed instructions read once, then (unless --no-read-ahead) each passage read ahead as the first
-of a prompt.
+of a prompt, and kept as a block to move in where it is listed later (RAG_PASSAGE_BLOCKS; prompt_placed counts
+the tokens moved in, not read).
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ def main() -> None:
             tm = answer.timings
             row = {"question": q, "abstained": answer.abstained, "abstain_code": answer.abstain_code,
                    "answer": answer.answer, **{k: tm.get(k) for k in (
-                       "retrieval", "prompt_tokens", "prompt_reused", "prompt_read_s", "first_token", "generation",
+                       "retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_read_s", "first_token",
+                       "generation",
                        "tokens", "tokens_per_s", "check", "check_while_writing", "first_checked", "total")}}
             if "generation" in tm:  # the model was asked: the same prompt runs bare below
                 hits = retrieve(c.index, answer.standalone_question, k=max(s.retrieve_k, s.top_k),
@@ -137,7 +139,8 @@ def main() -> None:
     summary: dict = {"questions": len(rows), "asked_the_model": len(asked), "check": s.check, "safe_mode": safe,
                      "index_build_s": round(index_s, 1), "passages_read_ahead": warmed,
                      "read_ahead_s": round(warm_s, 1)}
-    for k in ("retrieval", "prompt_tokens", "prompt_reused", "prompt_read_s", "first_token", "first_checked",
+    for k in ("retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_read_s", "first_token",
+              "first_checked",
               "tokens_per_s", "check", "check_while_writing", "total", "ratio_first_token", "ratio_first_checked",
               "ratio_total", "ratio_model_overhead"):
         vals = [r.get(k) for r in rows]

@@ -43,6 +43,10 @@ class Thresholds:
     coverage_floor: float = 0.2  # below it a claim is refused without asking the model
     llm_margin: float = -1.0  # log P(YES) - log P(NO) above which the model judge accepts
     llm_margin_cross: float = -1.0
+    # A bare answer ("Orange.") is judged as "question — answer", and the judge leans to yes wherever the name
+    # merely stands in the passage: on the article runs v3–v8 and PIAF v6, every bare answer it accepted below
+    # -0.4 was wrong (3 on the article, 1 on PIAF), every right one scored above -0.1.
+    llm_margin_bare: float = -0.4
     # The quoted-answer fallback: margin above which the model judges that a passage's sentence answers the
     # question, and the least share of the question's content words that sentence must hold to be asked about.
     quote_margin: float = 1.0
@@ -102,7 +106,7 @@ class Settings:
     passage_states: int = 64
     # Passages read ahead are also kept as movable blocks (RAG_PASSAGE_BLOCKS): where a question's prompt lists
     # one second or third, its attention cells are moved in rather than read again (~4 MB a passage).
-    passage_blocks: bool = True
+    passage_blocks: bool = False
     # Grounding check: "model" adds the local model as a judge of claims that words alone cannot settle;
     # "fast" uses words, facts and embeddings only (RAG_CHECK).
     check: Literal["model", "fast"] = "model"

@@ -574,3 +574,34 @@ def test_a_month_is_no_name_for_a_question_that_asks_for_one():
     q = "Which region will host the next Conseil État-Régions du numérique meeting, and on what date?"
     assert misses_asked_kind("The next meeting will be held in a region before December.", q)
     assert not misses_asked_kind("The next meeting will be held in Brittany before December.", q)
+
+
+def test_a_bare_answer_is_held_to_a_stricter_margin():
+    """a008, a068 (article-v8): "Orange." to "Quelle entreprise a conçu le modèle…?" passed the judge at −0.55, on a
+    passage that names Orange for something else. Judged as "question — answer", a bare answer needs −0.4; the same
+    margin still accepts a sentence."""
+    passage = ("Chez Orange, nous avons développé \"Dinootoo\" un outil d'IA interne qui permet de tester les principaux "
+               "modèles. L'expérimentation menée avec 10.000 agents publics porte sur un modèle conversationnel.")
+    q = "Quelle entreprise a conçu le modèle conversationnel testé auprès des agents publics ?"
+    judge = _Always(-0.55)
+    v = GroundingChecker(model=judge).judge("Orange.", passage, question=q)
+    assert not v.supported and v.code == "model_no" and "Orange" in judge.asked[-1][-1]["content"]
+    assert GroundingChecker(model=_Always(-0.3)).judge("Orange.", passage, question=q).supported
+    claim = "Orange a développé Dinootoo, un outil d'IA interne qui permet de tester les modèles."
+    assert GroundingChecker(model=_Always(-0.55)).judge(claim, passage, question=q).supported
+
+
+def test_a_quoted_heading_that_ends_a_passage_is_nobodys_words_there():
+    """a017 (article-v8): the passage ends with the next section's title, a quotation ("La cybersécurité n'est pas
+    de la magie noire", said by Vincent Strubel in that section); the speaker of the paragraph before it did not
+    say it. A heading with its section after it is left to the judge, as before."""
+    passage = ("\"Ces territoires sont parfois directement la cible d'actes de cybermalveillance commandités depuis "
+               "l'étranger\", a averti Anne Le Hénanff, appelant à un sursaut collectif.\n\n"
+               "\"La cybersécurité n'est pas de la magie noire\"")
+    claim = "Anne Le Hénanff a affirmé que la cybersécurité n'est pas de la magie noire."
+    assert speaker_conflict(claim, passage)
+    v = GroundingChecker(model=_Always()).judge("Anne Le Hénanff.", passage,
+                                                question="Qui a affirmé que la cybersécurité n'est pas de la magie noire ?")
+    assert not v.supported and v.code == "wrong_speaker"
+    section = passage + "\n\nLa sécurité doit rester la condition de tout déploiement de l'IA."
+    assert speaker_conflict(claim, section) == ""

@@ -74,3 +74,40 @@ def test_saving_a_large_state_copies_it_whole_and_at_c_speed(monkeypatch):
     spent = time.perf_counter() - t
     assert states.items[(1, 2, 3)] == pattern and states.pinned[(1, 2, 3)] == pattern
     assert spent < 0.3, f"two saves of 17 MB took {spent:.2f} s"
+
+
+# -- passages kept as movable blocks (`_Blocks`): finding them in a prompt ------------------------------------
+def _blocks(*keys):
+    from rag.generate.backends import _Blocks
+
+    b = _Blocks()
+    for start, key in keys:
+        b.items[tuple(key)] = (start, b"cells")
+    b._index()
+    return b
+
+
+def test_a_block_is_found_where_a_prompt_repeats_it_whole_or_in_part():
+    passage = list(range(100, 160))  # 60 tokens
+    b = _blocks((300, passage))
+    prompt = [1, 2, 3] + passage + [7, 8, 9]
+    assert b._match(prompt, 3) == (tuple(passage), 0, 60)
+    # What overlap removal leaves of a passage ("… the rest"): the run from its 20th token is moved in.
+    trimmed = [1, 2, 3] + passage[20:] + [7]
+    assert b._match(trimmed, 3) == (tuple(passage), 20, 40)
+    assert b._match(prompt, 0) is None  # no block starts with the prompt's own words
+
+
+def test_a_short_run_is_read_not_moved_and_the_prompts_last_token_is_always_read():
+    passage = list(range(100, 160))
+    b = _blocks((300, passage))
+    assert b._match([1] + passage[:15] + [2], 1) is None  # under MIN_RUN tokens: moving it saves nothing
+    # A prompt that ends with the passage: its last token stays to be read, for fresh scores of the next word.
+    assert b._match([1] + passage, 1) == (tuple(passage), 0, 59)
+
+
+def test_the_longest_run_wins_when_two_blocks_share_words():
+    a, c = list(range(100, 140)), list(range(100, 120)) + list(range(500, 540))
+    b = _blocks((300, a), (300, c))
+    assert b._match([0] + c + [9], 1) == (tuple(c), 0, 60)
+    assert b._match([0] + a + [9], 1) == (tuple(a), 0, 40)

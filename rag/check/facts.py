@@ -564,8 +564,10 @@ def speaker_conflict(claim: str, passage: str, cross: bool = False, similarity=N
     named = who.text.strip(" ,")
     line_start = passage.rfind("\n", 0, span[0]) + 1
     line_end = passage.find("\n", span[1]) % (len(passage) + 1)
-    if cue is None and _heading(passage[line_start:line_end]):
-        return ""  # a heading quotes someone of its section, not always the next speaker: the judge decides
+    if cue is None and _heading(passage[line_start:line_end]) and passage[line_end:].strip():
+        # A heading quotes someone of its section, not always the next speaker: the judge decides. A heading that
+        # ends the passage opens a section the passage does not hold: the rules below apply.
+        return ""
     if cue is not None and cue.speaker is not None:
         same = _same(who, cue.speaker, cross)
         if same is False:

@@ -190,10 +190,11 @@ class GroundingChecker:
             return Verdict(True, min(v.score for v in verdicts), worst.reason, (s, e), code=worst.code)
         if self.model is not None and use_model:
             # A bare answer ("Vincent Strubel.") states nothing without its question.
-            full = f"{question.strip()} — {claim}" if question and len(claim.split()) <= 6 else claim
+            bare = bool(question) and len(claim.split()) <= 6
+            full = f"{question.strip()} — {claim}" if bare else claim
             read = passage if self.judge_reads == "passage" else window
             read = f"{heading}\n{read}" if from_heading else read  # the names it took from the heading
-            return self._judge_with_model(full, read, coverage, cross, (s, e))
+            return self._judge_with_model(full, read, coverage, cross, (s, e), bare)
         if cross:
             sim = self._similarity(claim, window)
             ok = sim is not None and sim >= self.t.dense_cross
@@ -208,8 +209,10 @@ class GroundingChecker:
                        else f"only {coverage:.0%} of the claim's words are in the passage", (s, e),
                        code="words_found" if ok else "low_coverage")
 
-    def _judge_with_model(self, claim: str, shown: str, coverage: float, cross: bool, span) -> Verdict:
-        """`shown`: what the judge reads the claim against (the passage, or the window; `judge_reads`)."""
+    def _judge_with_model(self, claim: str, shown: str, coverage: float, cross: bool, span, bare: bool = False
+                          ) -> Verdict:
+        """`shown`: what the judge reads the claim against (the passage, or the window; `judge_reads`); `bare`: the
+        claim is a bare answer put after its question, held to a stricter margin."""
         if not cross and coverage < self.t.coverage_floor:
             return Verdict(False, round(coverage, 3), f"only {coverage:.0%} of the claim's words are in the passage", span,
                            code="low_coverage")
@@ -222,7 +225,8 @@ class GroundingChecker:
             if len(self._verdicts) >= 4096:
                 self._verdicts.pop(next(iter(self._verdicts)))  # the oldest
             self._verdicts[(claim, shown)] = margin
-        ok = margin > (self.t.llm_margin_cross if cross else self.t.llm_margin)
+        limit = self.t.llm_margin_cross if cross else self.t.llm_margin
+        ok = margin > (max(limit, self.t.llm_margin_bare) if bare else limit)
         score = 1 / (1 + math.exp(-margin))
         return Verdict(ok, round(score, 3), "the passage states it (model check)" if ok
                        else "the passage does not state it (model check)", span, code="model_yes" if ok else "model_no")
