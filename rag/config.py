@@ -43,9 +43,9 @@ class Thresholds:
     coverage_floor: float = 0.2  # below it a claim is refused without asking the model
     llm_margin: float = -1.0  # log P(YES) - log P(NO) above which the model judge accepts
     llm_margin_cross: float = -1.0
-    # A bare answer ("Orange.") is judged as "question — answer", and the judge leans to yes wherever the name
-    # merely stands in the passage: on the article runs v3–v8 and PIAF v6, every bare answer it accepted below
-    # -0.4 was wrong (3 on the article, 1 on PIAF), every right one scored above -0.1.
+    # A short answer (at most six words: "Orange.") is judged as "question — answer", and the judge leans to yes
+    # wherever the name merely stands in the passage: on the article runs v3–v8 and PIAF v6, every short answer it
+    # accepted below -0.4 was wrong (3 on the article, 1 on PIAF), every right one scored above -0.1.
     llm_margin_bare: float = -0.4
     # The quoted-answer fallback: margin above which the model judges that a passage's sentence answers the
     # question, and the least share of the question's content words that sentence must hold to be asked about.

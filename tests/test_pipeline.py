@@ -112,9 +112,10 @@ def test_citation_to_no_passage_and_uncited_sentence(make):
     assert verdicts == [True, False, False]
 
 
-@pytest.mark.parametrize("margin,supported", [(2.0, True), (-0.5, True), (-1.5, False), (-6.0, False)])
+@pytest.mark.parametrize("margin,supported", [(2.0, True), (-0.3, True), (-0.5, False), (-1.5, False), (-6.0, False)])
 def test_model_judge_accepts_or_refuses_by_its_margin(make, margin, supported):
-    # A claim whose facts are in the passage but not word for word: only the judge decides (threshold -1.0).
+    # A claim whose facts are in the passage but not word for word: only the judge decides (threshold -1.0, and
+    # -0.4 for a short answer judged with its question, as here).
     p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."), judge=margin)
     ans = p.ask("Qui est le directeur général de l'Anssi ?")
     llm = p.components.llm
@@ -344,7 +345,7 @@ def test_prime_reads_the_fixed_part_of_each_prompt_once(make):
 def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
     """`warm_passages` hands the model, once per passage, the prompt up to the end of that passage listed first,
     in the corpus's language; the prompt of a real question starts with exactly those words."""
-    p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."))
+    p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."), passage_blocks=True)
     llm = p.components.llm
     kept, blocks = [], []
     llm.remember = lambda messages, block=None: kept.append(messages) or blocks.append(block) or 1
@@ -380,7 +381,7 @@ def test_a_judge_shown_windows_has_no_passage_read_ahead_for_it(make):
 
 
 def test_passages_are_kept_as_blocks_only_when_asked(make):
-    p = make("unused", passage_blocks=False)
+    p = make("unused")  # off by default
     blocks = []
     p.components.llm.remember = lambda messages, block=None: blocks.append(block) or 1
     assert p.warm_passages() > 0 and set(blocks) == {None}
