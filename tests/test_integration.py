@@ -139,7 +139,9 @@ def test_passages_read_ahead_are_moved_in_where_they_are_listed_later(real):
     s, question = real.settings, "Qui est le directeur général de l'Anssi ?"
     hits = retrieve(real.components.index, question, k=s.retrieve_k, depth=s.retrieve_depth, rrf_k=s.rrf_k,
                     weights=(1.0, s.bm25_weight))[: s.top_k]
-    assert real.warm_passages(passages=[h.passage for h in hits]) == len(hits)
+    on = Pipeline(real.components)  # the same model process, with the setting on (off by default)
+    on.settings = real.settings.replace(passage_blocks=True)
+    assert on.warm_passages(passages=[h.passage for h in hits]) == len(hits)
     llm = real.components.llm
     listed = [hits[1], hits[0], *hits[2:]]  # an order no earlier test asked, so no kept prompt holds it
     draft = "".join(llm.stream(real.messages(question, listed, "fr"), max_tokens=40))
