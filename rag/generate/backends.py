@@ -102,7 +102,7 @@ class LlamaCppModel:
             start, first, n = time.perf_counter(), None, 0
             self._states.restore(llm, toks)
             reused = llm.longest_token_prefix(llm._input_ids.tolist(), toks)
-            placed = self._blocks.place(llm, toks) if self._blocks else 0
+            placed = self._blocks.place(llm, toks, min(reused, len(toks) - 1)) if self._blocks else 0
             try:
                 for chunk in llm.create_completion(toks, max_tokens=max_tokens, temperature=temperature,
                                                    stop=stop, stream=True):
@@ -185,26 +185,34 @@ class LlamaCppModel:
 
 
 @contextlib.contextmanager
-def _without_extra_buffers(active: bool):
-    """`Llama()` takes its model parameters from `llama_model_default_params()` and exposes no switch for
-    `use_extra_bufts`: while `active`, that function returns the defaults with extra buffer types off."""
-    if not active:
-        yield
-        return
+def _default_params(function: str, **fields):
+    """`Llama()` takes its parameters from llama.cpp's `llama_*_default_params()` and exposes no switch for some
+    fields: while active, `function` returns its defaults with `fields` set."""
     import llama_cpp.llama_cpp as lib
 
-    original = lib.llama_model_default_params
+    original = getattr(lib, function)
 
-    def safe_params():
-        params = original()
-        params.use_extra_bufts = False
-        return params
+    def params():
+        p = original()
+        for name, value in fields.items():
+            setattr(p, name, value)
+        return p
 
-    lib.llama_model_default_params = safe_params
+    setattr(lib, function, params)
     try:
         yield
     finally:
-        lib.llama_model_default_params = original
+        setattr(lib, function, original)
+
+
+@contextlib.contextmanager
+def _without_extra_buffers(active: bool):
+    """While `active`, the model is loaded with extra buffer types (weight repacking, AMX tiles) off."""
+    if not active:
+        yield
+        return
+    with _default_params("llama_model_default_params", use_extra_bufts=False):
+        yield
 
 
 @contextlib.contextmanager
@@ -215,21 +223,11 @@ def _two_sequences():
 
     needed = ("llama_get_memory", "llama_memory_seq_add", "llama_memory_seq_cp", "llama_memory_seq_rm",
               "llama_state_seq_get_data", "llama_state_seq_set_data")
-    original = lib.llama_context_default_params
-    if not all(hasattr(lib, f) for f in needed) or "kv_unified" not in dict(original()._fields_):
+    if not all(hasattr(lib, f) for f in needed) or "kv_unified" not in dict(lib.llama_context_default_params()._fields_):
         yield False
         return
-
-    def params():
-        p = original()
-        p.n_seq_max, p.kv_unified = 2, True
-        return p
-
-    lib.llama_context_default_params = params
-    try:
+    with _default_params("llama_context_default_params", n_seq_max=2, kv_unified=True):
         yield True
-    finally:
-        lib.llama_context_default_params = original
 
 
 class _Blocks:
@@ -289,17 +287,16 @@ class _Blocks:
                 best = (key, j, m)
         return best
 
-    def place(self, llm, toks: list[int]) -> int:
-        """Move into the live sequence every block that `toks` repeats past what the model already holds, reading
-        the words between them. Returns how many tokens were moved, not read (0 when nothing is left to do or a
-        block would not load: the rest of the prompt is then read as usual)."""
+    def place(self, llm, toks: list[int], at: int) -> int:
+        """Move into the live sequence every block that `toks` repeats past `at` (what the model already holds of
+        them, at most all but the last token), reading the words between them. Returns how many tokens were moved,
+        not read (0 when nothing is left to do or a block would not load: the rest is then read as usual)."""
         import llama_cpp.llama_cpp as lib
 
         if not self.items:
             return 0
         ctx = llm._ctx.ctx
         mem = lib.llama_get_memory(ctx)
-        at = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
         i, placed = at, 0
         while i < len(toks) - self.MIN_RUN:
             found = self._match(toks, i)
