@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import threading
 import time
 from typing import Iterator
 
@@ -46,6 +47,9 @@ class Pipeline:
     def __init__(self, components: Components):
         self.components = components
         self.settings = components.settings
+        # Passage texts the model has read ahead (`warm_passages`): a new index version reads only its new ones.
+        self._read_ahead: set[str] = set()
+        self._read_ahead_lock = threading.Lock()
 
     def validate(self, question) -> str:
         return validate_question(question, self.settings.max_question_chars)
@@ -142,7 +146,9 @@ class Pipeline:
         an index of at most `passage_states` passages, in the language of its first passage, and with a model
         that keeps states.
         Each passage is read inside `turn()` (a server's turn with the model: questions that wait go first).
-        Returns how many were read. (`passages`: only these, still within the limit.)"""
+        A passage already read (the same text, by an earlier call) is not read again: called after a new index
+        version was loaded, it reads only what is new. Returns how many were read. (`passages`: only these, still
+        within the limit.)"""
         llm, limit = self.components.llm, self.settings.passage_states
         passages = self.components.index.passages if passages is None else passages
         if not callable(getattr(llm, "remember", None)) or not 0 < len(passages) <= limit:
@@ -153,16 +159,24 @@ class Pipeline:
         judge = judge if callable(getattr(judge, "remember", None)) else None
         done = 0
         for p in passages:
+            with self._read_ahead_lock:  # two calls at once (two new versions in a row) read each passage once
+                if p.text in self._read_ahead:
+                    continue
+                self._read_ahead.add(p.text)
             prompts = [(llm, self.messages("…", [Hit(p, 0.0, None, None)], lang), self.settings.passage_blocks)]
             if judge is not None:  # the judge's prompt shows the whole passage first too
                 prompts.append((judge, judge_messages(p.text, "…"), False))
-            for model, messages, block in prompts:
-                # The prompt up to the end of the passage: the question (or claim) and the rest vary.
-                cut = messages[-1]["content"].index(p.text) + len(p.text)
-                head = [*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}]
-                with turn():
-                    # As a block, the passage's cells are also moved in where it is listed second or third.
-                    model.remember(head, block=p.text) if block else model.remember(head)
+            try:
+                for model, messages, block in prompts:
+                    # The prompt up to the end of the passage: the question (or claim) and the rest vary.
+                    cut = messages[-1]["content"].index(p.text) + len(p.text)
+                    head = [*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}]
+                    with turn():
+                        # As a block, the passage's cells are also moved in where it is listed second or third.
+                        model.remember(head, block=p.text) if block else model.remember(head)
+            except BaseException:
+                self._read_ahead.discard(p.text)  # not read: a later call tries it again
+                raise
             done += 1
         return done
 

@@ -103,6 +103,39 @@ def test_once_ready_the_server_reads_each_passage_ahead_in_a_turn_of_its_own(tmp
     assert [s for s, _ in seen][-2:] == ["ready", "passages kept"] and seen[-1][1]["passages"] == n
 
 
+def test_a_new_index_version_has_its_new_passages_read_ahead(tmp_path):
+    """Replicas pick up a new index version at their next question; the server then reads ahead the passages
+    it has not read yet (each in a turn of its own, after that question), not the whole index again."""
+    import time
+
+    from rag.components import Components
+    from rag.serve.app import create_app
+    from test_server import make_embed
+
+    settings = make_settings(tmp_path, 8000)
+    pipeline = fake_pipeline(settings)
+    app = create_app(settings, pipeline, feedback_path=tmp_path / "feedback.jsonl", eval_dir=tmp_path / "runs",
+                     warm_up=False, chat_ui=False)
+    health = app.state.services.health
+    read = []
+    pipeline.components.llm.remember = lambda messages, block=None: read.append(messages[-1]["content"]) or 1
+    health.warm_up()
+    first = len(read)
+    assert first == len(pipeline.components.index.passages)
+    extra = tmp_path / "notes.txt"
+    extra.write_text("Les répliques lisent un index partagé. Une nouvelle version remplace l'ancienne d'un coup.\n")
+    Components(settings, embed=make_embed()).build([ARTICLE, extra])  # a build job swaps a new version in
+    pipeline.components.refresh_every = 0
+    health.answerer.ask("Qui est le directeur général de l'Anssi ?")
+    new = [p for p in pipeline.components.index.passages if p.source.endswith("notes.txt")]
+    deadline = time.monotonic() + 10
+    while len(read) < first + len(new) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # nothing more comes
+    assert new and len(read) == first + len(new) and all(any(r.endswith(p.text) for r in read) for p in new)
+    assert health.state == "ready" and health.answerer.answering == 0
+
+
 def test_a_failure_while_reading_ahead_leaves_the_server_ready(tmp_path):
     from rag.errors import ModelUnavailable
     from rag.serve.app import create_app

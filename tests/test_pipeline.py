@@ -373,6 +373,37 @@ def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
     assert any(judged[-1]["content"].startswith(m[-1]["content"]) and judged[0] == m[0] for m in judges)
 
 
+def test_a_new_index_version_has_only_its_new_passages_read_ahead(make, tmp_path):
+    p = make("unused")
+    kept = []
+    p.components.llm.remember = lambda messages, block=None: kept.append(messages[-1]["content"]) or 1
+    before = len(p.components.index.passages)
+    assert p.warm_passages() == before and len(kept) == 2 * before
+    assert p.warm_passages() == 0 and len(kept) == 2 * before  # nothing new: nothing read again
+    extra = tmp_path / "notes.txt"
+    extra.write_text("Les répliques lisent un index partagé. Une nouvelle version remplace l'ancienne d'un coup.\n")
+    p.components.build([ARTICLE, extra])
+    new = [x for x in p.components.index.passages if x.source.endswith("notes.txt")]
+    assert new and p.warm_passages() == len(new)
+    assert all(any(k.endswith(x.text) for k in kept[2 * before:]) for x in new) and len(kept) == 2 * (before + len(new))
+
+
+def test_a_passage_whose_reading_failed_is_read_at_the_next_call(make):
+    p = make("unused")
+    calls = []
+
+    def remember(messages, block=None):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the model process stopped")
+        return 1
+
+    p.components.llm.remember = remember
+    with pytest.raises(RuntimeError):
+        p.warm_passages()
+    assert p.warm_passages() == len(p.components.index.passages) - 1  # the first passage was read; not the second
+
+
 def test_a_judge_shown_windows_has_no_passage_read_ahead_for_it(make):
     p = make("unused", judge_reads="window")
     kept = []

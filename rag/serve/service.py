@@ -79,6 +79,9 @@ class Answerer:
         self._times: deque[float] = deque(maxlen=20)  # recent answer times, for Retry-After
         self.starting: str | None = None  # the start-up step, while the warm-up holds the model
         self.answered = 0  # answers produced (a start-up that failed is overcome once one is)
+        # Called (with no slot held) when a question found a new index version: the server reads its new
+        # passages ahead, as it did the first version's.
+        self.on_new_index: Callable[[], None] | None = None
 
     # -- state ------------------------------------------------------------------------------------------
     @property
@@ -234,8 +237,10 @@ class Answerer:
         """The pipeline's events for one question; the caller holds the model. Setting `cancel` stops the
         generation at the next event; past `deadline_at` (monotonic) it stops with DeadlineExceeded."""
         refresh = getattr(self.pipeline.components, "refresh_index", None)
-        if refresh is not None:
-            refresh()  # a new index version landed (another replica's or a build job's): answer from it
+        # A new index version landed (another replica's or a build job's): answer from it, and have its new
+        # passages read ahead once this question is answered (each in a turn of its own).
+        if refresh is not None and refresh() and self.on_new_index is not None:
+            self.on_new_index()
         stream = self.pipeline.stream(question, history or None)
         try:
             for event in stream:
@@ -539,6 +544,8 @@ class Health:
             # so questions that come meanwhile wait for one passage at most (a few seconds), not for all.
             self.answerer.starting = None
             self._warm_passages()
+            self.answerer.on_new_index = lambda: threading.Thread(target=self._warm_passages, name="rag-read-ahead",
+                                                                  daemon=True).start()
         except RagError as e:
             self._failed(str(e))
             log.warning("start-up failed: %s", e)
@@ -549,7 +556,8 @@ class Health:
             self.answerer.starting = None
 
     def _warm_passages(self) -> None:
-        """After "ready": a failure here costs speed only, so it is logged, and the server stays ready."""
+        """After "ready", and after a new index version was loaded (only its passages not read yet): a failure here
+        costs speed only, so it is logged, and the server stays ready."""
         t = time.monotonic()
         try:
             warmed = self.answerer.pipeline.warm_passages(
