@@ -82,16 +82,21 @@ def test_request_limits_come_from_the_settings():
     assert FeedbackRequest.model_fields["answer"].metadata[-1].max_length == d.max_message_chars
 
 
-def test_once_ready_the_server_reads_each_passage_ahead_in_a_turn_of_its_own(tmp_path):
-    """After "ready", `rag serve` has the model read each passage ahead (`Pipeline.warm_passages`), each in a turn
-    of its own with the model (so a waiting question goes between two), and says how many when done."""
+def _served(tmp_path):
+    """Settings, a scripted pipeline and the server's health object, not started (the test runs `warm_up`)."""
     from rag.serve.app import create_app
 
     settings = make_settings(tmp_path, 8000)
     pipeline = fake_pipeline(settings)
     app = create_app(settings, pipeline, feedback_path=tmp_path / "feedback.jsonl", eval_dir=tmp_path / "runs",
                      warm_up=False, chat_ui=False)
-    health = app.state.services.health
+    return settings, pipeline, app.state.services.health
+
+
+def test_once_ready_the_server_reads_each_passage_ahead_in_a_turn_of_its_own(tmp_path):
+    """After "ready", `rag serve` has the model read each passage ahead (`Pipeline.warm_passages`), each in a turn
+    of its own with the model (so a waiting question goes between two), and says how many when done."""
+    settings, pipeline, health = _served(tmp_path)
     held = []
     pipeline.components.llm.remember = lambda messages, block=None: held.append((health.state, health.answerer.answering)) or 1
     seen = []
@@ -109,14 +114,9 @@ def test_a_new_index_version_has_its_new_passages_read_ahead(tmp_path):
     import time
 
     from rag.components import Components
-    from rag.serve.app import create_app
     from test_server import make_embed
 
-    settings = make_settings(tmp_path, 8000)
-    pipeline = fake_pipeline(settings)
-    app = create_app(settings, pipeline, feedback_path=tmp_path / "feedback.jsonl", eval_dir=tmp_path / "runs",
-                     warm_up=False, chat_ui=False)
-    health = app.state.services.health
+    settings, pipeline, health = _served(tmp_path)
     read = []
     pipeline.components.llm.remember = lambda messages, block=None: read.append(messages[-1]["content"]) or 1
     health.warm_up()
@@ -138,13 +138,8 @@ def test_a_new_index_version_has_its_new_passages_read_ahead(tmp_path):
 
 def test_a_failure_while_reading_ahead_leaves_the_server_ready(tmp_path):
     from rag.errors import ModelUnavailable
-    from rag.serve.app import create_app
 
-    settings = make_settings(tmp_path, 8000)
-    pipeline = fake_pipeline(settings)
-    app = create_app(settings, pipeline, feedback_path=tmp_path / "feedback.jsonl", eval_dir=tmp_path / "runs",
-                     warm_up=False, chat_ui=False)
-    health = app.state.services.health
+    _, pipeline, health = _served(tmp_path)
 
     def remember(messages, block=None):
         raise ModelUnavailable("the model process stopped (SIGKILL)")
