@@ -69,7 +69,7 @@ def main() -> None:
     from llama_cpp import Llama
     from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
-    from rag.generate.backends import LlamaCppModel
+    from rag.generate.backends import LlamaCppModel, _without_extra_buffers
 
     with tempfile.TemporaryDirectory() as tmp:
         s = settings_from_env(index_dir=Path(tmp) / "index", check=args.check)
@@ -114,9 +114,10 @@ def main() -> None:
         ref = LlamaCppModel(c.llm.path, n_ctx=s.n_ctx, threads=s.threads, safe=safe)  # for its chat template
         lookup = None
         if not args.no_lookup:
-            lookup = Llama(model_path=str(c.llm.path), n_ctx=s.n_ctx, n_threads=s.threads,
-                           n_threads_batch=s.threads, verbose=False, logits_all=True,  # drafts are verified
-                           draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10))  # on every position's logits
+            with _without_extra_buffers(safe):  # a host that needs safe mode dies in this process otherwise
+                lookup = Llama(model_path=str(c.llm.path), n_ctx=s.n_ctx, n_threads=s.threads,
+                               n_threads_batch=s.threads, verbose=False, logits_all=True,  # drafts are verified
+                               draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10))  # on every position's logits
         for row, answer, msgs in pending:
             tm = answer.timings
             toks = ref.llm.tokenize(ref.format(msgs).encode("utf-8"), add_bos=False, special=True)
