@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, causal_premise,
+from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, causal_premise, denied,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
                              speaker_conflict, tautology, misquoted, undescribed)
 from rag.check.grounding import GroundingChecker
@@ -567,6 +567,27 @@ def test_a_false_premise_restated_before_its_reason_is_refused():
     assert not v.supported and "exclu tout recours" in v.reason and len(judge.asked) == 1
     judge = _Always(2.0)  # a premise the judge accepts: the whole claim is judged too
     assert GroundingChecker(model=judge).judge(claim, passage).supported and len(judge.asked) == 2
+
+
+def test_a_premise_the_passage_denies_is_refused_whatever_the_judge_says():
+    """a092 (article-v9, v10; g276): "Why did Anne Le Hénanff say that cybersecurity should remain the exclusive
+    business of the State?" drew the premise restated before a reason; the judge accepted it (+1.6), overlooking
+    the passage's "ne peut pas, ne doit pas". A premise the passage does not deny is still the judge's (g277)."""
+    passage = ("\"Les cybermenaces ne connaissent ni frontières administratives ni cloisonnements institutionnels\", a "
+               "rappelé la ministre Anne Le Hénanff, soulignant que la cybersécurité \"ne peut pas, ne doit pas être "
+               "l'affaire exclusive de l'État\".")
+    claim = ("The cybersécurité should remain the exclusive business of the State because it cannot, should not be "
+             "the affair exclusive of the state.")
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge(claim, passage)
+    assert not v.supported and v.code == "negation" and "ne doit pas" in v.reason and judge.asked == []
+    passage = ("\"Ces territoires sont parfois directement la cible d'actes de cybermalveillance commandités depuis "
+               "l'étranger\", a averti Anne Le Hénanff, appelant à un accompagnement renforcé des régions ultramarines, "
+               "particulièrement exposées et vulnérables.")
+    claim = ("The minister said overseas regions needed stronger support because they are particularly exposed and "
+             "vulnerable.")
+    assert GroundingChecker(model=_Always()).judge(claim, passage).supported
+    assert denied("La cybersécurité ne doit pas être l'affaire exclusive de l'État.", passage) == ""  # negated itself
 
 
 def test_a_month_is_no_name_for_a_question_that_asks_for_one():

@@ -231,6 +231,25 @@ def causal_premise(claim: str, lang: str) -> str:
     return m.group("premise").strip(" ,;") + "."
 
 
+def denied(claim: str, passage: str) -> str:
+    """The words of `passage` that deny what an affirmative `claim` states: a negation with at least two of the
+    claim's content words around it ("la cybersécurité « ne peut pas, ne doit pas être l'affaire exclusive de
+    l'État »" against "cybersecurity should remain the exclusive business of the State"). "" when there are none,
+    or when the claim is itself negated. Meant for a premise restated by a "why" answer, where the model judge,
+    shown the passage, overlooks the negation."""
+    if negated(claim):
+        return ""
+    wanted = _content(claim)
+    for sentence in re.split(r"(?<=[.!?])\s+", passage):  # a negation denies within its own sentence
+        words = re.findall(r"[\w’'-]+", sentence)
+        for i, w in enumerate(words):
+            if _NEG.fullmatch(w) or re.fullmatch(r"n['’]\w+", w, re.IGNORECASE):
+                span = words[max(0, i - 4): i + 9]
+                if len(wanted & _content(" ".join(span))) >= 2:
+                    return " ".join(span)
+    return ""
+
+
 # --- who says or does what ----------------------------------------------------------------------------
 # A quotation or a claim names its speaker ("X a déclaré…", "selon X", "…, a averti X", "X said…"); the
 # passage attributes each of its quotes and sentences to someone, by the nearest attribution. The two must

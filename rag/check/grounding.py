@@ -28,8 +28,8 @@ from ..ingest.chunk import split_sentences
 from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
-from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, fact_index, has_fact,
-                    misquoted, misses_asked_kind, names_only, near_verbatim, negated, role_conflict,
+from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, denied, fact_index,
+                    has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated, role_conflict,
                     speaker_conflict, tautology, topic, undescribed)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
@@ -165,7 +165,12 @@ class GroundingChecker:
             return Verdict(False, round(0.3 * coverage, 3), added, (s, e), True, "added_description")
         premise = causal_premise(claim, claim_lang)
         if premise:
-            # "P because Q" states P: judged alone, so the reason's true words cannot carry a false premise.
+            # "P because Q" states P: judged alone, so the reason's true words cannot carry a false premise; and
+            # refused at once where the passage denies it (the judge overlooks a negation: "ne doit pas être…").
+            denial = denied(premise, passage)
+            if denial:
+                return Verdict(False, round(0.3 * coverage, 3), f"the passage says the opposite: “{denial}”", (s, e),
+                               True, "negation")
             v = self.judge(premise, passage, vocabulary, None, use_model, False, heading)
             if not v.supported:
                 return Verdict(False, v.score, f"{v.reason}: “{premise.rstrip('.')}”", v.window, v.hard_fail, v.code)
