@@ -199,7 +199,8 @@ def served(tmp_path_factory):
     gguf = resolve_llm_path(s.llm_model, s.models_dir, False, None)
     port = _free_port()
     log = tmp_path_factory.mktemp("served") / "server.log"
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "qwen-local",
+    # (llama_cpp.server itself, in safe mode on a host that needs it: rag doctor's record, as the local model)
+    cmd = [sys.executable, "-m", "rag.generate.llama_server", "--model", str(gguf), "--model_alias", "qwen-local",
            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2",
            "--n_threads_batch", "2", "--seed", "0", "--verbose", "False", "--interrupt_requests", "False"]
     with open(log, "wb") as out:
