@@ -101,6 +101,7 @@ class Components:
                  progress: Progress | None = None):
         self.settings = settings
         self._index, self._llm, self._embed, self._checker = index, llm, embed, checker
+        self._vocabulary: tuple[Index | None, str] = (None, "")
         self._stamp, self._checked_at = None, 0.0  # the loaded index's manifest identity (refresh_index)
         self._refreshing = threading.Lock()
         self.progress = progress  # model downloads on first use
@@ -158,6 +159,17 @@ class Components:
             self._index = self.open_index(auto_build=True)
             self._stamp = stamp if stamp is not None else _manifest_stamp(self.settings.index_dir)
         return self._index
+
+    @property
+    def vocabulary(self) -> str:
+        """The folded words of the index's passages (`vocabulary_of`), for the check: a claim in another language
+        than its passage must find there the names the corpus knows. Computed once per index version."""
+        from .check.facts import vocabulary_of
+
+        index = self.index
+        if self._vocabulary[0] is not index:
+            self._vocabulary = (index, vocabulary_of([p.text for p in index.passages]))
+        return self._vocabulary[1]
 
     refresh_every = 1.0  # seconds between two looks at the manifest (refresh_index)
 

@@ -231,8 +231,8 @@ class Pipeline:
             # an instruction hidden in it) and declined the rest. The cited part is checked like any answer.
             rest = [x for x in sentences if not says_abstain(x.text)]
             sentences = rest if any(x.citations for x in rest) else []
-        sentences = (self.components.checker.check(sentences, context, hits, answer.lang, answer.standalone_question)
-                     if sentences else [])
+        sentences = (self.components.checker.check(sentences, context, hits, answer.lang, answer.standalone_question,
+                                                   self.components.vocabulary) if sentences else [])
         kept = [x for x in sentences if x.supported]
         answer.sentences = sentences
         off_topic = _unanswered_facts(answer, kept, hits) if kept else ""
@@ -354,6 +354,7 @@ class _EarlyCheck:
 
     def __init__(self, pipeline: "Pipeline", answer: Answer, context: list[Hit]):
         self.checker, self.answer, self.context = pipeline.components.checker, answer, context
+        self.vocabulary = pipeline.components.vocabulary
         self.text, self.decided, self.shown, self.spent = "", 0, 0, 0.0
 
     def feed(self, piece: str) -> Iterator[SentenceEvent]:
@@ -365,7 +366,8 @@ class _EarlyCheck:
         # Complete: every sentence but the last, once the last has begun with a letter (not a bare "[1").
         done = len(sentences) - 1 if sentences and re.search(r"[^\W\d_]", sentences[-1].text) else 0
         while self.decided < done and self.shown == self.decided and not says_abstain(self.text):
-            x = self.checker.check_now(sentences[self.decided], self.context, self.answer.standalone_question)
+            x = self.checker.check_now(sentences[self.decided], self.context, self.answer.standalone_question,
+                                       self.vocabulary)
             self.decided += 1
             if x is None or _unanswered_facts(self.answer, [x], self.context):
                 self.decided = done  # sentences are shown in order: the rest wait for the final check

@@ -590,6 +590,28 @@ def test_a_premise_the_passage_denies_is_refused_whatever_the_judge_says():
     assert denied("La cybersécurité ne doit pas être l'affaire exclusive de l'État.", passage) == ""  # negated itself
 
 
+def test_a_claim_in_another_language_must_find_the_corpus_names_in_its_passage():
+    """a110 (article-v10): an English answer re-pointed to a French passage that holds none of its French names
+    ("Conseil État-Régions du numérique") passed the judge: without the corpus's vocabulary, a cross-language
+    claim keeps as facts only the names its own passage has. The pipeline now hands the check the corpus's words
+    (`Components.vocabulary`), as the grounding-pairs bench always did; English names ("December") stay free."""
+    from rag.check.facts import vocabulary_of
+
+    passage = ("Les collectivités sont à la fois utilisatrices, facilitatrices et financeuses : \"L'État investit, mais "
+               "les régions participent à hauteur de 500 millions d'euros à France 2030 régionalisé\".")
+    corpus = passage + " Une nouvelle réunion du Conseil État-Régions du numérique, avant décembre."
+    claim = ("The next Conseil État-Régions du numérique meeting will be held before December, and it will take "
+             "place in France 2030 regionalized [1].")
+    sentence = lambda: [Sentence(text=claim.replace(" [1]", ""), citations=[1])]  # noqa: E731
+    checker = GroundingChecker(model=_Always())
+    without, = checker.check(sentence(), [_hit(passage)], [_hit(passage)], "en")
+    assert without.supported  # what the judge alone let through
+    refused, = checker.check(sentence(), [_hit(passage)], [_hit(passage)], "en", vocabulary=vocabulary_of([corpus]))
+    assert not refused.supported and "conseil" in refused.reason
+    fine = [Sentence(text="The regions contribute 500 million euros to France 2030 regionalized.", citations=[1])]
+    assert checker.check(fine, [_hit(passage)], [_hit(passage)], "en", vocabulary=vocabulary_of([corpus]))[0].supported
+
+
 def test_a_month_is_no_name_for_a_question_that_asks_for_one():
     # a110: "before December" answered "Which region will host…?": a date, no region.
     q = "Which region will host the next Conseil État-Régions du numérique meeting, and on what date?"

@@ -404,6 +404,21 @@ def test_a_passage_whose_reading_failed_is_read_at_the_next_call(make):
     assert p.warm_passages() == len(p.components.index.passages) - 1  # the first passage was read; not the second
 
 
+def test_the_check_is_given_the_corpus_vocabulary_of_the_index_in_use(make, tmp_path, monkeypatch):
+    p = make(_cite("Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."))
+    c = p.components
+    given = []
+    check = c.checker.check
+    monkeypatch.setattr(c.checker, "check", lambda *a, **k: given.append(a[5]) or check(*a, **k))
+    p.ask("Qui est le directeur général de l'Anssi ?")
+    assert given and " strubel " in given[-1] and " anssi " in given[-1]
+    assert c.vocabulary is c.vocabulary  # computed once per index version
+    extra = tmp_path / "notes.txt"
+    extra.write_text("Les répliques lisent un index partagé, écrit par Zéphyrin.\n")
+    c.build([ARTICLE, extra])
+    assert " zephyrin " in c.vocabulary and " zephyrin " not in given[-1]
+
+
 def test_a_judge_shown_windows_has_no_passage_read_ahead_for_it(make):
     p = make("unused", judge_reads="window")
     kept = []

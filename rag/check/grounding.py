@@ -20,7 +20,7 @@ import copy
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from ..generate.prompts import load_template, render
 from ..index.lexical import analyse, fold
@@ -236,7 +236,8 @@ class GroundingChecker:
         return Verdict(ok, round(score, 3), "the passage states it (model check)" if ok
                        else "the passage does not state it (model check)", span, code="model_yes" if ok else "model_no")
 
-    def check_now(self, sentence: Sentence, hits: list, question: str | None = None) -> Sentence | None:
+    def check_now(self, sentence: Sentence, hits: list, question: str | None = None, vocabulary: str | None = None
+                  ) -> Sentence | None:
         """`sentence` checked alone while the model is busy writing: a checked copy when the rules decide that it
         is supported with no model call (the model-mode rules when a judge is set: a copy in the passage's words,
         or a claim words settle), else None (refused, or only the judge or the whole answer can tell)."""
@@ -245,12 +246,13 @@ class GroundingChecker:
             probe.model = _NoModelNow()
         x = copy.deepcopy(sentence)
         try:
-            probe.check([x], hits, hits, "", question)
+            probe.check([x], hits, hits, "", question, vocabulary)
         except _NeedsModel:
             return None
         return x if x.supported else None
 
-    def _pair(self, claim: str, context: list, hits: list, question: str | None, whole: bool):
+    def _pair(self, claim: str, context: list, hits: list, question: str | None, whole: bool,
+              vocabulary: str | None = None):
         """Two neighbouring passages of the prompt (one source, at most 300 characters apart) that hold the
         claim's facts only together, and the verdict on the two read as one text: ((a, b), Verdict) when it is
         supported, else None. One pair at most is put to the model: the one whose words cover the claim best."""
@@ -273,27 +275,29 @@ class GroundingChecker:
         if not pairs:
             return None
         text = lambda a, b: f"{hits[a - 1].passage.text}\n{hits[b - 1].passage.text}"  # noqa: E731
-        rough = {ab: self.judge(claim, text(*ab), question=question, use_model=False, whole_answer=whole)
+        rough = {ab: self.judge(claim, text(*ab), vocabulary, question=question, use_model=False, whole_answer=whole)
                  for ab in pairs}
         best = max((ab for ab in pairs if not rough[ab].hard_fail), key=lambda ab: rough[ab].score, default=None)
         if best is None:
             return None
-        v = self.judge(claim, text(*best), question=question, whole_answer=whole)
+        v = self.judge(claim, text(*best), vocabulary, question=question, whole_answer=whole)
         return (best, v) if v.supported else None
 
     def check(self, sentences: list[Sentence], context: list, hits: list, lang: str,
-              question: str | None = None) -> list[Sentence]:
+              question: str | None = None, vocabulary: str | None = None) -> list[Sentence]:
         """Sets `supported`, `score`, `reason` and `spans` on each sentence. Citations are numbered by
         position in `hits` (the prompt's passages are its first ones); an unsupported sentence whose
         claim another retrieved passage supports is re-pointed to it. With `question`, an answer that only
         repeats it (or gives no number or name when it asks for one) is refused: a sentence alone, or all the
-        sentences of an answer when none of them says more."""
+        sentences of an answer when none of them says more. `vocabulary` (`vocabulary_of` the corpus): a claim in
+        another language than its passage must find there the names the corpus knows (see `judge`)."""
+        judge = partial(self.judge, vocabulary=vocabulary)
         whole = len(sentences) == 1
         for x in sentences:
             x.spans = {}
             valid = [n for n in x.citations if 1 <= n <= len(hits)]
             bad = [n for n in x.citations if n not in valid]
-            verdicts = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
+            verdicts = {n: judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
                                       heading=hits[n - 1].passage.heading) for n in valid}
             good = {n: v for n, v in verdicts.items() if v.supported}
             if good:
@@ -305,7 +309,7 @@ class GroundingChecker:
                 # Another retrieved passage may hold the claim. Words and facts pick the likeliest one;
                 # only that one is put to the model, which costs far more.
                 others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:6]
-                rough = {n: self.judge(x.text, hits[n - 1].passage.text, question=question, use_model=False,
+                rough = {n: judge(x.text, hits[n - 1].passage.text, question=question, use_model=False,
                                        whole_answer=whole, heading=hits[n - 1].passage.heading) for n in others}
                 ranked = sorted((n for n, v in rough.items() if not v.hard_fail and v.score >= self.t.coverage_floor),
                                 key=lambda n: (-rough[n].supported, -rough[n].score, n))
@@ -314,7 +318,7 @@ class GroundingChecker:
                 likely = ranked[:1] + [n for n in ranked[1:2] if rough[n].supported]
                 alt = {}
                 for n in likely:
-                    alt[n] = self.judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
+                    alt[n] = judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
                                         heading=hits[n - 1].passage.heading)
                     if alt[n].supported:
                         break
@@ -325,7 +329,7 @@ class GroundingChecker:
                     x.citations, x.supported, x.score, x.repointed = [n], True, alt_good[n].score, True
                     x.reason = "re-pointed to a passage that supports it"
                     x.code = alt_good[n].code
-                elif pair := self._pair(x.text, context, hits, question, whole):
+                elif pair := self._pair(x.text, context, hits, question, whole, vocabulary):
                     # The claim joins two passages (a name in one, what is said of it in the next): both cited.
                     (a, b), v = pair
                     x.citations, x.supported, x.score, x.repointed = [a, b], True, v.score, [a, b] != valid
