@@ -298,7 +298,7 @@ class GroundingChecker:
             valid = [n for n in x.citations if 1 <= n <= len(hits)]
             bad = [n for n in x.citations if n not in valid]
             verdicts = {n: judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
-                                      heading=hits[n - 1].passage.heading) for n in valid}
+                                 heading=hits[n - 1].passage.heading) for n in valid}
             good = {n: v for n, v in verdicts.items() if v.supported}
             if good:
                 x.citations = [n for n in valid if n in good]  # a citation is kept when it supports
@@ -310,7 +310,7 @@ class GroundingChecker:
                 # only that one is put to the model, which costs far more.
                 others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:6]
                 rough = {n: judge(x.text, hits[n - 1].passage.text, question=question, use_model=False,
-                                       whole_answer=whole, heading=hits[n - 1].passage.heading) for n in others}
+                                  whole_answer=whole, heading=hits[n - 1].passage.heading) for n in others}
                 ranked = sorted((n for n, v in rough.items() if not v.hard_fail and v.score >= self.t.coverage_floor),
                                 key=lambda n: (-rough[n].supported, -rough[n].score, n))
                 # A second one only when words support it too: a passage that is only a heading ("Prochaine
@@ -319,7 +319,7 @@ class GroundingChecker:
                 alt = {}
                 for n in likely:
                     alt[n] = judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
-                                        heading=hits[n - 1].passage.heading)
+                                   heading=hits[n - 1].passage.heading)
                     if alt[n].supported:
                         break
                 alt_good = {n: v for n, v in alt.items() if v.supported}
