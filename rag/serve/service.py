@@ -79,8 +79,8 @@ class Answerer:
         self._times: deque[float] = deque(maxlen=20)  # recent answer times, for Retry-After
         self.starting: str | None = None  # the start-up step, while the warm-up holds the model
         self.answered = 0  # answers produced (a start-up that failed is overcome once one is)
-        # Called (with no slot held) when a question found a new index version: the server reads its new
-        # passages ahead, as it did the first version's.
+        # Called when a question found a new index version, while that question holds the model: it must not wait
+        # for a turn itself (the server starts a thread that reads the new passages ahead, each in a turn of its own).
         self.on_new_index: Callable[[], None] | None = None
 
     # -- state ------------------------------------------------------------------------------------------
