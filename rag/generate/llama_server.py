@@ -14,18 +14,12 @@ import sys
 
 from ..config import settings_from_env
 from .backends import _without_extra_buffers
-from .worker import read_runtime
-
-
-def needs_safe_mode() -> bool:
-    s = settings_from_env()
-    if s.safe_mode in ("on", "off"):
-        return s.safe_mode == "on"
-    return read_runtime(s.home).get("mode") == "safe"
+from .worker import needs_safe_mode
 
 
 def main() -> None:
-    safe = needs_safe_mode()
+    s = settings_from_env()
+    safe = needs_safe_mode(s.safe_mode, s.home)  # as the local model decides it
     print(f"llama_cpp.server in {'safe' if safe else 'normal'} mode (rag doctor's record for this host)",
           file=sys.stderr, flush=True)
     sys.argv[0] = "llama_cpp.server"

@@ -29,7 +29,8 @@ from typing import Iterator
 
 from ..errors import GenerationError, ModelError, ModelUnavailable
 
-__all__ = ["ModelWorker", "host_fingerprint", "read_runtime", "record_runtime", "signal_name", "AMX_REBUILD"]
+__all__ = ["ModelWorker", "host_fingerprint", "needs_safe_mode", "read_runtime", "record_runtime", "signal_name",
+           "AMX_REBUILD"]
 
 RUNTIME_FILE = "runtime.json"
 AMX_REBUILD = ('CMAKE_ARGS="-DCMAKE_C_FLAGS=\'-mno-amx-tile -mno-amx-int8 -mno-amx-bf16\' '
@@ -62,6 +63,13 @@ def read_runtime(home: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return state if isinstance(state, dict) and state.get("host") == host_fingerprint() else {}
+
+
+def needs_safe_mode(safe_mode: str, home: Path) -> bool:
+    """Whether llama.cpp runs in safe mode: as forced (`safe_mode` "on" / "off"), else as recorded for this host."""
+    if safe_mode in ("on", "off"):
+        return safe_mode == "on"
+    return read_runtime(home).get("mode") == "safe"
 
 
 def record_runtime(home: Path, mode: str, reason: str, **extra) -> dict:
@@ -121,9 +129,7 @@ class ModelWorker:
     # lifecycle -----------------------------------------------------------------------------------------
     @property
     def safe(self) -> bool:
-        if self.safe_mode in ("on", "off"):
-            return self.safe_mode == "on"
-        return read_runtime(self.home).get("mode") == "safe"
+        return needs_safe_mode(self.safe_mode, self.home)
 
     @property
     def loaded(self) -> bool:
