@@ -41,8 +41,8 @@ while True:
         for i in range(req["max_tokens"]):
             if "DIE" in text and i == 2:
                 os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(0.01)  # each piece takes time, the first too (the prompt is "read"): a measurable first piece
             send({"piece": f"w{i} "})
-            time.sleep(0.01)
             if select.select([sys.stdin], [], [], 0)[0]:
                 sys.stdin.readline()
                 break
