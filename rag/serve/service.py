@@ -531,8 +531,9 @@ class Health:
                 c.index
                 self._begin("loading the language model")
                 c.llm.load()
-                self._begin("warming up")  # the checker, one retrieval through the whole question path, and
-                c.checker                  # the fixed part of the prompts read once (kept by the model)
+                self._begin("warming up")  # the checker and the corpus words it is given, one retrieval through
+                c.checker                  # the whole question path, and the fixed part of the prompts read once
+                c.vocabulary               # (kept by the model): none of it left for the first question
                 for _ in self.answerer.pipeline.stream("warm-up", retrieval_only=True):
                     pass
                 self.answerer.pipeline.prime()
