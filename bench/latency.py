@@ -6,8 +6,10 @@
 For a fixed set of questions from eval/article.jsonl (the first N), the pipeline answers each one (the model
 in its supervised child process, the check on); then, once all are answered and that process is closed, bare
 llama-cpp-python in this process reads each same prompt from an empty cache and writes as many tokens as the
-pipeline did (the reference), and, unless --no-lookup, the same with prompt lookup decoding
-(`LlamaPromptLookupDecoding`, drafts copied from the prompt). Each figure is reported as p50/p95 and as a
+pipeline did (the reference: one token a pass, no drafts), and, unless --no-lookup, the same with
+llama-cpp-python's own prompt lookup decoding (`LlamaPromptLookupDecoding`, which scores every position). The
+pipeline writes with its own prompt lookup decoding (RAG_LOOKUP_DRAFTS, 0 for none): `drafted` and `drafts_kept`
+count the tokens it proposed and kept. Each figure is reported as p50/p95 and as a
 ratio to the reference measured in the same run, so runs on a busy machine still compare. RAG_* settings are
 read as the CLI reads them; the index is built in a temporary folder. The pipeline is warmed as `rag serve`
 warms it: the fixed instructions read once, then (unless --no-read-ahead) each passage read ahead as the first
@@ -98,7 +100,7 @@ def main() -> None:
             row = {"question": q, "abstained": answer.abstained, "abstain_code": answer.abstain_code,
                    "answer": answer.answer, **{k: tm.get(k) for k in (
                        "retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_read_s", "first_token",
-                       "generation",
+                       "generation", "drafted", "drafts_kept",
                        "tokens", "tokens_per_s", "check", "check_while_writing", "first_checked", "total")}}
             if "generation" in tm:  # the model was asked: the same prompt runs bare below
                 hits = retrieve(c.index, answer.standalone_question, k=max(s.retrieve_k, s.top_k),
@@ -157,6 +159,11 @@ def main() -> None:
     summary["checked_while_writing"] = sum(1 for r in rows if r.get("first_checked") is not None
                                            and r.get("total") and r["first_checked"] < r["total"])
     summary["bare_same_text"] = sum(bool(r.get("bare_same_text")) for r in asked)
+    # Prompt lookup decoding in the pipeline (RAG_LOOKUP_DRAFTS): tokens written that came from a kept proposal.
+    summary["lookup_drafts"] = s.lookup_drafts
+    summary["drafted"] = sum(r.get("drafted") or 0 for r in rows)
+    summary["drafts_kept"] = sum(r.get("drafts_kept") or 0 for r in rows)
+    summary["tokens_from_drafts"] = round(summary["drafts_kept"] / max(1, sum(r.get("tokens") or 0 for r in rows)), 3)
     if lookup is not None:
         summary["lookup_same_text"] = sum(bool(r.get("lookup_same_text")) for r in asked)
     print(json.dumps(summary, indent=2))

@@ -109,9 +109,10 @@ class Pipeline:
         timings["tokens"] = len(pieces)  # stream pieces: one token each with llama.cpp
         perf = c.llm.last_perf
         # What the model itself measured: prompt length, the part reused from a saved state, the passages moved
-        # in as blocks, reading time.
+        # in as blocks, reading time, tokens proposed from the prompt and kept (prompt lookup decoding).
         for key, name in (("prompt_tokens", "prompt_tokens"), ("prompt_reused", "prompt_reused"),
-                          ("prompt_placed", "prompt_placed"), ("first_piece_s", "prompt_read_s")):
+                          ("prompt_placed", "prompt_placed"), ("first_piece_s", "prompt_read_s"),
+                          ("drafted", "drafted"), ("accepted", "drafts_kept")):
             if perf.get(key) is not None:
                 timings[name] = perf[key]
         if t_first is not None and len(pieces) > 1 and end > t_first:

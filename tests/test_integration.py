@@ -151,6 +151,28 @@ def test_passages_read_ahead_are_moved_in_where_they_are_listed_later(real):
     assert "Strubel" in draft, draft
 
 
+def test_writing_with_drafts_from_the_prompt_keeps_the_words_in_fewer_passes(real):
+    """Prompt lookup decoding (on by default): a reply that copies the prompt is written in fewer passes than
+    tokens, and its words are the ones written a token a pass. The model in this process, so both ways start from
+    the same empty state."""
+    from rag.generate.backends import LlamaCppModel, _PrefixStates
+
+    worker = real.components.llm
+    model = LlamaCppModel(worker.path, n_ctx=real.settings.n_ctx, threads=real.settings.threads, safe=worker.safe)
+    sentence = ("Vincent Strubel, directeur général de l'Anssi, a affirmé que la cybersécurité n'est pas "
+                "seulement une affaire de technique mais aussi de comportements humains.")
+    msgs = [{"role": "user", "content": f"Recopie exactement cette phrase, sans rien ajouter :\n{sentence}"}]
+    replies = {}
+    for lookup in (0, 8):
+        model.lookup, model._states = lookup, _PrefixStates()
+        model.llm.reset()
+        replies[lookup] = ("".join(model.stream(msgs, max_tokens=60)), dict(model.last_perf))
+    (plain, _), (drafted, perf) = replies[0], replies[8]
+    assert "comportements humains" in drafted and drafted == plain, replies
+    assert perf["accepted"] >= 10 and perf["steps"] < perf["pieces"] / 2, perf
+    del model
+
+
 def test_cli_ask_json(real, tmp_path):
     # The real RAG_* variables are in os.environ for an integration test (conftest); the index is this module's.
     env = {**os.environ, "RAG_INDEX_DIR": str(real.settings.index_dir)}

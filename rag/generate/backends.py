@@ -50,8 +50,10 @@ class LlamaCppModel:
     """A GGUF model in this process. `safe` loads it without llama.cpp's extra buffer types (weight
     repacking, AMX tiles): slower, but it runs on hosts that advertise instructions they cannot execute."""
 
-    def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 2, seed: int = 0, safe: bool = False):
+    def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 2, seed: int = 0, safe: bool = False,
+                 lookup: int = 8):
         self.path, self.n_ctx, self.threads, self.seed, self.safe = Path(path), n_ctx, threads, seed, safe
+        self.lookup = lookup  # most tokens drafted from the prompt per step when writing greedily; 0: none
         self.last_perf: dict = {}
         self.last_judge_perf: dict = {}  # the last `yes_no`: its prompt tokens, how many were not read again
         self.name = self.path.stem
@@ -103,10 +105,13 @@ class LlamaCppModel:
             self._states.restore(llm, toks)
             reused = llm.longest_token_prefix(llm._input_ids.tolist(), toks)
             placed = self._blocks.place(llm, toks, min(reused, len(toks) - 1)) if self._blocks else 0
+            greedy = temperature == 0 and not stop and self.lookup > 0
+            drafts = _LookupDrafts(self.lookup)
             try:
-                for chunk in llm.create_completion(toks, max_tokens=max_tokens, temperature=temperature,
-                                                   stop=stop, stream=True):
-                    piece = chunk["choices"][0]["text"]
+                pieces = (self._greedy(llm, toks, max_tokens, drafts) if greedy else
+                          (c["choices"][0]["text"] for c in llm.create_completion(
+                              toks, max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True)))
+                for piece in pieces:
                     if first is None:
                         first = time.perf_counter()
                     n += 1
@@ -119,8 +124,65 @@ class LlamaCppModel:
                 self.last_perf = {"prompt_tokens": len(toks), "prompt_reused": min(reused, len(toks) - 1),
                                   "prompt_placed": placed,
                                   "first_piece_s": round((first or end) - start, 3), "pieces": n,
-                                  "writing_s": round(end - (first or end), 3)}
+                                  "writing_s": round(end - (first or end), 3),
+                                  "drafted": drafts.drafted, "accepted": drafts.accepted, "steps": drafts.steps}
                 self._states.save(llm)
+
+    def _greedy(self, llm, toks: list[int], max_tokens: int, drafts: "_LookupDrafts"):
+        """Greedy writing with prompt lookup decoding: answers copy runs of words from the passages, so the
+        tokens that followed the last ones written where they stand earlier in the prompt are proposed, the model
+        scores them all in one pass, and those it would have chosen itself are kept, with its own choice after
+        them. A pass over k+1 tokens costs far less than k+1 passes on a CPU. Only those positions are scored
+        (llama-cpp-python's own version scores every prompt position, which cost more than the drafts saved).
+        Not bit-identical to writing one token a pass: a pass over several tokens sums in another order (scores
+        differ by up to ~0.5 here), so where the model's two best tokens are that close it may pick the other
+        (2 of 24 bench drafts; reading a prompt in other chunks does the same). Yields each token's text, a
+        character cut between tokens held until whole."""
+        import numpy as np
+        import llama_cpp
+
+        vocab = llm._model.vocab
+        self._read(llm, toks)
+        budget = min(max_tokens, self.n_ctx - len(toks))
+        chosen = [int(np.argmax(np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),))))]
+        written, held = list(toks), b""
+        while True:
+            for tok in chosen:
+                if len(written) - len(toks) >= budget or llama_cpp.llama_vocab_is_eog(vocab, tok):
+                    return
+                written.append(tok)
+                text, held = _whole_utf8(held + llm.detokenize([tok]))
+                yield text
+            room = min(budget - (len(written) - len(toks)), self.n_ctx - len(written))
+            if room <= 0:
+                return
+            guess = drafts.propose(written, room - 1)
+            best = self._best_next(llm, [written[-1], *guess])  # the last token chosen is read with the guess
+            kept = 0
+            while kept < len(guess) and guess[kept] == best[kept]:
+                kept += 1
+            drafts.tally(len(guess), kept)
+            if len(written) + kept < llm.n_tokens:  # the cells of the guessed tokens not chosen are dropped
+                llm._ctx.kv_cache_seq_rm(0, len(written) + kept, -1)
+                llm.n_tokens = len(written) + kept
+            chosen = [*guess[:kept], int(best[kept])]
+
+    def _best_next(self, llm, run: list[int]):
+        """Read `run` after the live state in one pass; the model's best next token after each of its positions."""
+        import numpy as np
+
+        n_past, batch = llm.n_tokens, llm._batch.batch
+        llm._ctx.kv_cache_seq_rm(0, n_past, -1)
+        batch.n_tokens = len(run)
+        for i, tok in enumerate(run):
+            batch.token[i], batch.pos[i], batch.seq_id[i][0], batch.n_seq_id[i], batch.logits[i] = tok, n_past + i, 0, 1, True
+        try:
+            llm._ctx.decode(llm._batch)
+        except RuntimeError as e:  # llama_decode's status, e.g. no room left in the attention cache
+            raise GenerationError(f"the model could not answer: {e}") from e
+        llm.input_ids[n_past:n_past + len(run)] = run
+        llm.n_tokens = n_past + len(run)
+        return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(run), llm.n_vocab())).argmax(axis=1)
 
     def remember(self, messages: list[dict], block: str | None = None) -> int:
         """Read the prompt of `messages` up to the end of the last message's text (not what the chat template
@@ -182,6 +244,46 @@ class LlamaCppModel:
             tok = lambda w: self.llm.tokenize(w.encode(), add_bos=False, special=False)[0]  # noqa: E731
             self._ids = {"yes": {tok(w) for w in ("YES", "Yes", " YES")}, "no": {tok(w) for w in ("NO", "No", " NO")}}
         return self._ids
+
+
+class _LookupDrafts:
+    """Prompt lookup decoding's proposals (the tokens that followed the last `LONGEST` to `SHORTEST` tokens
+    written, at their latest earlier place) and their tally. The length adapts: doubled up to twice `most` while
+    every proposed token is kept, cut to just past what was kept otherwise (a rejected token costs a little)."""
+
+    LONGEST, SHORTEST = 3, 2
+
+    def __init__(self, most: int):
+        self.most, self.size = most, most
+        self.steps = self.drafted = self.accepted = 0
+
+    def propose(self, tokens: list[int], room: int) -> list[int]:
+        k = min(self.size, room)
+        if k <= 0:
+            return []
+        for n in range(self.LONGEST, self.SHORTEST - 1, -1):
+            tail = tokens[-n:]
+            for i in range(len(tokens) - n - 1, -1, -1):
+                if tokens[i:i + n] == tail:
+                    return tokens[i + n:i + n + k]
+        return []
+
+    def tally(self, proposed: int, kept: int) -> None:
+        self.steps += 1
+        self.drafted += proposed
+        self.accepted += kept
+        if proposed:
+            self.size = min(2 * self.most, self.size * 2) if kept == proposed else max(2, kept + 1)
+
+
+def _whole_utf8(data: bytes) -> tuple[str, bytes]:
+    """The text of `data` up to a character cut at its end (a token may hold part of one), and that cut part."""
+    for cut in range(min(3, len(data)) + 1):
+        try:
+            return data[:len(data) - cut].decode("utf-8"), data[len(data) - cut:]
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace"), b""
 
 
 @contextlib.contextmanager

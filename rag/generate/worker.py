@@ -113,8 +113,10 @@ class ModelWorker:
     """A `ChatModel` and `Judge` whose model lives in a child process (see the module's doc)."""
 
     def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 2, *, home: Path, safe_mode: str = "auto",
-                 timeout: float = 120.0, memory_limit: int | None = None, command: list[str] | None = None):
+                 timeout: float = 120.0, memory_limit: int | None = None, command: list[str] | None = None,
+                 lookup: int = 8):
         self.path, self.n_ctx, self.threads, self.home = Path(path), n_ctx, threads, Path(home)
+        self.lookup = lookup
         self.name = self.path.stem
         self.safe_mode, self.timeout, self.memory_limit = safe_mode, timeout, memory_limit
         self.command = command  # the child's argv before its options (tests run a stand-in child)
@@ -159,7 +161,7 @@ class ModelWorker:
 
     def _start(self) -> subprocess.Popen:
         argv = list(self.command or [sys.executable, "-m", "rag.generate.worker"])
-        argv += [str(self.path), "--n-ctx", str(self.n_ctx), "--threads", str(self.threads)]
+        argv += [str(self.path), "--n-ctx", str(self.n_ctx), "--threads", str(self.threads), "--lookup", str(self.lookup)]
         if self.safe:
             argv.append("--safe")
         if self.memory_limit:
@@ -336,6 +338,7 @@ def _child(argv: list[str]) -> int:
     ap.add_argument("--n-ctx", type=int, default=4096)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--safe", action="store_true")
+    ap.add_argument("--lookup", type=int, default=8)
     ap.add_argument("--memory-limit", type=int, default=None)
     args = ap.parse_args(argv)
     _die_with_parent()
@@ -349,7 +352,8 @@ def _child(argv: list[str]) -> int:
 
     from .backends import LlamaCppModel
 
-    model = LlamaCppModel(Path(args.model), n_ctx=args.n_ctx, threads=args.threads, safe=args.safe)
+    model = LlamaCppModel(Path(args.model), n_ctx=args.n_ctx, threads=args.threads, safe=args.safe,
+                          lookup=args.lookup)
 
     def send(obj: dict) -> None:
         out.write(json.dumps(obj, ensure_ascii=False) + "\n")

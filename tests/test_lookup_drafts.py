@@ -1,0 +1,49 @@
+"""Prompt lookup decoding's proposals and the UTF-8 holding of the greedy writer (the policy alone; the real model
+writes with it in test_integration)."""
+
+from __future__ import annotations
+
+from rag.generate.backends import _LookupDrafts, _whole_utf8
+
+
+def test_the_tokens_after_the_latest_earlier_place_of_the_last_words_are_proposed():
+    drafts = _LookupDrafts(4)
+    #         an earlier place of (7, 8) is followed by 9 10 11 12; a later one by 20 21: the later one wins
+    tokens = [1, 7, 8, 9, 10, 11, 12, 5, 7, 8, 20, 21, 3, 7, 8]
+    assert drafts.propose(tokens, room=10) == [20, 21, 3, 7]
+
+
+def test_the_longest_match_wins_and_a_single_shared_token_proposes_nothing():
+    drafts = _LookupDrafts(3)
+    # (6, 7, 8) stands once earlier (followed by 30); (7, 8) alone later (followed by 40)
+    assert drafts.propose([6, 7, 8, 30, 31, 1, 7, 8, 40, 41, 2, 6, 7, 8], room=10) == [30, 31, 1]
+    assert drafts.propose([5, 1, 2, 3, 9, 5], room=10) == []  # one token in common is too weak a sign
+    assert drafts.propose([1, 2, 3, 4], room=10) == []
+
+
+def test_the_proposal_fits_the_room_left():
+    drafts = _LookupDrafts(8)
+    tokens = [1, 2, 3, 4, 5, 6, 7, 1, 2]
+    assert drafts.propose(tokens, room=2) == [3, 4]
+    assert drafts.propose(tokens, room=0) == []
+
+
+def test_the_length_grows_while_all_is_kept_and_shrinks_past_a_miss():
+    drafts = _LookupDrafts(4)
+    drafts.tally(4, 4)
+    assert drafts.size == 8
+    drafts.tally(8, 8)
+    assert drafts.size == 8  # at most twice the setting
+    drafts.tally(8, 1)
+    assert drafts.size == 2
+    drafts.tally(0, 0)  # nothing proposed: the length stays
+    assert drafts.size == 2
+    assert (drafts.steps, drafts.drafted, drafts.accepted) == (4, 20, 13)
+
+
+def test_a_character_cut_between_tokens_is_held_until_whole():
+    e_acute = "é".encode()
+    assert _whole_utf8(b"caf" + e_acute[:1]) == ("caf", e_acute[:1])
+    assert _whole_utf8(e_acute[:1] + e_acute[1:] + b"s") == ("és", b"")
+    assert _whole_utf8("👍".encode()[:3]) == ("", "👍".encode()[:3])
+    assert _whole_utf8(b"") == ("", b"")
