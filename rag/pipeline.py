@@ -169,8 +169,11 @@ class Pipeline:
                 prompts.append((judge, judge_messages(p.text, "…"), False))
             try:
                 for model, messages, block in prompts:
-                    # The prompt up to the end of the passage: the question (or claim) and the rest vary.
-                    cut = messages[-1]["content"].index(p.text) + len(p.text)
+                    # The prompt up to the end of the passage and the blank line after it (where the model's
+                    # reading is cut in chunks, `LlamaCppModel._read`): the question (or claim) and the rest vary.
+                    content = messages[-1]["content"]
+                    cut = content.index(p.text) + len(p.text)
+                    cut += len(content[cut:]) - len(content[cut:].lstrip("\n"))
                     head = [*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}]
                     with turn():
                         # As a block, the passage's cells are also moved in where it is listed second or third.

@@ -132,7 +132,7 @@ def test_a_new_index_version_has_its_new_passages_read_ahead(tmp_path):
     while len(read) < first + len(new) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.2)  # nothing more comes
-    assert new and len(read) == first + len(new) and all(any(r.endswith(p.text) for r in read) for p in new)
+    assert new and len(read) == first + len(new) and all(any(r.endswith(p.text + "\n\n") for r in read) for p in new)
     assert health.state == "ready" and health.answerer.answering == 0
 
 

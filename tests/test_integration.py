@@ -171,6 +171,53 @@ def test_writing_with_drafts_from_the_prompt_keeps_the_words_in_fewer_passes(rea
     assert "comportements humains" in drafted and drafted == plain, replies
     assert perf["accepted"] >= 10 and perf["steps"] < perf["pieces"] / 2, perf
     del model
+    # The pipeline's own model (its child process) drafts too: the setting (RAG_LOOKUP_DRAFTS, 8) reaches it.
+    assert "comportements humains" in "".join(worker.stream(msgs, max_tokens=60))
+    assert worker.last_perf["accepted"] >= 10, worker.last_perf
+
+
+def test_a_question_gets_the_same_scores_whatever_was_read_before(real):
+    """A prompt is read in its own chunks whatever state the model keeps, so a question asked first, again (its
+    whole prompt kept), after another one, or once its best passage was read ahead, gets bit for bit the same
+    scores for its first word, hence the same answer. (Reading only the last token after a kept state, as before,
+    changed the scores by up to ~0.5 and this very answer: "Orange [3]." against "La start-up française Mistral…")."""
+    import numpy as np
+    import llama_cpp
+
+    from rag.generate.backends import LlamaCppModel
+
+    s, worker = real.settings, real.components.llm
+    model = LlamaCppModel(worker.path, n_ctx=s.n_ctx, threads=s.threads, safe=worker.safe)
+    llm = model.llm
+
+    def prompt(question):
+        hits = retrieve(real.components.index, question, k=s.retrieve_k, depth=s.retrieve_depth, rrf_k=s.rrf_k,
+                        weights=(1.0, s.bm25_weight))[: s.top_k]
+        return hits, real.messages(question, hits, "fr")
+
+    def scores(messages):
+        reused = model._read(llm, model._prompt_tokens(messages))
+        row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),))
+        return row.copy(), reused
+
+    question = "Quelle entreprise a conçu le modèle conversationnel testé auprès des agents publics ?"
+    hits, messages = prompt(question)
+    first, reused = scores(messages)
+    assert reused == 0
+    again, reused = scores(messages)  # the live state holds this whole prompt
+    assert reused > 300 and np.array_equal(first, again)
+    scores(prompt("Qui est le directeur général de l'Anssi ?")[1])  # another question in between
+    model._states.save(llm)
+    after, _ = scores(messages)
+    assert np.array_equal(first, after)
+    # Its best passage read ahead, as `rag serve` does: the kept passage is a whole chunk of the prompt.
+    model._states = type(model._states)()
+    llm.reset()
+    cut = messages[-1]["content"].index("[2]")
+    model.remember([*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}])
+    ahead, reused = scores(messages)
+    assert reused == len(model._states.pinned and next(iter(model._states.pinned))) and np.array_equal(first, ahead)
+    del model
 
 
 def test_cli_ask_json(real, tmp_path):

@@ -47,3 +47,17 @@ def test_a_character_cut_between_tokens_is_held_until_whole():
     assert _whole_utf8(e_acute[:1] + e_acute[1:] + b"s") == ("és", b"")
     assert _whole_utf8("👍".encode()[:3]) == ("", "👍".encode()[:3])
     assert _whole_utf8(b"") == ("", b"")
+
+
+def test_a_llama_cpp_python_without_the_internals_writes_a_token_a_pass():
+    from types import SimpleNamespace
+
+    from rag.generate.backends import _can_draft
+
+    assert not _can_draft(SimpleNamespace())  # nothing it needs: create_completion is used
+    ctx = SimpleNamespace(get_logits=1, get_logits_ith=1, kv_cache_seq_rm=1, decode=1)
+    whole = SimpleNamespace(_model=SimpleNamespace(vocab=1), _batch=SimpleNamespace(batch=1), _ctx=ctx)
+    import llama_cpp  # noqa: F401 - installed with the project
+
+    assert _can_draft(whole)
+    assert not _can_draft(SimpleNamespace(_model=whole._model, _batch=whole._batch, _ctx=SimpleNamespace(decode=1)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import json
 import threading
 import time
@@ -50,10 +51,14 @@ class LlamaCppModel:
     """A GGUF model in this process. `safe` loads it without llama.cpp's extra buffer types (weight
     repacking, AMX tiles): slower, but it runs on hosts that advertise instructions they cannot execute."""
 
+    CHUNK_MIN = 32  # fewest tokens a prompt is read in at once, but its last chunk (`_read`)
+
     def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 2, seed: int = 0, safe: bool = False,
                  lookup: int = 8):
         self.path, self.n_ctx, self.threads, self.seed, self.safe = Path(path), n_ctx, threads, seed, safe
         self.lookup = lookup  # most tokens drafted from the prompt per step when writing greedily; 0: none
+        self._breaks: dict[int, str] = {}  # token id -> where it cuts a prompt in chunks (`_bounds`)
+        self._reused = 0  # tokens the last `_read` did not read again
         self.last_perf: dict = {}
         self.last_judge_perf: dict = {}  # the last `yes_no`: its prompt tokens, how many were not read again
         self.name = self.path.stem
@@ -105,12 +110,16 @@ class LlamaCppModel:
             self._states.restore(llm, toks)
             reused = llm.longest_token_prefix(llm._input_ids.tolist(), toks)
             placed = self._blocks.place(llm, toks, min(reused, len(toks) - 1)) if self._blocks else 0
-            greedy = temperature == 0 and not stop and self.lookup > 0
-            drafts = _LookupDrafts(self.lookup)
+            self._reused = 0
+            greedy = temperature == 0 and not stop and _can_draft(llm)
+            drafts = _LookupDrafts(max(self.lookup, 0))
             try:
-                pieces = (self._greedy(llm, toks, max_tokens, drafts) if greedy else
-                          (c["choices"][0]["text"] for c in llm.create_completion(
-                              toks, max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True)))
+                if greedy:
+                    pieces = self._greedy(llm, toks, max_tokens, drafts)
+                else:  # sampling: llama-cpp-python's own loop, after the prompt is read as everywhere else
+                    self._read(llm, toks)
+                    pieces = (c["choices"][0]["text"] for c in llm.create_completion(
+                        toks, max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True))
                 for piece in pieces:
                     if first is None:
                         first = time.perf_counter()
@@ -121,11 +130,14 @@ class LlamaCppModel:
                 raise GenerationError(f"the model could not answer: {e}") from e
             finally:
                 end = time.perf_counter()
-                self.last_perf = {"prompt_tokens": len(toks), "prompt_reused": min(reused, len(toks) - 1),
+                self.last_perf = {"prompt_tokens": len(toks), "prompt_reused": self._reused,
                                   "prompt_placed": placed,
                                   "first_piece_s": round((first or end) - start, 3), "pieces": n,
                                   "writing_s": round(end - (first or end), 3),
                                   "drafted": drafts.drafted, "accepted": drafts.accepted, "steps": drafts.steps}
+                # Only the prompt's cells, read in its own chunks, are kept (see `_read`); create_completion read
+                # the prompt's last token again on its own.
+                self._truncate(llm, len(toks) if greedy else max([0, *self._bounds(llm, toks[:-1])]))
                 self._states.save(llm)
 
     def _greedy(self, llm, toks: list[int], max_tokens: int, drafts: "_LookupDrafts"):
@@ -198,8 +210,9 @@ class LlamaCppModel:
             toks = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
             self._read(llm, toks)
             self._states.save(llm, pinned=True)
-            if block and self._blocks is not None and text.endswith(block):
-                lead = llm.tokenize(text[: -len(block)].encode("utf-8"), add_bos=False, special=True)
+            body = text.rstrip("\n")  # the blank line after a passage belongs to no block
+            if block and self._blocks is not None and body.endswith(block):
+                lead = llm.tokenize(body[: -len(block)].encode("utf-8"), add_bos=False, special=True)
                 # The block's first token may merge with the words before it, its last with what follows.
                 self._blocks.keep(llm, llm.longest_token_prefix(lead, toks), len(toks) - 1)
             return len(toks)
@@ -232,12 +245,52 @@ class LlamaCppModel:
 
     def _read(self, llm, toks: list[int]) -> int:
         """Have the model read `toks` from the best kept state: only what follows the longest prefix already read
-        (the last token at least, so its scores are fresh). Returns how many tokens it did not read again."""
+        (the last token at least, so its scores are fresh). Returns how many tokens it did not read again.
+
+        Always in the prompt's own chunks (`_bounds`: paragraphs and messages, each of at least `CHUNK_MIN`
+        tokens), a kept prefix cut back to the last chunk it holds whole: a pass over some tokens sums
+        in another order than a pass over others, and the 1.5B model's choice between two close words follows
+        (one prompt read whole, or its last token alone after a kept state, gave "Orange [3]." or "La start-up
+        française Mistral…"). Read the same way whatever was read before, a question gets the same scores, so the
+        same answer, whether asked first, again, or after others. A passage read ahead is remembered with the blank
+        line that follows it in every prompt, so it ends a chunk and is kept whole."""
         self._states.restore(llm, toks)
-        keep = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
+        shared = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
+        bounds = self._bounds(llm, toks)
+        # A chunk boundary depends only on the tokens before it, so the kept state was cut there too (every state
+        # kept holds a prompt read by this method, cut back to it after writing).
+        keep = max([0, *(b for b in bounds if b <= shared)])
         llm.n_tokens = keep  # eval() drops the cached state past this point
-        llm.eval(toks[keep:])
+        for start, end in itertools.pairwise([keep, *(b for b in bounds if keep < b < len(toks)), len(toks)]):
+            llm.eval(toks[start:end])
+        self._reused = keep
         return keep
+
+    def _bounds(self, llm, toks: list[int]) -> list[int]:
+        """Where the chunks a prompt is read in begin: after a paragraph break (a token that ends with a blank
+        line: "\\n\\n", ".\\n\\n"…) and before a chat template's control token (a message's start), when at least
+        `CHUNK_MIN` tokens after the last beginning. A function of the tokens before each place only, so two
+        prompts that share a beginning are cut the same way there."""
+        out, last = [], 0
+        for i, tok in enumerate(toks):
+            kind = self._breaks.get(tok)
+            if kind is None:
+                plain = llm.detokenize([tok]).decode("utf-8", "ignore")
+                kind = ("before" if not plain and llm.detokenize([tok], special=True) else
+                        "after" if plain.rstrip(" \t").endswith("\n\n") else "")
+                self._breaks[tok] = kind
+            at = i if kind == "before" else i + 1 if kind == "after" else None
+            if at is not None and at - last >= self.CHUNK_MIN:
+                out.append(at)
+                last = at
+        return out
+
+    @staticmethod
+    def _truncate(llm, n: int) -> None:
+        """Drop the model's cells past position `n`."""
+        if llm.n_tokens > n:
+            llm._ctx.kv_cache_seq_rm(0, n, -1)
+            llm.n_tokens = n
 
     def _answer_ids(self) -> dict:
         if not hasattr(self, "_ids"):
@@ -274,6 +327,16 @@ class _LookupDrafts:
         self.accepted += kept
         if proposed:
             self.size = min(2 * self.most, self.size * 2) if kept == proposed else max(2, kept + 1)
+
+
+def _can_draft(llm) -> bool:
+    """Whether this llama-cpp-python has the internals `_greedy` drives (they moved between releases); if not,
+    the model writes through `create_completion`, a token a pass."""
+    import llama_cpp
+
+    return (hasattr(llama_cpp, "llama_vocab_is_eog") and hasattr(getattr(llm, "_model", None), "vocab")
+            and hasattr(getattr(llm, "_batch", None), "batch")
+            and all(hasattr(getattr(llm, "_ctx", None), f) for f in ("get_logits", "get_logits_ith", "kv_cache_seq_rm", "decode")))
 
 
 def _whole_utf8(data: bytes) -> tuple[str, bytes]:
