@@ -19,7 +19,7 @@ from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
 from .generate.draft import parse_sentences, says_abstain, strip_citations
-from .generate.prompts import abstain_message, load_template, render
+from .generate.prompts import abstain_message, load_template, one_block, render
 from .index.lexical import analyse
 from .index.search import retrieve
 from .ingest.chunk import split_sentences
@@ -171,13 +171,13 @@ class Pipeline:
                 for model, messages, block in prompts:
                     # The prompt up to the end of the passage and the blank line after it (where the model's
                     # reading is cut in chunks, `LlamaCppModel._read`): the question (or claim) and the rest vary.
-                    content = messages[-1]["content"]
-                    cut = content.index(p.text) + len(p.text)
+                    content, shown = messages[-1]["content"], one_block(p.text)
+                    cut = content.index(shown) + len(shown)
                     cut += len(content[cut:]) - len(content[cut:].lstrip("\n"))
                     head = [*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}]
                     with turn():
                         # As a block, the passage's cells are also moved in where it is listed second or third.
-                        model.remember(head, block=p.text) if block else model.remember(head)
+                        model.remember(head, block=shown) if block else model.remember(head)
             except BaseException:
                 self._read_ahead.discard(p.text)  # not read: a later call tries it again
                 raise
@@ -195,7 +195,7 @@ class Pipeline:
 
     def messages(self, question: str, context: list[Hit], lang: str) -> list[dict]:
         tpl = load_template("answer", lang)
-        passages = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(prompt_texts(context), start=1))
+        passages = "\n\n".join(f"[{i}] {one_block(text)}" for i, text in enumerate(prompt_texts(context), start=1))
         values = {"abstain": abstain_message(lang), "passages": passages, "question": question}
         out = [{"role": "system", "content": render(tpl["system"], **values)}] if "system" in tpl else []
         return out + [{"role": "user", "content": render(tpl["user"], **values)}]

@@ -9,6 +9,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from rag.generate.prompts import one_block
+
 from conftest import ARTICLE
 from test_server import ASK, BAD_INPUT, fake_pipeline, make_settings
 
@@ -132,7 +134,7 @@ def test_a_new_index_version_has_its_new_passages_read_ahead(tmp_path):
     while len(read) < first + len(new) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.2)  # nothing more comes
-    assert new and len(read) == first + len(new) and all(any(r.endswith(p.text + "\n\n") for r in read) for p in new)
+    assert new and len(read) == first + len(new) and all(any(r.endswith(one_block(p.text) + "\n\n") for r in read) for p in new)
     assert health.state == "ready" and health.answerer.answering == 0
 
 

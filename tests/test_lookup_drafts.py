@@ -61,3 +61,10 @@ def test_a_llama_cpp_python_without_the_internals_writes_a_token_a_pass():
 
     assert _can_draft(whole)
     assert not _can_draft(SimpleNamespace(_model=whole._model, _batch=whole._batch, _ctx=SimpleNamespace(decode=1)))
+
+
+def test_a_passage_is_shown_with_no_blank_line_inside():
+    from rag.generate.prompts import one_block
+
+    assert one_block("Un.\n\nDeux.\n \n\t\nTrois.\nQuatre.") == "Un.\nDeux.\nTrois.\nQuatre."
+    assert one_block("Sans saut.") == "Sans saut."

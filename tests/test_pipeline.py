@@ -6,7 +6,7 @@ import pytest
 from rag.components import Components
 from rag.errors import InputError, PromptError
 from rag.generate.backends import ChatModel, Judge
-from rag.generate.prompts import render
+from rag.generate.prompts import one_block, render
 from rag.pipeline import Pipeline
 from rag.types import AnswerEvent, TokenEvent, final_answer
 
@@ -361,11 +361,11 @@ def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
     assert p.warm_passages(turn) == len(passages) and len(kept) == len(turns) == 2 * len(passages)
     answers, judges = kept[0::2], kept[1::2]
     # The answer prompt's passage is also kept as a block, to be moved in where it is listed second or third.
-    assert blocks[0::2] == [x.text for x in passages] and blocks[1::2] == [None] * len(passages)
+    assert blocks[0::2] == [one_block(x.text) for x in passages] and blocks[1::2] == [None] * len(passages)
     for passage, a, j in zip(passages, answers, judges):
         # Each ends with the passage and the blank line after it (where the model's reading is cut in chunks).
-        assert a[-1]["content"].endswith(passage.text + "\n\n") and "français" in a[0]["content"]
-        assert j[-1]["content"].endswith(passage.text + "\n\n") and j[0]["content"].startswith("You verify facts")
+        assert a[-1]["content"].endswith(one_block(passage.text) + "\n\n") and "français" in a[0]["content"]
+        assert j[-1]["content"].endswith(one_block(passage.text) + "\n\n") and j[0]["content"].startswith("You verify facts")
     p.ask("Qui est le directeur général de l'Anssi ?")
     asked = llm.calls[-1]
     first = next(m for m in answers if asked[-1]["content"].startswith(m[-1]["content"]))
@@ -386,7 +386,7 @@ def test_a_new_index_version_has_only_its_new_passages_read_ahead(make, tmp_path
     p.components.build([ARTICLE, extra])
     new = [x for x in p.components.index.passages if x.source.endswith("notes.txt")]
     assert new and p.warm_passages() == len(new)
-    assert all(any(k.endswith(x.text + "\n\n") for k in kept[2 * before:]) for x in new) and len(kept) == 2 * (before + len(new))
+    assert all(any(k.endswith(one_block(x.text) + "\n\n") for k in kept[2 * before:]) for x in new) and len(kept) == 2 * (before + len(new))
 
 
 def test_a_passage_whose_reading_failed_is_read_at_the_next_call(make):

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
-from ..generate.prompts import load_template, render
+from ..generate.prompts import load_template, one_block, render
 from ..index.lexical import analyse, fold
 from ..ingest.chunk import split_sentences
 from ..ingest.language import detect_language
@@ -50,7 +50,7 @@ def judge_messages(passage: str, claim: str) -> list[dict]:
     """The model judge's prompt: does `passage` state `claim`?"""
     tpl = load_template("judge", "en")
     return [{"role": "system", "content": tpl["system"]},
-            {"role": "user", "content": render(tpl["user"], passage=passage, claim=claim)}]
+            {"role": "user", "content": render(tpl["user"], passage=one_block(passage), claim=claim)}]
 
 
 class _NeedsModel(Exception):

@@ -51,7 +51,7 @@ class LlamaCppModel:
     """A GGUF model in this process. `safe` loads it without llama.cpp's extra buffer types (weight
     repacking, AMX tiles): slower, but it runs on hosts that advertise instructions they cannot execute."""
 
-    CHUNK_MIN = 32  # fewest tokens a prompt is read in at once, but its last chunk (`_read`)
+    CHUNK_MIN = 32  # fewest tokens between two cuts of a prompt in chunks (`_bounds`)
 
     def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 2, seed: int = 0, safe: bool = False,
                  lookup: int = 8):
@@ -247,8 +247,8 @@ class LlamaCppModel:
         """Have the model read `toks` from the best kept state: only what follows the longest prefix already read
         (the last token at least, so its scores are fresh). Returns how many tokens it did not read again.
 
-        Always in the prompt's own chunks (`_bounds`: paragraphs and messages, each of at least `CHUNK_MIN`
-        tokens), a kept prefix cut back to the last chunk it holds whole: a pass over some tokens sums
+        Always in the prompt's own chunks (`_bounds`: the instructions, the first passage, the rest), a kept
+        prefix cut back to the last chunk it holds whole: a pass over some tokens sums
         in another order than a pass over others, and the 1.5B model's choice between two close words follows
         (one prompt read whole, or its last token alone after a kept state, gave "Orange [3]." or "La start-up
         française Mistral…"). Read the same way whatever was read before, a question gets the same scores, so the
@@ -267,22 +267,25 @@ class LlamaCppModel:
         return keep
 
     def _bounds(self, llm, toks: list[int]) -> list[int]:
-        """Where the chunks a prompt is read in begin: after a paragraph break (a token that ends with a blank
-        line: "\\n\\n", ".\\n\\n"…) and before a chat template's control token (a message's start), when at least
-        `CHUNK_MIN` tokens after the last beginning. A function of the tokens before each place only, so two
-        prompts that share a beginning are cut the same way there."""
+        """Where a prompt is cut in chunks: before its first chat-template control token (the instructions'
+        message ends there), and after the first paragraph break that follows (a token that ends with a blank
+        line, "\\n\\n" or ".\\n\\n"…: the first passage ends there), each at least `CHUNK_MIN` tokens after the
+        last cut. A function of the tokens before each place only, so two prompts that share a beginning are cut
+        the same way there. No more cuts: each costs a pass over the model's weights (~0.1 s here)."""
         out, last = [], 0
         for i, tok in enumerate(toks):
             kind = self._breaks.get(tok)
             if kind is None:
                 plain = llm.detokenize([tok]).decode("utf-8", "ignore")
-                kind = ("before" if not plain and llm.detokenize([tok], special=True) else
-                        "after" if plain.rstrip(" \t").endswith("\n\n") else "")
+                kind = ("control" if not plain and llm.detokenize([tok], special=True) else
+                        "break" if plain.rstrip(" \t").endswith("\n\n") else "")
                 self._breaks[tok] = kind
-            at = i if kind == "before" else i + 1 if kind == "after" else None
+            at = i if kind == "control" and not out else i + 1 if kind == "break" and out else None
             if at is not None and at - last >= self.CHUNK_MIN:
                 out.append(at)
                 last = at
+                if len(out) == 2:
+                    break
         return out
 
     @staticmethod

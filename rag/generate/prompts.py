@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from functools import lru_cache
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from ..config import resource_path
 from ..errors import PromptError
 
-__all__ = ["load_template", "render", "abstain_message", "PROMPTS_DIR"]
+__all__ = ["load_template", "render", "abstain_message", "one_block", "PROMPTS_DIR"]
 
 PROMPTS_DIR = resource_path("prompts")
 
@@ -60,3 +61,9 @@ def abstain_message(lang: str, directory: Path | None = None) -> str:
     directory = directory or PROMPTS_DIR
     path = directory / f"abstain.{lang}.txt"
     return _read(path if path.exists() else directory / "abstain.fr.txt").strip()
+
+
+def one_block(text: str) -> str:
+    """A passage as prompts show it: its blank lines made plain line breaks, so that in a prompt a blank line
+    always ends a passage (the local model reads a prompt in chunks cut there: `LlamaCppModel._bounds`)."""
+    return re.sub(r"\n[ \t]*(?:\n[ \t]*)+", "\n", text)
