@@ -64,18 +64,14 @@ def test_the_hard_questions_are_unanswerable_ones():
 # are read the same way with or without passages read ahead), kept visible rather than removed: the test still
 # runs them (xfail, not strict). a102, a111 and a112 were here; the check now refuses what they drew (an answer giving no
 # name to a name question, a passage holding only the claimed speaker's name, a quotation the passage does not
-# hold), and they pass.
+# hold), and they pass; so does a110 since session 11 ("…held in a region before December…, … Anne Le Hénanff…":
+# the kind asked, left unnamed beside a person's name).
 KNOWN: dict[str, str] = {
     # In the article-v7 run the model drafted "…stop using Microsoft because Microsoft's services are not
     # suitable…", and the premise alone was refused. Here, with no passage read ahead, it drafts "…because he
     # believed it was not appropriate to rely on a technology without proper management and control [1][2]", and
     # the judge accepts the premise on the two neighbouring passages read together (session 8).
     "a090": "the judge accepts the false premise on two passages read together, when the draft cites both",
-    # Since session 11 (the model writes with prompt lookup decoding and reads prompts in fixed chunks) the draft is
-    # "…will be held in a region before December, and it will be held in the region where the second volet of the
-    # portefeuille of Anne Le Hénanff is discussed [2]": it names a person, so the name rule lets it through, and
-    # the judge accepts it. "a region" to "Which region…?" is no answer; no rule says so yet.
-    "a110": "an indefinite 'a region' to 'Which region…?' passes the name rule (a person is named) and the judge",
 }
 
 

@@ -619,6 +619,19 @@ def test_a_month_is_no_name_for_a_question_that_asks_for_one():
     assert not misses_asked_kind("The next meeting will be held in Brittany before December.", q)
 
 
+def test_the_kind_asked_left_unnamed_is_no_answer_even_beside_a_name():
+    # a110 (article-v13): a person named elsewhere passed the name rule; "a region" still names no region.
+    q = "Which region will host the next Conseil État-Régions du numérique meeting, and on what date?"
+    claim = ("The next Conseil État-Régions du numérique meeting will be held in a region before December, and it "
+             "will be held in the region where the second volet of the portefeuille of Anne Le Hénanff is discussed.")
+    assert "which region" in misses_asked_kind(claim, q) and '"a region"' in misses_asked_kind(claim, q)
+    assert not misses_asked_kind("It will be held in a region, Brittany, in December.", q)
+    q = "Quelle entreprise a conçu le modèle conversationnel testé auprès des agents publics ?"
+    assert not misses_asked_kind("Une entreprise française, Mistral, a conçu le modèle [1].", q)
+    assert misses_asked_kind("Une entreprise française a conçu le modèle testé auprès des agents publics.", q)
+    assert not misses_asked_kind("La start-up française Mistral a conçu le modèle conversationnel.", q)
+
+
 def test_a_bare_answer_is_held_to_a_stricter_margin():
     """a008, a068 (article-v8): "Orange." to "Quelle entreprise a conçu le modèle…?" passed the judge at −0.55, on a
     passage that names Orange for something else. Judged as "question — answer", a bare answer needs −0.4; the same

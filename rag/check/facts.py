@@ -770,15 +770,33 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         if not nums and not (words & _NUMBER_WORDS):
             return "the question asks for a number; the sentence gives none"
     if _ASKS_NAME.search(question):
-        new = [w for w in re.findall(r"[\w’'-]+", claim)
-               if re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)[:1].isupper()
-               and not set(fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)).split("-")) <=
-               q_words | _NOT_NAME | _ADJECTIVES | _COMMON_ACRONYMS | _MONTH_NAMES]
         # ("État-Régions" of the question is no answer, nor "December" to "Which region…?")
         quoted = [claim[a:b] for a, b in quote_regions(claim)]
-        if not new and not quoted:
+        if not _new_names(re.findall(r"[\w’'-]+", claim), q_words) and not quoted:
             return "the question asks for a name; the sentence gives none"
+    kind = _WHICH_KIND.search(question)
+    if kind:
+        # "…will be held in a region before December" to "Which region…?": the kind asked, left unnamed (a name
+        # elsewhere in the sentence, a person's, does not answer it); "une entreprise française, Mistral" does.
+        words = re.findall(r"[\w’'-]+", claim)
+        for i in range(len(words) - 1):
+            if (fold(words[i]) in _INDEFINITE and fold(words[i + 1]).rstrip("s") == fold(kind.group(1)).rstrip("s")
+                    and not _new_names(words[i + 2:i + 5], q_words)):
+                return f"the question asks which {kind.group(1)}; the sentence says only \"{words[i]} {words[i + 1]}\""
     return ""
+
+
+_WHICH_KIND = re.compile(r"\b(?:which|what|quel(?:le)?s?)\s+(city|town|region|country|company|firm|operator|région|"
+                         r"ville|pays|département|commune|entreprise|société|organisme|opérateur)\b", re.IGNORECASE)
+_INDEFINITE = {"a", "an", "some", "un", "une"}
+
+
+def _new_names(words: list[str], q_words: set[str]) -> list[str]:
+    """The capitalised words among `words` that name something the question does not (not a month, an
+    adjective of nationality, a common acronym…)."""
+    bare = [re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I) for w in words]
+    return [w for w in bare if w[:1].isupper() and not set(fold(w).split("-")) <=
+            q_words | _NOT_NAME | _ADJECTIVES | _COMMON_ACRONYMS | _MONTH_NAMES]
 
 
 # --- descriptions no passage gives ----------------------------------------------------------------------
