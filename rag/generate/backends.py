@@ -130,7 +130,7 @@ class LlamaCppModel:
                 raise GenerationError(f"the model could not answer: {e}") from e
             finally:
                 end = time.perf_counter()
-                self.last_perf = {"prompt_tokens": len(toks), "prompt_reused": self._reused,
+                self.last_perf = {"prompt_tokens": len(toks), "prompt_reused": min(reused, len(toks) - 1, self._reused),
                                   "prompt_placed": placed,
                                   "first_piece_s": round((first or end) - start, 3), "pieces": n,
                                   "writing_s": round(end - (first or end), 3),
@@ -253,13 +253,15 @@ class LlamaCppModel:
         (one prompt read whole, or its last token alone after a kept state, gave "Orange [3]." or "La start-up
         française Mistral…"). Read the same way whatever was read before, a question gets the same scores, so the
         same answer, whether asked first, again, or after others. A passage read ahead is remembered with the blank
-        line that follows it in every prompt, so it ends a chunk and is kept whole."""
+        line that follows it in every prompt, so it ends a chunk and is kept whole. (Not with passages moved in as
+        blocks, RAG_PASSAGE_BLOCKS: approximate by design, they are kept whatever the chunks.)"""
         self._states.restore(llm, toks)
         shared = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
-        bounds = self._bounds(llm, toks)
+        # Passages moved in as blocks (RAG_PASSAGE_BLOCKS) are approximate anyway: all they hold is kept.
+        bounds = [] if self._blocks is not None and self._blocks.items else self._bounds(llm, toks)
         # A chunk boundary depends only on the tokens before it, so the kept state was cut there too (every state
         # kept holds a prompt read by this method, cut back to it after writing).
-        keep = max([0, *(b for b in bounds if b <= shared)])
+        keep = shared if not bounds else max([0, *(b for b in bounds if b <= shared)])
         llm.n_tokens = keep  # eval() drops the cached state past this point
         for start, end in itertools.pairwise([keep, *(b for b in bounds if keep < b < len(toks)), len(toks)]):
             llm.eval(toks[start:end])
