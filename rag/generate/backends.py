@@ -130,7 +130,8 @@ class LlamaCppModel:
                 raise GenerationError(f"the model could not answer: {e}") from e
             finally:
                 end = time.perf_counter()
-                self.last_perf = {"prompt_tokens": len(toks), "prompt_reused": min(reused, len(toks) - 1, self._reused),
+                self.last_perf = {"prompt_tokens": len(toks),
+                                  "prompt_reused": min(reused, len(toks) - 1, self._reused),
                                   "prompt_placed": placed,
                                   "first_piece_s": round((first or end) - start, 3), "pieces": n,
                                   "writing_s": round(end - (first or end), 3),
@@ -148,8 +149,8 @@ class LlamaCppModel:
         (llama-cpp-python's own version scores every prompt position, which cost more than the drafts saved).
         Not bit-identical to writing one token a pass: a pass over several tokens sums in another order (scores
         differ by up to ~0.5 here), so where the model's two best tokens are that close it may pick the other
-        (2 of 24 bench drafts; reading a prompt in other chunks does the same). Yields each token's text, a
-        character cut between tokens held until whole."""
+        (1 or 2 of 24 bench drafts; reading a prompt in other chunks did the same before `_read` fixed the
+        chunks). Yields each token's text, a character cut between tokens held until whole."""
         import numpy as np
         import llama_cpp
 
@@ -174,9 +175,7 @@ class LlamaCppModel:
             while kept < len(guess) and guess[kept] == best[kept]:
                 kept += 1
             drafts.tally(len(guess), kept)
-            if len(written) + kept < llm.n_tokens:  # the cells of the guessed tokens not chosen are dropped
-                llm._ctx.kv_cache_seq_rm(0, len(written) + kept, -1)
-                llm.n_tokens = len(written) + kept
+            self._truncate(llm, len(written) + kept)  # the cells of the guessed tokens not chosen are dropped
             chosen = [*guess[:kept], int(best[kept])]
 
     def _best_next(self, llm, run: list[int]):
@@ -186,8 +185,9 @@ class LlamaCppModel:
         n_past, batch = llm.n_tokens, llm._batch.batch
         llm._ctx.kv_cache_seq_rm(0, n_past, -1)
         batch.n_tokens = len(run)
-        for i, tok in enumerate(run):
-            batch.token[i], batch.pos[i], batch.seq_id[i][0], batch.n_seq_id[i], batch.logits[i] = tok, n_past + i, 0, 1, True
+        for i, tok in enumerate(run):  # each position in sequence 0, each scored
+            batch.token[i], batch.pos[i], batch.seq_id[i][0], batch.n_seq_id[i] = tok, n_past + i, 0, 1
+            batch.logits[i] = True
         try:
             llm._ctx.decode(llm._batch)
         except RuntimeError as e:  # llama_decode's status, e.g. no room left in the attention cache
@@ -341,7 +341,8 @@ def _can_draft(llm) -> bool:
 
     return (hasattr(llama_cpp, "llama_vocab_is_eog") and hasattr(getattr(llm, "_model", None), "vocab")
             and hasattr(getattr(llm, "_batch", None), "batch")
-            and all(hasattr(getattr(llm, "_ctx", None), f) for f in ("get_logits", "get_logits_ith", "kv_cache_seq_rm", "decode")))
+            and all(hasattr(getattr(llm, "_ctx", None), f)
+                    for f in ("get_logits", "get_logits_ith", "kv_cache_seq_rm", "decode")))
 
 
 def _whole_utf8(data: bytes) -> tuple[str, bytes]:
