@@ -2,7 +2,11 @@
 worker protocol (the real model runs in the integration tests)."""
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -95,3 +99,38 @@ def test_doctor_picks_safe_mode_when_normal_dies(tmp_path):
     assert json.loads((tmp_path / "home" / "runtime.json").read_text())["mode"] == "safe"
     ok = doctor(Path("ok.gguf"), s, command=CHILD)
     assert ok["mode"] == "normal" and ok["safe_cost"] > 0
+
+
+def test_the_model_process_outlives_the_thread_that_started_it(tmp_path):
+    """`rag serve` starts the model process from its warm-up thread (or a question's): when that thread ends, the
+    process must live on with what it read ahead. (PR_SET_PDEATHSIG killed it then: every served question loaded
+    the model and read its whole prompt again.) The real child module, which never loads the missing model here."""
+    worker = ModelWorker(Path("missing.gguf"), home=tmp_path / "home")
+    # The thread lives on a while, as the warm-up does (the child is set up by then), then ends.
+    started = threading.Thread(target=lambda: (worker._start(), time.sleep(3)))
+    started.start()
+    started.join()
+    time.sleep(1.5)  # the old way, the kernel killed it as soon as the thread ended
+    try:
+        assert worker._proc.poll() is None, f"the model process ended with {worker._proc.returncode}"
+    finally:
+        worker.close()
+
+
+def test_the_model_process_ends_when_its_parent_is_killed(tmp_path):
+    """A server killed outright (SIGKILL) leaves no model computing: the child notices its parent is gone."""
+    script = ("import sys, time; from pathlib import Path; from rag.generate.worker import ModelWorker; "
+              f"w = ModelWorker(Path('missing.gguf'), home=Path({str(tmp_path / 'home')!r})); p = w._start(); "
+              "print(p.pid, flush=True); time.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    for _ in range(50):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(child, signal.SIGKILL)
+    raise AssertionError("the model process outlived its killed parent")

@@ -319,15 +319,20 @@ class ModelWorker:
 
 # -- the child's side -----------------------------------------------------------------------------------
 def _die_with_parent() -> None:
-    """Linux: the kernel kills this process when its parent dies, so a model left by a killed server does
-    not go on computing (elsewhere the child ends at its next read of the closed pipe)."""
-    try:
-        import ctypes
+    """End this process when its parent dies, so a model left by a killed server does not go on computing (a
+    parent that ends normally closes the pipe, and the child ends at its next read). Not PR_SET_PDEATHSIG: that
+    fires when the *thread* that started the child ends, and `rag serve` starts it from its warm-up thread, or
+    from the thread of whichever question found it stopped: the model process, with every prompt state it had
+    read ahead, was killed after warm-up and after each answer, so every served question loaded the model and
+    read its whole prompt again."""
+    parent = os.getppid()
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)  # (a thread cannot end the process otherwise while the main thread computes)
+
+    threading.Thread(target=watch, name="rag-parent-watch", daemon=True).start()
 
 
 def _child(argv: list[str]) -> int:
