@@ -35,9 +35,10 @@ QUESTIONS = ["Quel poste occupe Vincent Strubel ?", "Qui dirige la région Breta
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
-# The first sentence shown as checked: while the model writes (early), or the checked answer with its sources.
-FIRST_CHECKED = {"widget": ".rw-writing .rw-early, .rw-passage mark",
+# The first sentence shown as checked: while the model writes (early), or the checked answer; or the abstention.
+FIRST_CHECKED = {"widget": ".rw-writing .rw-early, .rw-passage mark, .rw-bot.rw-abstained",
                  "chat": "#rag-chat .rag-early, #rag-chat .rag-answer .rag-meta"}
+ABSTAINED = {"widget": ".rw-bot.rw-abstained", "chat": "#rag-chat .rag-answer.rag-abstained"}
 
 
 def free_port() -> int:
@@ -61,11 +62,9 @@ def ask(page, url: str, surface: str, question: str) -> float | None:
         box.fill(question)
         t0 = time.perf_counter()
         page.locator("#rag-send").click()
-    try:
-        page.locator(FIRST_CHECKED[surface]).first.wait_for(timeout=60_000)
-    except Exception:  # noqa: BLE001 - an abstention shows no checked sentence: recorded as None
-        return None
-    return round(time.perf_counter() - t0, 3)
+    page.locator(FIRST_CHECKED[surface]).first.wait_for(timeout=60_000)
+    seconds = round(time.perf_counter() - t0, 3)
+    return None if page.locator(ABSTAINED[surface]).count() else seconds  # an abstention shows no checked sentence
 
 
 def main() -> None:
