@@ -174,7 +174,7 @@ class Pipeline:
                     content, shown = messages[-1]["content"], one_block(p.text)
                     cut = content.index(shown) + len(shown)
                     cut += len(content[cut:]) - len(content[cut:].lstrip("\n"))
-                    head = [*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}]
+                    head = [*messages[:-1], {**messages[-1], "content": content[:cut]}]
                     with turn():
                         # As a block, the passage's cells are also moved in where it is listed second or third.
                         model.remember(head, block=shown) if block else model.remember(head)
