@@ -68,3 +68,61 @@ def test_a_passage_is_shown_with_no_blank_line_inside():
 
     assert one_block("Un.\n\nDeux.\n \n\t\nTrois.\nQuatre.") == "Un.\nDeux.\nTrois.\nQuatre."
     assert one_block("Sans saut.") == "Sans saut."
+
+
+class _Reader:
+    """A stand-in for llama_cpp.Llama as `LlamaCppModel._read` drives it: tokens are their own text; 0 is a
+    control token, 9 a blank line; `eval` records the chunks it is given."""
+
+    def __init__(self):
+        self.input_ids, self.n_tokens, self.chunks = [], 0, []
+
+    @property
+    def _input_ids(self):
+        import numpy as np
+
+        return np.array(self.input_ids[: self.n_tokens])
+
+    def detokenize(self, toks, special=False):
+        return b"".join(b"" if t == 0 and not special else b"<c>" if t == 0 else b"x.\n\n" if t == 9 else b"w"
+                        for t in toks)
+
+    @staticmethod
+    def longest_token_prefix(a, b):
+        n = 0
+        for x, y in zip(a, b):
+            if x != y:
+                break
+            n += 1
+        return n
+
+    def eval(self, toks):
+        self.chunks.append(len(toks))
+        self.input_ids[self.n_tokens:] = list(toks)
+        self.n_tokens += len(toks)
+
+
+def _model():
+    from rag.generate.backends import LlamaCppModel, _PrefixStates
+
+    m = LlamaCppModel.__new__(LlamaCppModel)
+    m._breaks, m._blocks, m._states, m._reused = {}, None, _PrefixStates(), 0
+    return m
+
+
+def test_a_prompt_is_read_in_the_same_chunks_whatever_is_kept():
+    m, llm = _model(), _Reader()
+    prompt = [0] + [1] * 40 + [0] + [2] * 40 + [9] + [3] * 20  # instructions, first passage, the rest
+    assert m._bounds(llm, prompt) == [41, 83]  # before the control token; after the blank line
+    assert m._read(llm, prompt) == 0 and llm.chunks == [41, 42, 20]
+    llm.chunks = []
+    assert m._read(llm, prompt) == 83 and llm.chunks == [20]  # asked again: the last chunk read again, whole
+
+
+def test_a_prompt_with_no_cut_is_read_whole_whatever_is_kept():
+    m, llm = _model(), _Reader()
+    prompt = [1] * 20
+    assert m._bounds(llm, prompt) == []
+    m._read(llm, prompt)
+    llm.chunks = []
+    assert m._read(llm, prompt) == 0 and llm.chunks == [20]  # not its last token alone: other sums, other scores

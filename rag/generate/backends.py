@@ -258,10 +258,11 @@ class LlamaCppModel:
         self._states.restore(llm, toks)
         shared = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
         # Passages moved in as blocks (RAG_PASSAGE_BLOCKS) are approximate anyway: all they hold is kept.
-        bounds = [] if self._blocks is not None and self._blocks.items else self._bounds(llm, toks)
+        moved = self._blocks is not None and bool(self._blocks.items)
+        bounds = [] if moved else self._bounds(llm, toks)
         # A chunk boundary depends only on the tokens before it, so the kept state was cut there too (every state
-        # kept holds a prompt read by this method, cut back to it after writing).
-        keep = shared if not bounds else max([0, *(b for b in bounds if b <= shared)])
+        # kept holds a prompt read by this method, cut back to it after writing). No cut: read whole.
+        keep = shared if moved else max([0, *(b for b in bounds if b <= shared)])
         llm.n_tokens = keep  # eval() drops the cached state past this point
         for start, end in itertools.pairwise([keep, *(b for b in bounds if keep < b < len(toks)), len(toks)]):
             llm.eval(toks[start:end])
