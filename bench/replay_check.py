@@ -2,6 +2,8 @@
 writing anything again (it still judges the claims that reach the judge).
 
     python bench/replay_check.py eval/runs/article-v10 [--data eval/article.jsonl] [--out FILE]
+    python bench/replay_check.py eval/runs/piaf-sample-v8 --data ../shared/bench/piaf/piaf-v1.0-dev.json \
+        --index-dir eval/runs/piaf-sample-v8/index
 
 Each prediction's retrieved passages are found again in the current index (by source and offsets, so their
 headings come back too), the saved draft is checked as `Pipeline.finish` does, and the outcome is compared with
@@ -22,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag.components import Components  # noqa: E402
 from rag.config import settings_from_env  # noqa: E402
+from rag.eval.datasets import is_squad, load_squad  # noqa: E402
 from rag.eval.metrics import answer_scores  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.types import Answer, Hit  # noqa: E402
@@ -32,9 +35,14 @@ def main() -> None:
     ap.add_argument("run", type=Path, help="a run folder holding predictions.jsonl")
     ap.add_argument("--data", type=Path, default=ROOT / "eval" / "article.jsonl")
     ap.add_argument("--out", type=Path, help="also write the replayed predictions here (JSONL)")
+    ap.add_argument("--index-dir", type=Path, help="the run's index (a SQuAD-format set is indexed in its run folder)")
     args = ap.parse_args()
-    questions = {q["id"]: q for q in map(json.loads, args.data.read_text(encoding="utf-8").splitlines()) if q}
-    pipeline = Pipeline(Components(settings_from_env()))
+    if is_squad(args.data):
+        questions = {q.id: q.model_dump() for q in load_squad(args.data)[1]}
+    else:
+        questions = {q["id"]: q for q in map(json.loads, args.data.read_text(encoding="utf-8").splitlines()) if q}
+    overrides = {"index_dir": args.index_dir} if args.index_dir else {}
+    pipeline = Pipeline(Components(settings_from_env(**overrides)))
     by_place = {(p.source, p.start, p.end): p for p in pipeline.components.index.passages}
     top_k = pipeline.settings.top_k
     tally = {"answerable": 0, "right_before": 0, "right_after": 0, "unanswerable": 0, "abstained_before": 0,

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, causal_premise, denied,
+                             misses_asked_role,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
                              speaker_conflict, tautology, misquoted, undescribed)
 from rag.check.grounding import GroundingChecker
@@ -661,3 +662,35 @@ def test_a_quoted_heading_that_ends_a_passage_is_nobodys_words_there():
     assert not v.supported and v.code == "wrong_speaker"
     section = passage + "\n\nLa sécurité doit rester la condition de tout déploiement de l'IA."
     assert speaker_conflict(claim, section) == ""
+
+
+@pytest.mark.parametrize("claim,question,refused", [
+    # PIAF (seed 1): true sentences about another role than the one asked, both accepted by the judge.
+    ("Joseph Bonaparte est le nouveau roi d'Espagne.", "qui est le nouveau général ?", True),
+    ("Le vice-président du Conseil des Affaires de l'état était Gao Hucheng.",
+     "Qui était le vice premier ministre du conseil des affaires de l'état ?", True),
+    ("Anne Le Hénanff est la ministre déléguée au numérique.", "Qui est le directeur général de l'Anssi ?", True),
+    # The role named: what follows "de", "of"… need not be repeated.
+    ("Le directeur général de l'Anssi est Vincent Strubel.", "Qui est le directeur général de l'Anssi ?", False),
+    ("Vincent Strubel dirige l'Anssi en tant que directeur général.", "Qui est le directeur général de l'Anssi ?", False),
+    ("The president of the Brittany region is Loïg Chesnais-Girard.", "Who is the president of the Brittany region?", False),
+    ("Nicolas Prost est le coéquipier de Neel Jani.", "Qui est le coéquipier de Nicolas Prost ?", False),
+    # Another word for who leads, a bare name (no copula: the judge reads it with its question), another question.
+    ("Loïg Chesnais-Girard est président de la région Bretagne.", "Qui est le patron de la région Bretagne ?", False),
+    ("Vincent Strubel.", "Qui est le directeur général de l'Anssi ?", False),
+    ("Joseph Bonaparte est le nouveau roi d'Espagne.", "Qui est entré à Madrid ?", False),
+])
+def test_an_answer_about_another_role_than_the_one_asked_is_no_answer(claim, question, refused):
+    assert bool(misses_asked_role(claim, question)) == refused
+    assert bool(misses_asked_kind(claim, question)) == refused  # the check asks it with the other kinds
+
+
+def test_the_check_refuses_a_true_sentence_about_another_role():
+    passage = ("Deux jours plus tard, malgré cet échec, Joseph Bonaparte, le nouveau roi d’Espagne, parvint à entrer à "
+               "Madrid. De son côté, le général Junot dut évacuer le Portugal face à l’offensive des Britanniques.")
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge("Joseph Bonaparte est le nouveau roi d'Espagne.", passage,
+                                            question="Qui est le nouveau général ?")
+    assert not v.supported and v.code == "restates_question" and "général" in v.reason and judge.asked == []
+    assert GroundingChecker(model=_Always()).judge("Joseph Bonaparte est le nouveau roi d'Espagne.", passage,
+                                                   question="Qui est le nouveau roi d'Espagne ?").supported

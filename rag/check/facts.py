@@ -783,7 +783,37 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
             if (fold(words[i]) in _INDEFINITE and fold(words[i + 1]).rstrip("s") == fold(kind.group(1)).rstrip("s")
                     and not _new_names(words[i + 2:i + 5], q_words)):
                 return f"the question asks which {kind.group(1)}; the sentence says only \"{words[i]} {words[i + 1]}\""
-    return ""
+    return misses_asked_role(claim, question)
+
+
+def misses_asked_role(claim: str, question: str) -> str:
+    """"Qui est le nouveau général ?" answered "Joseph Bonaparte est le nouveau roi d'Espagne.": to "Who is the
+    <role>?", a sentence that says who is something (a copula) but never names the role asked answers another
+    question, however true. Only the role's own words count (those before "de", "of"…: "vice premier ministre"
+    of "…du conseil des affaires de l'État"); a bare name ("Vincent Strubel.") has no copula and is left to the
+    judge."""
+    m = _WHO_IS.match(question)
+    if not m or not _COPULA.search(f" {claim} "):
+        return ""
+    role = _ROLE_END.sub("", " " + m.group("role")).strip()
+    asked, said = _content(role), _content(claim)
+    if not asked or asked <= said or (asked & _HEADS and said & _HEADS):
+        return ""  # named, or named as another word for who leads ("le patron" answered "président de…")
+    return f"the question asks who is the {role}; the sentence names no {role}"
+
+
+def _stems(*words: str) -> set[str]:
+    from ..index.lexical import analyse
+
+    return {x for w in words for x in analyse(w)}
+
+
+_HEADS = _stems("patron", "patronne", "directeur", "directrice", "président", "présidente", "dirigeant", "dirigeante",
+                "chef", "responsable", "head", "boss", "director", "president", "leader", "chief")
+_WHO_IS = re.compile(r"^\s*(?:qui\s+(?:est|était|fut)\s+(?:les\s+|le\s+|la\s+|l['’]\s*)|who\s+(?:is|was)\s+the\s+)"
+                     r"(?P<role>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+_ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|que|of|in|at|for|on|who|that)(?:\s|$|(?<=['’])).*$",
+                       re.IGNORECASE | re.DOTALL)
 
 
 _WHICH_KIND = re.compile(r"\b(?:which|what|quel(?:le)?s?)\s+(city|town|region|country|company|firm|operator|région|"
