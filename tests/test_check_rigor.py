@@ -10,7 +10,7 @@ import re
 import pytest
 
 from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, causal_premise, denied,
-                             misses_asked_role,
+                             fact_index, misses_asked_role, respelled,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
                              speaker_conflict, tautology, misquoted, undescribed)
 from rag.check.grounding import GroundingChecker
@@ -694,3 +694,22 @@ def test_the_check_refuses_a_true_sentence_about_another_role():
     assert not v.supported and v.code == "restates_question" and "général" in v.reason and judge.asked == []
     assert GroundingChecker(model=_Always()).judge("Joseph Bonaparte est le nouveau roi d'Espagne.", passage,
                                                    question="Qui est le nouveau roi d'Espagne ?").supported
+
+
+def test_a_name_the_question_misspelt_is_read_as_the_passage_spells_it():
+    """PIAF: "En quoi consiste le projet Cybertport ?" (the passage: "le Cyberport (un parc technologique)") and "En
+    quelle année le siège de l'Exelsior est-il déplacé ?": the model copies the question's spelling, and the name was
+    "not in the cited passage". One edit, names of six letters or more, the first letter kept."""
+    _, words = fact_index("notamment le Cyberport (un parc technologique), l'Excelsior de Tourcoing, Marie-Galante, Marin")
+    assert respelled("cybertport", words) == "cyberport" and respelled("exelsior", words) == "excelsior"
+    assert respelled("marie garante", words) == "marie galante"  # one edit over the whole name
+    assert respelled("xyberport", words) is None and respelled("martin", words) is None  # first letter; too short
+    assert respelled("cybrtprt", words) is None and respelled("#1929", words) is None
+    passage = ("Pendant le premier mandat de Tung, un certain nombre de propositions de réforme ont été avancées, "
+               "notamment le Cyberport (un parc technologique), un centre de médecine chinoise.")
+    claim = "Le projet Cybertport est un parc technologique."
+    checker = GroundingChecker(model=_Always())
+    assert checker.judge(claim, passage, question="En quoi consiste le projet Cybertport ?").supported
+    # Only a name the question brought: the model's own misspelling is still a name the passage does not hold.
+    v = checker.judge(claim, passage, question="Quel parc technologique Tung a-t-il proposé ?")
+    assert not v.supported and v.code == "missing_facts" and "cybertport" in v.reason

@@ -111,6 +111,64 @@ def has_fact(fact: str, nums: set[str], words: str) -> bool:
     return " " + " ".join(re.findall(r"\w+", fact)) + " " in words
 
 
+def respelled(fact: str, words: str) -> str | None:
+    """The passage's spelling of a name the question misspelt by one letter ("Cybertport" for "Cyberport",
+    "Exelsior" for "Excelsior"): that word sequence of `words` (folded, as `fact_index` gives), or None. Names of
+    seven letters or more only, one edit in all, the first letter kept: "Martin" and "Marin" stay two names."""
+    if fact.startswith("#"):
+        return None
+    want = re.findall(r"\w+", fact)
+    if sum(map(len, want)) < 7:
+        return None
+    have = words.split()
+    for i in range(len(have) - len(want) + 1):
+        got = have[i:i + len(want)]
+        if got[0][:1] == want[0][:1] and sum(_edits(a, b) for a, b in zip(got, want)) == 1:
+            return " ".join(got)
+    return None
+
+
+def respell_claim(claim: str, passage: str, question: str) -> str:
+    """`claim` with each name it shares with `question` that `passage` does not hold, but holds `respelled`, written
+    as the passage writes it: the checks then read the name the question meant."""
+    p_nums, p_words = fact_index(passage)
+    out = claim
+    for fact in claim_facts(claim) & claim_facts(question):
+        if has_fact(fact, p_nums, p_words):
+            continue
+        right = respelled(fact, p_words)
+        if right is None:
+            continue
+        wrong, right = re.findall(r"\w+", fact), right.split()
+        source = _word_runs(passage, right)
+        target = _word_runs(out, wrong)
+        if source and target:
+            (s, e), (a, b) = source[0], target[0]
+            out = out[:a] + passage[s:e] + out[b:]
+    return out
+
+
+def _word_runs(text: str, folded: list[str]) -> list[tuple[int, int]]:
+    """Where in `text` the words `folded` (folded) stand in a row: (start, end) of each run."""
+    words = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"\w+", text)]
+    n = len(folded)
+    return [(words[i][0], words[i + n - 1][1]) for i in range(len(words) - n + 1)
+            if [w for _, _, w in words[i:i + n]] == folded]
+
+
+def _edits(a: str, b: str) -> int:
+    """0 when equal, 1 when one letter is added, dropped or changed, else 2 (more is not told apart)."""
+    if a == b:
+        return 0
+    if abs(len(a) - len(b)) > 1:
+        return 2
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    if len(a) == len(b):
+        return 1 if a[i + 1:] == b[i + 1:] else 2
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return 1 if short[i:] == long_[i + 1:] else 2
+
+
 def topic(heading: str) -> str:
     """A passage's heading when it names a topic ("Clark Art Institute", "Guerre d'indépendance des États-Unis"),
     else "": a long or quoted headline makes claims of its own, it is no topic to read the passage under."""

@@ -29,7 +29,7 @@ from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, denied, fact_index,
-                    has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated, role_conflict,
+                    has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated, respell_claim, role_conflict,
                     speaker_conflict, tautology, topic, undescribed)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
@@ -104,6 +104,9 @@ class GroundingChecker:
         repeats the question's words, or gives no number or name when the question asks for one, says nothing.
         `heading`: the passage's heading; when it names a topic, the question's names that it holds need not be in
         the passage too ("… directeur du Clark Art Institute" from a passage of that article saying "l'institution")."""
+        if question:
+            # A name the question misspelt, copied into the claim, is read as the passage spells it ("Cybertport").
+            claim = respell_claim(claim, passage, question)
         claim_stems = set(analyse(claim))
         facts = claim_facts(claim)
         claim_lang = detect_language(claim)
