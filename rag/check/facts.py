@@ -870,8 +870,8 @@ _HEADS = _stems("patron", "patronne", "directeur", "directrice", "président", "
                 "chef", "responsable", "head", "boss", "director", "president", "leader", "chief")
 _WHO_IS = re.compile(r"^\s*(?:qui\s+(?:est|était|fut)\s+(?:les\s+|le\s+|la\s+|l['’]\s*)|who\s+(?:is|was)\s+the\s+)"
                      r"(?P<role>[^?]+?)\s*\??\s*$", re.IGNORECASE)
-_ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|que|of|in|at|for|on|who|that)(?:\s|$|(?<=['’])).*$",
-                       re.IGNORECASE | re.DOTALL)
+_ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|que|of|in|at|for|on|who|that)"
+                       r"(?:\s|$|(?<=['’])).*$", re.IGNORECASE | re.DOTALL)
 
 
 _WHICH_KIND = re.compile(r"\b(?:which|what|quel(?:le)?s?)\s+(city|town|region|country|company|firm|operator|région|"

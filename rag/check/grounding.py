@@ -29,8 +29,8 @@ from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, denied, fact_index,
-                    has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated, respell_claim, role_conflict,
-                    speaker_conflict, tautology, topic, undescribed)
+                    has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated, respell_claim,
+                    role_conflict, speaker_conflict, tautology, topic, undescribed)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
 
