@@ -36,6 +36,8 @@ HARD = [
     "a090",  # Why did Guillaume Poupard urge public bodies to stop using Microsoft? (the same, in English)
     "a110",  # Which region will host the next Conseil État-Régions du numérique meeting, and on what date?
     #          ("in a region before December": a month taken for the name asked)
+    "a104",  # Depuis quand Anne Le Hénanff est-elle ministre déléguée… ? ("…depuis le 4 novembre 2025", the day
+    #          she spoke: the judge accepted it; the check now asks the passage to say "since" too)
 ]
 
 

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, causal_premise, denied,
-                             fact_index, misses_asked_role, respelled,
+                             fact_index, misses_asked_role, respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
                              speaker_conflict, tautology, misquoted, undescribed)
 from rag.check.grounding import GroundingChecker
@@ -713,3 +713,24 @@ def test_a_name_the_question_misspelt_is_read_as_the_passage_spells_it():
     # Only a name the question brought: the model's own misspelling is still a name the passage does not hold.
     v = checker.judge(claim, passage, question="Quel parc technologique Tung a-t-il proposé ?")
     assert not v.supported and v.code == "missing_facts" and "cybertport" in v.reason
+
+
+def test_since_a_date_must_be_what_the_passage_says():
+    """a104 (unanswerable, article-v12 to v15): "Depuis quand Anne Le Hénanff est-elle ministre déléguée… ?" answered
+    "…ministre déléguée… depuis le 4 novembre 2025 [1]." from the passage giving the day she spoke; the judge accepted
+    it (0.36)."""
+    passage = ("\"Les cybermenaces ne connaissent ni frontières administratives ni cloisonnements institutionnels\", a "
+               "rappelé la ministre Anne Le Hénanff lors de son discours d'ouverture des Assises des Régions de France de "
+               "l'IA et du Cyber ce mardi 4 novembre 2025.")
+    claim = ("Anne Le Hénanff est ministre déléguée chargée de l'intelligence artificielle et du numérique depuis le "
+             "4 novembre 2025.")
+    assert unstated_since(claim, passage)
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge(claim, passage)
+    assert not v.supported and v.code == "unstated_since" and judge.asked == []
+    # Where the passage says it, in either language, and where "depuis" dates nothing.
+    meslay = "Olivier Meslay est, depuis août 2016, directeur du Clark Art Institute."
+    assert not unstated_since("Olivier Meslay est directeur du Clark Art Institute depuis août 2016.", meslay)
+    assert not unstated_since("Olivier Meslay has been director of the Clark Art Institute since August 2016.", meslay)
+    assert not unstated_since("Ces territoires sont ciblés depuis l'étranger.", "des actes commandités depuis l'étranger")
+    assert unstated_since("Il est en poste depuis 2016.", "Il a été nommé en 2016, puis réélu en 2020.")

@@ -169,6 +169,23 @@ def _edits(a: str, b: str) -> int:
     return 1 if short[i:] == long_[i + 1:] else 2
 
 
+def unstated_since(claim: str, passage: str) -> str:
+    """"…ministre déléguée depuis le 4 novembre 2025" from a passage where 4 novembre 2025 is the day she spoke: a
+    claim that something holds *since* a date says what the date means, and the passage must say it too ("depuis",
+    "dès", "à partir de", "since" a few words before the same number). "" when it does, else the reason."""
+    text = fold(passage)
+    for m in _SINCE.finditer(fold(claim)):
+        num = m.group(1).rstrip(".,")
+        if not any(_SINCE_BEFORE.search(text[max(0, x.start() - 50):x.start()])
+                   for x in re.finditer(r"(?<!\d)" + re.escape(num) + r"(?!\d)", text)):
+            return f"the passage does not say that it holds since {num}"
+    return ""
+
+
+_SINCE = re.compile(r"\b(?:depuis|since)\s+(?:(?:le|la|l|the|en|in)\s+)?(?:\w+\s+){0,2}?(\d[\d.,]*)")
+_SINCE_BEFORE = re.compile(r"\b(?:depuis|since|des|a partir)\b(?:\W+\w+){0,4}\W*$")
+
+
 def topic(heading: str) -> str:
     """A passage's heading when it names a topic ("Clark Art Institute", "Guerre d'indépendance des États-Unis"),
     else "": a long or quoted headline makes claims of its own, it is no topic to read the passage under."""
