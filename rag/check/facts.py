@@ -131,9 +131,12 @@ def respelled(fact: str, words: str) -> str | None:
 def respell_claim(claim: str, passage: str, question: str) -> str:
     """`claim` with each name it shares with `question` that `passage` does not hold, but holds `respelled`, written
     as the passage writes it: the checks then read the name the question meant."""
+    shared = claim_facts(claim) & claim_facts(question)
+    if not shared:
+        return claim  # (most claims: the passage's words are not indexed for nothing, on every judge call)
     p_nums, p_words = fact_index(passage)
     out = claim
-    for fact in claim_facts(claim) & claim_facts(question):
+    for fact in shared:
         if has_fact(fact, p_nums, p_words):
             continue
         right = respelled(fact, p_words)
@@ -877,14 +880,8 @@ def misses_asked_role(claim: str, question: str) -> str:
     return f"the question asks who is the {role}; the sentence names no {role}"
 
 
-def _stems(*words: str) -> set[str]:
-    from ..index.lexical import analyse
-
-    return {x for w in words for x in analyse(w)}
-
-
-_HEADS = _stems("patron", "patronne", "directeur", "directrice", "président", "présidente", "dirigeant", "dirigeante",
-                "chef", "responsable", "head", "boss", "director", "president", "leader", "chief")
+_HEADS = _content("patron patronne directeur directrice président présidente dirigeant dirigeante chef responsable "
+                  "head boss director president leader chief")
 _WHO_IS = re.compile(r"^\s*(?:qui\s+(?:est|était|fut)\s+(?:les\s+|le\s+|la\s+|l['’]\s*)|who\s+(?:is|was)\s+the\s+)"
                      r"(?P<role>[^?]+?)\s*\??\s*$", re.IGNORECASE)
 _ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|que|of|in|at|for|on|who|that)"
