@@ -14,7 +14,8 @@ ratio to the reference measured in the same run, so runs on a busy machine still
 read as the CLI reads them; the index is built in a temporary folder. The pipeline is warmed as `rag serve`
 warms it: the fixed instructions read once, then (unless --no-read-ahead) each passage read ahead as the first
 of a prompt, and kept as a block to move in where it is listed later (RAG_PASSAGE_BLOCKS; prompt_placed counts
-the tokens moved in, not read).
+the tokens moved in, not read), and the likeliest second passages after each kept as tails (RAG_PASSAGE_PAIRS;
+prompt_paired counts the tokens put back, not read).
 """
 
 from __future__ import annotations
@@ -98,8 +99,9 @@ def main() -> None:
                     answer = ev.answer
             tm = answer.timings
             row = {"question": q, "abstained": answer.abstained, "abstain_code": answer.abstain_code,
-                   "answer": answer.answer, **{k: tm.get(k) for k in (
-                       "retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_read_s", "first_token",
+                   "answer": answer.answer, "draft": answer.draft, **{k: tm.get(k) for k in (
+                       "retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_paired", "prompt_read_s",
+                       "first_token",
                        "generation", "drafted", "drafts_kept",
                        "tokens", "tokens_per_s", "check", "check_while_writing", "first_checked", "total")}}
             if "generation" in tm:  # the model was asked: the same prompt runs bare below
@@ -142,8 +144,8 @@ def main() -> None:
     summary: dict = {"questions": len(rows), "asked_the_model": len(asked), "check": s.check, "safe_mode": safe,
                      "index_build_s": round(index_s, 1), "passages_read_ahead": warmed,
                      "read_ahead_s": round(warm_s, 1)}
-    for k in ("retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_read_s", "first_token",
-              "first_checked",
+    for k in ("retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_paired", "prompt_read_s",
+              "first_token", "first_checked",
               "tokens_per_s", "check", "check_while_writing", "total", "ratio_first_token", "ratio_first_checked",
               "ratio_total", "ratio_model_overhead"):
         vals = [r.get(k) for r in rows]
@@ -159,6 +161,8 @@ def main() -> None:
     summary["checked_while_writing"] = sum(1 for r in rows if r.get("first_checked") is not None
                                            and r.get("total") and r["first_checked"] < r["total"])
     summary["bare_same_text"] = sum(bool(r.get("bare_same_text")) for r in asked)
+    # Questions whose second passage came from a pair read ahead (RAG_PASSAGE_PAIRS), not read.
+    summary["paired"] = sum(1 for r in rows if r.get("prompt_paired"))
     # Prompt lookup decoding in the pipeline (RAG_LOOKUP_DRAFTS): tokens written that came from a kept proposal.
     summary["lookup_drafts"] = s.lookup_drafts
     summary["drafted"] = sum(r.get("drafted") or 0 for r in rows)

@@ -100,7 +100,7 @@ def test_once_ready_the_server_reads_each_passage_ahead_in_a_turn_of_its_own(tmp
     of its own with the model (so a waiting question goes between two), and says how many when done."""
     settings, pipeline, health = _served(tmp_path)
     held = []
-    pipeline.components.llm.remember = lambda messages, block=None: held.append((health.state, health.answerer.answering)) or 1
+    pipeline.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else held.append((health.state, health.answerer.answering)) or 1
     seen = []
     health.on_step = lambda step, info: seen.append((step, info))
     health.warm_up()
@@ -120,7 +120,7 @@ def test_a_new_index_version_has_its_new_passages_read_ahead(tmp_path):
 
     settings, pipeline, health = _served(tmp_path)
     read = []
-    pipeline.components.llm.remember = lambda messages, block=None: read.append(messages[-1]["content"]) or 1
+    pipeline.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else read.append(messages[-1]["content"]) or 1
     health.warm_up()
     first = len(read)
     assert first == len(pipeline.components.index.passages)
@@ -143,7 +143,7 @@ def test_a_failure_while_reading_ahead_leaves_the_server_ready(tmp_path):
 
     _, pipeline, health = _served(tmp_path)
 
-    def remember(messages, block=None):
+    def remember(messages, block=None, tail=False):
         raise ModelUnavailable("the model process stopped (SIGKILL)")
 
     pipeline.components.llm.remember = remember

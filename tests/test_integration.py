@@ -217,6 +217,20 @@ def test_a_question_gets_the_same_scores_whatever_was_read_before(real):
     model.remember([*messages[:-1], {**messages[-1], "content": messages[-1]["content"][:cut]}])
     ahead, reused = scores(messages)
     assert reused == len(model._states.pinned and next(iter(model._states.pinned))) and np.array_equal(first, ahead)
+    # Its second passage read ahead after the first (a pair, `warm_passages`): its cells are put back, not read,
+    # and the scores are still the same (a host where splitting a pass changes them turns tails off instead).
+    content = messages[-1]["content"]
+    tail = model.remember([*messages[:-1], {**messages[-1], "content": content[:content.index("[3]")]}], tail=True)
+    paired, reused = scores(messages)
+    if model._tails.enabled:
+        assert tail > 10 and model._paired == tail and reused > len(next(iter(model._states.pinned)))
+    else:
+        assert tail == 0 and model._paired == 0 and model._tails.off_reason
+    assert np.array_equal(first, paired)
+    llm.reset()  # no state kept beside the first passage's: the tail is not used
+    model._states = type(model._states)()
+    again, _ = scores(messages)
+    assert model._paired == 0 and np.array_equal(first, again)
     del model
 
 

@@ -107,6 +107,7 @@ def _model():
 
     m = LlamaCppModel.__new__(LlamaCppModel)
     m._breaks, m._blocks, m._states, m._reused = {}, None, _PrefixStates(), 0
+    m._tails, m._paired = None, 0
     return m
 
 
@@ -126,3 +127,28 @@ def test_a_prompt_with_no_cut_is_read_whole_whatever_is_kept():
     m._read(llm, prompt)
     llm.chunks = []
     assert m._read(llm, prompt) == 0 and llm.chunks == [20]  # not its last token alone: other sums, other scores
+
+
+def test_a_second_passage_kept_as_a_tail_is_put_back_not_read():
+    """`_Tails`: where the model holds a prompt up to the end of its first passage (the last cut), the cells of a
+    second passage read ahead after it are put back up to the blank line that ends it, and only the rest is read.
+    Nowhere else: not from a state cut earlier, not past the prompt's last token."""
+    m, llm = _model(), _Reader()
+    calls = []
+
+    class Tails:
+        def place(self, reader, toks, at, end):
+            calls.append((at, end))
+            reader.input_ids[at:end] = toks[at:end]
+            reader.n_tokens = end
+            return end - at
+
+    m._tails = Tails()
+    prompt = [0] + [1] * 40 + [0] + [2] * 40 + [9] + [4] * 30 + [9] + [3] * 20  # instructions, two passages, the rest
+    assert m._read(llm, prompt) == 0 and calls == [] and llm.chunks == [41, 42, 51]  # nothing kept: all read
+    llm.chunks = []
+    assert m._read(llm, prompt) == 114 and calls == [(83, 114)] and llm.chunks == [20] and m._paired == 31
+    llm.n_tokens, llm.chunks, calls[:] = 41, [], []  # only the instructions kept: no tail starts there
+    assert m._read(llm, prompt) == 41 and calls == [] and llm.chunks == [42, 51] and m._paired == 0
+    short = [0] + [1] * 40 + [0] + [2] * 40 + [9] + [4] * 30 + [9]  # nothing after the second passage
+    assert m._next_break(llm, short, 83) is None and m._next_break(llm, prompt, 83) == 114

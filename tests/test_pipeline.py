@@ -348,7 +348,7 @@ def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
     p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."), passage_blocks=True)
     llm = p.components.llm
     kept, blocks = [], []
-    llm.remember = lambda messages, block=None: kept.append(messages) or blocks.append(block) or 1
+    llm.remember = lambda messages, block=None, tail=False: 0 if tail else kept.append(messages) or blocks.append(block) or 1
     turns = []
 
     @contextlib.contextmanager
@@ -377,7 +377,7 @@ def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
 def test_a_new_index_version_has_only_its_new_passages_read_ahead(make, tmp_path):
     p = make("unused")
     kept = []
-    p.components.llm.remember = lambda messages, block=None: kept.append(messages[-1]["content"]) or 1
+    p.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else kept.append(messages[-1]["content"]) or 1
     before = len(p.components.index.passages)
     assert p.warm_passages() == before and len(kept) == 2 * before
     assert p.warm_passages() == 0 and len(kept) == 2 * before  # nothing new: nothing read again
@@ -393,7 +393,9 @@ def test_a_passage_whose_reading_failed_is_read_at_the_next_call(make):
     p = make("unused")
     calls = []
 
-    def remember(messages, block=None):
+    def remember(messages, block=None, tail=False):
+        if tail:
+            return 0
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("the model process stopped")
@@ -423,19 +425,19 @@ def test_the_check_is_given_the_corpus_vocabulary_of_the_index_in_use(make, tmp_
 def test_a_judge_shown_windows_has_no_passage_read_ahead_for_it(make):
     p = make("unused", judge_reads="window")
     kept = []
-    p.components.llm.remember = lambda messages, block=None: kept.append(messages) or 1
+    p.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else kept.append(messages) or 1
     assert p.warm_passages() == len(kept) == len(p.components.index.passages)
 
 
 def test_passages_are_kept_as_blocks_only_when_asked(make):
     p = make("unused")  # off by default
     blocks = []
-    p.components.llm.remember = lambda messages, block=None: blocks.append(block) or 1
+    p.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else blocks.append(block) or 1
     assert p.warm_passages() > 0 and set(blocks) == {None}
 
 
 def test_no_passage_is_read_ahead_past_the_limit_or_without_a_model_that_keeps_states(make):
     p = make("unused", passage_states=5)  # the article has more passages than that
-    p.components.llm.remember = lambda messages, block=None: pytest.fail("read ahead past the limit")
+    p.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else pytest.fail("read ahead past the limit")
     assert p.warm_passages() == 0
     assert make("unused").warm_passages() == 0  # the scripted model keeps no states (no `remember`)

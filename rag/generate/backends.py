@@ -59,6 +59,7 @@ class LlamaCppModel:
         self.lookup = lookup  # most tokens drafted from the prompt per step when writing greedily; 0: none
         self._breaks: dict[int, str] = {}  # token id -> where it cuts a prompt in chunks (`_bounds`)
         self._reused = 0  # tokens the last `_read` did not read again
+        self._paired = 0  # of those, the tokens a kept tail held (`_Tails`: a passage read ahead as the second)
         self.last_perf: dict = {}
         self.last_judge_perf: dict = {}  # the last `yes_no`: its prompt tokens, how many were not read again
         self.name = self.path.stem
@@ -83,6 +84,7 @@ class LlamaCppModel:
             self._llm = llm
             self._states = _PrefixStates()
             self._blocks = _Blocks() if movable else None
+            self._tails = _Tails() if movable else None
         return self._llm
 
     @property
@@ -132,7 +134,7 @@ class LlamaCppModel:
                 end = time.perf_counter()
                 self.last_perf = {"prompt_tokens": len(toks),
                                   "prompt_reused": min(reused, len(toks) - 1, self._reused),
-                                  "prompt_placed": placed,
+                                  "prompt_placed": placed, "prompt_paired": self._paired,
                                   "first_piece_s": round((first or end) - start, 3), "pieces": n,
                                   "writing_s": round(end - (first or end), 3),
                                   "drafted": drafts.drafted, "accepted": drafts.accepted, "steps": drafts.steps}
@@ -196,18 +198,22 @@ class LlamaCppModel:
         llm.n_tokens = n_past + len(run)
         return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(run), llm.n_vocab())).argmax(axis=1)
 
-    def remember(self, messages: list[dict], block: str | None = None) -> int:
+    def remember(self, messages: list[dict], block: str | None = None, tail: bool = False) -> int:
         """Read the prompt of `messages` up to the end of the last message's text (not what the chat template
         adds after it) and keep the model state there for good: a prompt that starts the same way (the fixed
         instructions, then a passage listed first) skips reading that part. With `block` (the text that ends the
         last message, a passage), the attention cells of its words are also kept apart, to be moved into a later
-        prompt wherever the same words stand (`_Blocks`). Returns the tokens kept."""
+        prompt wherever the same words stand (`_Blocks`). With `tail` (the text ends with a second passage after
+        one remembered), only the cells read past the kept state are kept (`_Tails`: ~3 MB, not a 17 MB state).
+        Returns the tokens kept."""
         mark = "\u2063\u2063"  # invisible separators: where the last message's text ends in the prompt
         with self.lock:
             llm = self.llm
             text = self.format([*messages[:-1], {**messages[-1], "content": messages[-1]["content"] + mark}])
             text = text[: text.index(mark)]
             toks = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+            if tail:
+                return self._remember_tail(llm, toks)
             self._read(llm, toks)
             self._states.save(llm, pinned=True)
             body = text.rstrip("\n")  # the blank line after a passage belongs to no block
@@ -216,6 +222,33 @@ class LlamaCppModel:
                 # The block's first token may merge with the words before it, its last with what follows.
                 self._blocks.keep(llm, llm.longest_token_prefix(lead, toks), len(toks) - 1)
             return len(toks)
+
+    def _remember_tail(self, llm, toks: list[int]) -> int:
+        """Read `toks` (a prompt up to the blank line after its second passage) as `_read` does, from the state
+        kept after its first passage, and keep the cells it read as a tail. A prompt that continues the same way
+        has them put back in place rather than reading that passage: the same numbers as reading it, provided
+        this llama.cpp computes each position alike however a pass is split, which the first tails verify
+        (kernels that take rows in groups, as weight repacking does, may not: tails are then turned off)."""
+        if self._tails is None or not self._tails.enabled:
+            return 0
+        start = self._read(llm, toks)
+        if not start or start != max([0, *self._bounds(llm, toks)]) or len(toks) - start < 2:
+            return 0  # no state kept after the first passage: nothing a prompt would continue from
+        self._tails.keep(llm, start, len(toks))
+        if self._tails.verified < _Tails.VERIFY:
+            import numpy as np
+
+            last = lambda: np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),)).copy()  # noqa: E731
+            whole = last()
+            mid = start + max(1, (len(toks) - start) // 2 - 1)  # an odd split: group kernels would show it
+            self._truncate(llm, start)
+            llm.eval(toks[start:mid])
+            llm.eval(toks[mid:])
+            if not np.array_equal(whole, last()):
+                self._tails.disable("a pass split in two computes other numbers on this host")
+                return 0
+            self._tails.verified += 1
+        return len(toks) - start
 
     def format(self, messages: list[dict]) -> str:
         """The prompt text of `messages` under the model's own chat template."""
@@ -264,10 +297,29 @@ class LlamaCppModel:
         # kept holds a prompt read by this method, cut back to it after writing). No cut: read whole.
         keep = shared if moved else max([0, *(b for b in bounds if b <= shared)])
         llm.n_tokens = keep  # eval() drops the cached state past this point
+        self._paired = 0
+        if not moved and self._tails is not None and keep and keep == max([0, *bounds]):
+            # The second passage as read ahead after this first one: its cells put back, the same numbers.
+            self._paired = self._tails.place(llm, toks, keep, self._next_break(llm, toks, keep))
+            keep += self._paired
         for start, end in itertools.pairwise([keep, *(b for b in bounds if keep < b < len(toks)), len(toks)]):
             llm.eval(toks[start:end])
         self._reused = keep
         return keep
+
+    def _kind(self, llm, tok: int) -> str:
+        """"control" (a chat-template token), "break" (its text ends with a blank line) or ""."""
+        kind = self._breaks.get(tok)
+        if kind is None:
+            plain = llm.detokenize([tok]).decode("utf-8", "ignore")
+            kind = ("control" if not plain and llm.detokenize([tok], special=True) else
+                    "break" if plain.rstrip(" \t").endswith("\n\n") else "")
+            self._breaks[tok] = kind
+        return kind
+
+    def _next_break(self, llm, toks: list[int], at: int) -> int | None:
+        """Just past the first blank line at or after `at` (where a passage listed there ends), before the end."""
+        return next((i + 1 for i in range(at, len(toks) - 1) if self._kind(llm, toks[i]) == "break"), None)
 
     def _bounds(self, llm, toks: list[int]) -> list[int]:
         """Where a prompt is cut in chunks: before its first chat-template control token (the instructions'
@@ -277,12 +329,7 @@ class LlamaCppModel:
         the same way there. No more cuts: each costs a pass over the model's weights (~0.1 s here)."""
         out, last = [], 0
         for i, tok in enumerate(toks):
-            kind = self._breaks.get(tok)
-            if kind is None:
-                plain = llm.detokenize([tok]).decode("utf-8", "ignore")
-                kind = ("control" if not plain and llm.detokenize([tok], special=True) else
-                        "break" if plain.rstrip(" \t").endswith("\n\n") else "")
-                self._breaks[tok] = kind
+            kind = self._kind(llm, tok)
             at = i if kind == "control" and not out else i + 1 if kind == "break" and out else None
             if at is not None and at - last >= self.CHUNK_MIN:
                 out.append(at)
@@ -496,6 +543,68 @@ class _Blocks:
             llm.n_tokens = at = i = i + m
             placed += m
         return placed
+
+
+class _Tails:
+    """Second passages read ahead: the attention cells a prompt adds, past the state kept after its first passage
+    (instructions and passage P), when it lists passage Q next. A question whose two best passages are P then Q
+    gets Q's cells put back where they were computed (same positions, same passage before them: the same numbers
+    as reading Q, checked by `LlamaCppModel._remember_tail`) and reads only the third passage and the question.
+    Keyed by the prompt's tokens up to the blank line after Q (overlap removal makes Q's text depend on P)."""
+
+    VERIFY = 3  # the first tails kept are each checked against one pass split in two
+
+    def __init__(self, max_items: int = 512):
+        self.max_items = max_items
+        self.items: "OrderedDict[tuple[int, ...], tuple[int, bytes]]" = OrderedDict()  # tokens -> (start, cells)
+        self.enabled, self.verified, self.off_reason = True, 0, ""
+
+    def disable(self, reason: str) -> None:
+        self.enabled, self.off_reason = False, reason
+        self.items.clear()
+
+    def keep(self, llm, start: int, end: int) -> None:
+        """Keep the cells of positions [start, end) of the live sequence, keyed by its tokens up to `end`."""
+        import llama_cpp.llama_cpp as lib
+
+        ctx = llm._ctx.ctx
+        mem = lib.llama_get_memory(ctx)
+        lib.llama_memory_seq_rm(mem, 1, -1, -1)
+        lib.llama_memory_seq_cp(mem, 0, 1, start, end)
+        size = lib.llama_state_seq_get_size(ctx, 1)
+        buf = (ctypes.c_uint8 * int(size))()
+        n = lib.llama_state_seq_get_data(ctx, buf, size, 1)
+        lib.llama_memory_seq_rm(mem, 1, -1, -1)
+        if n == 0:
+            return
+        key = tuple(llm._input_ids[:end].tolist())
+        self.items.pop(key, None)
+        self.items[key] = (start, ctypes.string_at(buf, n))
+        while len(self.items) > self.max_items:
+            self.items.popitem(last=False)
+
+    def place(self, llm, toks: list[int], at: int, end: int | None) -> int:
+        """Put back the tail that continues `toks` from `at` (the live state holds toks[:at]) up to `end`.
+        Returns how many tokens it holds (0: none kept, or it would not load: the prompt is then read)."""
+        import llama_cpp.llama_cpp as lib
+
+        found = self.items.get(tuple(toks[:end])) if self.enabled and end else None
+        if found is None or found[0] != at:
+            return 0
+        ctx = llm._ctx.ctx
+        mem = lib.llama_get_memory(ctx)
+        lib.llama_memory_seq_rm(mem, -1, at, -1)
+        data = found[1]
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if lib.llama_state_seq_set_data(ctx, buf, len(data), 1) != len(data):
+            lib.llama_memory_seq_rm(mem, 1, -1, -1)
+            return 0
+        lib.llama_memory_seq_cp(mem, 1, 0, -1, -1)
+        lib.llama_memory_seq_rm(mem, 1, -1, -1)
+        self.items.move_to_end(tuple(toks[:end]))
+        llm.input_ids[at:end] = toks[at:end]
+        llm.n_tokens = end
+        return end - at
 
 
 class _PrefixStates:

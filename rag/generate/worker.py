@@ -182,10 +182,11 @@ class ModelWorker:
         with self.lock:
             return self._request({"op": "yes_no", "messages": messages}, collect=True)
 
-    def remember(self, messages: list[dict], block: str | None = None) -> int:
+    def remember(self, messages: list[dict], block: str | None = None, tail: bool = False) -> int:
         """See `LlamaCppModel.remember` (the states live in the child: a restarted child starts without them)."""
         with self.lock:
-            return self._request({"op": "remember", "messages": messages, "block": block}, collect=True)
+            return self._request({"op": "remember", "messages": messages, "block": block, "tail": tail},
+                                 collect=True)
 
     def _request(self, req: dict, collect: bool = False):
         """Send `req`; a stream yields pieces, other requests return their value. A child killed by a signal
@@ -385,7 +386,7 @@ def _child(argv: list[str]) -> int:
             elif op == "yes_no":
                 send({"value": model.yes_no(req["messages"]), "perf": model.last_judge_perf})
             elif op == "remember":
-                send({"value": model.remember(req["messages"], req.get("block"))})
+                send({"value": model.remember(req["messages"], req.get("block"), bool(req.get("tail")))})
             elif op == "stream":
                 pieces = model.stream(req["messages"], req["max_tokens"], req.get("temperature", 0.0), req.get("stop"))
                 stopped = False
