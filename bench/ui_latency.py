@@ -87,7 +87,7 @@ def ask(page, url: str, surface: str, question: str, watch: str = "observer", ty
     # A person takes seconds to type a question: the fresh page's own start-up work (layout, software raster) is
     # over by the time they press Enter. Filled and sent at once, it overlapped the question's retrieval (0.2-0.3 s
     # instead of 0.07 s, in the answer's own timings).
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     time.sleep(typing)
     if watch == "observer":
         page.evaluate(WATCH, [FIRST_CHECKED[surface], "#rag-widget" if surface == "widget" else None])

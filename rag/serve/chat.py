@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -234,6 +235,7 @@ def build_chat(services: Services) -> gr.Blocks:
                 if answerer.busy:
                     yield _messages(state, ui), panel_html(state, ui, T["busy"]), "", state, off, off, ""
                 deadline_at = answerer.deadline_at()  # the same bound as the API: waiting and answering together
+                told = 0.0
                 with answerer.turn(deadline_at=deadline_at, what="chat"):
                     for ev in answerer.events(message, history, deadline_at=deadline_at):
                         if isinstance(ev, TokenEvent):
@@ -241,8 +243,13 @@ def build_chat(services: Services) -> gr.Blocks:
                             turn["tokens"] += 1
                             if debug:
                                 turn["draft"] += ev.text
-                            yield (_messages(state, ui), panel_html(state, ui, T["writing_panel"]) if first else gr.skip(),
-                                   gr.skip(), state, off, off, gr.skip())
+                            # The count shown at most 4 times a second: each update renders every message again
+                            # and sends it to the page, CPU taken from the model on a small machine.
+                            if first or debug or time.monotonic() - told >= 0.25:
+                                told = time.monotonic()
+                                yield (_messages(state, ui),
+                                       panel_html(state, ui, T["writing_panel"]) if first else gr.skip(),
+                                       gr.skip(), state, off, off, gr.skip())
                         elif isinstance(ev, SentenceEvent):  # checked while the model writes the next one
                             turn.setdefault("shown", []).append({"text": ev.sentence.text,
                                                                  "citations": ev.sentence.citations})
