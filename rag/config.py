@@ -114,7 +114,7 @@ class Settings:
     # now before them, and the 1.5B model then mixes up who said what more often).
     passage_blocks: bool = False
     # For each passage read ahead, the passages likeliest to be listed second after it (RAG_PASSAGE_PAIRS, by
-    # retrieval on the passage's own text) are read after it too, and what they add kept (~3 MB a pair): a question
+    # retrieval on the passage's own text) are read after it too, and what they add kept (~2.4 MB a pair): a question
     # whose two best passages are such a pair reads only its third passage and itself (the same numbers as
     # reading them; bench/latency.py). 0: none.
     passage_pairs: int = 4

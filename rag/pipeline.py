@@ -149,7 +149,7 @@ class Pipeline:
         that keeps states.
         Then, for each passage, the `passage_pairs` passages most likely listed second after it (those retrieval
         ranks first for the passage's own text: the second passage of 62 % of article questions is among the
-        first 3) are read after it and kept as tails (`LlamaCppModel.remember`, ~3 MB each): a question whose
+        first 3) are read after it and kept as tails (`LlamaCppModel.remember`, ~2.4 MB each): a question whose
         two best passages are such a pair reads only its third passage and itself.
         Each passage is read inside `turn()` (a server's turn with the model: questions that wait go first).
         A passage already read (the same text, by an earlier call) is not read again: called after a new index

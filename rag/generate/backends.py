@@ -204,7 +204,7 @@ class LlamaCppModel:
         instructions, then a passage listed first) skips reading that part. With `block` (the text that ends the
         last message, a passage), the attention cells of its words are also kept apart, to be moved into a later
         prompt wherever the same words stand (`_Blocks`). With `tail` (the text ends with a second passage after
-        one remembered), only the cells read past the kept state are kept (`_Tails`: ~3 MB, not a 17 MB state).
+        one remembered), only the cells read past the kept state are kept (`_Tails`: ~2.4 MB, not a 10 MB state).
         Returns the tokens kept."""
         mark = "\u2063\u2063"  # invisible separators: where the last message's text ends in the prompt
         with self.lock:
