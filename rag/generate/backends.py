@@ -449,6 +449,22 @@ def _two_sequences():
         yield True
 
 
+def _cells(llm, start: int, end: int) -> bytes | None:
+    """The attention cells of positions [start, end) of the live sequence, as llama.cpp saves a sequence (copied
+    through the second sequence, the scratch space `_two_sequences` provides); None if it saved nothing."""
+    import llama_cpp.llama_cpp as lib
+
+    ctx = llm._ctx.ctx
+    mem = lib.llama_get_memory(ctx)
+    lib.llama_memory_seq_rm(mem, 1, -1, -1)
+    lib.llama_memory_seq_cp(mem, 0, 1, start, end)
+    size = lib.llama_state_seq_get_size(ctx, 1)
+    buf = (ctypes.c_uint8 * int(size))()
+    n = lib.llama_state_seq_get_data(ctx, buf, size, 1)
+    lib.llama_memory_seq_rm(mem, 1, -1, -1)
+    return ctypes.string_at(buf, n) if n else None
+
+
 class _Blocks:
     """Passages the model has read once, kept as movable blocks of attention cells: a prompt that lists the same
     passage second or third (or the part of it left after overlap is removed) gets those cells moved into place
@@ -469,22 +485,13 @@ class _Blocks:
 
     def keep(self, llm, start: int, end: int) -> None:
         """Keep the cells of positions [start, end) of the live sequence as a block."""
-        import llama_cpp.llama_cpp as lib
-
         key = tuple(llm._input_ids[start:end].tolist())
         if len(key) < self.MIN_RUN or key in self.items:
             return
-        ctx = llm._ctx.ctx
-        mem = lib.llama_get_memory(ctx)
-        lib.llama_memory_seq_rm(mem, 1, -1, -1)
-        lib.llama_memory_seq_cp(mem, 0, 1, start, end)
-        size = lib.llama_state_seq_get_size(ctx, 1)
-        buf = (ctypes.c_uint8 * int(size))()
-        n = lib.llama_state_seq_get_data(ctx, buf, size, 1)
-        lib.llama_memory_seq_rm(mem, 1, -1, -1)
-        if n == 0:
+        cells = _cells(llm, start, end)
+        if cells is None:
             return
-        self.items[key] = (start, ctypes.string_at(buf, n))
+        self.items[key] = (start, cells)
         while len(self.items) > self.max_items:
             self.items.popitem(last=False)
         self._index()
@@ -565,21 +572,12 @@ class _Tails:
 
     def keep(self, llm, start: int, end: int) -> None:
         """Keep the cells of positions [start, end) of the live sequence, keyed by its tokens up to `end`."""
-        import llama_cpp.llama_cpp as lib
-
-        ctx = llm._ctx.ctx
-        mem = lib.llama_get_memory(ctx)
-        lib.llama_memory_seq_rm(mem, 1, -1, -1)
-        lib.llama_memory_seq_cp(mem, 0, 1, start, end)
-        size = lib.llama_state_seq_get_size(ctx, 1)
-        buf = (ctypes.c_uint8 * int(size))()
-        n = lib.llama_state_seq_get_data(ctx, buf, size, 1)
-        lib.llama_memory_seq_rm(mem, 1, -1, -1)
-        if n == 0:
+        cells = _cells(llm, start, end)
+        if cells is None:
             return
         key = tuple(llm._input_ids[:end].tolist())
         self.items.pop(key, None)
-        self.items[key] = (start, ctypes.string_at(buf, n))
+        self.items[key] = (start, cells)
         while len(self.items) > self.max_items:
             self.items.popitem(last=False)
 
