@@ -464,8 +464,9 @@ def serve(settings: Settings, host, port, allowed_origins, public_url, insecure_
             took = ", ".join(f"{s['step']} {s['seconds']:g} s" for s in info.get("steps", []))
             click.echo(f"ready at {base}/  (started in {info['seconds']:g} s: {took})\n{banner}", err=True)
         elif step == "passages kept":
-            click.echo(f"{info['passages']} passages read ahead in {info['seconds']:g} s: a question whose best "
-                       "passage is one of them skips reading it", err=True)
+            pairs = f", and {info['pairs']} pairs of passages," if info.get("pairs") else ""
+            click.echo(f"{info['passages']} passages read ahead{pairs} in {info['seconds']:g} s: a question whose "
+                       "best passage is one of them skips reading it (and its second, when it is a pair's)", err=True)
         elif step == "failed":
             click.echo(f"start-up failed while {info.get('step') or 'starting'}: {info['error']}\n"
                        f"The server keeps running ({base}/healthz reports the error) and each question tries "

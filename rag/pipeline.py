@@ -49,6 +49,7 @@ class Pipeline:
         self.settings = components.settings
         # Passage texts the model has read ahead (`warm_passages`): a new index version reads only its new ones.
         self._read_ahead: set = set()  # passage texts, and (first, second) pairs read as tails
+        self.pairs_read = 0  # pairs kept by the last `warm_passages` (`_warm_pairs`)
         self._read_ahead_lock = threading.Lock()
 
     def validate(self, question) -> str:
@@ -187,7 +188,7 @@ class Pipeline:
                 self._read_ahead.discard(p.text)  # not read: a later call tries it again
                 raise
             done += 1
-        self._warm_pairs(turn, passages, lang)
+        self.pairs_read = self._warm_pairs(turn, passages, lang)
         return done
 
     def _warm_pairs(self, turn, passages, lang: str) -> int:

@@ -7,8 +7,8 @@ from rag.components import Components
 from rag.errors import InputError, PromptError
 from rag.generate.backends import ChatModel, Judge
 from rag.generate.prompts import one_block, render
-from rag.pipeline import Pipeline
-from rag.types import AnswerEvent, TokenEvent, final_answer
+from rag.pipeline import Pipeline, prompt_texts
+from rag.types import AnswerEvent, Hit, TokenEvent, final_answer
 
 from conftest import ARTICLE, cite_reply as _cite
 
@@ -372,6 +372,32 @@ def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
     assert first[0] == asked[0]  # the same instructions: the whole kept prompt is a prefix of the question's
     judged = llm.judged[-1]  # the judge's prompt for the answer's sentence starts with its passage's kept prompt
     assert any(judged[-1]["content"].startswith(m[-1]["content"]) and judged[0] == m[0] for m in judges)
+
+
+def test_the_likeliest_second_passages_are_read_ahead_after_each_first(make):
+    """After the single passages, `warm_passages` hands the model, for each passage, the prompt up to the end of
+    the passages retrieval ranks first for that passage's text, listed second (`tail`): every passage's likeliest
+    second first, then each one's next; the prompt of a question listing that pair starts with exactly those words."""
+    p = make("unused", passage_pairs=2)
+    singles, tails = [], []
+    p.components.llm.remember = (lambda messages, block=None, tail=False:
+                                 (tails if tail else singles).append(messages[-1]["content"]) or 1)
+    passages = p.components.index.passages
+    assert p.warm_passages() == len(passages) and p.pairs_read == len(tails) == 2 * len(passages)
+    for k in tails:
+        # Two passages, the prompt cut after the second and the blank line that ends it (a chunk of the reading).
+        assert "[2] " in k and "[3]" not in k and k.endswith("\n\n") and "Question" not in k
+    firsts = [next(x for x in passages if k.split("[2] ")[0].endswith(one_block(x.text) + "\n\n")) for k in tails]
+    assert firsts[:len(passages)] == list(passages) == firsts[len(passages):]  # ranked: all firsts, then seconds
+    hit = lambda x: Hit(x, 0.0, None, None)  # noqa: E731
+    second = next(x for x in passages if x != passages[0]
+                  and tails[0].endswith(one_block(prompt_texts([hit(passages[0]), hit(x)])[1]) + "\n\n"))
+    asked = p.messages("Quelle question ?", [hit(passages[0]), hit(second), hit(passages[-1])], "fr")
+    assert asked[-1]["content"].startswith(tails[0]) and not asked[-1]["content"].startswith(tails[1])
+    assert p.warm_passages() == 0 and p.pairs_read == 0 and len(tails) == 2 * len(passages)  # none read again
+    q = make("unused", passage_pairs=0)
+    q.components.llm.remember = lambda messages, block=None, tail=False: pytest.fail("a pair read") if tail else 1
+    assert q.warm_passages() == len(q.components.index.passages) and q.pairs_read == 0
 
 
 def test_a_new_index_version_has_only_its_new_passages_read_ahead(make, tmp_path):

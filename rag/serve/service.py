@@ -567,7 +567,8 @@ class Health:
             log.warning("reading the passages ahead stopped: %s", e)
             return
         if warmed:
-            self._emit("passages kept", passages=warmed, seconds=round(time.monotonic() - t, 2))
+            self._emit("passages kept", passages=warmed, pairs=self.answerer.pipeline.pairs_read,
+                       seconds=round(time.monotonic() - t, 2))
 
     def _failed(self, message: str) -> None:
         self.state, self.error = "failed", message
