@@ -561,7 +561,9 @@ class _Tails:
 
     VERIFY = 3  # the first tails kept are each checked against one pass split in two
 
-    def __init__(self, max_items: int = 512):
+    def __init__(self, max_items: int = 256):
+        # RAG_PASSAGE_STATES' 64 passages x RAG_PASSAGE_PAIRS' 4: ~0.6 GB at most; past it (new index versions)
+        # the least recently used go.
         self.max_items = max_items
         self.items: "OrderedDict[tuple[int, ...], tuple[int, bytes]]" = OrderedDict()  # tokens -> (start, cells)
         self.enabled, self.verified, self.off_reason = True, 0, ""
