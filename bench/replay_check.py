@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag.components import Components  # noqa: E402
 from rag.config import settings_from_env  # noqa: E402
-from rag.eval.datasets import is_squad, load_squad  # noqa: E402
+from rag.eval.datasets import is_squad, load_dataset, load_squad  # noqa: E402
 from rag.eval.metrics import answer_scores  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.types import Answer, Hit  # noqa: E402
@@ -37,10 +37,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, help="also write the replayed predictions here (JSONL)")
     ap.add_argument("--index-dir", type=Path, help="the run's index (a SQuAD-format set is indexed in its run folder)")
     args = ap.parse_args()
-    if is_squad(args.data):
-        questions = {q.id: q.model_dump() for q in load_squad(args.data)[1]}
-    else:
-        questions = {q["id"]: q for q in map(json.loads, args.data.read_text(encoding="utf-8").splitlines()) if q}
+    loaded = load_squad(args.data)[1] if is_squad(args.data) else load_dataset(args.data)
+    questions = {q.id: q.model_dump() for q in loaded}
     overrides = {"index_dir": args.index_dir} if args.index_dir else {}
     pipeline = Pipeline(Components(settings_from_env(**overrides)))
     by_place = {(p.source, p.start, p.end): p for p in pipeline.components.index.passages}

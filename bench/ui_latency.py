@@ -49,9 +49,9 @@ def free_port() -> int:
 
 
 # Times taken in the page: when Enter (or the send button) goes down, and when the first checked sentence is in
-# the DOM (a MutationObserver, inside the widget's shadow root). The bench then polls for the result 4 times a
-# second: Playwright's own wait polls on every animation frame, which kept headless Chromium busy on the 2 cores
-# the model writes with (0.35-0.55 s of CPU per question; `--watch playwright` measures that way).
+# the DOM (a MutationObserver, inside the widget's shadow root), read 4 times a second. Playwright's own wait
+# (`--watch playwright`) polls the page on every animation frame, work for the browser on the 2 cores the model
+# writes with, and stamps the time on the Python side.
 WATCH = """([sel, host]) => {
   const root = host ? document.querySelector(host).shadowRoot : document;
   window.__ragSent = null; window.__ragShown = null;
@@ -92,11 +92,8 @@ def ask(page, url: str, surface: str, question: str, watch: str = "observer", ty
     if watch == "observer":
         page.evaluate(WATCH, [FIRST_CHECKED[surface], "#rag-widget" if surface == "widget" else None])
         send()
-        deadline = time.monotonic() + 60
-        while page.evaluate("window.__ragShown") is None:  # (wait_for_function evaluates a string: the CSP says no)
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no checked sentence shown in 60 s: {question}")
-            time.sleep(0.25)
+        if poll(page, "() => window.__ragShown") is None:
+            raise TimeoutError(f"no checked sentence shown in 60 s: {question}")
         seconds = round(page.evaluate("(window.__ragShown - window.__ragSent) / 1000"), 3)
     else:
         t0 = time.perf_counter()
@@ -105,15 +102,20 @@ def ask(page, url: str, surface: str, question: str, watch: str = "observer", ty
         seconds = round(time.perf_counter() - t0, 3)
     if page.locator(ABSTAINED[surface]).count():
         return None, None  # an abstention shows no checked sentence
-    server = None
-    if surface == "widget":  # the answer's own timings, as the server measured them (the widget keeps its turns)
-        deadline = time.monotonic() + 60
-        while server is None and time.monotonic() < deadline:
-            server = page.evaluate("""() => { const k = Object.keys(sessionStorage).find(x => x.startsWith("rag-widget:"));
-              const s = k && JSON.parse(sessionStorage.getItem(k)); const t = s && s.turns && s.turns[s.turns.length - 1];
-              return t && t.answer ? t.answer.timings : null; }""")
-            time.sleep(0.1) if server is None else None
+    # The answer's own timings, as the server measured them (the widget keeps its turns in sessionStorage).
+    server = poll(page, """() => { const k = Object.keys(sessionStorage).find(x => x.startsWith("rag-widget:"));
+      const s = k && JSON.parse(sessionStorage.getItem(k)); const t = s && s.turns && s.turns[s.turns.length - 1];
+      return t && t.answer ? t.answer.timings : null; }""") if surface == "widget" else None
     return seconds, server
+
+
+def poll(page, js: str, seconds: float = 60, every: float = 0.25):
+    """`js` evaluated in the page every `every` seconds until it gives something (returned), or None after
+    `seconds`. (Playwright's wait_for_function would evaluate a string, which the pages' CSP forbids.)"""
+    deadline = time.monotonic() + seconds
+    while (value := page.evaluate(js)) is None and time.monotonic() < deadline:
+        time.sleep(every)
+    return value
 
 
 def serve_and_ask(index_dir: Path, surface: str, args, sync_playwright) -> list[dict]:

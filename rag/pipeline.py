@@ -110,7 +110,8 @@ class Pipeline:
         timings["tokens"] = len(pieces)  # stream pieces: one token each with llama.cpp
         perf = c.llm.last_perf
         # What the model itself measured: prompt length, the part reused from a saved state, the passages moved
-        # in as blocks, the second passage put back from a pair read ahead, reading time, tokens proposed from the prompt and kept (prompt lookup decoding).
+        # in as blocks, the second passage put back from a pair read ahead, reading time, tokens proposed from the
+        # prompt and kept (prompt lookup decoding).
         for key, name in (("prompt_tokens", "prompt_tokens"), ("prompt_reused", "prompt_reused"),
                           ("prompt_placed", "prompt_placed"), ("prompt_paired", "prompt_paired"),
                           ("first_piece_s", "prompt_read_s"),
@@ -175,12 +176,8 @@ class Pipeline:
                 prompts.append((judge, judge_messages(p.text, "…"), False))
             try:
                 for model, messages, block in prompts:
-                    # The prompt up to the end of the passage and the blank line after it (where the model's
-                    # reading is cut in chunks, `LlamaCppModel._read`): the question (or claim) and the rest vary.
-                    content, shown = messages[-1]["content"], one_block(p.text)
-                    cut = content.index(shown) + len(shown)
-                    cut += len(content[cut:]) - len(content[cut:].lstrip("\n"))
-                    head = [*messages[:-1], {**messages[-1], "content": content[:cut]}]
+                    shown = one_block(p.text)
+                    head = _head(messages, shown)
                     with turn():
                         # As a block, the passage's cells are also moved in where it is listed second or third.
                         model.remember(head, block=shown) if block else model.remember(head)
@@ -214,13 +211,10 @@ class Pipeline:
                         continue
                     self._read_ahead.add((p.text, q.text))
                 context = [Hit(p, 0.0, None, None), Hit(q, 0.0, None, None)]
-                messages = self.messages("…", context, lang)
-                content, shown = messages[-1]["content"], f"[2] {one_block(prompt_texts(context)[1])}"
-                cut = content.index(shown) + len(shown)
-                cut += len(content[cut:]) - len(content[cut:].lstrip("\n"))
+                head = _head(self.messages("…", context, lang), f"[2] {one_block(prompt_texts(context)[1])}")
                 try:
                     with turn():
-                        kept = c.llm.remember([*messages[:-1], {**messages[-1], "content": content[:cut]}], tail=True)
+                        kept = c.llm.remember(head, tail=True)
                 except BaseException:
                     self._read_ahead.discard((p.text, q.text))
                     raise
@@ -369,6 +363,15 @@ def quote_messages(question: str, sentence: str) -> list[dict]:
     tpl = load_template("answers", "en")
     return [{"role": "system", "content": tpl["system"]},
             {"role": "user", "content": render(tpl["user"], question=question, sentence=sentence)}]
+
+
+def _head(messages: list[dict], shown: str) -> list[dict]:
+    """`messages` cut after `shown` (a passage as the prompt lists it) and the blank line after it, where the local
+    model's reading is cut in chunks (`LlamaCppModel._read`): what follows (the question, a claim) varies."""
+    content = messages[-1]["content"]
+    cut = content.index(shown) + len(shown)
+    cut += len(content[cut:]) - len(content[cut:].lstrip("\n"))
+    return [*messages[:-1], {**messages[-1], "content": content[:cut]}]
 
 
 def prompt_texts(context: list[Hit]) -> list[str]:

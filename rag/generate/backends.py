@@ -588,7 +588,8 @@ class _Tails:
         Returns how many tokens it holds (0: none kept, or it would not load: the prompt is then read)."""
         import llama_cpp.llama_cpp as lib
 
-        found = self.items.get(tuple(toks[:end])) if self.enabled and end else None
+        key = tuple(toks[:end]) if self.enabled and end else None
+        found = self.items.get(key) if key else None
         if found is None or found[0] != at:
             return 0
         ctx = llm._ctx.ctx
@@ -601,7 +602,7 @@ class _Tails:
             return 0
         lib.llama_memory_seq_cp(mem, 1, 0, -1, -1)
         lib.llama_memory_seq_rm(mem, 1, -1, -1)
-        self.items.move_to_end(tuple(toks[:end]))
+        self.items.move_to_end(key)
         llm.input_ids[at:end] = toks[at:end]
         llm.n_tokens = end
         return end - at
