@@ -278,7 +278,7 @@ class Pipeline:
                                                    self.components.vocabulary) if sentences else [])
         kept = [x for x in sentences if x.supported]
         answer.sentences = sentences
-        off_topic = _unanswered_facts(answer, kept, hits) if kept else ""
+        off_topic = _unanswered_facts(answer, kept, hits, self.components.index.neighbours) if kept else ""
         if kept and off_topic:
             for x in kept:
                 x.supported, x.code = False, "off_topic"
@@ -406,7 +406,7 @@ class _EarlyCheck:
 
     def __init__(self, pipeline: "Pipeline", answer: Answer, context: list[Hit]):
         self.checker, self.answer, self.context = pipeline.components.checker, answer, context
-        self.vocabulary = pipeline.components.vocabulary
+        self.vocabulary, self.neighbours = pipeline.components.vocabulary, pipeline.components.index.neighbours
         self.text, self.decided, self.shown, self.spent = "", 0, 0, 0.0
 
     def feed(self, piece: str) -> Iterator[SentenceEvent]:
@@ -421,7 +421,7 @@ class _EarlyCheck:
             x = self.checker.check_now(sentences[self.decided], self.context, self.answer.standalone_question,
                                        self.vocabulary)
             self.decided += 1
-            if x is None or _unanswered_facts(self.answer, [x], self.context):
+            if x is None or _unanswered_facts(self.answer, [x], self.context, self.neighbours):
                 self.decided = done  # sentences are shown in order: the rest wait for the final check
                 break
             self.shown += 1
@@ -436,18 +436,20 @@ def _abstain(answer: Answer, code: str, reason: str | None = None) -> None:
     answer.abstain_code, answer.abstain_reason = code, reason or ABSTAIN_REASONS[code]
 
 
-def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit]) -> str:
+def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None) -> str:
     """Names and numbers of the question (of its asking sentences: `asked_facts`) that neither the kept answer nor
-    the passages it cites (read under their heading when it names a topic) mention: a true sentence about something
-    else is not an answer.
+    the passages it cites (read under their heading when it names a topic), nor the passages just around them in
+    their source (`neighbours(passage)`), mention: a true sentence about something else is not an answer.
     (The whole passage, not only the words that support the sentence: "Le Royal Exchange Theatre [1]." answers
-    "Quel théâtre … au Royaume-Uni ?" from a passage whose previous sentence names the country.)"""
+    "Quel théâtre … au Royaume-Uni ?" from a passage whose previous sentence names the country. And its neighbours:
+    "Elle épousa Francine Clark, actrice…" answers "le métier de l'épouse de Robert Sterling Clark" from the
+    paragraph after the one that names him.)"""
     facts = asked_facts(answer.standalone_question or answer.question)
     if detect_language(answer.question) != "fr":  # English names of French things do not match word for word
         facts = {f for f in facts if f.startswith("#")}
-    cited = {n for x in kept for n in x.citations if 1 <= n <= len(hits)}  # (their spans are parts of these)
-    text = " ".join([x.text for x in kept]
-                    + [f"{topic(hits[n - 1].passage.heading)}\n{hits[n - 1].passage.text}" for n in sorted(cited)])
+    cited = [hits[n - 1].passage for n in sorted({n for x in kept for n in x.citations if 1 <= n <= len(hits)})]
+    around = [q for p in cited for q in (neighbours(p) if neighbours else [])]
+    text = " ".join([x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited + around])
     nums, words = fact_index(text)
     missing = [f for f in facts if not has_fact(f, nums, words)]
     return ", ".join(m.lstrip("#") for m in missing)

@@ -467,3 +467,37 @@ def test_no_passage_is_read_ahead_past_the_limit_or_without_a_model_that_keeps_s
     p.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else pytest.fail("read ahead past the limit")
     assert p.warm_passages() == 0
     assert make("unused").warm_passages() == 0  # the scripted model keeps no states (no `remember`)
+
+
+def test_the_questions_names_may_be_in_the_passages_around_the_cited_one():
+    """The passage that answers may name what the question asks about only in the paragraph before it (PIAF: "Lors
+    des playoffs en 2010 contre qui s'incline San Antonio ?", 2010 named in the previous passage): an answer, not a
+    true sentence about something else. Names found in no passage around it still make it off the topic."""
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer, Passage, Sentence
+
+    text = ["Saison 2010 des Silver Stars.", "San Antonio s'incline face au Mercury de Phoenix.", "Fin de saison."]
+    ps = [Passage(f"p{i}", "wnba.txt", 100 * i, 100 * i + len(t), t) for i, t in enumerate(text)]
+    around = {p.id: [q for q in ps if abs(int(q.id[1]) - int(p.id[1])) == 1] for p in ps}
+    kept = [Sentence("San Antonio s'incline face au Mercury de Phoenix.", [1], True)]
+    hits = [Hit(ps[1], 1.0, None, None)]
+
+    def ask(question, neighbours):
+        answer = Answer(question=question, answer="", abstained=False, lang="fr", standalone_question=question)
+        return _unanswered_facts(answer, kept, hits, neighbours)
+
+    q = "Lors des playoffs en 2010 contre qui s'incline San Antonio ?"
+    assert ask(q, None) == "2010"  # the cited passage alone does not name the year
+    assert ask(q, lambda p: around[p.id]) == ""
+    assert ask("Lors des playoffs en 2011 contre qui s'incline San Antonio ?", lambda p: around[p.id]) == "2011"
+
+
+def test_index_neighbours_stay_in_their_source(make):
+    index = make("x").components.index
+    ps = index.passages
+    first, second = ps[0], ps[1]
+    assert first.source == second.source and index.neighbours(first) == [second]
+    assert index.neighbours(second) == [first, ps[2]]
+    assert all(q.source == ps[-1].source for q in index.neighbours(ps[-1])) and len(index.neighbours(ps[-1])) == 1
+    from rag.types import Passage
+    assert index.neighbours(Passage("unknown", "x.txt", 0, 1, "x")) == []

@@ -87,6 +87,14 @@ class Index:
         """Passage id -> position; read on every query, built once."""
         return {p.id: i for i, p in enumerate(self.passages)}
 
+    def neighbours(self, passage: Passage) -> list[Passage]:
+        """The passages just before and after `passage` in its source (none for a passage not in this index)."""
+        i = self.by_id.get(passage.id)
+        if i is None:
+            return []
+        return [self.passages[j] for j in (i - 1, i + 1)
+                if 0 <= j < len(self.passages) and self.passages[j].source == passage.source]
+
     @property
     def vector_kind(self) -> str:
         """"flat", "hnsw" or "ivf": the FAISS index behind the vector store."""
