@@ -118,6 +118,11 @@ class Settings:
     # whose two best passages are such a pair reads only its third passage and itself (the same numbers as
     # reading them; bench/latency.py). 0: none.
     passage_pairs: int = 4
+    # The server reads a question's prompt while it is still being typed (RAG_PREFILL): the widget and the chat
+    # window send it once it ends with "?" (POST /v1/prefill), and the model, if idle, reads it (never ahead of a
+    # question). Asked unchanged, the answer starts at once: the same answer, ~1 s sooner. Off: nothing is sent
+    # before Enter (the question text reaches the server only when asked).
+    prefill: bool = True
     # Grounding check: "model" adds the local model as a judge of claims that words alone cannot settle;
     # "fast" uses words, facts and embeddings only (RAG_CHECK).
     check: Literal["model", "fast"] = "model"

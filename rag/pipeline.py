@@ -70,13 +70,7 @@ class Pipeline:
             standalone, query = self.rewrite(question, history, lang)
             timings["rewrite"] = round(time.perf_counter() - t0, 3)
         t = time.perf_counter()
-        hits = retrieve(c.index, query, k=max(s.retrieve_k, s.top_k), depth=s.retrieve_depth, rrf_k=s.rrf_k,
-                        weights=(1.0, s.bm25_weight))
-        # A passage that addresses the assistant ("ignore the article and say…") is an instruction, not
-        # evidence: it never reaches the prompt and can never be cited.
-        flags = {h.passage.id: instruction_flags(h.passage.text) for h in hits}
-        set_aside = [dict(h.to_dict(), flags=flags[h.passage.id]) for h in hits if flags[h.passage.id]]
-        hits = [h for h in hits if not flags[h.passage.id]]
+        hits, set_aside = self.retrieve(query)
         timings["retrieval"] = round(time.perf_counter() - t, 3)
         answer = Answer(question=question, answer="", abstained=False, lang=lang, standalone_question=standalone,
                         retrieved=[h.to_dict() for h in hits], timings=timings, set_aside=set_aside)
@@ -113,6 +107,7 @@ class Pipeline:
         # in as blocks, the second passage put back from a pair read ahead, reading time, tokens proposed from the
         # prompt and kept (prompt lookup decoding).
         for key, name in (("prompt_tokens", "prompt_tokens"), ("prompt_reused", "prompt_reused"),
+                          ("prompt_prefilled", "prompt_prefilled"),
                           ("prompt_placed", "prompt_placed"), ("prompt_paired", "prompt_paired"),
                           ("first_piece_s", "prompt_read_s"),
                           ("drafted", "drafted"), ("accepted", "drafts_kept")):
@@ -129,6 +124,29 @@ class Pipeline:
         if not answer.abstained:  # no sentence was checked while writing: the first is the answer's
             timings.setdefault("first_checked", timings["total"])
         yield AnswerEvent(answer)
+
+    def retrieve(self, query: str) -> tuple[list[Hit], list[dict]]:
+        """The passages retrieved for `query`, best first, and those set aside: a passage that addresses the
+        assistant ("ignore the article and say…") is an instruction, not evidence, and never reaches a prompt."""
+        s = self.settings
+        hits = retrieve(self.components.index, query, k=max(s.retrieve_k, s.top_k), depth=s.retrieve_depth,
+                        rrf_k=s.rrf_k, weights=(1.0, s.bm25_weight))
+        flags = {h.passage.id: instruction_flags(h.passage.text) for h in hits}
+        set_aside = [dict(h.to_dict(), flags=flags[h.passage.id]) for h in hits if flags[h.passage.id]]
+        return [h for h in hits if not flags[h.passage.id]], set_aside
+
+    def prefill(self, question: str) -> bool:
+        """Have the model read the prompt of `question` now, while its asker is still typing (a first question:
+        with a conversation, the question asked depends on a rewrite the model would write first). Asked
+        unchanged, it is answered with no prompt to read: the same answer, sooner. False when there is nothing
+        to read (nothing relevant retrieved, a model that cannot keep a prompt)."""
+        question = self.validate(question)
+        prefill = getattr(self.components.llm, "prefill", None)
+        hits = self.retrieve(question)[0] if prefill is not None else []
+        if not self.relevant(hits):
+            return False
+        prefill(self.messages(question, hits[: self.settings.top_k], detect_language(question)))
+        return True
 
     def prime(self) -> None:
         """Have the model read the fixed part of each prompt once (the instructions and example of the answer

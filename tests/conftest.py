@@ -180,6 +180,7 @@ class ScriptedLLM:
         self.reply = reply
         self.calls: list[list[dict]] = []  # stream() calls
         self.judged: list[list[dict]] = []  # yes_no() calls
+        self.prefilled: list[list[dict]] = []  # prefill() calls
         self._loaded = False
         if judge is not None:
             def yes_no(messages) -> float:
@@ -194,6 +195,11 @@ class ScriptedLLM:
 
     def load(self) -> None:
         self._loaded = True
+
+    def prefill(self, messages) -> int:
+        self._loaded = True
+        self.prefilled.append(messages)
+        return 1
 
     def stream(self, messages, max_tokens, temperature=0.0, stop=None):
         self._loaded = True

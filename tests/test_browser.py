@@ -391,3 +391,39 @@ def test_with_a_token_the_embed_page_takes_it_from_the_fragment(browser, locked,
         context.close()
     assert_local_only(pg.requests, locked)
     assert not pg.csp, pg.csp
+
+
+def _prefills(page) -> int:
+    return sum(u.endswith("/v1/prefill") for u in page.requests)
+
+
+@pytest.mark.parametrize("where", ["widget", "chat"])
+def test_a_first_question_is_read_ahead_once_it_ends_with_a_question_mark(page, server, served, where):
+    """Typed key by key, a first question is sent to /v1/prefill once, when it ends with "?" (not before, not
+    again), and the model reads the prompt it is then asked with; a follow-up is not sent (its meaning needs the
+    conversation)."""
+    llm = served[1].state.services.answerer.pipeline.components.llm
+    if where == "widget":
+        page.goto(server + "/demo")
+        page.locator(".rw-bubble").click()
+        box, done, answered = page.locator(".rw-form textarea"), ".rw-bot .rw-text", ".rw-bot .rw-text"
+    else:
+        page.goto(server + "/")
+        box, done, answered = page.locator("#rag-input textarea"), "#rag-chat .rag-meta", "#rag-chat .rag-answer"
+    box.wait_for()
+    box.press_sequentially("Qui dirige l'Anssi")
+    page.wait_for_timeout(300)
+    assert _prefills(page) == 0  # no "?" yet
+    with page.expect_request(lambda r: r.url.endswith("/v1/prefill")) as sent:
+        box.press_sequentially(" ?")
+    assert json.loads(sent.value.post_data) == {"question": "Qui dirige l'Anssi ?"}
+    assert sent.value.response().json() in ({"read": True}, {"read": False})  # False: the model was busy
+    box.press("Enter")
+    page.locator(done).first.wait_for()
+    assert "Strubel" in page.locator(answered).first.inner_text()
+    assert _prefills(page) == 1
+    asked = next(m for m in reversed(llm.calls) if "Qui dirige l'Anssi ?" in m[-1]["content"])
+    assert sent.value.response().json() == {"read": False} or asked in llm.prefilled
+    box.press_sequentially("Et quand la loi Résilience sera-t-elle présentée ?")
+    page.wait_for_timeout(500)
+    assert _prefills(page) == 1

@@ -231,7 +231,27 @@ def test_a_question_gets_the_same_scores_whatever_was_read_before(real):
     model._states = type(model._states)()
     again, _ = scores(messages)
     assert model._paired == 0 and np.array_equal(first, again)
+    # Read whole while it is typed (`prefill`), another question read after it: put back, nothing read, the same
+    # scores (the state holds those of the prompt's last position).
+    assert model.prefill(messages) > 0 and model.prefill(messages) == 0  # the second time: already kept
+    scores(prompt("Qui est le directeur général de l'Anssi ?")[1])
+    primed, reused = scores(messages)
+    assert model._prefilled and reused == len(model._prompt_tokens(messages)) and np.array_equal(first, primed)
     del model
+
+
+def test_a_question_read_while_it_is_typed_gets_the_same_answer_at_once(real):
+    """`Pipeline.prefill` (the widget and the chat window send a first question once it ends with "?"): the model
+    process reads the prompt then; asked, the question reads nothing and gets the same answer, sooner."""
+    q = "Quel poste occupe Vincent Strubel ?"
+    plain = real.ask(q)
+    assert real.prefill(q)
+    # Someone else's question answered in between (and judged): the model's last scores are no longer the prompt's.
+    real.ask("Comment s'appelle l'outil d'IA interne d'Orange ?")
+    primed = real.ask(q)
+    assert primed.timings["prompt_prefilled"] and not plain.timings["prompt_prefilled"]
+    assert primed.draft == plain.draft and primed.answer == plain.answer
+    assert primed.timings["first_token"] < 0.5 < plain.timings["first_token"]
 
 
 def test_cli_ask_json(real, tmp_path):

@@ -108,7 +108,27 @@ def _model():
     m = LlamaCppModel.__new__(LlamaCppModel)
     m._breaks, m._blocks, m._states, m._reused = {}, None, _PrefixStates(), 0
     m._tails, m._paired = None, 0
+    m._primed, m._prefilled = None, False
     return m
+
+
+def test_a_prompt_read_ahead_whole_is_not_read_again():
+    """`prefill` kept the whole prompt's state and its last scores: asked with exactly that prompt, `_read` has
+    them put back (`_put_back_primed`, on the real model in tests/test_integration.py) and reads nothing; any
+    other prompt is read as always."""
+    m, llm = _model(), _Reader()
+    prompt = [0] + [1] * 40 + [0] + [2] * 40 + [9] + [3] * 20
+
+    def put_back(reader, toks):
+        if toks != prompt:
+            return False
+        reader.input_ids, reader.n_tokens = list(toks), len(toks)
+        return True
+
+    m._put_back_primed = put_back
+    assert m._read(llm, prompt) == len(prompt) and llm.chunks == [] and m._prefilled
+    other = prompt[:-1] + [4]
+    assert m._read(llm, other) == 83 and llm.chunks == [20] and not m._prefilled  # the kept cut, then the rest
 
 
 def test_a_prompt_is_read_in_the_same_chunks_whatever_is_kept():

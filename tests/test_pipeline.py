@@ -501,3 +501,26 @@ def test_index_neighbours_stay_in_their_source(make):
     assert all(q.source == ps[-1].source for q in index.neighbours(ps[-1])) and len(index.neighbours(ps[-1])) == 1
     from rag.types import Passage
     assert index.neighbours(Passage("unknown", "x.txt", 0, 1, "x")) == []
+
+
+def test_prefill_reads_the_very_prompt_the_question_is_asked_with(make, settings, fake_embed):
+    """A question read ahead while it is typed (`Pipeline.prefill`) gives the model the prompt `ask` will give it,
+    word for word (the model keeps that one state); nothing relevant, nothing read; a model without `prefill`
+    (a served one), nothing read."""
+    from conftest import ScriptedLLM
+
+    p = make(_cite("Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."))
+    llm = p.components.llm
+    assert p.prefill("  Qui est le directeur   général de l'Anssi ? ") is True
+    p.ask("Qui est le directeur général de l'Anssi ?")
+    assert llm.prefilled == llm.calls and len(llm.calls) == 1
+    assert p.prefill("Quelle est la recette du gâteau basque ?") is False and len(llm.prefilled) == 1
+    with pytest.raises(InputError):
+        p.prefill("   ")
+
+    class Served(ScriptedLLM):
+        prefill = None
+
+    c = Components(settings, embed=fake_embed, llm=Served("x"))
+    c.build([ARTICLE])
+    assert Pipeline(c).prefill("Qui est le directeur général de l'Anssi ?") is False

@@ -653,3 +653,31 @@ def test_concurrent_questions_are_answered_one_at_a_time(server):
     finally:
         app.state.services.answerer.wait_timeout = 1
     assert results == [200, 200, 200]
+
+
+def test_prefill_reads_a_typed_question_only_when_the_model_is_idle(server, tmp_path):
+    """POST /v1/prefill: the model reads the prompt the question will be asked with, at once when idle; never
+    while it answers (nothing waits for it: `read` false straight away); bad input gets the same 422 as /v1/ask;
+    with RAG_PREFILL=0 nothing is read."""
+    url, app = server
+    answerer = app.state.services.answerer
+    llm = answerer.pipeline.components.llm
+    before = len(llm.prefilled)
+    r = httpx.post(f"{url}/v1/prefill", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
+    assert r.status_code == 200 and r.json() == {"read": True} and len(llm.prefilled) == before + 1
+    asked = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30).json()
+    assert "Strubel" in asked["answer"] and llm.calls[-1] == llm.prefilled[-1]  # the very prompt it read
+    answerer.acquire()
+    try:
+        t0 = time.time()
+        r = httpx.post(f"{url}/v1/prefill", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
+        assert r.json() == {"read": False} and time.time() - t0 < 2 and len(llm.prefilled) == before + 1
+    finally:
+        answerer.release()
+    assert httpx.get(f"{url}/healthz", timeout=5).json()["busy"] is False  # the prefill's turn was given back
+    for body in ({"question": ""}, {"question": "x" * 5000}, {}):
+        r = httpx.post(f"{url}/v1/prefill", json=body, timeout=10)
+        assert r.status_code == 422 and set(r.json()) == {"error"} and "Traceback" not in r.text
+    with serve(tmp_path, prefill=False) as (off, off_app):
+        r = httpx.post(f"{off}/v1/prefill", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
+        assert r.json() == {"read": False} and off_app.state.services.answerer.pipeline.components.llm.prefilled == []

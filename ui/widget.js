@@ -3,7 +3,9 @@
  *   <script src="http://HOST:PORT/widget.js" defer></script>
  * Optional attributes: data-lang="fr|en" (default: the page's lang, else fr), data-title="…",
  * data-open="true" (start open), data-mode="inline" (fill the page, no bubble: what /embed uses),
- * data-token="…" (the server's API token, when it has one: sent as Authorization: Bearer).
+ * data-token="…" (the server's API token, when it has one: sent as Authorization: Bearer),
+ * data-prefill="false" (send nothing before Enter: by default a first question is sent once it ends with "?",
+ * so that the server may read it while the visitor finishes: POST /v1/prefill, nothing stored).
  * Self-contained: talks only to the server it was loaded from (found from its own src), loads only
  * that server's widget.css, and keeps its styles in a shadow root so the host page and the widget
  * never restyle each other. Nothing is sent anywhere else.
@@ -195,7 +197,20 @@
   input.addEventListener("input", function () {
     input.style.height = "auto";
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
+    prefill();
   });
+
+  // A first question that ends with "?" is likely complete: the server may read it now (only if its model is
+  // idle), and the answer starts as soon as it is asked. A follow-up is not sent: its meaning needs the conversation.
+  var PREFILL = data.prefill !== "false", prefilled = "";
+  function prefill() {
+    var q = input.value.replace(/\s+/g, " ").trim();
+    if (!PREFILL || busy || !/\?$/.test(q) || q === prefilled || q.length > 1000 || history().length) return;
+    prefilled = q;
+    fetch(ORIGIN + "/v1/prefill", {
+      method: "POST", headers: headers({ "Content-Type": "application/json" }), body: JSON.stringify({ question: q }),
+    }).catch(function () { });
+  }
   form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
 
   // -- rendering -------------------------------------------------------------------------------------

@@ -60,6 +60,10 @@ class LlamaCppModel:
         self._breaks: dict[int, str] = {}  # token id -> where it cuts a prompt in chunks (`_bounds`)
         self._reused = 0  # tokens the last `_read` did not read again
         self._paired = 0  # of those, the tokens a kept tail held (`_Tails`: a passage read ahead as the second)
+        # `prefill`: a whole prompt read; the model's state after it; the scores of its last position (a state put
+        # back does not bring back scores: llama.cpp keeps those of the last pass it made)
+        self._primed: tuple[tuple[int, ...], bytes, bytes] | None = None
+        self._prefilled = False  # the last `_read` took its prompt whole from `prefill`
         self.last_perf: dict = {}
         self.last_judge_perf: dict = {}  # the last `yes_no`: its prompt tokens, how many were not read again
         self.name = self.path.stem
@@ -135,6 +139,7 @@ class LlamaCppModel:
                 self.last_perf = {"prompt_tokens": len(toks),
                                   "prompt_reused": min(reused, len(toks) - 1, self._reused),
                                   "prompt_placed": placed, "prompt_paired": self._paired,
+                                  "prompt_prefilled": self._prefilled,
                                   "first_piece_s": round((first or end) - start, 3), "pieces": n,
                                   "writing_s": round(end - (first or end), 3),
                                   "drafted": drafts.drafted, "accepted": drafts.accepted, "steps": drafts.steps}
@@ -223,6 +228,40 @@ class LlamaCppModel:
                 self._blocks.keep(llm, llm.longest_token_prefix(lead, toks), len(toks) - 1)
             return len(toks)
 
+    def prefill(self, messages: list[dict]) -> int:
+        """Read the whole prompt of `messages` before it is asked (its question is still being typed) and keep
+        that state and the scores of the prompt's last position: `stream` on the same prompt then reads nothing
+        and writes at once. Read by `_read`, so in the same chunks, hence the same numbers, as when asked. One
+        prompt is kept (the latest). Returns the tokens read (0: this prompt is the one kept)."""
+        import llama_cpp
+
+        with self.lock:
+            llm = self.llm
+            toks = self._prompt_tokens(messages)
+            if self._primed is not None and self._primed[0] == tuple(toks):
+                return 0
+            self._primed = None
+            kept = self._read(llm, toks)
+            scores = ctypes.string_at(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), 4 * llm.n_vocab())
+            self._primed = (tuple(toks), self._states.snapshot(llm), scores)
+            return len(toks) - kept
+
+    def _put_back_primed(self, llm, toks: list[int]) -> bool:
+        """The state `prefill` kept for exactly `toks`, and the scores of its last position where the model's
+        last scores are read; False (and nothing put back, or only cells the prompt's reading reuses) if not."""
+        import llama_cpp
+
+        if self._primed is None or self._primed[0] != tuple(toks):
+            return False
+        key, state, scores = self._primed
+        if not self._states.load(llm, key, state):
+            return False
+        out = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)  # the last pass's last row (NULL: none)
+        if not out:
+            return False
+        ctypes.memmove(out, scores, len(scores))
+        return True
+
     def _remember_tail(self, llm, toks: list[int]) -> int:
         """Read `toks` (a prompt up to the blank line after its second passage) as `_read` does, from the state
         kept after its first passage, and keep the cells it read as a tail. A prompt that continues the same way
@@ -287,7 +326,12 @@ class LlamaCppModel:
         française Mistral…"). Read the same way whatever was read before, a question gets the same scores, so the
         same answer, whether asked first, again, or after others. A passage read ahead is remembered with the blank
         line that follows it in every prompt, so it ends a chunk and is kept whole. (Not with passages moved in as
-        blocks, RAG_PASSAGE_BLOCKS: approximate by design, they are kept whatever the chunks.)"""
+        blocks, RAG_PASSAGE_BLOCKS: approximate by design, they are kept whatever the chunks.)
+        The prompt `prefill` read, whole, is not read at all: its state holds the last position's scores."""
+        self._prefilled = False
+        if self._put_back_primed(llm, toks):
+            self._paired, self._reused, self._prefilled = 0, len(toks), True
+            return len(toks)
         self._states.restore(llm, toks)
         shared = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
         # Passages moved in as blocks (RAG_PASSAGE_BLOCKS) are approximate anyway: all they hold is kept.
@@ -627,17 +671,34 @@ class _PrefixStates:
         self.items: "OrderedDict[tuple[int, ...], bytes]" = OrderedDict()
         self.pinned: "OrderedDict[tuple[int, ...], bytes]" = OrderedDict()  # `remember`ed: never pushed out by use
 
-    def save(self, llm, pinned: bool = False) -> None:
+    @staticmethod
+    def snapshot(llm) -> bytes:
+        """The model's state now: its attention cells, and the scores of the last position it read."""
         import llama_cpp
 
-        if llm.n_tokens == 0:
-            return
         size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
         buf = (ctypes.c_uint8 * int(size))()
         n = llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size)
         # string_at copies the bytes at C speed; `bytes(buf[:n])` made a list of n ints first: 0.7 s for the
         # 17 MB state of an answer prompt, paid after every answer and every judge call.
-        data = ctypes.string_at(buf, n)
+        return ctypes.string_at(buf, n)
+
+    @staticmethod
+    def load(llm, key: tuple[int, ...], data: bytes) -> bool:
+        """Put back a state taken after reading `key`; False (the live state untouched) if llama.cpp refuses it."""
+        import llama_cpp
+
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if llama_cpp.llama_state_set_data(llm._ctx.ctx, buf, len(data)) != len(data):
+            return False
+        llm.input_ids[: len(key)] = key
+        llm.n_tokens = len(key)
+        return True
+
+    def save(self, llm, pinned: bool = False) -> None:
+        if llm.n_tokens == 0:
+            return
+        data = self.snapshot(llm)
         key = tuple(llm._input_ids.tolist())
         if pinned:
             self.pinned.pop(key, None)
@@ -662,8 +723,6 @@ class _PrefixStates:
 
     def restore(self, llm, tokens: list[int]) -> None:
         """Load the saved state sharing the longest prefix with `tokens`, when it beats the live one."""
-        import llama_cpp
-
         best, best_len = None, llm.longest_token_prefix(llm._input_ids.tolist(), tokens)
         for key in [*self.pinned, *self.items]:
             n = llm.longest_token_prefix(key, tokens)
@@ -674,11 +733,7 @@ class _PrefixStates:
         store = self.pinned if best in self.pinned else self.items
         data = store[best]
         store.move_to_end(best)
-        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
-        if llama_cpp.llama_state_set_data(llm._ctx.ctx, buf, len(data)) != len(data):
-            return  # the live state stays valid; the prompt is just read in full
-        llm.input_ids[: len(best)] = best
-        llm.n_tokens = len(best)
+        self.load(llm, best, data)  # refused: the live state stays valid, and the prompt is just read in full
 
 
 class OpenAICompatModel:

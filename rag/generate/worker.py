@@ -6,8 +6,8 @@ next one starts a fresh child. A child killed by a signal before it wrote anythi
 safe mode (llama.cpp without extra buffer types), and the host is remembered as needing it, so later
 processes start safe at once. `rag doctor` runs the same probe on purpose and reports the speed cost.
 
-Protocol: one JSON object a line. Requests on the child's stdin ({"op": "stream" | "yes_no" | "load" |
-"cancel", ...}); replies on a copy of its stdout ({"piece"}, {"done"}, {"value"}, {"error", "kind"}). The
+Protocol: one JSON object a line. Requests on the child's stdin ({"op": "stream" | "yes_no" | "remember" |
+"prefill" | "load" | "cancel", ...}); replies on a copy of its stdout ({"piece"}, {"done"}, {"value"}, {"error", "kind"}). The
 child's own fd 1 is pointed at stderr so that nothing printed by native code can break the protocol.
 """
 
@@ -187,6 +187,11 @@ class ModelWorker:
         with self.lock:
             return self._request({"op": "remember", "messages": messages, "block": block, "tail": tail},
                                  collect=True)
+
+    def prefill(self, messages: list[dict]) -> int:
+        """See `LlamaCppModel.prefill`."""
+        with self.lock:
+            return self._request({"op": "prefill", "messages": messages}, collect=True)
 
     def _request(self, req: dict, collect: bool = False):
         """Send `req`; a stream yields pieces, other requests return their value. A child killed by a signal
@@ -387,6 +392,8 @@ def _child(argv: list[str]) -> int:
                 send({"value": model.yes_no(req["messages"]), "perf": model.last_judge_perf})
             elif op == "remember":
                 send({"value": model.remember(req["messages"], req.get("block"), bool(req.get("tail")))})
+            elif op == "prefill":
+                send({"value": model.prefill(req["messages"])})
             elif op == "stream":
                 pieces = model.stream(req["messages"], req["max_tokens"], req.get("temperature", 0.0), req.get("stop"))
                 stopped = False

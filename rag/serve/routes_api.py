@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import RagError
 from ..types import Answer, AnswerEvent, SentenceEvent, TokenEvent
 from .errors import retry_after, status_of
-from .schemas import DRAFT_FIELDS, AskRequest, ErrorModel
+from .schemas import DRAFT_FIELDS, AskRequest, ErrorModel, Prefilled, PrefillRequest
 from .service import Services
 
 __all__ = ["api_router", "ERRORS_DOC"]
@@ -40,6 +40,12 @@ ASK_DOC = ("Answer a question from the indexed sources. Returns the Answer JSON 
            "`event: error` (data `{\"error\", \"status\"}`, and `retry_after` when trying again can help). The "
            "unchecked draft never leaves the server unless it runs with RAG_DEBUG_DRAFTS=1 (then `event: token` "
            "events carry it too).")
+
+PREFILL_DOC = ("While a first question is typed (the widget and the chat window send it once it ends with \"?\"), "
+               "the model reads its prompt if it is idle, never ahead of a question being answered; asked unchanged "
+               "with /v1/ask, its answer then starts at once. The same answer as without: this only moves the reading "
+               "earlier. Nothing is stored or logged; `read` is false when the model was busy, when nothing relevant "
+               "was retrieved, or when the server runs with RAG_PREFILL=0.")
 
 
 def _sse(event: str, data: dict) -> str:
@@ -119,6 +125,14 @@ def api_router(services: Services) -> APIRouter:
                                                 "description": "progress…, then answer (or error)"}})
     async def ask_stream(body: AskRequest):
         return await stream_response(body)
+
+    @router.post("/prefill", tags=["answers"], summary="Read a question's prompt before it is asked",
+                 description=PREFILL_DOC, response_model=Prefilled, responses=ERRORS_DOC)
+    async def prefill(body: PrefillRequest) -> Prefilled:
+        question = answerer.validate(body.question)
+        if not services.settings.prefill:
+            return Prefilled(False)
+        return Prefilled(await run_in_threadpool(answerer.prefill, question))
 
     @router.get("/sources", tags=["sources"], summary="The indexed sources (name, length, title, credit)",
                 responses=READ_ERRORS)

@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field, TypeAdapter
 from ..config import Settings
 from ..types import Answer
 
-__all__ = ["AskRequest", "Turn", "FeedbackRequest", "FeedbackStored", "ErrorModel", "answer_dict", "DRAFT_FIELDS"]
+__all__ = ["AskRequest", "PrefillRequest", "Turn", "Prefilled", "FeedbackRequest", "FeedbackStored", "ErrorModel",
+           "answer_dict", "DRAFT_FIELDS"]
 
 _D = Settings()
 # What only `debug_drafts` lets out: the model's unchecked text.
@@ -34,6 +35,16 @@ class AskRequest(BaseModel):
     history: list[Turn] = Field(default_factory=list, max_length=_D.max_history_messages,
                                 description="earlier turns, oldest first, for follow-up questions")
     stream: bool = Field(False, description="answer as Server-Sent Events (progress…, then answer)")
+
+
+class PrefillRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=_D.max_question_chars,
+                          description="a first question (no conversation) as typed so far, before it is asked")
+
+
+@dataclass
+class Prefilled:
+    read: bool  # the model read its prompt now; false when it was busy, prefill is off, or nothing is relevant
 
 
 class FeedbackRequest(BaseModel):

@@ -223,6 +223,21 @@ class Answerer:
         finally:
             self.release()
 
+    def prefill(self, question: str) -> bool:
+        """Have the model read `question`'s prompt now if it is idle (nothing answering, waiting or starting):
+        never waits, never delays a question beyond the read already begun (~1 s). True if it was read."""
+        with self._mutex:
+            if self._holders or self._waiters or self.starting:
+                return False
+            self._holders.append(("prefill", time.monotonic()))
+        try:
+            return self.pipeline.prefill(question)
+        except RagError as e:  # a question too long for the model's context…: the real question will say so
+            log.info("prefill skipped: %s", e)
+            return False
+        finally:
+            self.release()
+
     # -- answering --------------------------------------------------------------------------------------
     def deadline_at(self) -> float:
         """The monotonic time by which a question arriving now must be answered."""
