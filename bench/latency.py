@@ -1,6 +1,6 @@
 """Where a question's time goes, stage by stage, beside bare llama-cpp-python on the same prompt.
 
-    python bench/latency.py [--questions 24] [--check model|fast] [--no-lookup] [--no-read-ahead]
+    python bench/latency.py [--questions 24] [--check model|fast] [--no-lookup] [--no-read-ahead] [--prefill]
                             [--out bench/results/latency.json]
 
 For a fixed set of questions from eval/article.jsonl (the first N), the pipeline answers each one (the model
@@ -15,7 +15,9 @@ read as the CLI reads them; the index is built in a temporary folder. The pipeli
 warms it: the fixed instructions read once, then (unless --no-read-ahead) each passage read ahead as the first
 of a prompt, and kept as a block to move in where it is listed later (RAG_PASSAGE_BLOCKS; prompt_placed counts
 the tokens moved in, not read), and the likeliest second passages after each kept as tails (RAG_PASSAGE_PAIRS;
-prompt_paired counts the tokens put back, not read).
+prompt_paired counts the tokens put back, not read). With --prefill, each question is first read as the widget and
+the chat window have it read while it is typed (`Pipeline.prefill`, timed apart as prefill_s), then asked: the
+times are from the moment it is asked, as a person pressing Enter after the "?" sees them.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def main() -> None:
     ap.add_argument("--check", choices=["model", "fast"], default=None, help="default: RAG_CHECK, else model")
     ap.add_argument("--no-lookup", action="store_true", help="skip the prompt-lookup-decoding reference")
     ap.add_argument("--no-read-ahead", action="store_true", help="do not read the passages ahead (warm_passages)")
+    ap.add_argument("--prefill", action="store_true", help="read each question's prompt before asking it (RAG_PREFILL)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latency.json")
     args = ap.parse_args()
     questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "article.jsonl").open()][: args.questions]
@@ -90,6 +93,11 @@ def main() -> None:
         safe = c.llm.safe
         rows, pending = [], []  # pending: (row, answer, messages) still to run bare
         for q in questions:
+            prefill_s = None
+            if args.prefill:
+                t0 = time.perf_counter()
+                pipeline.prefill(q)
+                prefill_s = round(time.perf_counter() - t0, 3)
             t0 = time.perf_counter()
             answer, first_token = None, None
             for ev in pipeline.stream(q):
@@ -99,8 +107,9 @@ def main() -> None:
                     answer = ev.answer
             tm = answer.timings
             row = {"question": q, "abstained": answer.abstained, "abstain_code": answer.abstain_code,
-                   "answer": answer.answer, "draft": answer.draft, **{k: tm.get(k) for k in (
-                       "retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_paired", "prompt_read_s",
+                   "answer": answer.answer, "draft": answer.draft, "prefill_s": prefill_s, **{k: tm.get(k) for k in (
+                       "retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_paired",
+                       "prompt_prefilled", "prompt_read_s",
                        "first_token",
                        "generation", "drafted", "drafts_kept",
                        "tokens", "tokens_per_s", "check", "check_while_writing", "first_checked", "total")}}
@@ -144,8 +153,8 @@ def main() -> None:
     summary: dict = {"questions": len(rows), "asked_the_model": len(asked), "check": s.check, "safe_mode": safe,
                      "index_build_s": round(index_s, 1), "passages_read_ahead": warmed,
                      "read_ahead_s": round(warm_s, 1)}
-    for k in ("retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_paired", "prompt_read_s",
-              "first_token", "first_checked",
+    for k in ("prefill_s", "retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_paired",
+              "prompt_read_s", "first_token", "first_checked",
               "tokens_per_s", "check", "check_while_writing", "total", "ratio_first_token", "ratio_first_checked",
               "ratio_total", "ratio_model_overhead"):
         vals = [r.get(k) for r in rows]
@@ -163,6 +172,7 @@ def main() -> None:
     summary["bare_same_text"] = sum(bool(r.get("bare_same_text")) for r in asked)
     # Questions whose second passage came from a pair read ahead (RAG_PASSAGE_PAIRS), not read.
     summary["paired"] = sum(1 for r in rows if r.get("prompt_paired"))
+    summary["prefilled"] = sum(1 for r in rows if r.get("prompt_prefilled"))  # read before asked (--prefill)
     # Prompt lookup decoding in the pipeline (RAG_LOOKUP_DRAFTS): tokens written that came from a kept proposal.
     summary["lookup_drafts"] = s.lookup_drafts
     summary["drafted"] = sum(r.get("drafted") or 0 for r in rows)

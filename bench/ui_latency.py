@@ -4,11 +4,14 @@ the first sentence shown as checked (a sentence checked while the model writes, 
 bare llama-cpp-python's first token on the same prompt, measured in this run once the server has stopped.
 
     python bench/ui_latency.py [--out bench/results/ui-latency.json] [--settle 75] [--watch observer|playwright]
+                               [--typing 1.0] [--prefill on|off]
 
 The questions are not in eval/article.jsonl. Each is asked on a fresh page (a new conversation, so no follow-up
 rewrite); each surface gets a server of its own (one that has answered a question keeps the judge's verdicts, so
 the same question asked again skips the check), asked once it has read the passages ahead (it says so on stderr),
-as a served instance is most of its life.
+as a served instance is most of its life. The question is typed in at once, and Enter pressed `--typing` seconds
+later: the pages send a question that ends with "?" to be read ahead (/v1/prefill) as soon as it is typed, so that
+pause is the time a person takes between the "?" and Enter (`--prefill off`: a server with RAG_PREFILL=0).
 """
 
 from __future__ import annotations
@@ -123,7 +126,9 @@ def serve_and_ask(index_dir: Path, surface: str, args, sync_playwright) -> list[
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "rag", "--index-dir", str(index_dir), "serve", "--port", str(port)],
-                              stderr=subprocess.PIPE, text=True, env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+                              stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False",
+                                   "RAG_PREFILL": "1" if args.prefill == "on" else "0"})
     rows = []
     try:
         for line in server.stderr:  # "ready at …", then "… passages read ahead in …"
@@ -158,6 +163,8 @@ def main() -> None:
     ap.add_argument("--surfaces", default="widget,chat", help="comma-separated: widget, chat")
     ap.add_argument("--typing", type=float, default=1.0,
                     help="seconds between the question typed in (at once) and Enter: a person's typing time")
+    ap.add_argument("--prefill", choices=["on", "off"], default="on",
+                    help="the server reads a question typed with its '?' before Enter (RAG_PREFILL)")
     args = ap.parse_args()
     asked = {json.loads(line)["question"] for line in (ROOT / "eval" / "article.jsonl").open()}
     assert not asked & set(QUESTIONS), "the bench's questions must not be in the evaluation set"
@@ -195,12 +202,14 @@ def main() -> None:
         r["bare_first_token"] = bare[r["question"]]
         r["ratio"] = round(r["first_checked"] / r["bare_first_token"], 3) if r["first_checked"] else None
     summary: dict = {"questions": len(QUESTIONS), "safe_mode": ref.safe}
-    summary["watch"], summary["typing_s"] = args.watch, args.typing
+    summary["watch"], summary["typing_s"], summary["prefill"] = args.watch, args.typing, args.prefill
     for surface in args.surfaces.split(","):
         mine = [r for r in rows if r["surface"] == surface]
         summary[surface] = {k: {"p50": pct([r[k] for r in mine], 50), "p95": pct([r[k] for r in mine], 95)}
                             for k in ("first_checked", "ratio")}
         summary[surface]["shown"] = sum(r["first_checked"] is not None for r in mine)
+        if surface == "widget":  # the server's own timings say whether the prompt was read before Enter
+            summary[surface]["prefilled"] = sum(bool((r["server"] or {}).get("prompt_prefilled")) for r in mine)
     summary["bare_first_token"] = {"p50": pct(list(bare.values()), 50), "p95": pct(list(bare.values()), 95)}
     print(json.dumps(summary, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -673,7 +673,8 @@ class _PrefixStates:
 
     @staticmethod
     def snapshot(llm) -> bytes:
-        """The model's state now: its attention cells, and the scores of the last position it read."""
+        """The model's state now: its attention cells. (`load` does not bring back the scores of the last
+        position read: llama.cpp keeps those of its last pass, whatever state is put back.)"""
         import llama_cpp
 
         size = llama_cpp.llama_state_get_size(llm._ctx.ctx)

@@ -7,8 +7,9 @@ safe mode (llama.cpp without extra buffer types), and the host is remembered as 
 processes start safe at once. `rag doctor` runs the same probe on purpose and reports the speed cost.
 
 Protocol: one JSON object a line. Requests on the child's stdin ({"op": "stream" | "yes_no" | "remember" |
-"prefill" | "load" | "cancel", ...}); replies on a copy of its stdout ({"piece"}, {"done"}, {"value"}, {"error", "kind"}). The
-child's own fd 1 is pointed at stderr so that nothing printed by native code can break the protocol.
+"prefill" | "load" | "cancel", ...}); replies on a copy of its stdout ({"piece"}, {"done"}, {"value"},
+{"error", "kind"}). The child's own fd 1 is pointed at stderr so that nothing printed by native code can break
+the protocol.
 """
 
 from __future__ import annotations
