@@ -663,10 +663,13 @@ def test_prefill_reads_a_typed_question_only_when_the_model_is_idle(server, tmp_
     answerer = app.state.services.answerer
     llm = answerer.pipeline.components.llm
     before = len(llm.prefilled)
+    health = httpx.get(f"{url}/healthz", timeout=5).json()["prefill"]
     r = httpx.post(f"{url}/v1/prefill", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
     assert r.status_code == 200 and r.json() == {"read": True} and len(llm.prefilled) == before + 1
     asked = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30).json()
     assert "Strubel" in asked["answer"] and llm.calls[-1] == llm.prefilled[-1]  # the very prompt it read
+    after = httpx.get(f"{url}/healthz", timeout=5).json()["prefill"]
+    assert after["on"] is True and after["read"] == health["read"] + 1  # (a script measures no prompt_prefilled)
     answerer.acquire()
     try:
         t0 = time.time()

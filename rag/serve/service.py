@@ -79,6 +79,8 @@ class Answerer:
         self._times: deque[float] = deque(maxlen=20)  # recent answer times, for Retry-After
         self.starting: str | None = None  # the start-up step, while the warm-up holds the model
         self.answered = 0  # answers produced (a start-up that failed is overcome once one is)
+        self.prefills = 0  # questions whose prompt was read while typed (`prefill`)
+        self.prefilled_answers = 0  # answers that found their prompt read that way (the rest were asked otherwise)
         # Called when a question found a new index version, while that question holds the model: it must not wait
         # for a turn itself (the server starts a thread that reads the new passages ahead, each in a turn of its own).
         self.on_new_index: Callable[[], None] | None = None
@@ -231,7 +233,9 @@ class Answerer:
                 return False
             self._holders.append(("prefill", time.monotonic()))
         try:
-            return self.pipeline.prefill(question)
+            read = self.pipeline.prefill(question)
+            self.prefills += read
+            return read
         except RagError as e:  # a question too long for the model's context…: the real question will say so
             log.info("prefill skipped: %s", e)
             return False
@@ -263,6 +267,7 @@ class Answerer:
                     return
                 if isinstance(event, AnswerEvent):
                     self.answered += 1  # (a finished answer is given even a little past the deadline)
+                    self.prefilled_answers += bool(event.answer.timings.get("prompt_prefilled"))
                 elif deadline_at is not None and time.monotonic() > deadline_at:
                     raise self.deadline_error()
                 yield event
@@ -626,6 +631,7 @@ class Health:
             "busy": a.busy,
             "queue": {"answering": a.answering, "slots": a.slots, "waiting": a.waiting, "max_waiting": a.max_waiting,
                       "answer_s": round(a.answer_time(), 2), "retry_after_s": a.estimate() if a.busy else 0},
+            "prefill": {"on": s.prefill, "read": a.prefills, "answers": a.prefilled_answers},
             "warmup": {"state": {"starting": "running", "ready": "done"}.get(self.state, self.state),
                        "error": self.error, "seconds": self.ready_after},
             "index": {"loaded": index_loaded, "path": str(s.index_dir), "passages": self.catalog.passages(),
