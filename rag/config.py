@@ -123,6 +123,10 @@ class Settings:
     # question). Asked unchanged, the answer starts at once: the same answer, ~1 s sooner. Off: nothing is sent
     # before Enter (the question text reaches the server only when asked).
     prefill: bool = True
+    # The server keeps its last answers to first questions (RAG_ANSWER_CACHE, how many): the same question asked
+    # again on the same index version gets the same answer at once, as the model would write it again word for word
+    # (temperature 0). 0: none; never with a temperature above 0. `rag ask` and `rag eval` never use it.
+    answer_cache: int = 256
     # Grounding check: "model" adds the local model as a judge of claims that words alone cannot settle;
     # "fast" uses words, facts and embeddings only (RAG_CHECK).
     check: Literal["model", "fast"] = "model"

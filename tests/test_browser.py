@@ -427,3 +427,32 @@ def test_a_first_question_is_read_ahead_once_it_ends_with_a_question_mark(page, 
     box.press_sequentially("Et quand la loi Résilience sera-t-elle présentée ?")
     page.wait_for_timeout(500)
     assert _prefills(page) == 1
+
+
+def test_a_kept_answer_shows_in_the_widget_and_the_chat_window(browser, root, tmp_path):
+    """A first question asked again (RAG_ANSWER_CACHE) is answered from the kept answer, with no model writing:
+    both surfaces show it as a checked answer with its source, like the first time."""
+    with serve(root / "kept", chat_ui=True, answer_cache=256) as (url, app):
+        llm = app.state.services.answerer.pipeline.components.llm
+        texts = []
+        for where in ("widget", "widget", "chat"):
+            context, page = _page(browser, url, tmp_path)
+            if where == "widget":
+                page.goto(url + "/demo")
+                page.locator(".rw-bubble").click()
+                box, done, answer = page.locator(".rw-form textarea"), ".rw-passage mark", ".rw-bot .rw-text"
+            else:
+                page.goto(url + "/")
+                box, done, answer = page.locator("#rag-input textarea"), "#rag-chat .rag-meta", "#rag-chat .rag-answer"
+            box.fill("Qui est le directeur général de l'Anssi")  # no "?": nothing read ahead
+            box.press("Enter")
+            page.locator(done).first.wait_for()
+            texts.append(page.locator(answer).first.inner_text())
+            if where == "chat":
+                assert "1 source" in page.locator("#rag-chat .rag-meta").first.inner_text()
+            else:
+                assert "Strubel" in page.locator(".rw-passage mark").first.inner_text()
+            context.close()
+            assert_local_only(page.requests, url)
+        assert "Vincent Strubel" in texts[0] and texts[1] == texts[0] and "Vincent Strubel" in texts[2]
+        assert len(llm.calls) == 1 and app.state.services.answerer.cached_answers == 2

@@ -273,7 +273,8 @@ def test_real_models_through_the_server(tmp_path):
     from rag.serve.app import create_app
     from test_server import ASK, running_server
 
-    settings = real_settings(index_dir=tmp_path / "index", model_timeout=600.0)  # slow shared machines
+    # (No kept answers: the same question goes to the model again below.)
+    settings = real_settings(index_dir=tmp_path / "index", model_timeout=600.0, answer_cache=0)  # slow machines
     app = create_app(settings, warm_up=False, chat_ui=False, feedback_path=tmp_path / "fb.jsonl")
     with running_server(app) as url:
         r = httpx.post(f"{url}/v1/ask", json=ASK, timeout=600)

@@ -119,8 +119,11 @@ def free_port() -> int:
 def make_settings(root: Path, port: int, **changes):
     from rag.config import Settings
 
+    # No kept answers (RAG_ANSWER_CACHE): these servers are about the model's path, and ask the same questions
+    # again; the kept answers have their own tests (answer_cache=256 there).
     base = dict(home=root / "home", index_dir=root / "index", embed_model="fake-embed", auto_install=False,
-                public_url=f"http://127.0.0.1:{port}", rate_limit_ask="1000/minute", rate_limit_api="5000/minute")
+                public_url=f"http://127.0.0.1:{port}", rate_limit_ask="1000/minute", rate_limit_api="5000/minute",
+                answer_cache=0)
     return Settings(**{**base, **changes})
 
 
@@ -684,3 +687,41 @@ def test_prefill_reads_a_typed_question_only_when_the_model_is_idle(server, tmp_
     with serve(tmp_path, prefill=False) as (off, off_app):
         r = httpx.post(f"{off}/v1/prefill", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
         assert r.json() == {"read": False} and off_app.state.services.answerer.pipeline.components.llm.prefilled == []
+
+
+def test_a_first_question_asked_again_gets_the_kept_answer_at_once(tmp_path):
+    """The same first question asked again on the same index gets the same answer without the model (what the model
+    would write again word for word), streamed too; a follow-up is always answered; RAG_ANSWER_CACHE=0 keeps none."""
+    with serve(tmp_path / "on", answer_cache=256) as (url, app):
+        llm = app.state.services.answerer.pipeline.components.llm
+        first = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30).json()
+        calls = len(llm.calls)
+        again = httpx.post(f"{url}/v1/ask", json={"question": "  Qui dirige   l'Anssi ? "}, timeout=30).json()
+        assert len(llm.calls) == calls and again["timings"]["cached"] == 1 and "first_checked" in again["timings"]
+        assert {k: v for k, v in again.items() if k != "timings"} == {k: v for k, v in first.items() if k != "timings"}
+        with httpx.stream("POST", f"{url}/v1/ask/stream", json={"question": "Qui dirige l'Anssi ?"}, timeout=30) as r:
+            events = parse_sse(r.read().decode())
+        assert events[-1][0] == "answer" and events[-1][1]["answer"] == first["answer"] and len(llm.calls) == calls
+        follow = {"question": "Qui dirige l'Anssi ?", "history": [{"role": "user", "content": "Bonjour"},
+                                                                 {"role": "assistant", "content": "Bonjour !"}]}
+        httpx.post(f"{url}/v1/ask", json=follow, timeout=30)
+        assert len(llm.calls) > calls  # a follow-up depends on its conversation: never taken from the kept answers
+        assert httpx.get(f"{url}/healthz", timeout=5).json()["answer_cache"] == {"kept": 1, "max": 256, "answers": 2}
+    with serve(tmp_path / "off", answer_cache=0) as (url, app):
+        llm = app.state.services.answerer.pipeline.components.llm
+        for _ in range(2):
+            a = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30).json()
+            assert "cached" not in a["timings"]
+        assert len([c for c in llm.calls if "Qui dirige l'Anssi ?" in c[-1]["content"]]) == 2
+
+
+def test_kept_answers_are_dropped_with_their_index_version(tmp_path):
+    from rag.serve.service import Answerer
+
+    with serve(tmp_path, answer_cache=256) as (url, app):
+        answerer: Answerer = app.state.services.answerer
+        httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
+        assert answerer._cached("Qui dirige l'Anssi ?") is not None
+        components = answerer.pipeline.components
+        components.use_index(components.open_index())  # a new version loaded (as refresh_index does)
+        assert answerer._cached("Qui dirige l'Anssi ?") is None and not answerer._answers

@@ -10,6 +10,7 @@ model writes, the window shows a 'writing…' state; the unchecked draft stays o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -232,12 +233,15 @@ def build_chat(services: Services) -> gr.Blocks:
                 answerer.validate(message)
                 services.limiter.check("ask", _client(request))
                 history = _history(state[:-1])
-                if answerer.busy:
+                kept = answerer.kept(message, history)  # the same first question answered before: no model
+                if answerer.busy and kept is None:
                     yield _messages(state, ui), panel_html(state, ui, T["busy"]), "", state, off, off, ""
                 deadline_at = answerer.deadline_at()  # the same bound as the API: waiting and answering together
                 told = 0.0
-                with answerer.turn(deadline_at=deadline_at, what="chat"):
-                    for ev in answerer.events(message, history, deadline_at=deadline_at):
+                hold = answerer.turn(deadline_at=deadline_at, what="chat") if kept is None else contextlib.nullcontext()
+                with hold:
+                    for ev in ([AnswerEvent(kept)] if kept is not None
+                               else answerer.events(message, history, deadline_at=deadline_at)):
                         if isinstance(ev, TokenEvent):
                             first = not turn["tokens"]
                             turn["tokens"] += 1

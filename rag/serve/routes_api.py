@@ -76,6 +76,14 @@ def api_router(services: Services) -> APIRouter:
         # Refused before the stream starts: bad input, then a full queue or a wait that ran out (JSON 4xx/503).
         question = answerer.validate(body.question)
         history = _history(body)
+        kept = answerer.kept(question, history)
+        if kept is not None:  # the same first question answered before: at once, without the model
+            async def kept_iter():
+                yield ": stream open\n\n"
+                yield _sse("answer", services.answer_json(kept))
+
+            return StreamingResponse(kept_iter(), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         deadline_at = answerer.deadline_at()
         await answerer.acquire_async(deadline_at=deadline_at)  # waits on the event loop, holding no thread
         # The answer starts now on its own thread, so the model is freed even if the client never reads.

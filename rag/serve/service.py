@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import math
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, Callable, Iterator
@@ -81,6 +82,12 @@ class Answerer:
         self.answered = 0  # answers produced (a start-up that failed is overcome once one is)
         self.prefills = 0  # questions whose prompt was read while typed (`prefill`)
         self.prefilled_answers = 0  # answers that found their prompt read that way (the rest were asked otherwise)
+        settings = getattr(pipeline, "settings", None)
+        self.cache_size = (settings.answer_cache if settings is not None and not settings.temperature else 0)
+        self._answers: OrderedDict[str, Answer] = OrderedDict()  # validated first question -> its answer
+        self._answers_index = None  # the index version those answers came from
+        self._cache_lock = threading.Lock()
+        self.cached_answers = 0  # answers given from `_answers`
         # Called when a question found a new index version, while that question holds the model: it must not wait
         # for a turn itself (the server starts a thread that reads the new passages ahead, each in a turn of its own).
         self.on_new_index: Callable[[], None] | None = None
@@ -225,9 +232,62 @@ class Answerer:
         finally:
             self.release()
 
+    # -- answers kept --------------------------------------------------------------------------------------
+    def _cache_key(self, question: str) -> str | None:
+        """The key of a first question's answer (its text as validated), or None when answers are not kept."""
+        if not self.cache_size:
+            return None
+        try:
+            return self.validate(question)
+        except RagError:
+            return None  # the pipeline says what is wrong with it
+
+    def kept(self, question: str, history: list[dict] | None = None) -> Answer | None:
+        """The answer kept for this first question on the index version loaded now, as given again (a copy whose
+        timings say so), or None. Asked before taking the model: a kept answer never waits for it."""
+        t0 = time.perf_counter()
+        answer = None if history else self._cached(self._cache_key(question))
+        if answer is not None:
+            self.answered += 1
+            self.cached_answers += 1
+            answer.timings = {"cached": 1, "total": round(time.perf_counter() - t0, 3)}
+            if not answer.abstained:
+                answer.timings["first_checked"] = answer.timings["total"]
+        return answer
+
+    def _cached(self, key: str | None) -> Answer | None:
+        """A copy of the answer kept for `key` on the index version loaded now (a new version drops them all)."""
+        if key is None:
+            return None
+        index = getattr(self.pipeline.components, "loaded_index", None)
+        with self._cache_lock:
+            if index is None or index is not self._answers_index:
+                self._answers.clear()
+                self._answers_index = index
+                return None
+            answer = self._answers.get(key)
+            if answer is None:
+                return None
+            self._answers.move_to_end(key)
+            return copy.deepcopy(answer)
+
+    def _keep(self, key: str | None, answer: Answer) -> None:
+        if key is None or answer.timings.get("cached"):
+            return
+        with self._cache_lock:
+            if getattr(self.pipeline.components, "loaded_index", None) is not self._answers_index:
+                return  # answered from another version than the answers kept: not mixed with them
+            self._answers[key] = copy.deepcopy(answer)
+            while len(self._answers) > self.cache_size:
+                self._answers.popitem(last=False)
+
     def prefill(self, question: str) -> bool:
         """Have the model read `question`'s prompt now if it is idle (nothing answering, waiting or starting):
         never waits, never delays a question beyond the read already begun (~1 s). True if it was read."""
+        key = self._cache_key(question)
+        with self._cache_lock:
+            if key in self._answers:  # asked, it will be answered without the model
+                return False
         with self._mutex:
             if self._holders or self._waiters or self.starting:
                 return False
@@ -260,6 +320,7 @@ class Answerer:
         # passages read ahead once this question is answered (each in a turn of its own).
         if refresh is not None and refresh() and self.on_new_index is not None:
             self.on_new_index()
+        key = None if history else self._cache_key(question)
         stream = self.pipeline.stream(question, history or None)
         try:
             for event in stream:
@@ -268,6 +329,7 @@ class Answerer:
                 if isinstance(event, AnswerEvent):
                     self.answered += 1  # (a finished answer is given even a little past the deadline)
                     self.prefilled_answers += bool(event.answer.timings.get("prompt_prefilled"))
+                    self._keep(key, event.answer)
                 elif deadline_at is not None and time.monotonic() > deadline_at:
                     raise self.deadline_error()
                 yield event
@@ -277,6 +339,9 @@ class Answerer:
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer in this thread (waiting in it for the model)."""
         self.validate(question)
+        kept = self.kept(question, history)
+        if kept is not None:
+            return kept
         deadline_at = self.deadline_at()
         with self.turn(deadline_at=deadline_at):
             answer = final_answer(self.events(question, history, deadline_at=deadline_at))
@@ -292,6 +357,9 @@ class Answerer:
     async def ask_async(self, question: str, history: list[dict] | None = None) -> Answer:
         """Validate, wait on the event loop for the model (bounded queue, deadline), answer on a thread."""
         self.validate(question)
+        kept = self.kept(question, history)
+        if kept is not None:
+            return kept
         deadline_at = self.deadline_at()
         await self.acquire_async(deadline_at=deadline_at)
         answer, error = None, None
@@ -632,6 +700,7 @@ class Health:
             "queue": {"answering": a.answering, "slots": a.slots, "waiting": a.waiting, "max_waiting": a.max_waiting,
                       "answer_s": round(a.answer_time(), 2), "retry_after_s": a.estimate() if a.busy else 0},
             "prefill": {"on": s.prefill, "read": a.prefills, "answers": a.prefilled_answers},
+            "answer_cache": {"kept": len(a._answers), "max": a.cache_size, "answers": a.cached_answers},
             "warmup": {"state": {"starting": "running", "ready": "done"}.get(self.state, self.state),
                        "error": self.error, "seconds": self.ready_after},
             "index": {"loaded": index_loaded, "path": str(s.index_dir), "passages": self.catalog.passages(),
