@@ -393,6 +393,17 @@ def test_with_a_token_the_embed_page_takes_it_from_the_fragment(browser, locked,
     assert not pg.csp, pg.csp
 
 
+def _open(page, url: str, where: str):
+    """The question box of the widget (on /demo) or of the chat window; the selector of its checked answer's
+    first sign (the widget's highlighted source, the chat's meta line) and of the answer's text."""
+    if where == "widget":
+        page.goto(url + "/demo")
+        page.locator(".rw-bubble").click()
+        return page.locator(".rw-form textarea"), ".rw-passage mark", ".rw-bot .rw-text"
+    page.goto(url + "/")
+    return page.locator("#rag-input textarea"), "#rag-chat .rag-meta", "#rag-chat .rag-answer"
+
+
 def _prefills(page) -> int:
     return sum(u.endswith("/v1/prefill") for u in page.requests)
 
@@ -403,13 +414,7 @@ def test_a_first_question_is_read_ahead_once_it_ends_with_a_question_mark(page, 
     again), and the model reads the prompt it is then asked with; a follow-up is not sent (its meaning needs the
     conversation)."""
     llm = served[1].state.services.answerer.pipeline.components.llm
-    if where == "widget":
-        page.goto(server + "/demo")
-        page.locator(".rw-bubble").click()
-        box, done, answered = page.locator(".rw-form textarea"), ".rw-bot .rw-text", ".rw-bot .rw-text"
-    else:
-        page.goto(server + "/")
-        box, done, answered = page.locator("#rag-input textarea"), "#rag-chat .rag-meta", "#rag-chat .rag-answer"
+    box, done, answered = _open(page, server, where)
     box.wait_for()
     box.press_sequentially("Qui dirige l'Anssi")
     page.wait_for_timeout(300)
@@ -437,13 +442,7 @@ def test_a_kept_answer_shows_in_the_widget_and_the_chat_window(browser, root, tm
         texts = []
         for where in ("widget", "widget", "chat"):
             context, page = _page(browser, url, tmp_path)
-            if where == "widget":
-                page.goto(url + "/demo")
-                page.locator(".rw-bubble").click()
-                box, done, answer = page.locator(".rw-form textarea"), ".rw-passage mark", ".rw-bot .rw-text"
-            else:
-                page.goto(url + "/")
-                box, done, answer = page.locator("#rag-input textarea"), "#rag-chat .rag-meta", "#rag-chat .rag-answer"
+            box, done, answer = _open(page, url, where)
             box.fill("Qui est le directeur général de l'Anssi")  # no "?": nothing read ahead
             box.press("Enter")
             page.locator(done).first.wait_for()
