@@ -716,11 +716,16 @@ def test_a_first_question_asked_again_gets_the_kept_answer_at_once(tmp_path):
 
 
 def test_kept_answers_are_dropped_with_their_index_version(tmp_path):
+    """Kept from the first answer on, even one given before any answer was looked up (a server without warm-up
+    loads its index with its first question), and dropped when a new index version is loaded."""
     from rag.serve.service import Answerer
+    from rag.types import final_answer
 
     with serve(tmp_path, answer_cache=256) as (url, app):
         answerer: Answerer = app.state.services.answerer
-        httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)
+        assert answerer._answers_index is None  # nothing looked up yet
+        with answerer.turn():
+            final_answer(answerer.events("Qui dirige l'Anssi ?"))  # answered without `kept` asked first
         assert answerer._cached("Qui dirige l'Anssi ?") is not None
         components = answerer.pipeline.components
         components.use_index(components.open_index())  # a new version loaded (as refresh_index does)

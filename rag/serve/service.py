@@ -271,12 +271,18 @@ class Answerer:
             self._answers.move_to_end(key)
             return copy.deepcopy(answer)
 
-    def _keep(self, key: str | None, answer: Answer) -> None:
-        if key is None or answer.timings.get("cached"):
+    def _keep(self, key: str | None, answer: Answer, index) -> None:
+        """Keep `answer`, given from `index` (None: the question loaded the index itself), if that version is still
+        the one loaded: the answers of an older version go."""
+        if key is None:
             return
+        loaded = getattr(self.pipeline.components, "loaded_index", None)
+        if loaded is None or (index is not None and index is not loaded):
+            return  # a new version landed while it was answered: its answers are not mixed with the next ones
         with self._cache_lock:
-            if getattr(self.pipeline.components, "loaded_index", None) is not self._answers_index:
-                return  # answered from another version than the answers kept: not mixed with them
+            if loaded is not self._answers_index:
+                self._answers.clear()
+                self._answers_index = loaded
             self._answers[key] = copy.deepcopy(answer)
             while len(self._answers) > self.cache_size:
                 self._answers.popitem(last=False)
@@ -321,6 +327,7 @@ class Answerer:
         if refresh is not None and refresh() and self.on_new_index is not None:
             self.on_new_index()
         key = None if history else self._cache_key(question)
+        index = getattr(self.pipeline.components, "loaded_index", None)  # the version this answer comes from
         stream = self.pipeline.stream(question, history or None)
         try:
             for event in stream:
@@ -329,7 +336,7 @@ class Answerer:
                 if isinstance(event, AnswerEvent):
                     self.answered += 1  # (a finished answer is given even a little past the deadline)
                     self.prefilled_answers += bool(event.answer.timings.get("prompt_prefilled"))
-                    self._keep(key, event.answer)
+                    self._keep(key, event.answer, index)
                 elif deadline_at is not None and time.monotonic() > deadline_at:
                     raise self.deadline_error()
                 yield event
