@@ -118,10 +118,10 @@ class Settings:
     # whose two best passages are such a pair reads only its third passage and itself (the same numbers as
     # reading them; bench/latency.py). 0: none.
     passage_pairs: int = 4
-    # The server reads a question's prompt while it is still being typed (RAG_PREFILL): the widget and the chat
-    # window send it once it ends with "?" (POST /v1/prefill), and the model, if idle, reads it (never ahead of a
-    # question). Asked unchanged, the answer starts at once: the same answer, ~1 s sooner. Off: nothing is sent
-    # before Enter (the question text reaches the server only when asked).
+    # The server reads a question's prompt while it is still being typed (RAG_PREFILL): the widget (with the
+    # conversation) and the chat window (a first question) send it once it ends with "?" (POST /v1/prefill), and the
+    # model, if idle, reads it (never ahead of a question; a follow-up rewritten first). Asked unchanged, the answer
+    # starts at once: the same answer, ~1 s sooner (~2-4 s for a follow-up). Off: nothing is read before Enter.
     prefill: bool = True
     # The server keeps its last answers to first questions (RAG_ANSWER_CACHE, how many): the same question asked
     # again on the same index version gets the same answer at once, as the model would write it again word for word

@@ -12,6 +12,7 @@ import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from typing import Iterator
 
 from .check.facts import asked_facts, claim_facts, fact_index, has_fact, topic
@@ -51,6 +52,11 @@ class Pipeline:
         self._read_ahead: set = set()  # passage texts, and (first, second) pairs read as tails
         self.pairs_read = 0  # pairs kept by the last `warm_passages` (`_warm_pairs`)
         self._read_ahead_lock = threading.Lock()
+        # Follow-ups rewritten lately: (question, turns) -> (standalone, query). The rewrite is the model's, at
+        # temperature 0 and read in the same chunks, so the same each time: a follow-up read while it was typed
+        # (`prefill`) is not rewritten again when it is asked.
+        self._rewrites: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
+        self._rewrites_lock = threading.Lock()
 
     def validate(self, question) -> str:
         return validate_question(question, self.settings.max_question_chars)
@@ -135,17 +141,21 @@ class Pipeline:
         set_aside = [dict(h.to_dict(), flags=flags[h.passage.id]) for h in hits if flags[h.passage.id]]
         return [h for h in hits if not flags[h.passage.id]], set_aside
 
-    def prefill(self, question: str) -> bool:
-        """Have the model read the prompt of `question` now, while its asker is still typing (a first question:
-        with a conversation, the question asked depends on a rewrite the model would write first). Asked
-        unchanged, it is answered with no prompt to read: the same answer, sooner. False when there is nothing
-        to read (nothing relevant retrieved, a model that cannot keep a prompt)."""
+    def prefill(self, question: str, history: list[dict] | None = None) -> bool:
+        """Have the model read the prompt of `question` now, while its asker is still typing (a follow-up is
+        rewritten first, as `stream` does, and the rewrite kept). Asked unchanged, it is answered with no prompt to
+        read: the same answer, sooner. False when there is nothing to read (nothing relevant retrieved, a model that
+        cannot keep a prompt)."""
         question = self.validate(question)
         prefill = getattr(self.components.llm, "prefill", None)
-        hits = self.retrieve(question)[0] if prefill is not None else []
+        if prefill is None:
+            return False
+        lang = detect_language(question)
+        standalone, query = self.rewrite(question, history, lang) if history else (question, question)
+        hits = self.retrieve(query)[0]
         if not self.relevant(hits):
             return False
-        prefill(self.messages(question, hits[: self.settings.top_k], detect_language(question)))
+        prefill(self.messages(standalone, hits[: self.settings.top_k], lang))
         return True
 
     def prime(self) -> None:
@@ -263,6 +273,18 @@ class Pipeline:
         turns = [h for h in history if isinstance(h, dict) and h.get("content")][-self.settings.max_history_turns:]
         if not turns:
             return question, question
+        key = (question, lang, tuple((str(h.get("role")), str(h["content"])) for h in turns))
+        with self._rewrites_lock:
+            if key in self._rewrites:
+                return self._rewrites[key]
+        out = self._rewrite(question, turns, lang)
+        with self._rewrites_lock:
+            self._rewrites[key] = out
+            while len(self._rewrites) > 8:
+                self._rewrites.popitem(last=False)
+        return out
+
+    def _rewrite(self, question: str, turns: list[dict], lang: str) -> tuple[str, str]:
         tpl = load_template("rewrite", lang)
         convo = "\n".join(f"{'Utilisateur' if h.get('role') == 'user' else 'Assistant'} : "
                           f"{strip_citations(str(h['content']))[:600]}" for h in turns)

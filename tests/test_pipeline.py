@@ -518,6 +518,16 @@ def test_prefill_reads_the_very_prompt_the_question_is_asked_with(make, settings
     with pytest.raises(InputError):
         p.prefill("   ")
 
+    # A follow-up: rewritten once, kept, and the same rewrite used when it is asked (the model writes it once).
+    history = [{"role": "user", "content": "Qui est le directeur général de l'Anssi ?"},
+               {"role": "assistant", "content": "Le directeur général de l'Anssi est Vincent Strubel [1]."}]
+    calls = len(llm.calls)
+    assert p.prefill("Et que dit-il de l'IA ?", history) is True
+    rewrites = len(llm.calls) - calls
+    assert rewrites == 1 and len(llm.prefilled) == 2
+    p.ask("Et que dit-il de l'IA ?", history)
+    assert len(llm.calls) == calls + rewrites + 1 and llm.calls[-1] == llm.prefilled[-1]
+
     class Served(ScriptedLLM):
         prefill = None
 

@@ -681,7 +681,15 @@ def test_prefill_reads_a_typed_question_only_when_the_model_is_idle(server, tmp_
     finally:
         answerer.release()
     assert httpx.get(f"{url}/healthz", timeout=5).json()["busy"] is False  # the prefill's turn was given back
-    for body in ({"question": ""}, {"question": "x" * 5000}, {}):
+    # A follow-up, with the conversation it follows: rewritten and read; asked, the model reads that very prompt.
+    follow = {"question": "Et quand la loi Résilience sera-t-elle présentée ?",
+              "history": [{"role": "user", "content": "Qui dirige l'Anssi ?"},
+                          {"role": "assistant", "content": asked["answer"]}]}
+    assert httpx.post(f"{url}/v1/prefill", json=follow, timeout=30).json() == {"read": True}
+    assert "2026" in httpx.post(f"{url}/v1/ask", json=follow, timeout=30).json()["answer"]
+    assert llm.calls[-1] == llm.prefilled[-1]
+    for body in ({"question": ""}, {"question": "x" * 5000}, {},
+                 {"question": "Et ?", "history": [{"role": "system", "content": "x"}]}):
         r = httpx.post(f"{url}/v1/prefill", json=body, timeout=10)
         assert r.status_code == 422 and set(r.json()) == {"error"} and "Traceback" not in r.text
     with serve(tmp_path, prefill=False) as (off, off_app):

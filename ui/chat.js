@@ -3,6 +3,7 @@
 // - The sources panel scrolls inside itself: a new answer's sources start at the top.
 // - A first question is sent once it ends with "?" (POST /v1/prefill), so that the server may read it while it is
 //   finished (only if its model is idle): its answer then starts at once. Off on the server with RAG_PREFILL=0.
+//   Not a follow-up: this page does not hold the conversation the server keeps (the widget, which does, sends it).
 // - While the server starts (models fetched and loaded, index built, warm-up), a banner says so, with the step, from
 //   a small poll of /healthz; it goes away once a question can be answered.
 (function () {

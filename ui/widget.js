@@ -4,8 +4,9 @@
  * Optional attributes: data-lang="fr|en" (default: the page's lang, else fr), data-title="…",
  * data-open="true" (start open), data-mode="inline" (fill the page, no bubble: what /embed uses),
  * data-token="…" (the server's API token, when it has one: sent as Authorization: Bearer),
- * data-prefill="false" (send nothing before Enter: by default a first question is sent once it ends with "?",
- * so that the server may read it while the visitor finishes: POST /v1/prefill, nothing stored).
+ * data-prefill="false" (send nothing before Enter: by default a question is sent once it ends with "?", with the
+ * conversation it follows, so that the server may read it while the visitor finishes: POST /v1/prefill, nothing
+ * stored).
  * Self-contained: talks only to the server it was loaded from (found from its own src), loads only
  * that server's widget.css, and keeps its styles in a shadow root so the host page and the widget
  * never restyle each other. Nothing is sent anywhere else.
@@ -200,15 +201,17 @@
     prefill();
   });
 
-  // A first question that ends with "?" is likely complete: the server may read it now (only if its model is
-  // idle), and the answer starts as soon as it is asked. A follow-up is not sent: its meaning needs the conversation.
+  // A question that ends with "?" is likely complete: the server may read it now (only if its model is idle),
+  // with the conversation it follows, as it will be asked; the answer starts as soon as it is.
   var PREFILL = data.prefill !== "false", prefilled = "";
   function prefill() {
     var q = input.value.replace(/\s+/g, " ").trim();
-    if (!PREFILL || busy || !/\?$/.test(q) || q === prefilled || q.length > 1000 || history().length) return;
-    prefilled = q;
+    if (!PREFILL || busy || !/\?$/.test(q) || q.length > 1000) return;
+    var body = JSON.stringify({ question: q, history: history() });
+    if (body === prefilled) return;
+    prefilled = body;
     fetch(ORIGIN + "/v1/prefill", {
-      method: "POST", headers: headers({ "Content-Type": "application/json" }), body: JSON.stringify({ question: q }),
+      method: "POST", headers: headers({ "Content-Type": "application/json" }), body: body,
     }).catch(function () { });
   }
   form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });

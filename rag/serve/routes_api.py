@@ -41,11 +41,12 @@ ASK_DOC = ("Answer a question from the indexed sources. Returns the Answer JSON 
            "unchecked draft never leaves the server unless it runs with RAG_DEBUG_DRAFTS=1 (then `event: token` "
            "events carry it too).")
 
-PREFILL_DOC = ("While a first question is typed (the widget and the chat window send it once it ends with \"?\"), "
-               "the model reads its prompt if it is idle, never ahead of a question being answered; asked unchanged "
-               "with /v1/ask, its answer then starts at once. The same answer as without: this only moves the reading "
-               "earlier. Nothing is stored or logged; `read` is false when the model was busy, when nothing relevant "
-               "was retrieved, or when the server runs with RAG_PREFILL=0.")
+PREFILL_DOC = ("While a question is typed (the widget sends it once it ends with \"?\", with the conversation it "
+               "follows; the chat window a first question), the model reads its prompt if it is idle (a follow-up is "
+               "rewritten first), never ahead of a question being answered; asked unchanged with /v1/ask, its answer "
+               "then starts at once. The same answer as without: this only moves the work earlier. Nothing is stored "
+               "or logged; `read` is false when the model was busy, when nothing relevant was retrieved, or when the "
+               "server runs with RAG_PREFILL=0.")
 
 
 def _sse(event: str, data: dict) -> str:
@@ -140,7 +141,7 @@ def api_router(services: Services) -> APIRouter:
         question = answerer.validate(body.question)
         if not services.settings.prefill:
             return Prefilled(False)
-        return Prefilled(await run_in_threadpool(answerer.prefill, question))
+        return Prefilled(await run_in_threadpool(answerer.prefill, question, [t.model_dump() for t in body.history]))
 
     @router.get("/sources", tags=["sources"], summary="The indexed sources (name, length, title, credit)",
                 responses=READ_ERRORS)

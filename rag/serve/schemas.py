@@ -39,7 +39,9 @@ class AskRequest(BaseModel):
 
 class PrefillRequest(BaseModel):
     question: str = Field(min_length=1, max_length=_D.max_question_chars,
-                          description="a first question (no conversation) as typed so far, before it is asked")
+                          description="a question as typed so far, before it is asked")
+    history: list[Turn] = Field(default_factory=list, max_length=_D.max_history_messages,
+                                description="the conversation it follows, as /v1/ask will be sent it")
 
 
 @dataclass

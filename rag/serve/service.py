@@ -287,10 +287,11 @@ class Answerer:
             while len(self._answers) > self.cache_size:
                 self._answers.popitem(last=False)
 
-    def prefill(self, question: str) -> bool:
+    def prefill(self, question: str, history: list[dict] | None = None) -> bool:
         """Have the model read `question`'s prompt now if it is idle (nothing answering, waiting or starting):
-        never waits, never delays a question beyond the read already begun (~1 s). True if it was read."""
-        key = self._cache_key(question)
+        never waits, never delays a question beyond the read already begun (~1 s; a follow-up's rewrite too, ~1 s
+        more). True if it was read."""
+        key = None if history else self._cache_key(question)
         with self._cache_lock:
             if key in self._answers:  # asked, it will be answered without the model
                 return False
@@ -299,7 +300,7 @@ class Answerer:
                 return False
             self._holders.append(("prefill", time.monotonic()))
         try:
-            read = self.pipeline.prefill(question)
+            read = self.pipeline.prefill(question, history or None)
             self.prefills += read
             return read
         except RagError as e:  # a question too long for the model's context…: the real question will say so
