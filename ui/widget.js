@@ -6,7 +6,7 @@
  * data-token="…" (the server's API token, when it has one: sent as Authorization: Bearer),
  * data-prefill="false" (send nothing before Enter: by default a question is sent once it ends with "?", with the
  * conversation it follows, so that the server may read it while the visitor finishes: POST /v1/prefill, nothing
- * stored).
+ * written to disk).
  * Self-contained: talks only to the server it was loaded from (found from its own src), loads only
  * that server's widget.css, and keeps its styles in a shadow root so the host page and the widget
  * never restyle each other. Nothing is sent anywhere else.

@@ -44,8 +44,8 @@ ASK_DOC = ("Answer a question from the indexed sources. Returns the Answer JSON 
 PREFILL_DOC = ("While a question is typed (the widget sends it once it ends with \"?\", with the conversation it "
                "follows; the chat window a first question), the model reads its prompt if it is idle (a follow-up is "
                "rewritten first), never ahead of a question being answered; asked unchanged with /v1/ask, its answer "
-               "then starts at once. The same answer as without: this only moves the work earlier. Nothing is stored "
-               "or logged; `read` is false when the model was busy, when nothing relevant was retrieved, or when the "
+               "then starts at once. The same answer as without: this only moves the work earlier. Nothing is written "
+               "to disk or logged; `read` is false when the model was busy, when nothing relevant was retrieved, or when the "
                "server runs with RAG_PREFILL=0.")
 
 
