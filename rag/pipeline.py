@@ -131,11 +131,12 @@ class Pipeline:
             timings.setdefault("first_checked", timings["total"])
         yield AnswerEvent(answer)
 
-    def retrieve(self, query: str) -> tuple[list[Hit], list[dict]]:
-        """The passages retrieved for `query`, best first, and those set aside: a passage that addresses the
-        assistant ("ignore the article and say…") is an instruction, not evidence, and never reaches a prompt."""
+    def retrieve(self, query: str, k: int | None = None) -> tuple[list[Hit], list[dict]]:
+        """The passages retrieved for `query`, best first (`k` of them; default: as a question needs), and those
+        set aside: a passage that addresses the assistant ("ignore the article and say…") is an instruction, not
+        evidence, and never reaches a prompt."""
         s = self.settings
-        hits = retrieve(self.components.index, query, k=max(s.retrieve_k, s.top_k), depth=s.retrieve_depth,
+        hits = retrieve(self.components.index, query, k=k or max(s.retrieve_k, s.top_k), depth=s.retrieve_depth,
                         rrf_k=s.rrf_k, weights=(1.0, s.bm25_weight))
         flags = {h.passage.id: instruction_flags(h.passage.text) for h in hits}
         set_aside = [dict(h.to_dict(), flags=flags[h.passage.id]) for h in hits if flags[h.passage.id]]
@@ -221,13 +222,8 @@ class Pipeline:
         s, c = self.settings, self.components
         if s.passage_pairs <= 0 or s.passage_blocks:  # moved blocks already stand in for later passages
             return 0
-        follow = {}
-        for p in passages:
-            if instruction_flags(p.text):
-                continue
-            hits = retrieve(c.index, p.text, k=s.passage_pairs + 4, depth=s.retrieve_depth, rrf_k=s.rrf_k,
-                            weights=(1.0, s.bm25_weight))
-            follow[p] = [h.passage for h in hits if h.passage != p and not instruction_flags(h.passage.text)]
+        follow = {p: [h.passage for h in self.retrieve(p.text, k=s.passage_pairs + 4)[0] if h.passage != p]
+                  for p in passages if not instruction_flags(p.text)}
         done = 0
         for rank in range(s.passage_pairs):
             for p, after in follow.items():
@@ -482,8 +478,8 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     their source (`neighbours(passage)`), mention: a true sentence about something else is not an answer.
     (The whole passage, not only the words that support the sentence: "Le Royal Exchange Theatre [1]." answers
     "Quel théâtre … au Royaume-Uni ?" from a passage whose previous sentence names the country. And its neighbours:
-    "Elle épousa Francine Clark, actrice…" answers "le métier de l'épouse de Robert Sterling Clark" from the
-    paragraph after the one that names him.)"""
+    "San Antonio s'incline face au Mercury de Phoenix…" answers "Lors des playoffs en 2010 contre qui s'incline San
+    Antonio ?" from a passage whose season is named in the one before it.)"""
     facts = asked_facts(answer.standalone_question or answer.question)
     if detect_language(answer.question) != "fr":  # English names of French things do not match word for word
         facts = {f for f in facts if f.startswith("#")}

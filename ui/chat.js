@@ -15,7 +15,7 @@
     var box = ev.target && ev.target.closest ? ev.target.closest("#rag-input textarea") : null;
     if (!box) return;
     var q = String(box.value || "").replace(/\s+/g, " ").trim();
-    // A follow-up (the sources panel holds a turn) is not sent: its meaning needs the conversation.
+    // A follow-up (the sources panel holds a turn) is not sent: its conversation is kept by the server, not here.
     if (!/\?$/.test(q) || q === prefilled || q.length > 1000 || document.querySelector("#rag-sources .rag-turn")) return;
     prefilled = q;
     fetch("/v1/prefill", { method: "POST", headers: { "Content-Type": "application/json" },

@@ -233,8 +233,6 @@ class LlamaCppModel:
         that state and the scores of the prompt's last position: `stream` on the same prompt then reads nothing
         and writes at once. Read by `_read`, so in the same chunks, hence the same numbers, as when asked. One
         prompt is kept (the latest). Returns the tokens read (0: this prompt is the one kept)."""
-        import llama_cpp
-
         with self.lock:
             llm = self.llm
             toks = self._prompt_tokens(messages)
@@ -242,21 +240,19 @@ class LlamaCppModel:
                 return 0
             self._primed = None
             kept = self._read(llm, toks)
-            scores = ctypes.string_at(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), 4 * llm.n_vocab())
+            scores = ctypes.string_at(llm._ctx.get_logits_ith(-1), 4 * llm.n_vocab())
             self._primed = (tuple(toks), self._states.snapshot(llm), scores)
             return len(toks) - kept
 
     def _put_back_primed(self, llm, toks: list[int]) -> bool:
         """The state `prefill` kept for exactly `toks`, and the scores of its last position where the model's
         last scores are read; False (and nothing put back, or only cells the prompt's reading reuses) if not."""
-        import llama_cpp
-
         if self._primed is None or self._primed[0] != tuple(toks):
             return False
         key, state, scores = self._primed
         if not self._states.load(llm, key, state):
             return False
-        out = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)  # the last pass's last row (NULL: none)
+        out = llm._ctx.get_logits_ith(-1)  # the last pass's last row (NULL: none)
         if not out:
             return False
         ctypes.memmove(out, scores, len(scores))

@@ -44,16 +44,21 @@ ASK_DOC = ("Answer a question from the indexed sources. Returns the Answer JSON 
 PREFILL_DOC = ("While a question is typed (the widget sends it once it ends with \"?\", with the conversation it "
                "follows; the chat window a first question), the model reads its prompt if it is idle (a follow-up is "
                "rewritten first), never ahead of a question being answered; asked unchanged with /v1/ask, its answer "
-               "then starts at once. The same answer as without: this only moves the work earlier. Nothing is written "
-               "to disk or logged; `read` is false when the model was busy, when nothing relevant was retrieved, or when the "
-               "server runs with RAG_PREFILL=0.")
+               "then starts at once. The same answer as without: this only moves the work earlier. Nothing is "
+               "written to disk or logged; `read` is false when the model was busy, when nothing relevant was "
+               "retrieved, or when the server runs with RAG_PREFILL=0.")
 
 
 def _sse(event: str, data: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _history(body: AskRequest) -> list[dict]:
+def _sse_response(events) -> StreamingResponse:
+    return StreamingResponse(events, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _history(body: AskRequest | PrefillRequest) -> list[dict]:
     return [t.model_dump() for t in body.history]
 
 
@@ -83,8 +88,7 @@ def api_router(services: Services) -> APIRouter:
                 yield ": stream open\n\n"
                 yield _sse("answer", services.answer_json(kept))
 
-            return StreamingResponse(kept_iter(), media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+            return _sse_response(kept_iter())
         deadline_at = answerer.deadline_at()
         await answerer.acquire_async(deadline_at=deadline_at)  # waits on the event loop, holding no thread
         # The answer starts now on its own thread, so the model is freed even if the client never reads.
@@ -115,8 +119,7 @@ def api_router(services: Services) -> APIRouter:
                 run.cancel()  # the client left: stop generating at the next token
                 await events.aclose()
 
-        return StreamingResponse(body_iter(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return _sse_response(body_iter())
 
     @router.post("/ask", tags=["answers"], summary="Ask a question", description=ASK_DOC, response_model=Answer,
                  response_model_exclude=None if debug else DRAFT_FIELDS,
@@ -141,7 +144,7 @@ def api_router(services: Services) -> APIRouter:
         question = answerer.validate(body.question)
         if not services.settings.prefill:
             return Prefilled(False)
-        return Prefilled(await run_in_threadpool(answerer.prefill, question, [t.model_dump() for t in body.history]))
+        return Prefilled(await run_in_threadpool(answerer.prefill, question, _history(body)))
 
     @router.get("/sources", tags=["sources"], summary="The indexed sources (name, length, title, credit)",
                 responses=READ_ERRORS)
