@@ -1,7 +1,9 @@
 """`rag doctor`: can this host run the local model, and how fast? A realistic prompt (a page of the
 default corpus, about 700 tokens, the length that killed AMX-advertising virtual machines) goes through
-the model in a child process, in normal mode and in safe mode; the mode that works, and fastest, is
-recorded for this host (`HOME/runtime.json`), and later processes start in it."""
+the model in a child process, in normal mode and in safe mode; normal mode when it works, else safe mode, is
+recorded for this host (`HOME/runtime.json`), and later processes start in it. Speed does not choose: one probe each
+is within the noise of a shared host (session 15, an AVX2 host: normal 17.7–23.9 s, safe 16.5–19.0 s to the first
+words in three runs each); the report gives safe mode's cost as a ratio."""
 
 from __future__ import annotations
 
