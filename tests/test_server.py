@@ -738,3 +738,18 @@ def test_kept_answers_are_dropped_with_their_index_version(tmp_path):
         components = answerer.pipeline.components
         components.use_index(components.open_index())  # a new version loaded (as refresh_index does)
         assert answerer._cached("Qui dirige l'Anssi ?") is None and not answerer._answers
+
+
+def test_a_prefill_reads_a_question_whose_kept_answer_is_of_an_older_index(tmp_path):
+    """A kept answer spares its question's read ahead only while it is the one the question will get: once a new index
+    version is loaded, the question goes to the model again, so it is read while typed like any other."""
+    from rag.types import final_answer
+
+    with serve(tmp_path, answer_cache=256) as (url, app):
+        answerer = app.state.services.answerer
+        with answerer.turn():
+            final_answer(answerer.events("Qui dirige l'Anssi ?"))
+        assert answerer.prefill("Qui dirige l'Anssi ?") is False  # kept: asked, it will not take the model
+        components = answerer.pipeline.components
+        components.use_index(components.open_index())  # a new version loaded (as refresh_index does)
+        assert answerer.prefill("Qui dirige l'Anssi ?") is True

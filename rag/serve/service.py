@@ -292,9 +292,10 @@ class Answerer:
         never waits, never delays a question beyond the read already begun (~1 s; a follow-up's rewrite too, ~1 s
         more). True if it was read."""
         key = None if history else self._cache_key(question)
+        index = getattr(self.pipeline.components, "loaded_index", None)
         with self._cache_lock:
-            if key in self._answers:  # asked, it will be answered without the model
-                return False
+            if key in self._answers and index is not None and index is self._answers_index:
+                return False  # asked, it will be answered without the model (a kept answer of an older version won't)
         with self._mutex:
             if self._holders or self._waiters or self.starting:
                 return False
