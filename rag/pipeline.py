@@ -57,6 +57,10 @@ class Pipeline:
         # (`prefill`) is not rewritten again when it is asked.
         self._rewrites: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
         self._rewrites_lock = threading.Lock()
+        # Searches done lately on the index `_searched`: (query, k) -> (hits, set aside). A question read while it
+        # was typed is not searched again when it is asked (0.07-0.19 s, most of what its first token waits for then).
+        self._searches: OrderedDict[tuple, tuple] = OrderedDict()
+        self._searched = None
 
     def validate(self, question) -> str:
         return validate_question(question, self.settings.max_question_chars)
@@ -135,12 +139,25 @@ class Pipeline:
         """The passages retrieved for `query`, best first (`k` of them; default: as a question needs), and those
         set aside: a passage that addresses the assistant ("ignore the article and say…") is an instruction, not
         evidence, and never reaches a prompt."""
-        s = self.settings
-        hits = retrieve(self.components.index, query, k=k or max(s.retrieve_k, s.top_k), depth=s.retrieve_depth,
-                        rrf_k=s.rrf_k, weights=(1.0, s.bm25_weight))
+        s, index = self.settings, self.components.index
+        k = k or max(s.retrieve_k, s.top_k)
+        with self._rewrites_lock:
+            if self._searched is not index:  # a new index version: other passages (and the old one is let go)
+                self._searches.clear()
+                self._searched = index
+            done = self._searches.get((query, k))
+        if done is not None:  # hits are frozen: shared as they are
+            return list(done[0]), [dict(x) for x in done[1]]
+        hits = retrieve(index, query, k=k, depth=s.retrieve_depth, rrf_k=s.rrf_k, weights=(1.0, s.bm25_weight))
         flags = {h.passage.id: instruction_flags(h.passage.text) for h in hits}
         set_aside = [dict(h.to_dict(), flags=flags[h.passage.id]) for h in hits if flags[h.passage.id]]
-        return [h for h in hits if not flags[h.passage.id]], set_aside
+        hits = [h for h in hits if not flags[h.passage.id]]
+        with self._rewrites_lock:
+            if self._searched is index:
+                self._searches[(query, k)] = (hits, set_aside)
+                while len(self._searches) > 8:
+                    self._searches.popitem(last=False)
+        return list(hits), [dict(x) for x in set_aside]
 
     def prefill(self, question: str, history: list[dict] | None = None) -> bool:
         """Have the model read the prompt of `question` now, while its asker is still typing (a follow-up is

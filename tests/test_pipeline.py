@@ -534,3 +534,27 @@ def test_prefill_reads_the_very_prompt_the_question_is_asked_with(make, settings
     c = Components(settings, embed=fake_embed, llm=Served("x"))
     c.build([ARTICLE])
     assert Pipeline(c).prefill("Qui est le directeur général de l'Anssi ?") is False
+
+
+def test_a_question_read_while_typed_is_not_searched_again_when_asked(make, monkeypatch):
+    """The search done for a prefill serves the question when it is asked (the same hits, so the same prompt);
+    a new index version is searched afresh, and a result handed out cannot be altered by its receiver."""
+    import rag.pipeline as pipeline_module
+
+    searches = []
+    real = pipeline_module.retrieve
+    monkeypatch.setattr(pipeline_module, "retrieve", lambda index, query, **kw: searches.append(query) or
+                        real(index, query, **kw))
+    p = make(_cite("Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."))
+    q = "Qui est le directeur général de l'Anssi ?"
+    assert p.prefill(q) is True and searches == [q]
+    a = p.ask(q)
+    assert searches == [q] and not a.abstained and a.retrieved
+    hits, _ = p.retrieve(q)
+    hits.clear()  # a caller's list, not the kept one
+    assert p.retrieve(q)[0] and searches == [q]
+    c = p.components
+    c.use_index(c.open_index())  # a new version loaded (as refresh_index does)
+    assert p.retrieve(q)[0] and searches == [q, q]
+    assert [h.to_dict() for h in p.retrieve(q, k=2)[0]] == [h.to_dict() for h in p.retrieve(q)[0][:2]]
+    assert searches == [q, q, q]  # another k is another search
