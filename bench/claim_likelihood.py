@@ -22,7 +22,7 @@ import numpy as np
 
 from rag.check.grounding import judge_messages
 from rag.config import settings_from_env
-from rag.eval.datasets import load_dataset, load_squad
+from rag.eval.datasets import is_squad, load_dataset, load_squad
 from rag.eval.metrics import answer_scores
 from rag.generate.backends import LlamaCppModel, _without_extra_buffers
 from rag.generate.worker import needs_safe_mode
@@ -34,7 +34,7 @@ PIAF = ROOT.parent / "shared" / "bench" / "piaf" / "piaf-v1.0-dev.json"
 
 def judged(run: str) -> list[dict]:
     data = ROOT / "eval" / "article.jsonl" if run.startswith("article") else PIAF
-    gold = {q.id: q for q in (load_squad(data)[1] if data.suffix == ".json" else load_dataset(data))}
+    gold = {q.id: q for q in (load_squad(data)[1] if is_squad(data) else load_dataset(data))}
     rows = []
     for line in (ROOT / "eval" / "runs" / run / "predictions.jsonl").read_text(encoding="utf-8").splitlines():
         p = json.loads(line)

@@ -44,6 +44,13 @@ def validate_question(question, max_chars: int) -> str:
     return q
 
 
+def _keep_last(memo: OrderedDict, key, value, most: int = 8) -> None:
+    """Put `value` in `memo` under `key`, keeping the `most` latest."""
+    memo[key] = value
+    while len(memo) > most:
+        memo.popitem(last=False)
+
+
 class Pipeline:
     def __init__(self, components: Components):
         self.components = components
@@ -56,7 +63,7 @@ class Pipeline:
         # temperature 0 and read in the same chunks, so the same each time: a follow-up read while it was typed
         # (`prefill`) is not rewritten again when it is asked.
         self._rewrites: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
-        self._rewrites_lock = threading.Lock()
+        self._memo_lock = threading.Lock()  # for `_rewrites` and `_searches`
         # Searches done lately on the index `_searched`: (query, k) -> (hits, set aside). A question read while it
         # was typed is not searched again when it is asked (0.07-0.19 s, most of what its first token waits for then).
         self._searches: OrderedDict[tuple, tuple] = OrderedDict()
@@ -141,7 +148,7 @@ class Pipeline:
         evidence, and never reaches a prompt."""
         s, index = self.settings, self.components.index
         k = k or max(s.retrieve_k, s.top_k)
-        with self._rewrites_lock:
+        with self._memo_lock:
             if self._searched is not index:  # a new index version: other passages (and the old one is let go)
                 self._searches.clear()
                 self._searched = index
@@ -152,11 +159,9 @@ class Pipeline:
         flags = {h.passage.id: instruction_flags(h.passage.text) for h in hits}
         set_aside = [dict(h.to_dict(), flags=flags[h.passage.id]) for h in hits if flags[h.passage.id]]
         hits = [h for h in hits if not flags[h.passage.id]]
-        with self._rewrites_lock:
+        with self._memo_lock:
             if self._searched is index:
-                self._searches[(query, k)] = (hits, set_aside)
-                while len(self._searches) > 8:
-                    self._searches.popitem(last=False)
+                _keep_last(self._searches, (query, k), (hits, set_aside))
         return list(hits), [dict(x) for x in set_aside]
 
     def prefill(self, question: str, history: list[dict] | None = None) -> bool:
@@ -287,14 +292,12 @@ class Pipeline:
         if not turns:
             return question, question
         key = (question, lang, tuple((str(h.get("role")), str(h["content"])) for h in turns))
-        with self._rewrites_lock:
+        with self._memo_lock:
             if key in self._rewrites:
                 return self._rewrites[key]
         out = self._rewrite(question, turns, lang)
-        with self._rewrites_lock:
-            self._rewrites[key] = out
-            while len(self._rewrites) > 8:
-                self._rewrites.popitem(last=False)
+        with self._memo_lock:
+            _keep_last(self._rewrites, key, out)
         return out
 
     def _rewrite(self, question: str, turns: list[dict], lang: str) -> tuple[str, str]:

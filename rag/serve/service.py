@@ -261,15 +261,19 @@ class Answerer:
             return None
         index = getattr(self.pipeline.components, "loaded_index", None)
         with self._cache_lock:
-            if index is None or index is not self._answers_index:
-                self._answers.clear()
-                self._answers_index = index
-                return None
-            answer = self._answers.get(key)
+            answer = self._answers_of(index).get(key)
             if answer is None:
                 return None
             self._answers.move_to_end(key)
             return copy.deepcopy(answer)
+
+    def _answers_of(self, index) -> OrderedDict:
+        """The kept answers, once those of any other index version than `index` are dropped (None: none loaded, so
+        none kept). Called with `_cache_lock` held."""
+        if index is not self._answers_index:
+            self._answers.clear()
+            self._answers_index = index
+        return self._answers
 
     def _keep(self, key: str | None, answer: Answer, index) -> None:
         """Keep `answer`, given from `index` (None: the question loaded the index itself), if that version is still
@@ -280,10 +284,7 @@ class Answerer:
         if loaded is None or (index is not None and index is not loaded):
             return  # a new version landed while it was answered: its answers are not mixed with the next ones
         with self._cache_lock:
-            if loaded is not self._answers_index:
-                self._answers.clear()
-                self._answers_index = loaded
-            self._answers[key] = copy.deepcopy(answer)
+            self._answers_of(loaded)[key] = copy.deepcopy(answer)
             while len(self._answers) > self.cache_size:
                 self._answers.popitem(last=False)
 
@@ -294,7 +295,7 @@ class Answerer:
         key = None if history else self._cache_key(question)
         index = getattr(self.pipeline.components, "loaded_index", None)
         with self._cache_lock:
-            if key in self._answers and index is not None and index is self._answers_index:
+            if key in self._answers_of(index):
                 return False  # asked, it will be answered without the model (a kept answer of an older version won't)
         with self._mutex:
             if self._holders or self._waiters or self.starting:
