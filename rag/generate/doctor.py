@@ -1,9 +1,12 @@
 """`rag doctor`: can this host run the local model, and how fast? A realistic prompt (a page of the
 default corpus, about 700 tokens, the length that killed AMX-advertising virtual machines) goes through
-the model in a child process, in normal mode and in safe mode; normal mode when it works, else safe mode, is
-recorded for this host (`HOME/runtime.json`), and later processes start in it. Speed does not choose: one probe each
-is within the noise of a shared host (session 15, an AVX2 host: normal 17.7–23.9 s, safe 16.5–19.0 s to the first
-words in three runs each); the report gives safe mode's cost as a ratio."""
+the model in a child process, in normal mode and in safe mode, and the mode to use is recorded for this host
+(`HOME/runtime.json`); later processes start in it. Normal mode when it works, unless safe mode answers clearly
+faster: hosts differ. On session 15's AVX2 host the two read the probe within noise of each other (normal 17.7–23.9 s,
+safe 16.5–19.0 s to the first words) and safe mode wrote slower (6.5 against 10 tokens/s in the latency bench); on
+session 16's AVX-512 host safe mode read the same prompt in 0.61–0.67× normal mode's time and wrote as fast, and the
+whole checked answer came 0.71× as soon. Each mode reads the probe twice and the faster reading counts, so one
+disturbed reading does not choose."""
 
 from __future__ import annotations
 
@@ -14,13 +17,21 @@ from ..config import DEFAULT_CORPUS, Settings, resource_path
 from ..errors import GenerationError, ModelError
 from .worker import AMX_REBUILD, ModelWorker, host_fingerprint, record_runtime
 
-__all__ = ["probe_messages", "probe", "doctor"]
+__all__ = ["probe_messages", "probe", "doctor", "answer_time"]
+
+# A typical answer: the probe's prompt, then this many tokens written (the article set's drafts: ~20-40).
+ANSWER_TOKENS = 32
+# Safe mode is chosen only when its typical answer takes at most this share of normal mode's: the probe is short
+# and the host shared, and normal mode (weight repacking) is llama.cpp's own default.
+SAFE_IF_BELOW = 0.85
 
 
-def probe_messages(chars: int = 2600) -> list[dict]:
-    """About 700 tokens: instructions, a page of the bundled article, a question."""
+def probe_messages(chars: int = 2600, reading: int = 1) -> list[dict]:
+    """About 700 tokens: instructions, a page of the bundled article, a question. `reading` numbers the prompt's
+    first words, so a second reading shares no more than the chat template's first tokens with the first (a model
+    that keeps prompt states would otherwise put the first reading back and read nothing)."""
     text = (resource_path("corpus") / DEFAULT_CORPUS).read_text(encoding="utf-8")[:chars]
-    return [{"role": "system", "content": "Réponds en une phrase à partir du passage, en citant [1]."},
+    return [{"role": "system", "content": f"Lecture {reading}. Réponds en une phrase à partir du passage, en citant [1]."},
             {"role": "user", "content": f"[1] {text}\n\nQuestion : de quoi parle ce passage ?"}]
 
 
@@ -37,20 +48,35 @@ def probe(path: Path, settings: Settings, safe: bool, command: list[str] | None 
         # Every layer's weights serve every token: one short answer pages them all in, so the timed probe
         # measures this mode's kernels, not the disk cache.
         list(worker.stream([{"role": "user", "content": "Bonjour."}], max_tokens=1))
-        t1 = time.perf_counter()
-        first, n = None, 0
-        for _ in worker.stream(probe_messages(), max_tokens=24):
-            n += 1
-            if first is None:
-                first = time.perf_counter()
-        end = time.perf_counter()
-        out.update(ok=True, first_piece_s=round((first or end) - t1, 3),
-                   pieces_per_s=round((n - 1) / (end - first), 1) if first and n > 1 and end > first else None)
+        # Read twice, the faster counts.
+        readings = [_read_probe(worker, reading) for reading in (1, 2)]
+        first_s, pieces_per_s = min(readings, key=lambda r: r[0])
+        out.update(ok=True, first_piece_s=round(first_s, 3), readings_s=[round(r[0], 3) for r in readings],
+                   pieces_per_s=round(pieces_per_s, 1) if pieces_per_s else None)
     except (GenerationError, ModelError) as e:
         out.update(crash=worker.last_crash, error=str(e))
     finally:
         worker.close()
     return out
+
+
+def _read_probe(worker, reading: int) -> tuple[float, float | None]:
+    """(seconds to the first piece, pieces per second after it) for the probe prompt."""
+    t1 = time.perf_counter()
+    first, n = None, 0
+    for _ in worker.stream(probe_messages(reading=reading), max_tokens=24):
+        n += 1
+        if first is None:
+            first = time.perf_counter()
+    end = time.perf_counter()
+    return (first or end) - t1, ((n - 1) / (end - first) if first and n > 1 and end > first else None)
+
+
+def answer_time(r: dict) -> float | None:
+    """A probe's typical answer time: reading the prompt, then `ANSWER_TOKENS` written."""
+    if not r.get("ok") or not r.get("first_piece_s") or not r.get("pieces_per_s"):
+        return None
+    return r["first_piece_s"] + ANSWER_TOKENS / r["pieces_per_s"]
 
 
 def doctor(path: Path, settings: Settings, command: list[str] | None = None) -> dict:
@@ -59,7 +85,11 @@ def doctor(path: Path, settings: Settings, command: list[str] | None = None) -> 
     normal = probe(path, settings, safe=False, command=command)
     safe = probe(path, settings, safe=True, command=command)
     report = {"host": host_fingerprint(), "normal": normal, "safe": safe}
-    if normal["ok"]:
+    normal_t, safe_t = answer_time(normal), answer_time(safe)
+    if normal_t and safe_t and safe_t <= SAFE_IF_BELOW * normal_t:
+        mode, reason = "safe", (f"both modes run; safe mode answers faster on this host (a typical answer in "
+                                f"{safe_t / normal_t:.2f}× normal mode's time)")
+    elif normal["ok"]:
         mode, reason = "normal", "the model runs in normal mode on this host"
     elif safe["ok"]:
         mode, reason = "safe", f"normal mode failed ({normal['crash'] or normal.get('error')}); safe mode works"

@@ -1,7 +1,9 @@
 """A stand-in for `python -m rag.generate.worker`: the same protocol, scripted faults instead of a model.
 
 The model "path" picks the behaviour: a name containing "amx" dies by SIGILL on any prompt unless started
-with --safe (as llama.cpp's AMX kernels do on hosts that advertise AMX without running it). A message
+with --safe (as llama.cpp's AMX kernels do on hosts that advertise AMX without running it); one containing
+"slow-normal" reads a long prompt slowly unless started with --safe (as on hosts where weight repacking costs
+more than it saves). A message
 containing "DIE" makes the child kill itself after two pieces, "HANG" makes it stop answering.
 """
 
@@ -38,6 +40,8 @@ while True:
     elif op == "yes_no":
         send({"value": 2.5 if "YES" in text else -2.5})
     elif op == "stream":
+        if "slow-normal" in model and not safe and len(text) > 1000:
+            time.sleep(0.5)
         for i in range(req["max_tokens"]):
             if "DIE" in text and i == 2:
                 os.kill(os.getpid(), signal.SIGKILL)
