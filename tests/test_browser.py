@@ -411,8 +411,9 @@ def _prefills(page) -> int:
 @pytest.mark.parametrize("where", ["widget", "chat"])
 def test_a_first_question_is_read_ahead_once_it_ends_with_a_question_mark(page, server, served, where):
     """Typed key by key, a first question is sent to /v1/prefill once, when it ends with "?" (not before, not
-    again), and the model reads the prompt it is then asked with. A follow-up: the widget sends it with the
-    conversation, as it will ask it; the chat window does not (its page does not hold the conversation)."""
+    again), and the model reads the prompt it is then asked with. A follow-up is sent with the conversation, as it
+    will be asked (the widget holds it; the chat window reads what the server wrote on its sources panel), and it
+    is then asked with no rewrite and no prompt left to read."""
     llm = served[1].state.services.answerer.pipeline.components.llm
     box, done, answered = _open(page, server, where)
     box.wait_for()
@@ -430,16 +431,20 @@ def test_a_first_question_is_read_ahead_once_it_ends_with_a_question_mark(page, 
     asked = next(m for m in reversed(llm.calls) if "Qui dirige l'Anssi ?" in m[-1]["content"])
     assert sent.value.response().json() == {"read": False} or asked in llm.prefilled
     follow_up = "Et quand la loi Résilience sera-t-elle présentée ?"
-    if where == "chat":
-        box.press_sequentially(follow_up)
-        page.wait_for_timeout(500)
-        assert _prefills(page) == 1
-        return
     with page.expect_request(lambda r: r.url.endswith("/v1/prefill")) as sent:
         box.press_sequentially(follow_up)
     body = json.loads(sent.value.post_data)
     assert body["question"] == follow_up and [t["role"] for t in body["history"]] == ["user", "assistant"]
     assert body["history"][0]["content"] == "Qui dirige l'Anssi ?" and _prefills(page) == 2
+    assert "Strubel" in body["history"][1]["content"]
+    read = sent.value.response().json()["read"]
+    calls = len(llm.calls)
+    box.press("Enter")
+    page.locator(done).nth(1).wait_for()
+    assert _prefills(page) == 2
+    if read:  # (not when the model was busy) the rewrite was kept and the prompt read: one call, the answer's
+        new = llm.calls[calls:]
+        assert len(new) == 1 and new[0] in llm.prefilled, [m[-1]["content"][:80] for m in new]
 
 
 def test_a_kept_answer_shows_in_the_widget_and_the_chat_window(browser, root, tmp_path):

@@ -4,6 +4,7 @@ no unchecked draft leaving the server)."""
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 import socket
@@ -495,6 +496,13 @@ def test_source_text_and_answers_render_as_text(server):
         assert "example.invalid" in html or html.startswith("<header")
         assert not re.search(r"<(img|script|a href=\"http|b>)", html), html
         assert "&lt;img" in html
+    # The conversation kept on the panel for the page (data-history) is an attribute's text, read back whole
+    history = [{"role": "user", "content": 'Et "ça" <script>x</script> ?'}, {"role": "assistant", "content": a["answer"]}]
+    panel = render_sources(turns, services.sources.texts(), catalog, "fr", history=history)
+    kept = re.search(r'<div class="rag-sources" data-history="([^"]*)">', panel)
+    assert kept and "<script" not in panel and json.loads(html_lib.unescape(kept.group(1))) == history
+    assert "data-history" not in render_sources(turns, services.sources.texts(), catalog, "fr", pending="…",
+                                                history=history)  # an answer is coming: the page waits
     about = about_markdown(services, "fr")
     # the title and credit are written as character references: no Markdown link, image or tag can form
     assert "example.invalid" not in about and "example&#46;invalid" in about

@@ -1,25 +1,35 @@
 // Chat window helpers (served at /ui-assets/chat.js and loaded by the chat window; no outside script is ever loaded).
 // - A citation marker [n] in an answer reveals and highlights its source card in the sources panel.
 // - The sources panel scrolls inside itself: a new answer's sources start at the top.
-// - A first question is sent once it ends with "?" (POST /v1/prefill), so that the server may read it while it is
+// - A question is sent once it ends with "?" (POST /v1/prefill), so that the server may read it while it is
 //   finished (only if its model is idle): its answer then starts at once. Off on the server with RAG_PREFILL=0.
-//   Not a follow-up: this page does not hold the conversation the server keeps (the widget, which does, sends it).
+//   A follow-up goes with the conversation it will be asked with, which the server writes on the sources panel
+//   (data-history); not while an answer is still coming (the conversation is about to change).
 // - While the server starts (models fetched and loaded, index built, warm-up), a banner says so, with the step, from
 //   a small poll of /healthz; it goes away once a question can be answered.
 (function () {
   "use strict";
 
-  // -- a first question read ahead ------------------------------------------------------------------------
+  // -- a question read ahead ------------------------------------------------------------------------------
   var prefilled = "";
+  function conversation() {
+    var panel = document.querySelector("#rag-sources .rag-sources");
+    if (!panel || panel.querySelector(".rag-pending-panel")) return null;  // an answer is coming: wait for it
+    if (!panel.querySelector(".rag-turn")) return [];  // a first question
+    try { return JSON.parse(panel.getAttribute("data-history") || "null"); } catch (e) { return null; }
+  }
   document.addEventListener("input", function (ev) {
     var box = ev.target && ev.target.closest ? ev.target.closest("#rag-input textarea") : null;
     if (!box) return;
     var q = String(box.value || "").replace(/\s+/g, " ").trim();
-    // A follow-up (the sources panel holds a turn) is not sent: its conversation is kept by the server, not here.
-    if (!/\?$/.test(q) || q === prefilled || q.length > 1000 || document.querySelector("#rag-sources .rag-turn")) return;
-    prefilled = q;
-    fetch("/v1/prefill", { method: "POST", headers: { "Content-Type": "application/json" },
-                           body: JSON.stringify({ question: q }) }).catch(function () { });
+    if (!/\?$/.test(q) || q.length > 1000) return;
+    var history = conversation();
+    if (history === null) return;
+    var body = JSON.stringify(history.length ? { question: q, history: history } : { question: q });
+    if (body === prefilled) return;
+    prefilled = body;
+    fetch("/v1/prefill", { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
+      .catch(function () { });
   }, true);
 
   // -- citations -------------------------------------------------------------------------------------

@@ -214,7 +214,8 @@ def build_chat(services: Services) -> gr.Blocks:
         answerer, debug = services.answerer, services.settings.debug_drafts
 
         def panel_html(state: list, ui: str, pending: str | None = None) -> str:
-            return render_sources(state, services.sources.texts(), _catalog(services), ui, pending=pending)
+            return render_sources(state, services.sources.texts(), _catalog(services), ui, pending=pending,
+                                  history=_history(state))
 
         def respond(message: str, state: list, ui: str, request: gr.Request):
             state = list(state or [])

@@ -12,6 +12,7 @@ while the window's own words (tabs, buttons, the panel's headings and positions)
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from ..generate.draft import CITATION
@@ -382,9 +383,12 @@ def render_turn_sources(ans: dict, turn: int, sources: dict, catalog: dict, lang
     return f'<section class="rag-turn" data-turn="{turn}"{hidden}>{head}{"".join(cards)}</section>'
 
 
-def render_sources(turns: list[dict], sources: dict, catalog: dict, lang: str, pending: str | None = None) -> str:
+def render_sources(turns: list[dict], sources: dict, catalog: dict, lang: str, pending: str | None = None,
+                   history: list[dict] | None = None) -> str:
     """The sources panel: one section per answered turn, the latest shown (markers of older answers reveal theirs).
-    `sources`: name -> original text; `catalog`: name -> {"title", "credit"} (from the index manifest)."""
+    `sources`: name -> original text; `catalog`: name -> {"title", "credit"} (from the index manifest).
+    `history`: the conversation a follow-up would be asked with, kept on the panel (`data-history`) for the page
+    to send with a follow-up read while it is typed (ui/chat.js); not while an answer is pending."""
     T = t(lang)
     done = [x for x in turns if x.get("answer")]
     body = []
@@ -395,5 +399,6 @@ def render_sources(turns: list[dict], sources: dict, catalog: dict, lang: str, p
                                         visible=(i == len(done) - 1) and not pending))
     if not done and not pending:
         body.append(f'<p class="rag-note">{esc(T["sources_empty"])}</p>')
-    return (f'<div class="rag-sources"><h2 class="rag-panel-title">{esc(T["sources_title"])}</h2>'
+    kept = f' data-history="{esc(json.dumps(history, ensure_ascii=False))}"' if history and not pending else ""
+    return (f'<div class="rag-sources"{kept}><h2 class="rag-panel-title">{esc(T["sources_title"])}</h2>'
             + "".join(body) + "</div>")
