@@ -464,6 +464,40 @@ def test_startup_steps_are_reported_and_questions_wait_for_ready(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_new_host_is_checked_before_the_model_loads(tmp_path):
+    """No mode recorded for this CPU and build (models fetched by `rag serve` itself, a cache copied to another
+    machine): the start-up runs the doctor before loading the model, and the model starts in the mode that answers
+    faster here (the stand-in's normal mode reads a long prompt slowly). The next start has the record: no check."""
+    from rag.check.grounding import GroundingChecker
+    from rag.components import Components
+    from rag.generate.worker import ModelWorker, read_runtime
+    from rag.pipeline import Pipeline
+
+    home = tmp_path / "home"
+    for start in (1, 2):
+        port = free_port()
+        settings = make_settings(tmp_path, port, passage_states=0)  # the stand-in child keeps no states
+        worker = ModelWorker(Path("slow-normal.gguf"), home=home, command=CHILD, timeout=20)
+        components = Components(settings, embed=make_fake_embed(), llm=worker, checker=GroundingChecker())
+        app = _app(tmp_path, port, Pipeline(components), settings, warm_up=True)
+        before = (home / "runtime.json").stat().st_mtime_ns if start == 2 else None
+        try:
+            with running_server(app, port) as url:
+                for _ in range(200):
+                    h = httpx.get(f"{url}/healthz", timeout=5).json()
+                    if h["state"] != "starting":
+                        break
+                    time.sleep(0.05)
+                assert h["ready"] is True, h
+                assert worker.safe and read_runtime(home)["mode"] == "safe"
+                assert httpx.post(f"{url}/v1/ask", json=ASK, timeout=30).status_code == 200
+        finally:
+            worker.close()
+        if start == 2:
+            assert (home / "runtime.json").stat().st_mtime_ns == before  # recorded: not checked again
+
+
+@pytest.mark.slow
 def test_a_question_during_startup_is_told_the_server_is_starting(tmp_path):
     from rag.check.grounding import GroundingChecker
     from rag.components import Components

@@ -116,6 +116,19 @@ def test_doctor_picks_safe_mode_when_it_answers_clearly_faster(tmp_path):
     assert worker(tmp_path, "slow-normal.gguf").safe
 
 
+def test_check_host_runs_the_doctor_only_where_no_mode_is_recorded(tmp_path):
+    from rag.config import Settings
+    from rag.generate.doctor import check_host, needs_check
+
+    s = Settings(home=tmp_path / "elsewhere")  # the worker's own home is the one checked and recorded
+    w = worker(tmp_path, "slow-normal.gguf")
+    assert needs_check(w) and check_host(w, s)["mode"] == "safe"
+    assert read_runtime(tmp_path / "home")["mode"] == "safe" and not (tmp_path / "elsewhere").exists()
+    assert not needs_check(w) and check_host(w, s) is None  # recorded for this host and build
+    assert not needs_check(worker(tmp_path / "b", "slow-normal.gguf", safe_mode="off"))  # a forced mode
+    assert not needs_check(object())  # not a local model in a child process
+
+
 def test_the_model_process_outlives_the_thread_that_started_it(tmp_path):
     """`rag serve` starts the model process from its warm-up thread (or a question's): when that thread ends, the
     process must live on with what it read ahead. (PR_SET_PDEATHSIG killed it then: every served question loaded

@@ -11,13 +11,14 @@ disturbed reading does not choose."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import DEFAULT_CORPUS, Settings, resource_path
 from ..errors import GenerationError, ModelError
-from .worker import AMX_REBUILD, ModelWorker, host_fingerprint, record_runtime
+from .worker import AMX_REBUILD, ModelWorker, host_fingerprint, read_runtime, record_runtime
 
-__all__ = ["probe_messages", "probe", "doctor", "answer_time"]
+__all__ = ["probe_messages", "probe", "doctor", "answer_time", "needs_check", "check_host"]
 
 # A typical answer: the probe's prompt, then this many tokens written (the article set's drafts: ~20-40).
 ANSWER_TOKENS = 32
@@ -104,3 +105,18 @@ def doctor(path: Path, settings: Settings, command: list[str] | None = None) -> 
     report.update(mode=mode, reason=reason)
     record_runtime(settings.home, mode, reason, normal=normal, safe=safe)
     return report
+
+
+def needs_check(llm) -> bool:
+    """A local model in a child process, in automatic mode, with no mode recorded for this CPU and llama.cpp build:
+    models fetched by `rag serve` itself (not `rag models install`), a cache copied to another machine, a new
+    llama-cpp-python build."""
+    return isinstance(llm, ModelWorker) and llm.safe_mode == "auto" and not read_runtime(llm.home)
+
+
+def check_host(llm, settings: Settings) -> dict | None:
+    """Run the doctor for `llm` when it `needs_check`, before the model is loaded, so that it starts in the mode that
+    runs, and answers faster, on this host; its report, or None when nothing was needed."""
+    if not needs_check(llm):
+        return None
+    return doctor(llm.path, replace(settings, home=llm.home), command=llm.command)

@@ -26,6 +26,7 @@ from typing import AsyncIterator, Callable, Iterator
 
 from ..config import Settings
 from ..errors import GenerationError, RagError
+from ..generate.doctor import check_host, needs_check
 from ..types import Answer, AnswerEvent, Event, final_answer
 from .errors import Busy, DeadlineExceeded
 from .feedback import FeedbackStore
@@ -628,6 +629,11 @@ class Health:
                 self._begin("building the index" if self._index_to_build() else "loading the index")
                 c.index
                 self._begin("loading the language model")
+                if needs_check(c.llm):  # no mode recorded for this CPU and build: which one runs, and faster
+                    self.detail = "checking how the model runs on this host (normal and safe mode)"
+                    report = check_host(c.llm, self.settings)
+                    log.info("model runtime: %s mode (%s)", report["mode"], report["reason"])
+                    self.detail = None
                 c.llm.load()
                 self._begin("warming up")  # the checker and the corpus words it is given, one retrieval through
                 c.checker                  # the whole question path, and the fixed part of the prompts read once
