@@ -114,9 +114,13 @@ class LlamaCppModel:
             llm = self.llm
             toks = self._prompt_tokens(messages)
             start, first, n = time.perf_counter(), None, 0
-            self._states.restore(llm, toks)
-            reused = llm.longest_token_prefix(llm._input_ids.tolist(), toks)
-            placed = self._blocks.place(llm, toks, min(reused, len(toks) - 1)) if self._blocks else 0
+            if self._primed is not None and self._primed[0] == tuple(toks):
+                # Read while typed (`prefill`): `_read` puts that state back whole; no kept prefix to put back first.
+                reused, placed = len(toks), 0
+            else:
+                self._states.restore(llm, toks)
+                reused = llm.longest_token_prefix(llm._input_ids.tolist(), toks)
+                placed = self._blocks.place(llm, toks, min(reused, len(toks) - 1)) if self._blocks else 0
             self._reused = 0
             greedy = temperature == 0 and not stop and _can_draft(llm)
             drafts = _LookupDrafts(max(self.lookup, 0))
