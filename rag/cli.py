@@ -467,6 +467,10 @@ def serve(settings: Settings, host, port, allowed_origins, public_url, insecure_
             pairs = f", and {info['pairs']} pairs of passages," if info.get("pairs") else ""
             click.echo(f"{info['passages']} passages read ahead{pairs} in {info['seconds']:g} s: a question whose "
                        "best passage is one of them skips reading it (and its second, when it is a pair's)", err=True)
+        elif step == "checking the model":
+            click.echo(f"      {info['detail']}: first start on this CPU or llama.cpp build (~30 s, once)…", err=True)
+        elif step == "model checked":
+            click.echo(f"      model runtime: {info['mode']} mode ({info['reason']})", err=True)
         elif step == "failed":
             click.echo(f"start-up failed while {info.get('step') or 'starting'}: {info['error']}\n"
                        f"The server keeps running ({base}/healthz reports the error) and each question tries "

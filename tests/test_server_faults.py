@@ -480,6 +480,8 @@ def test_a_new_host_is_checked_before_the_model_loads(tmp_path):
         worker = ModelWorker(Path("slow-normal.gguf"), home=home, command=CHILD, timeout=20)
         components = Components(settings, embed=make_fake_embed(), llm=worker, checker=GroundingChecker())
         app = _app(tmp_path, port, Pipeline(components), settings, warm_up=True)
+        seen = []
+        app.state.services.health.on_step = lambda step, info, seen=seen: seen.append((step, info))
         before = (home / "runtime.json").stat().st_mtime_ns if start == 2 else None
         try:
             with running_server(app, port) as url:
@@ -493,7 +495,13 @@ def test_a_new_host_is_checked_before_the_model_loads(tmp_path):
                 assert httpx.post(f"{url}/v1/ask", json=ASK, timeout=30).status_code == 200
         finally:
             worker.close()
-        if start == 2:
+        steps = [x for x, _ in seen]
+        if start == 1:  # said on the console, within the step that loads the model
+            i = steps.index("checking the model")
+            assert steps[i - 1:i + 2] == ["loading the language model", "checking the model", "model checked"]
+            assert seen[i + 1][1]["mode"] == "safe"
+        else:
+            assert "checking the model" not in steps
             assert (home / "runtime.json").stat().st_mtime_ns == before  # recorded: not checked again
 
 

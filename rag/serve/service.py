@@ -534,7 +534,8 @@ class Health:
 
     `state` is "idle" (no warm-up: the first question loads what it needs), "starting" (with the current
     `step`), "ready", or "failed" (with `error`). `on_step(step, info)` is called as each step starts
-    (`rag serve` prints it), then with "ready" or "failed"."""
+    (`rag serve` prints it), then with "ready" or "failed"; within "loading the language model", with "checking the
+    model" and "model checked" (`mode`, `reason`) on a host with no mode recorded (`check_host`)."""
 
     def __init__(self, answerer: Answerer, components, catalog: SourceCatalog, settings: Settings):
         self.answerer, self.components, self.catalog, self.settings = answerer, components, catalog, settings
@@ -631,8 +632,9 @@ class Health:
                 self._begin("loading the language model")
                 if needs_check(c.llm):  # no mode recorded for this CPU and build: which one runs, and faster
                     self.detail = "checking how the model runs on this host (normal and safe mode)"
+                    self._emit("checking the model", detail=self.detail)
                     report = check_host(c.llm, self.settings)
-                    log.info("model runtime: %s mode (%s)", report["mode"], report["reason"])
+                    self._emit("model checked", mode=report["mode"], reason=report["reason"])
                     self.detail = None
                 c.llm.load()
                 self._begin("warming up")  # the checker and the corpus words it is given, one retrieval through
