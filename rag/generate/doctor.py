@@ -4,8 +4,8 @@ the model in a child process, in normal mode and in safe mode, and the mode to u
 (`HOME/runtime.json`); later processes start in it. Normal mode when it works, unless safe mode answers clearly
 faster: hosts differ. On session 15's AVX2 host the two read the probe within noise of each other (normal 17.7–23.9 s,
 safe 16.5–19.0 s to the first words) and safe mode wrote slower (6.5 against 10 tokens/s in the latency bench); on
-session 16's AVX-512 host safe mode read the same prompt in 0.61–0.67× normal mode's time and wrote as fast, and the
-whole checked answer came 0.71× as soon. Each mode reads the probe twice and the faster reading counts, so one
+session 16's AVX-512 host safe mode read the same prompt in 0.61–0.72× normal mode's time and wrote nearly as fast
+(0.78–0.98×), and the whole checked answer came 0.72× as soon. Each mode reads the probe twice and the faster reading counts, so one
 disturbed reading does not choose."""
 
 from __future__ import annotations
