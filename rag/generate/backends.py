@@ -114,7 +114,7 @@ class LlamaCppModel:
             llm = self.llm
             toks = self._prompt_tokens(messages)
             start, first, n = time.perf_counter(), None, 0
-            if self._primed is not None and self._primed[0] == tuple(toks):
+            if self._is_primed(toks):
                 # Read while typed (`prefill`): `_read` puts that state back whole; no kept prefix to put back first.
                 reused, placed = len(toks), 0
             else:
@@ -241,7 +241,7 @@ class LlamaCppModel:
         with self.lock:
             llm = self.llm
             toks = self._prompt_tokens(messages)
-            if self._primed is not None and self._primed[0] == tuple(toks):
+            if self._is_primed(toks):
                 return 0
             self._primed = None
             kept = self._read(llm, toks)
@@ -249,10 +249,14 @@ class LlamaCppModel:
             self._primed = (tuple(toks), self._states.snapshot(llm), scores)
             return len(toks) - kept
 
+    def _is_primed(self, toks: list[int]) -> bool:
+        """Is `toks` the prompt `prefill` read and kept?"""
+        return self._primed is not None and self._primed[0] == tuple(toks)
+
     def _put_back_primed(self, llm, toks: list[int]) -> bool:
         """The state `prefill` kept for exactly `toks`, and the scores of its last position where the model's
         last scores are read; False (and nothing put back, or only cells the prompt's reading reuses) if not."""
-        if self._primed is None or self._primed[0] != tuple(toks):
+        if not self._is_primed(toks):
             return False
         key, state, scores = self._primed
         if not self._states.load(llm, key, state):

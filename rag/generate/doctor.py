@@ -40,8 +40,8 @@ def probe_messages(chars: int = 2600, reading: int = 1) -> list[dict]:
 
 
 def probe(path: Path, settings: Settings, safe: bool, command: list[str] | None = None) -> dict:
-    """Run the probe prompt in a fresh child in one mode: {"ok", "crash", "load_s", "first_piece_s",
-    "pieces_per_s", "error"}."""
+    """Run the probe prompt in a fresh child in one mode: {"ok", "crash", "load_s", "first_piece_s" (the faster of
+    two readings), "readings_s" (both), "pieces_per_s", "error"}."""
     worker = ModelWorker(path, n_ctx=settings.n_ctx, threads=settings.threads, home=settings.home,
                          safe_mode="on" if safe else "off", timeout=settings.model_timeout, command=command)
     out: dict = {"mode": "safe" if safe else "normal", "ok": False, "crash": None}
