@@ -1,7 +1,7 @@
 """Where a question's time goes, stage by stage, beside bare llama-cpp-python on the same prompt.
 
     python bench/latency.py [--questions 24] [--check model|fast] [--no-lookup] [--no-read-ahead] [--prefill]
-                            [--out bench/results/latency.json]
+                            [--ahead SECONDS] [--out bench/results/latency.json]
 
 For a fixed set of questions from eval/article.jsonl (the first N), the pipeline answers each one (the model
 in its supervised child process, the check on); then, once all are answered and that process is closed, bare
@@ -17,7 +17,13 @@ of a prompt, and kept as a block to move in where it is listed later (RAG_PASSAG
 the tokens moved in, not read), and the likeliest second passages after each kept as tails (RAG_PASSAGE_PAIRS;
 prompt_paired counts the tokens put back, not read). With --prefill, each question is first read as the widget and
 the chat window have it read while it is typed (`Pipeline.prefill`, timed apart as prefill_s), then asked: the
-times are from the moment it is asked, as a person pressing Enter after the "?" sees them.
+times are from the moment it is asked, as a person pressing Enter after the "?" sees them. With --ahead S, the
+server's own path instead (`Answerer.prefill`, RAG_ANSWER_AHEAD): the "?" typed, the prompt is read and the model
+goes on answering; the question is asked S seconds after the "?" (Enter), and joins that answer (`Answerer.join`),
+or, if the read is still going on, waits for it as a server's question does; first_token, first_checked and total
+are then the times from Enter to the first token, the first checked sentence and the checked answer as the asker
+gets them (0 when they came before), and the answer's own timings, from its start, are kept as answer_first_checked
+and answer_total (ahead_s: how long it had been answered before Enter, when joined).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import argparse
 import json
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -34,7 +41,7 @@ from rag.config import settings_from_env
 from rag.index.search import retrieve
 from rag.ingest.language import detect_language
 from rag.pipeline import Pipeline
-from rag.types import AnswerEvent, TokenEvent
+from rag.types import AnswerEvent, SentenceEvent, TokenEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +68,25 @@ def bare_run(llm, tokens: list[int], n_out: int) -> dict:
             "tokens_per_s": round((n - 1) / (end - first), 2) if n > 1 and end > first else None}
 
 
+def _prefill(answerer, q: str, timed: dict) -> None:
+    t0 = time.perf_counter()
+    answerer.prefill(q)
+    timed["s"] = round(time.perf_counter() - t0, 3)  # (the read only: the answer goes on on a thread of its own)
+
+
+def _asked(answerer, pipeline: Pipeline, q: str):
+    """The events of `q` asked now: the pipeline's, or (--ahead) the server's, joining the answer begun ahead."""
+    if answerer is None:
+        yield from pipeline.stream(q)
+        return
+    ahead = answerer.join(q)
+    if ahead is not None:
+        yield from ahead.replay()
+        return
+    with answerer.turn():  # not answered ahead (nothing relevant retrieved…): asked as the server asks it
+        yield from answerer.events(q)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--questions", type=int, default=24)
@@ -68,6 +94,8 @@ def main() -> None:
     ap.add_argument("--no-lookup", action="store_true", help="skip the prompt-lookup-decoding reference")
     ap.add_argument("--no-read-ahead", action="store_true", help="do not read the passages ahead (warm_passages)")
     ap.add_argument("--prefill", action="store_true", help="read each question's prompt before asking it (RAG_PREFILL)")
+    ap.add_argument("--ahead", type=float, default=None, metavar="SECONDS",
+                    help="answer each question ahead after its prefill (RAG_ANSWER_AHEAD) and ask it SECONDS later")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latency.json")
     args = ap.parse_args()
     questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "article.jsonl").open()][: args.questions]
@@ -91,25 +119,47 @@ def main() -> None:
         warmed = 0 if args.no_read_ahead else pipeline.warm_passages()  # as `rag serve` does once ready
         warm_s = time.perf_counter() - t
         safe = c.llm.safe
+        answerer = None
+        if args.ahead is not None:
+            from rag.serve.service import Answerer
+
+            answerer = Answerer(pipeline, wait_timeout=600.0)
+            answerer.answer_ahead = True  # (whatever RAG_ANSWER_AHEAD says: what is measured here)
         rows, pending = [], []  # pending: (row, answer, messages) still to run bare
         for q in questions:
             prefill_s = None
-            if args.prefill:
+            if answerer is not None:  # the "?" typed: read, then answered, while the person goes on to Enter
+                typed = threading.Thread(target=_prefill, args=(answerer, q, timed := {}))
+                typed.start()
+                time.sleep(args.ahead)  # Enter: joins the answer begun, or waits for the read still going on
+            elif args.prefill:
                 t0 = time.perf_counter()
                 pipeline.prefill(q)
                 prefill_s = round(time.perf_counter() - t0, 3)
             t0 = time.perf_counter()
-            answer, first_token = None, None
-            for ev in pipeline.stream(q):
+            answer, seen = None, {}  # seen: when the asker got the first token, checked sentence, answer
+            for ev in _asked(answerer, pipeline, q):
+                now = round(time.perf_counter() - t0, 3)
                 if isinstance(ev, TokenEvent):
-                    first_token = first_token or time.perf_counter() - t0
+                    seen.setdefault("first_token", now)
+                elif isinstance(ev, SentenceEvent):
+                    seen.setdefault("first_checked", now)
                 elif isinstance(ev, AnswerEvent):
                     answer = ev.answer
+                    seen["total"] = now
+                    if not answer.abstained:
+                        seen.setdefault("first_checked", now)
             tm = answer.timings
+            if answerer is not None:  # the times as the asker saw them; the answer's own, from its start, beside
+                typed.join()
+                prefill_s = timed["s"]
+                tm = dict(tm, answer_first_checked=tm.get("first_checked"), answer_total=tm.get("total"),
+                          ahead_s=tm.get("ahead_s"), first_token=seen.get("first_token", 0.0),
+                          first_checked=seen.get("first_checked"), total=seen["total"])
             row = {"question": q, "abstained": answer.abstained, "abstain_code": answer.abstain_code,
                    "answer": answer.answer, "draft": answer.draft, "prefill_s": prefill_s, **{k: tm.get(k) for k in (
                        "retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_paired",
-                       "prompt_prefilled", "prompt_read_s",
+                       "prompt_prefilled", "prompt_read_s", "ahead_s", "answer_first_checked", "answer_total",
                        "first_token",
                        "generation", "drafted", "drafts_kept",
                        "tokens", "tokens_per_s", "check", "check_while_writing", "first_checked", "total")}}
@@ -132,7 +182,7 @@ def main() -> None:
                                n_threads_batch=s.threads, verbose=False, logits_all=True,  # drafts are verified
                                draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10))  # on every position's logits
         for row, answer, msgs in pending:
-            tm = answer.timings
+            tm = row  # the times as the asker saw them (--ahead: from Enter), the answer's own otherwise
             toks = ref.llm.tokenize(ref.format(msgs).encode("utf-8"), add_bos=False, special=True)
             bare = bare_run(ref.llm, toks, tm["tokens"])
             row["same_prompt_as_pipeline"] = len(toks) == tm.get("prompt_tokens")
@@ -153,7 +203,9 @@ def main() -> None:
     summary: dict = {"questions": len(rows), "asked_the_model": len(asked), "check": s.check, "safe_mode": safe,
                      "index_build_s": round(index_s, 1), "passages_read_ahead": warmed,
                      "read_ahead_s": round(warm_s, 1)}
-    for k in ("prefill_s", "retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_paired",
+    summary["ahead"] = args.ahead
+    summary["joined"] = sum(1 for r in rows if r.get("ahead_s") is not None)  # (--ahead) asked after answered ahead
+    for k in ("prefill_s", "ahead_s", "answer_first_checked", "answer_total", "retrieval", "prompt_tokens", "prompt_reused", "prompt_placed", "prompt_paired",
               "prompt_read_s", "first_token", "first_checked",
               "tokens_per_s", "check", "check_while_writing", "total", "ratio_first_token", "ratio_first_checked",
               "ratio_total", "ratio_model_overhead"):
@@ -164,7 +216,8 @@ def main() -> None:
         if lookup is not None:
             summary["lookup_" + k] = {"p50": pct([r["lookup"][k] for r in asked], 50),
                                       "p95": pct([r["lookup"][k] for r in asked], 95)}
-    checks = [r["check"] / r["total"] for r in rows if r.get("check") is not None and r.get("total")]
+    checks = [r["check"] / (r.get("answer_total") or r["total"]) for r in rows  # (--ahead: the answer's own total)
+              if r.get("check") is not None and (r.get("answer_total") or r.get("total"))]
     summary["check_share"] = {"p50": pct(checks, 50), "p95": pct(checks, 95)}
     # How often the first checked sentence came while the model was still writing (not with the whole answer).
     summary["checked_while_writing"] = sum(1 for r in rows if r.get("first_checked") is not None

@@ -123,6 +123,10 @@ class Settings:
     # model, if idle, reads it (never ahead of a question; a follow-up rewritten first). Asked unchanged, the answer
     # starts at once: the same answer, ~1 s sooner (~2-4 s for a follow-up). Off: nothing is read before Enter.
     prefill: bool = True
+    # ... and, the prompt read, it goes on answering while the asker finishes typing (RAG_ANSWER_AHEAD; only with
+    # prefill, only while nothing else waits): asked unchanged, the question joins that answer where it has got to
+    # (its checked sentences at once); anything else asked stops it at its next token (~0.05 s). Off: only read.
+    answer_ahead: bool = True
     # The server keeps its last answers to first questions (RAG_ANSWER_CACHE, how many): the same question asked
     # again on the same index version gets the same answer at once, as the model would write it again word for word
     # (temperature 0). 0: none; never with a temperature above 0. `rag ask` and `rag eval` never use it.

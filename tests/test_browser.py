@@ -431,6 +431,7 @@ def test_a_first_question_is_read_ahead_once_it_ends_with_a_question_mark(page, 
     asked = next(m for m in reversed(llm.calls) if "Qui dirige l'Anssi ?" in m[-1]["content"])
     assert sent.value.response().json() == {"read": False} or asked in llm.prefilled
     follow_up = "Et quand la loi Résilience sera-t-elle présentée ?"
+    calls, joined = len(llm.calls), served[1].state.services.answerer.ahead_joined
     with page.expect_request(lambda r: r.url.endswith("/v1/prefill")) as sent:
         box.press_sequentially(follow_up)
     body = json.loads(sent.value.post_data)
@@ -438,13 +439,14 @@ def test_a_first_question_is_read_ahead_once_it_ends_with_a_question_mark(page, 
     assert body["history"][0]["content"] == "Qui dirige l'Anssi ?" and _prefills(page) == 2
     assert "Strubel" in body["history"][1]["content"]
     read = sent.value.response().json()["read"]
-    calls = len(llm.calls)
     box.press("Enter")
     page.locator(done).nth(1).wait_for()
     assert _prefills(page) == 2
-    if read:  # (not when the model was busy) the rewrite was kept and the prompt read: one call, the answer's
-        new = llm.calls[calls:]
+    if read:  # (not when the model was busy) the rewrite was kept and the prompt read, then answered ahead and
+        # joined: the rewrite's call, then one call, the answer's, on the very prompt read
+        new = [m for m in llm.calls[calls:] if "réécris" not in m[0]["content"]]
         assert len(new) == 1 and new[0] in llm.prefilled, [m[-1]["content"][:80] for m in new]
+        assert served[1].state.services.answerer.ahead_joined == joined + 1
 
 
 def test_a_kept_answer_shows_in_the_widget_and_the_chat_window(browser, root, tmp_path):

@@ -282,11 +282,18 @@ def test_real_models_through_the_server(tmp_path):
         a = r.json()
         assert not a["abstained"] and "Strubel" in a["answer"] and re.search(r"\[\d+\]", a["answer"])
         assert any("Strubel" in c["text"] for c in a["citations"])
-        # A question read while it was typed (the widget's POST /v1/prefill), then asked: the same answer, with
-        # nothing read after Enter, and /healthz counts it.
+        # A question read while it was typed (the widget's POST /v1/prefill) and answered ahead, then asked: the
+        # same answer, joined (nothing read after Enter), and /healthz counts it.
         q = {"question": "Quel poste occupe Vincent Strubel ?"}
         plain = httpx.post(f"{url}/v1/ask", json=q, timeout=600).json()
         assert httpx.post(f"{url}/v1/prefill", json=q, timeout=600).json() == {"read": True}
         primed = httpx.post(f"{url}/v1/ask", json=q, timeout=600).json()
         assert primed["answer"] == plain["answer"] and primed["timings"]["prompt_prefilled"]
-        assert httpx.get(f"{url}/healthz", timeout=10).json()["prefill"] == {"on": True, "read": 1, "answers": 1}
+        assert "ahead_s" in primed["timings"]
+        assert httpx.get(f"{url}/healthz", timeout=10).json()["prefill"] == {
+            "on": True, "read": 1, "answers": 1, "ahead": {"on": True, "started": 1, "joined": 1}}
+        # Another question asked while one typed is answered ahead: that answer stops, the question asked gets the
+        # answer it gets alone (the model's state left halfway is not carried into it).
+        assert httpx.post(f"{url}/v1/prefill", json={"question": "Qui dirige l'Anssi ?"}, timeout=600).json()["read"]
+        again = httpx.post(f"{url}/v1/ask", json=q, timeout=600).json()
+        assert again["answer"] == plain["answer"] and "ahead_s" not in again["timings"]

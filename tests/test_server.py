@@ -705,6 +705,108 @@ def test_prefill_reads_a_typed_question_only_when_the_model_is_idle(server, tmp_
         assert r.json() == {"read": False} and off_app.state.services.answerer.pipeline.components.llm.prefilled == []
 
 
+def _wait_idle(url: str, limit: float = 10.0) -> None:
+    t0 = time.time()
+    while httpx.get(f"{url}/healthz", timeout=5).json()["busy"]:
+        assert time.time() - t0 < limit, "the model was not given back"
+        time.sleep(0.05)
+
+
+def test_a_typed_question_is_answered_ahead_and_its_asker_joins_that_answer(tmp_path):
+    """With RAG_ANSWER_AHEAD (on), the prefill goes on to answer the question; asked unchanged (API stream, JSON,
+    a follow-up with its conversation), it joins that answer: the model wrote it once, the asker gets every event
+    of it from the first, sooner than asking afresh."""
+    with serve(tmp_path, llm_class=SlowLLM) as (url, app):
+        answerer = app.state.services.answerer
+        llm = answerer.pipeline.components.llm
+        q = {"question": "Qui dirige l'Anssi ?"}
+        t0 = time.time()
+        fresh = httpx.post(f"{url}/v1/ask", json={**q, "history": [{"role": "user", "content": "Bonjour"},
+                                                                   {"role": "assistant", "content": "Bonjour !"}]},
+                           timeout=30).json()
+        fresh_s = time.time() - t0
+        calls = len(llm.calls)
+        assert httpx.post(f"{url}/v1/prefill", json=q, timeout=30).json() == {"read": True}
+        time.sleep(0.4)  # the asker finishes typing
+        t0 = time.time()
+        with httpx.stream("POST", f"{url}/v1/ask/stream", json=q, timeout=30) as r:
+            events = parse_sse(r.read().decode())
+        joined_s = time.time() - t0
+        assert events[-1][0] == "answer"
+        answer = events[-1][1]
+        assert answer["answer"] == fresh["answer"] and answer["timings"]["ahead_s"] >= 0.4
+        assert len(llm.calls) == calls + 1  # written once, before it was asked
+        assert sum(e == "progress" for e, _ in events) == len(fresh["answer"].split())  # every token, replayed
+        assert joined_s < fresh_s - 0.3, (joined_s, fresh_s)
+        ahead = httpx.get(f"{url}/healthz", timeout=5).json()["prefill"]["ahead"]
+        assert ahead == {"on": True, "started": 1, "joined": 1}
+        # JSON, and a follow-up with the conversation it was typed in (the widget sends it with the prefill)
+        follow = {"question": "Et quand la loi Résilience sera-t-elle présentée ?",
+                  "history": [{"role": "user", "content": q["question"]},
+                              {"role": "assistant", "content": answer["answer"]}]}
+        assert httpx.post(f"{url}/v1/prefill", json=follow, timeout=30).json() == {"read": True}
+        calls = len(llm.calls)
+        got = httpx.post(f"{url}/v1/ask", json=follow, timeout=30).json()
+        assert "2026" in got["answer"] and "ahead_s" in got["timings"] and len(llm.calls) == calls
+        # the same words in another conversation are another question: answered afresh
+        assert httpx.post(f"{url}/v1/prefill", json=follow, timeout=30).json() == {"read": True}
+        _wait_idle(url)
+        calls = len(llm.calls)
+        other = httpx.post(f"{url}/v1/ask", json={"question": follow["question"]}, timeout=30).json()
+        assert "ahead_s" not in other["timings"] and len(llm.calls) == calls + 1
+        assert httpx.get(f"{url}/healthz", timeout=5).json()["prefill"]["ahead"]["joined"] == 2
+    # Kept answers (RAG_ANSWER_CACHE): one written ahead is kept once asked, not before (a question never sent
+    # leaves nothing there); asked again, it is the kept answer.
+    with serve(tmp_path / "kept", answer_cache=256) as (url, app):
+        answerer = app.state.services.answerer
+        assert httpx.post(f"{url}/v1/prefill", json=q, timeout=30).json() == {"read": True}
+        _wait_idle(url)
+        assert answerer._ahead.answered and answerer._cached(q["question"]) is None
+        joined = httpx.post(f"{url}/v1/ask", json=q, timeout=30).json()
+        assert "ahead_s" in joined["timings"] and answerer._cached(q["question"]).answer == joined["answer"]
+        assert httpx.post(f"{url}/v1/ask", json=q, timeout=30).json()["timings"]["cached"] == 1
+
+
+def test_an_answer_begun_while_typed_gives_way_to_anything_else(tmp_path):
+    """An answer nobody asked for yet never delays a question: another question asked, or another question typed,
+    stops it at its next token; what it wrote is not kept. RAG_ANSWER_AHEAD=0: the prefill only reads."""
+    class VerySlow(SlowLLM):
+        delay = 0.5
+
+    long = "Vincent Strubel dirige l'Anssi [1]. " * 10  # 60 pieces: 30 s if nobody stops it
+    with serve(tmp_path, llm_class=VerySlow, reply=lambda m: long, answer_cache=256) as (url, app):
+        answerer = app.state.services.answerer
+        assert httpx.post(f"{url}/v1/prefill", json={"question": "Qui dirige l'Anssi ?"}, timeout=30).json()["read"]
+        assert httpx.get(f"{url}/healthz", timeout=5).json()["busy"] is True  # answering ahead
+        t0 = time.time()
+        with httpx.stream("POST", f"{url}/v1/ask/stream", json={"question": "Qui préside la région Bretagne ?"},
+                          timeout=30) as r:
+            for line in r.iter_lines():
+                if line.startswith("event: progress"):
+                    break  # the other question is being written: the one typed before gave way
+        assert time.time() - t0 < 0.5 + 1.5, "a question waited for an answer nobody asked for"
+        _wait_idle(url)
+        assert answerer._cached("Qui dirige l'Anssi ?") is None  # stopped halfway: nothing kept
+        # typed anew: the answer of the question typed before stops, the new one is read
+        assert httpx.post(f"{url}/v1/prefill", json={"question": "Qui dirige l'Anssi ?"}, timeout=30).json()["read"]
+        first = answerer._ahead
+        t0 = time.time()
+        r = httpx.post(f"{url}/v1/prefill", json={"question": "Qui dirige l'Anssi en 2025 ?"}, timeout=30)
+        assert r.json() == {"read": True} and time.time() - t0 < 2
+        assert first.done and first.stop.is_set() and not first.answered and answerer._ahead is not first
+        # the same question typed again (the page sent it twice) is not answered twice
+        assert httpx.post(f"{url}/v1/prefill", json={"question": "Qui dirige l'Anssi en 2025 ?"},
+                          timeout=30).json() == {"read": False}
+        assert httpx.get(f"{url}/healthz", timeout=5).json()["prefill"]["ahead"] == {"on": True, "started": 3,
+                                                                                   "joined": 0}
+        r = httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30)  # asked after all
+        assert r.status_code in (200, 503)  # (the wait, 1 s here, may run out on a 30 s answer: either is fine)
+    with serve(tmp_path / "off", answer_ahead=False) as (url, app):
+        llm = app.state.services.answerer.pipeline.components.llm
+        assert httpx.post(f"{url}/v1/prefill", json={"question": "Qui dirige l'Anssi ?"}, timeout=30).json()["read"]
+        assert llm.calls == [] and httpx.get(f"{url}/healthz", timeout=5).json()["prefill"]["ahead"]["on"] is False
+
+
 def test_a_first_question_asked_again_gets_the_kept_answer_at_once(tmp_path):
     """The same first question asked again on the same index gets the same answer without the model (what the model
     would write again word for word), streamed too; a follow-up is always answered; RAG_ANSWER_CACHE=0 keeps none."""

@@ -235,13 +235,16 @@ def build_chat(services: Services) -> gr.Blocks:
                 services.limiter.check("ask", _client(request))
                 history = _history(state[:-1])
                 kept = answerer.kept(message, history)  # the same first question answered before: no model
-                if answerer.busy and kept is None:
+                # begun while it was typed: followed from its first event, without a turn of its own
+                ahead = answerer.join(message, history) if kept is None else None
+                if answerer.busy and kept is None and ahead is None:
                     yield _messages(state, ui), panel_html(state, ui, T["busy"]), "", state, off, off, ""
                 deadline_at = answerer.deadline_at()  # the same bound as the API: waiting and answering together
                 told = 0.0
-                hold = answerer.turn(deadline_at=deadline_at, what="chat") if kept is None else contextlib.nullcontext()
+                hold = (answerer.turn(deadline_at=deadline_at, what="chat") if kept is None and ahead is None
+                        else contextlib.nullcontext())
                 with hold:
-                    for ev in ([AnswerEvent(kept)] if kept is not None
+                    for ev in ([AnswerEvent(kept)] if kept is not None else ahead.replay() if ahead is not None
                                else answerer.events(message, history, deadline_at=deadline_at)):
                         if isinstance(ev, TokenEvent):
                             first = not turn["tokens"]

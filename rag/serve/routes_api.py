@@ -90,9 +90,11 @@ def api_router(services: Services) -> APIRouter:
 
             return _sse_response(kept_iter())
         deadline_at = answerer.deadline_at()
-        await answerer.acquire_async(deadline_at=deadline_at)  # waits on the event loop, holding no thread
+        ahead = answerer.join(question, history)  # begun while it was typed: followed from its first event
+        if ahead is None:
+            await answerer.acquire_async(deadline_at=deadline_at)  # waits on the event loop, holding no thread
         # The answer starts now on its own thread, so the model is freed even if the client never reads.
-        run = answerer.start(question, history, deadline_at)
+        run = answerer.start(question, history, deadline_at, ahead)
         events = run.events(tick=KEEP_ALIVE_S)
 
         async def body_iter():

@@ -55,6 +55,60 @@ def _wake(future: asyncio.Future) -> None:
         future.set_result(True)
 
 
+class _Ahead:
+    """A question answered while it is still being typed (`Answerer.prefill`), on a thread of its own that holds
+    the model: its events are recorded for the one who asks it (`Answerer.join`), who gets them from the first,
+    then as they come. Stopped (`stop`) at its next event when anything else wants the model before it is asked."""
+
+    def __init__(self, key: tuple, index, deadline_at: float):
+        self.key, self.index, self.deadline_at = key, index, deadline_at
+        self.started = time.monotonic()
+        self.events: list = []  # the pipeline's events, then the error that ended them if one did
+        self.done = False
+        self.joined = False  # asked: only its asker (leaving) or its deadline stops it now
+        self.asked: float | None = None
+        self.unkept: Answer | None = None  # its answer, written before it was asked (kept once it is)
+        self.stop = threading.Event()
+        self._news = threading.Condition()
+
+    def add(self, item) -> None:
+        with self._news:
+            self.events.append(item)
+            self._news.notify_all()
+
+    def finish(self) -> None:
+        with self._news:
+            self.done = True
+            self._news.notify_all()
+
+    @property
+    def answered(self) -> bool:
+        return any(isinstance(e, AnswerEvent) for e in self.events)
+
+    def replay(self) -> Iterator[Event]:
+        """Every event so far, then the next ones as they come (an error recorded is raised); leaving before the
+        end stops the answer."""
+        i = 0
+        try:
+            while True:
+                with self._news:
+                    while i >= len(self.events) and not self.done:
+                        self._news.wait()
+                    if i >= len(self.events):
+                        return
+                    item = self.events[i]
+                i += 1
+                if isinstance(item, BaseException):
+                    raise item
+                if isinstance(item, AnswerEvent) and self.asked is not None:
+                    # how long it had been answered before it was asked (its other timings count from then)
+                    item.answer.timings["ahead_s"] = round(self.asked - self.started, 3)
+                yield item
+        finally:
+            if not self.done:
+                self.stop.set()
+
+
 class Answerer:
     """The model's answering slots, with a bounded queue in front of them: one slot for the local GGUF
     (llama.cpp is not thread-safe), `llm_parallel` for a served model (the serving engine batches or queues them).
@@ -84,6 +138,11 @@ class Answerer:
         self.prefills = 0  # questions whose prompt was read while typed (`prefill`)
         self.prefilled_answers = 0  # answers that found their prompt read that way (the rest were asked otherwise)
         settings = getattr(pipeline, "settings", None)
+        self.answer_ahead = bool(getattr(settings, "answer_ahead", False)) and self.slots == 1
+        self._ahead: _Ahead | None = None  # the question being (or last) answered while typed, until asked
+        self._last_ahead: _Ahead | None = None  # … and asked or not, the latest
+        self.ahead_started = 0  # answers begun while typed
+        self.ahead_joined = 0  # … that their question, asked, joined
         self.cache_size = (settings.answer_cache if settings is not None and not settings.temperature else 0)
         self._answers: OrderedDict[str, Answer] = OrderedDict()  # validated first question -> its answer
         self._answers_index = None  # the index version those answers came from
@@ -141,6 +200,7 @@ class Answerer:
             if len(self._holders) < self.slots and not self._waiters:
                 self._holders.append((waiter.what, time.monotonic()))
                 return True
+            self._stop_ahead()  # an answer nobody asked for yet gives way at its next token
             if bounded and len(self._waiters) >= self.max_waiting:
                 raise self._busy(f"the assistant is busy: {len(self._waiters)} questions are already waiting for "
                                  f"the model; try again in {self.estimate()} s")
@@ -289,28 +349,129 @@ class Answerer:
             while len(self._answers) > self.cache_size:
                 self._answers.popitem(last=False)
 
+    @staticmethod
+    def _ahead_key(question: str, history: list[dict] | None) -> tuple:
+        return question, tuple((m.get("role"), m.get("content")) for m in history or ())
+
+    def _stop_ahead(self) -> _Ahead | None:
+        """Stop the answer begun while typed unless it is asked already or over; the one stopped, if any. Called
+        with `_mutex` held."""
+        a = self._ahead
+        if a is None or a.joined or a.done:
+            return None
+        a.stop.set()
+        self._ahead = None
+        return a
+
     def prefill(self, question: str, history: list[dict] | None = None) -> bool:
         """Have the model read `question`'s prompt now if it is idle (nothing answering, waiting or starting):
         never waits, never delays a question beyond the read already begun (~1 s; a follow-up's rewrite too, ~1 s
-        more). True if it was read."""
+        more). True if it was read. With `answer_ahead`, the model then goes on to answer it on a thread of its own
+        (`join`), until it is asked or anything else wants the model; a question typed anew stops the answer of
+        the one typed before."""
+        try:
+            question = self.validate(question)
+        except RagError:
+            return False  # the question itself, asked, says what is wrong with it
         key = None if history else self._cache_key(question)
         index = getattr(self.pipeline.components, "loaded_index", None)
         with self._cache_lock:
             if key in self._answers_of(index):
                 return False  # asked, it will be answered without the model (a kept answer of an older version won't)
+        ahead_key = self._ahead_key(question, history)
+        with self._mutex:
+            if self._ahead is not None and self._ahead.key == ahead_key and not self._ahead.stop.is_set():
+                return False  # being answered already
+            stopped = self._stop_ahead()
+            last = self._last_ahead
+        # The answer of the question typed before, stopped, gives the model back within a token; one whose answer is
+        # out (asked) within moments.
+        for a in (stopped, last if last is not None and last.answered else None):
+            if a is not None:
+                with a._news:
+                    a._news.wait_for(lambda: a.done, timeout=2.0)
         with self._mutex:
             if self._holders or self._waiters or self.starting:
                 return False
             self._holders.append(("prefill", time.monotonic()))
+        handed = False
         try:
             read = self.pipeline.prefill(question, history or None)
             self.prefills += read
+            if read and self.answer_ahead:
+                handed = self._answer_ahead(ahead_key, question, history, index)
             return read
         except RagError as e:  # a question too long for the model's context…: the real question will say so
             log.info("prefill skipped: %s", e)
             return False
         finally:
-            self.release()
+            if not handed:
+                self.release()
+
+    def _answer_ahead(self, key: tuple, question: str, history: list[dict] | None, index) -> bool:
+        """Go on answering `question` on a thread that takes over the prefill's turn, unless a question waits
+        already. True if it did (the thread gives the model back)."""
+        with self._mutex:
+            if self._waiters:
+                return False
+            ahead = self._ahead = self._last_ahead = _Ahead(key, index, self.deadline_at())
+            self.ahead_started += 1
+
+        def work():
+            try:
+                for event in self.events(question, history, ahead.stop, ahead.deadline_at, asked=False):
+                    ahead.add(event)
+                    if isinstance(event, AnswerEvent):
+                        self._keep_ahead(ahead, event.answer)
+            except BaseException as e:  # noqa: BLE001 - recorded for its asker, who reports it
+                ahead.add(e)
+            finally:
+                self.release()
+                ahead.finish()
+
+        try:
+            threading.Thread(target=work, name="rag-answer-ahead", daemon=True).start()
+        except BaseException:
+            with self._mutex:
+                self._ahead = None
+            raise
+        return True
+
+    def join(self, question: str, history: list[dict] | None = None) -> _Ahead | None:
+        """The answer begun while `question` was typed, now asked (with this very conversation, on the index
+        version loaded now): its events are the answer's, from the first (`_Ahead.replay`). None if there is
+        none; the answer of another question begun while typed is then stopped, as it would be for a turn."""
+        try:
+            question = self.validate(question)
+        except RagError:
+            return None  # answered, it says what is wrong with it
+        key = self._ahead_key(question, history)
+        index = getattr(self.pipeline.components, "loaded_index", None)
+        with self._mutex:
+            a = self._ahead
+            if (a is None or a.key != key or a.stop.is_set() or a.index is not index
+                    or (a.done and not a.answered)):
+                self._stop_ahead()
+                return None
+            a.joined, a.asked = True, time.monotonic()
+            self._ahead = None
+            self.ahead_joined += 1
+            self.answered += 1
+            self.prefilled_answers += 1  # (begun only once its prompt was read)
+            answer, a.unkept = a.unkept, None
+        if answer is not None:
+            self._keep(None if history else self._cache_key(question), answer, a.index)
+        return a
+
+    def _keep_ahead(self, ahead: _Ahead, answer: Answer) -> None:
+        """Keep the answer begun while typed if it has been asked; else it waits for `join`: a question never
+        sent leaves nothing among the kept answers."""
+        with self._mutex:
+            if not ahead.joined:
+                ahead.unkept = answer
+                return
+        key = None if ahead.key[1] else self._cache_key(ahead.key[0])
+        self._keep(key, answer, ahead.index)
 
     # -- answering --------------------------------------------------------------------------------------
     def deadline_at(self) -> float:
@@ -322,9 +483,11 @@ class Answerer:
                                 f"stopped: try again in a moment", self.estimate())
 
     def events(self, question: str, history: list[dict] | None = None,
-               cancel: threading.Event | None = None, deadline_at: float | None = None) -> Iterator[Event]:
+               cancel: threading.Event | None = None, deadline_at: float | None = None,
+               asked: bool = True) -> Iterator[Event]:
         """The pipeline's events for one question; the caller holds the model. Setting `cancel` stops the
-        generation at the next event; past `deadline_at` (monotonic) it stops with DeadlineExceeded."""
+        generation at the next event; past `deadline_at` (monotonic) it stops with DeadlineExceeded. (`asked`:
+        false for an answer begun while typed, counted and kept only once asked: `join`.)"""
         refresh = getattr(self.pipeline.components, "refresh_index", None)
         # A new index version landed (another replica's or a build job's): answer from it, and have its new
         # passages read ahead once this question is answered (each in a turn of its own).
@@ -338,9 +501,10 @@ class Answerer:
                 if cancel is not None and cancel.is_set():
                     return
                 if isinstance(event, AnswerEvent):
-                    self.answered += 1  # (a finished answer is given even a little past the deadline)
-                    self.prefilled_answers += bool(event.answer.timings.get("prompt_prefilled"))
-                    self._keep(key, event.answer, index)
+                    if asked:  # (a finished answer is given even a little past the deadline)
+                        self.answered += 1
+                        self.prefilled_answers += bool(event.answer.timings.get("prompt_prefilled"))
+                        self._keep(key, event.answer, index)
                 elif deadline_at is not None and time.monotonic() > deadline_at:
                     raise self.deadline_error()
                 yield event
@@ -353,17 +517,23 @@ class Answerer:
         kept = self.kept(question, history)
         if kept is not None:
             return kept
-        deadline_at = self.deadline_at()
-        with self.turn(deadline_at=deadline_at):
-            answer = final_answer(self.events(question, history, deadline_at=deadline_at))
+        ahead = self.join(question, history)
+        if ahead is not None:
+            answer = final_answer(ahead.replay())
+        else:
+            deadline_at = self.deadline_at()
+            with self.turn(deadline_at=deadline_at):
+                answer = final_answer(self.events(question, history, deadline_at=deadline_at))
         if answer is None:
             raise GenerationError("the assistant produced no answer: try again")
         return answer
 
-    def start(self, question: str, history: list[dict] | None = None, deadline_at: float | None = None) -> "Run":
+    def start(self, question: str, history: list[dict] | None = None, deadline_at: float | None = None,
+              ahead: _Ahead | None = None) -> "Run":
         """Start answering on a thread of its own, now (the caller holds the model: `acquire_async`). The model
-        is released when that thread ends, whether or not anyone reads the events."""
-        return Run(self, question, history, self.deadline_at() if deadline_at is None else deadline_at)
+        is released when that thread ends, whether or not anyone reads the events. With `ahead` (`join`), the
+        answer begun while typed is followed instead: its own thread holds the model."""
+        return Run(self, question, history, self.deadline_at() if deadline_at is None else deadline_at, ahead)
 
     async def ask_async(self, question: str, history: list[dict] | None = None) -> Answer:
         """Validate, wait on the event loop for the model (bounded queue, deadline), answer on a thread."""
@@ -372,9 +542,11 @@ class Answerer:
         if kept is not None:
             return kept
         deadline_at = self.deadline_at()
-        await self.acquire_async(deadline_at=deadline_at)
+        ahead = self.join(question, history)
+        if ahead is None:
+            await self.acquire_async(deadline_at=deadline_at)
         answer, error = None, None
-        async for item in self.start(question, history, deadline_at).events():
+        async for item in self.start(question, history, deadline_at, ahead).events():
             if isinstance(item, BaseException):
                 error = item  # the last item: the stream ends after it
             elif isinstance(item, AnswerEvent):
@@ -395,16 +567,17 @@ class Run:
 
     _END = object()
 
-    def __init__(self, answerer: Answerer, question: str, history: list[dict] | None, deadline_at: float):
-        self.answerer, self.deadline_at = answerer, deadline_at
+    def __init__(self, answerer: Answerer, question: str, history: list[dict] | None, deadline_at: float,
+                 ahead: _Ahead | None = None):
+        self.answerer, self.deadline_at, self.ahead = answerer, deadline_at, ahead
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue = asyncio.Queue()
-        self._cancel = threading.Event()
+        self._cancel = threading.Event() if ahead is None else ahead.stop
         self.thread = threading.Thread(target=self._work, args=(question, history), name="rag-answer", daemon=True)
         try:
             self.thread.start()
         except BaseException:
-            answerer.release()
+            self.cancel() if ahead is not None else answerer.release()
             raise
 
     def _put(self, item) -> None:
@@ -415,12 +588,17 @@ class Run:
 
     def _work(self, question: str, history: list[dict] | None) -> None:
         try:
-            for event in self.answerer.events(question, history, self._cancel, self.deadline_at):
+            events = (self.ahead.replay() if self.ahead is not None
+                      else self.answerer.events(question, history, self._cancel, self.deadline_at))
+            for event in events:
+                if self._cancel.is_set():
+                    return
                 self._put(event)
         except BaseException as e:  # noqa: BLE001 - handed to the reader, which reports it
             self._put(e)
         finally:
-            self.answerer.release()
+            if self.ahead is None:  # (the answer begun while typed gives the model back itself)
+                self.answerer.release()
             self._put(self._END)
 
     def cancel(self) -> None:
@@ -717,7 +895,9 @@ class Health:
             "busy": a.busy,
             "queue": {"answering": a.answering, "slots": a.slots, "waiting": a.waiting, "max_waiting": a.max_waiting,
                       "answer_s": round(a.answer_time(), 2), "retry_after_s": a.estimate() if a.busy else 0},
-            "prefill": {"on": s.prefill, "read": a.prefills, "answers": a.prefilled_answers},
+            "prefill": {"on": s.prefill, "read": a.prefills, "answers": a.prefilled_answers,
+                        "ahead": {"on": s.prefill and a.answer_ahead, "started": a.ahead_started,
+                                  "joined": a.ahead_joined}},
             "answer_cache": {"kept": len(a._answers), "max": a.cache_size, "answers": a.cached_answers},
             "warmup": {"state": {"starting": "running", "ready": "done"}.get(self.state, self.state),
                        "error": self.error, "seconds": self.ready_after},
