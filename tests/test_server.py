@@ -707,7 +707,7 @@ def test_prefill_reads_a_typed_question_only_when_the_model_is_idle(server, tmp_
 
 def _wait_idle(url: str, limit: float = 10.0) -> None:
     t0 = time.time()
-    while httpx.get(f"{url}/healthz", timeout=5).json()["busy"]:
+    while httpx.get(f"{url}/healthz", timeout=5).json()["queue"]["answering"]:
         assert time.time() - t0 < limit, "the model was not given back"
         time.sleep(0.05)
 
@@ -777,7 +777,8 @@ def test_an_answer_begun_while_typed_gives_way_to_anything_else(tmp_path):
     with serve(tmp_path, llm_class=VerySlow, reply=lambda m: long, answer_cache=256) as (url, app):
         answerer = app.state.services.answerer
         assert httpx.post(f"{url}/v1/prefill", json={"question": "Qui dirige l'Anssi ?"}, timeout=30).json()["read"]
-        assert httpx.get(f"{url}/healthz", timeout=5).json()["busy"] is True  # answering ahead
+        health = httpx.get(f"{url}/healthz", timeout=5).json()
+        assert health["queue"]["answering"] == 1 and health["busy"] is False  # answering ahead: a question won't wait
         t0 = time.time()
         with httpx.stream("POST", f"{url}/v1/ask/stream", json={"question": "Qui préside la région Bretagne ?"},
                           timeout=30) as r:

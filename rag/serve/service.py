@@ -155,8 +155,10 @@ class Answerer:
     # -- state ------------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        """Every slot is taken: a new question would wait."""
-        return len(self._holders) >= self.slots
+        """Every slot is taken: a new question would wait (not for an answer begun while typed and not yet asked:
+        that one gives way at its next token)."""
+        a = self._ahead
+        return len(self._holders) >= self.slots and (a is None or a.joined or a.done or a.stop.is_set())
 
     @property
     def answering(self) -> int:
