@@ -808,6 +808,62 @@ def test_an_answer_begun_while_typed_gives_way_to_anything_else(tmp_path):
         assert llm.calls == [] and httpx.get(f"{url}/healthz", timeout=5).json()["prefill"]["ahead"]["on"] is False
 
 
+def test_many_visitors_typing_and_asking_at_once_each_get_their_answer(tmp_path):
+    """Four visitors at once, each typing a question (prefill) then asking it (stream or JSON), some asking another
+    question than the one typed: every answer is the right one, the model is never used by two at once, and it is
+    free at the end (answers begun while typed, joined, stopped or given way, never lost or doubled)."""
+    import random
+
+    class Exclusive(SlowLLM):
+        delay = 0.02
+        inside, overlaps = 0, 0
+
+        def stream(self, messages, max_tokens, temperature=0.0, stop=None):
+            type(self).inside += 1
+            type(self).overlaps += type(self).inside > 1
+            try:
+                yield from super().stream(messages, max_tokens, temperature, stop)
+            finally:
+                type(self).inside -= 1
+
+    cues = {"Qui dirige l'Anssi ?": "Strubel", "Quand la loi Résilience sera-t-elle présentée ?": "2026",
+            "Qui a rappelé la condition de tout déploiement de l'IA ?": "a effectivement rappelé"}
+    questions = list(cues)
+    errors: list = []
+    with serve(tmp_path, llm_class=Exclusive, wait_timeout=60) as (url, app):
+        def visitor(v: int) -> None:
+            rnd = random.Random(v)
+            try:
+                for turn in range(4):
+                    typed = rnd.choice(questions)
+                    asked = typed if rnd.random() < 0.7 else rnd.choice(questions)
+                    httpx.post(f"{url}/v1/prefill", json={"question": typed}, timeout=60)
+                    time.sleep(rnd.uniform(0, 0.4))
+                    if turn % 2:
+                        with httpx.stream("POST", f"{url}/v1/ask/stream", json={"question": asked}, timeout=60) as r:
+                            answer = parse_sse(r.read().decode())[-1][1]["answer"]
+                    else:
+                        r = httpx.post(f"{url}/v1/ask", json={"question": asked}, timeout=60)
+                        assert r.status_code == 200, r.text
+                        answer = r.json()["answer"]
+                    assert cues[asked] in answer, (asked, answer)
+            except BaseException as e:  # noqa: BLE001 - reported by the test's thread
+                errors.append(e)
+
+        threads = [threading.Thread(target=visitor, args=(v,)) for v in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors, errors
+        assert Exclusive.overlaps == 0
+        _wait_idle(url)
+        answerer = app.state.services.answerer
+        assert answerer.answered == 16 and not answerer._waiters
+        ahead = httpx.get(f"{url}/healthz", timeout=5).json()["prefill"]["ahead"]
+        assert ahead["joined"] <= ahead["started"], ahead  # (how many of each: the timing's; joins: tests above)
+
+
 def test_a_first_question_asked_again_gets_the_kept_answer_at_once(tmp_path):
     """The same first question asked again on the same index gets the same answer without the model (what the model
     would write again word for word), streamed too; a follow-up is always answered; RAG_ANSWER_CACHE=0 keeps none."""
