@@ -59,6 +59,14 @@ def _answered(url: str, question: str = QUESTION) -> httpx.Response:
     return r
 
 
+def _idle(url: str) -> None:
+    """Wait until nothing holds the model (an answer, or one written ahead)."""
+    t0 = time.time()
+    while httpx.get(f"{url}/healthz", timeout=5).json()["queue"]["answering"]:
+        assert time.time() - t0 < 20, "the model was not given back"
+        time.sleep(0.05)
+
+
 # -- the model dies or hangs ----------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_model_killed_mid_stream_gives_503_and_the_next_question_is_answered(tmp_path):
@@ -100,6 +108,30 @@ def test_model_dying_on_a_json_question_gives_a_json_503(tmp_path):
         assert events[-1][1]["status"] == 503
         assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
         _answered(url)
+
+
+@pytest.mark.slow
+def test_a_model_dying_in_an_answer_written_ahead(tmp_path):
+    """The model process dies while it answers a question typed and not yet asked (RAG_ANSWER_AHEAD): asked, that
+    question gets the 503 it gets asked directly (joined, or asked afresh once the answer ahead has failed); a
+    question typed and never asked leaves nothing behind; the next question is answered by a new child."""
+    with worker_server(tmp_path) as (url, worker):
+        _answered(url)  # the child is up
+        first = worker.pid
+        dying = {"question": "Qui dirige l'Anssi ? DIE"}
+        _idle(url)  # (the answer's turn is given back just after its response)
+        assert httpx.post(f"{url}/v1/prefill", json=dying, timeout=30).json() == {"read": True}
+        with httpx.stream("POST", f"{url}/v1/ask/stream", json=dying, timeout=30) as r:
+            text = "".join(r.iter_text())
+        events = parse_sse(text)
+        assert events[-1][0] == "error" and events[-1][1]["status"] == 503 and "Traceback" not in text
+        _answered(url)
+        assert worker.pid not in (None, first)
+        _idle(url)
+        assert httpx.post(f"{url}/v1/prefill", json=dying, timeout=30).json() == {"read": True}  # never asked
+        _idle(url)
+        _answered(url)
+        assert httpx.get(f"{url}/healthz", timeout=5).json()["busy"] is False
 
 
 @pytest.mark.slow

@@ -382,8 +382,9 @@ class Answerer:
                 return False  # asked, it will be answered without the model (a kept answer of an older version won't)
         ahead_key = self._ahead_key(question, history)
         with self._mutex:
-            if self._ahead is not None and self._ahead.key == ahead_key and not self._ahead.stop.is_set():
-                return False  # being answered already
+            a = self._ahead
+            if a is not None and a.key == ahead_key and not a.stop.is_set() and (a.answered or not a.done):
+                return False  # being answered already, or answered (a failed answer is tried again)
             stopped = self._stop_ahead()
             last = self._last_ahead
         # The answer of the question typed before, stopped, gives the model back within a token; one whose answer is

@@ -39,6 +39,8 @@ while True:
         send({"value": True})
     elif op == "yes_no":
         send({"value": 2.5 if "YES" in text else -2.5})
+    elif op == "prefill":  # (a prompt "read" and kept: nothing to keep here)
+        send({"value": 1})
     elif op == "stream":
         if "slow-normal" in model and not safe and len(text) > 1000:
             time.sleep(0.5)
