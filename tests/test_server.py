@@ -808,6 +808,34 @@ def test_an_answer_begun_while_typed_gives_way_to_anything_else(tmp_path):
         assert llm.calls == [] and httpx.get(f"{url}/healthz", timeout=5).json()["prefill"]["ahead"]["on"] is False
 
 
+def test_an_answer_written_ahead_that_fails_once_joined_is_an_error_for_its_asker_and_counts_nothing(tmp_path):
+    """Joined while it is written, an answer written ahead that then fails (the model's error) gives its asker the
+    error event a question asked directly gets; it is neither counted as answered nor kept; the next is answered."""
+    from rag.errors import GenerationError
+
+    class FailsHalfway(SlowLLM):
+        delay = 0.1
+
+        def stream(self, messages, max_tokens, temperature=0.0, stop=None):
+            for i, piece in enumerate(super().stream(messages, max_tokens, temperature, stop)):
+                if i == 3 and "boom" in messages[-1]["content"]:
+                    raise GenerationError("the model could not answer: boom")
+                yield piece
+
+    with serve(tmp_path, llm_class=FailsHalfway, answer_cache=256) as (url, app):
+        answerer = app.state.services.answerer
+        q = {"question": "Qui dirige l'Anssi, boom ?"}
+        assert httpx.post(f"{url}/v1/prefill", json=q, timeout=30).json() == {"read": True}
+        answered = answerer.answered
+        with httpx.stream("POST", f"{url}/v1/ask/stream", json=q, timeout=30) as r:
+            events = parse_sse(r.read().decode())
+        assert events[-1] == ("error", {"error": "the model could not answer: boom", "status": 502})
+        assert answerer.ahead_joined == 1 and answerer.answered == answered and not answerer._answers
+        _wait_idle(url)
+        assert "Strubel" in httpx.post(f"{url}/v1/ask", json={"question": "Qui dirige l'Anssi ?"}, timeout=30).json()[
+            "answer"] and answerer.answered == answered + 1
+
+
 def test_many_visitors_typing_and_asking_at_once_each_get_their_answer(tmp_path):
     """Four visitors at once, each typing a question (prefill) then asking it (stream or JSON), some asking another
     question than the one typed: every answer is the right one, the model is never used by two at once, and it is

@@ -101,8 +101,11 @@ class _Ahead:
                 if isinstance(item, BaseException):
                     raise item
                 if isinstance(item, AnswerEvent) and self.asked is not None:
-                    # how long it had been answered before it was asked (its other timings count from then)
-                    item.answer.timings["ahead_s"] = round(self.asked - self.started, 3)
+                    # How long it had been answered before it was asked (its other timings count from then): on a
+                    # copy, as the answering thread may be keeping the recorded one meanwhile.
+                    answer = copy.copy(item.answer)
+                    answer.timings = {**item.answer.timings, "ahead_s": round(self.asked - self.started, 3)}
+                    item = AnswerEvent(answer)
                 yield item
         finally:
             if not self.done:
@@ -157,8 +160,9 @@ class Answerer:
     def busy(self) -> bool:
         """Every slot is taken: a new question would wait (not for an answer begun while typed and not yet asked:
         that one gives way at its next token)."""
-        a = self._ahead
-        return len(self._holders) >= self.slots and (a is None or a.joined or a.done or a.stop.is_set())
+        a = self._last_ahead
+        giving_way = a is not None and not a.joined and not a.done  # unasked, running or stopped: a token from free
+        return len(self._holders) >= self.slots and not giving_way
 
     @property
     def answering(self) -> int:
@@ -402,7 +406,7 @@ class Answerer:
             read = self.pipeline.prefill(question, history or None)
             self.prefills += read
             if read and self.answer_ahead:
-                handed = self._answer_ahead(ahead_key, question, history, index)
+                handed = self._answer_ahead(ahead_key, question, history)
             return read
         except RagError as e:  # a question too long for the model's context…: the real question will say so
             log.info("prefill skipped: %s", e)
@@ -411,18 +415,18 @@ class Answerer:
             if not handed:
                 self.release()
 
-    def _answer_ahead(self, key: tuple, question: str, history: list[dict] | None, index) -> bool:
+    def _answer_ahead(self, key: tuple, question: str, history: list[dict] | None) -> bool:
         """Go on answering `question` on a thread that takes over the prefill's turn, unless a question waits
         already. True if it did (the thread gives the model back)."""
-        with self._mutex:
-            if self._waiters:
-                return False
-            ahead = self._ahead = self._last_ahead = _Ahead(key, index, self.deadline_at())
-            self.ahead_started += 1
+        index = getattr(self.pipeline.components, "loaded_index", None)  # (the prefill may have loaded it)
+        ahead = _Ahead(key, index, self.deadline_at())
 
         def work():
             try:
-                for event in self.events(question, history, ahead.stop, ahead.deadline_at, asked=False):
+                # The deadline is read at each event: joined, it is its asker's (`join`).
+                for event in self.events(question, history, ahead.stop, asked=False):
+                    if not isinstance(event, AnswerEvent) and time.monotonic() > ahead.deadline_at:
+                        raise self.deadline_error()
                     ahead.add(event)
                     if isinstance(event, AnswerEvent):
                         self._keep_ahead(ahead, event.answer)
@@ -432,12 +436,17 @@ class Answerer:
                 self.release()
                 ahead.finish()
 
-        try:
-            threading.Thread(target=work, name="rag-answer-ahead", daemon=True).start()
-        except BaseException:
-            with self._mutex:
-                self._ahead = None
-            raise
+        thread = threading.Thread(target=work, name="rag-answer-ahead", daemon=True)
+        with self._mutex:
+            if self._waiters:
+                return False
+            try:
+                thread.start()  # (before it is published: a question never joins an answer that never starts)
+            except RuntimeError as e:  # no thread to be had: only read
+                log.warning("answer ahead not started: %s", e)
+                return False
+            self._ahead = self._last_ahead = ahead
+            self.ahead_started += 1
         return True
 
     def join(self, question: str, history: list[dict] | None = None) -> _Ahead | None:
@@ -457,14 +466,19 @@ class Answerer:
                 self._stop_ahead()
                 return None
             a.joined, a.asked = True, time.monotonic()
+            a.deadline_at = max(a.deadline_at, self.deadline_at())  # its asker's, as if asked now
             self._ahead = None
             self.ahead_joined += 1
-            self.answered += 1
-            self.prefilled_answers += 1  # (begun only once its prompt was read)
             answer, a.unkept = a.unkept, None
         if answer is not None:
-            self._keep(None if history else self._cache_key(question), answer, a.index)
+            self._asked_ahead(a, answer)
         return a
+
+    def _asked_ahead(self, ahead: _Ahead, answer: Answer) -> None:
+        """An answer written ahead is out and was asked: counted and kept as an answer to a question asked."""
+        self.answered += 1
+        self.prefilled_answers += 1  # (begun only once its prompt was read)
+        self._keep(None if ahead.key[1] else self._cache_key(ahead.key[0]), answer, ahead.index)
 
     def _keep_ahead(self, ahead: _Ahead, answer: Answer) -> None:
         """Keep the answer begun while typed if it has been asked; else it waits for `join`: a question never
@@ -473,8 +487,7 @@ class Answerer:
             if not ahead.joined:
                 ahead.unkept = answer
                 return
-        key = None if ahead.key[1] else self._cache_key(ahead.key[0])
-        self._keep(key, answer, ahead.index)
+        self._asked_ahead(ahead, answer)
 
     # -- answering --------------------------------------------------------------------------------------
     def deadline_at(self) -> float:
