@@ -387,8 +387,9 @@ class Answerer:
         ahead_key = self._ahead_key(question, history)
         with self._mutex:
             a = self._ahead
-            if a is not None and a.key == ahead_key and not a.stop.is_set() and (a.answered or not a.done):
-                return False  # being answered already, or answered (a failed answer is tried again)
+            if (a is not None and a.key == ahead_key and a.index is index and not a.stop.is_set()
+                    and (a.answered or not a.done)):
+                return False  # being answered already, or answered (a failed answer, or one of an older index, again)
             stopped = self._stop_ahead()
             last = self._last_ahead
         # The answer of the question typed before, stopped, gives the model back within a token; one whose answer is
