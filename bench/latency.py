@@ -74,19 +74,6 @@ def _prefill(answerer, q: str, timed: dict) -> None:
     timed["s"] = round(time.perf_counter() - t0, 3)  # (the read only: the answer goes on on a thread of its own)
 
 
-def _asked(answerer, pipeline: Pipeline, q: str):
-    """The events of `q` asked now: the pipeline's, or (--ahead) the server's, joining the answer begun ahead."""
-    if answerer is None:
-        yield from pipeline.stream(q)
-        return
-    ahead = answerer.join(q)
-    if ahead is not None:
-        yield from ahead.replay()
-        return
-    with answerer.turn():  # not answered ahead (nothing relevant retrieved…): asked as the server asks it
-        yield from answerer.events(q)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--questions", type=int, default=24)
@@ -138,7 +125,8 @@ def main() -> None:
                 prefill_s = round(time.perf_counter() - t0, 3)
             t0 = time.perf_counter()
             answer, seen = None, {}  # seen: when the asker got the first token, checked sentence, answer
-            for ev in _asked(answerer, pipeline, q):
+            # The pipeline's events, or (--ahead) the server's: joining the answer begun ahead, else asked as it asks
+            for ev in pipeline.stream(q) if answerer is None else answerer.asked_events(q):
                 now = round(time.perf_counter() - t0, 3)
                 if isinstance(ev, TokenEvent):
                     seen.setdefault("first_token", now)

@@ -142,8 +142,7 @@ class Answerer:
         self.prefilled_answers = 0  # answers that found their prompt read that way (the rest were asked otherwise)
         settings = getattr(pipeline, "settings", None)
         self.answer_ahead = bool(getattr(settings, "answer_ahead", False)) and self.slots == 1
-        self._ahead: _Ahead | None = None  # the question being (or last) answered while typed, until asked
-        self._last_ahead: _Ahead | None = None  # … and asked or not, the latest
+        self._latest: _Ahead | None = None  # the latest question answered while typed, asked or not
         self.ahead_started = 0  # answers begun while typed
         self.ahead_joined = 0  # … that their question, asked, joined
         self.cache_size = (settings.answer_cache if settings is not None and not settings.temperature else 0)
@@ -160,7 +159,7 @@ class Answerer:
     def busy(self) -> bool:
         """Every slot is taken: a new question would wait (not for an answer begun while typed and not yet asked:
         that one gives way at its next token)."""
-        a = self._last_ahead
+        a = self._latest
         giving_way = a is not None and not a.joined and not a.done  # unasked, running or stopped: a token from free
         return len(self._holders) >= self.slots and not giving_way
 
@@ -300,9 +299,10 @@ class Answerer:
             self.release()
 
     # -- answers kept --------------------------------------------------------------------------------------
-    def _cache_key(self, question: str) -> str | None:
-        """The key of a first question's answer (its text as validated), or None when answers are not kept."""
-        if not self.cache_size:
+    def _cache_key(self, question: str, history: list[dict] | None = None) -> str | None:
+        """The key of a first question's answer (its text as validated), or None when answers are not kept (none
+        for a follow-up: its answer depends on its conversation)."""
+        if not self.cache_size or history:
             return None
         try:
             return self.validate(question)
@@ -313,7 +313,7 @@ class Answerer:
         """The answer kept for this first question on the index version loaded now, as given again (a copy whose
         timings say so), or None. Asked before taking the model: a kept answer never waits for it."""
         t0 = time.perf_counter()
-        answer = None if history else self._cached(self._cache_key(question))
+        answer = self._cached(self._cache_key(question, history))
         if answer is not None:
             self.answered += 1
             self.cached_answers += 1
@@ -359,14 +359,19 @@ class Answerer:
     def _ahead_key(question: str, history: list[dict] | None) -> tuple:
         return question, tuple((m.get("role"), m.get("content")) for m in history or ())
 
+    @property
+    def _ahead(self) -> _Ahead | None:
+        """The question answered while typed that may still be joined: the latest, neither asked nor stopped."""
+        a = self._latest
+        return a if a is not None and not a.joined and not a.stop.is_set() else None
+
     def _stop_ahead(self) -> _Ahead | None:
         """Stop the answer begun while typed unless it is asked already or over; the one stopped, if any. Called
         with `_mutex` held."""
         a = self._ahead
-        if a is None or a.joined or a.done:
+        if a is None or a.done:
             return None
         a.stop.set()
-        self._ahead = None
         return a
 
     def prefill(self, question: str, history: list[dict] | None = None) -> bool:
@@ -379,7 +384,7 @@ class Answerer:
             question = self.validate(question)
         except RagError:
             return False  # the question itself, asked, says what is wrong with it
-        key = None if history else self._cache_key(question)
+        key = self._cache_key(question, history)
         index = getattr(self.pipeline.components, "loaded_index", None)
         with self._cache_lock:
             if key in self._answers_of(index):
@@ -387,11 +392,10 @@ class Answerer:
         ahead_key = self._ahead_key(question, history)
         with self._mutex:
             a = self._ahead
-            if (a is not None and a.key == ahead_key and a.index is index and not a.stop.is_set()
-                    and (a.answered or not a.done)):
+            if a is not None and a.key == ahead_key and a.index is index and (a.answered or not a.done):
                 return False  # being answered already, or answered (a failed answer, or one of an older index, again)
             stopped = self._stop_ahead()
-            last = self._last_ahead
+            last = self._latest
         # The answer of the question typed before, stopped, gives the model back within a token; one whose answer is
         # out (asked) within moments.
         for a in (stopped, last if last is not None and last.answered else None):
@@ -425,9 +429,7 @@ class Answerer:
         def work():
             try:
                 # The deadline is read at each event: joined, it is its asker's (`join`).
-                for event in self.events(question, history, ahead.stop, asked=False):
-                    if not isinstance(event, AnswerEvent) and time.monotonic() > ahead.deadline_at:
-                        raise self.deadline_error()
+                for event in self.events(question, history, ahead.stop, lambda: ahead.deadline_at, asked=False):
                     ahead.add(event)
                     if isinstance(event, AnswerEvent):
                         self._keep_ahead(ahead, event.answer)
@@ -446,7 +448,7 @@ class Answerer:
             except RuntimeError as e:  # no thread to be had: only read
                 log.warning("answer ahead not started: %s", e)
                 return False
-            self._ahead = self._last_ahead = ahead
+            self._latest = ahead
             self.ahead_started += 1
         return True
 
@@ -462,13 +464,11 @@ class Answerer:
         index = getattr(self.pipeline.components, "loaded_index", None)
         with self._mutex:
             a = self._ahead
-            if (a is None or a.key != key or a.stop.is_set() or a.index is not index
-                    or (a.done and not a.answered)):
+            if a is None or a.key != key or a.index is not index or (a.done and not a.answered):
                 self._stop_ahead()
                 return None
             a.joined, a.asked = True, time.monotonic()
             a.deadline_at = max(a.deadline_at, self.deadline_at())  # its asker's, as if asked now
-            self._ahead = None
             self.ahead_joined += 1
             answer, a.unkept = a.unkept, None
         if answer is not None:
@@ -479,7 +479,7 @@ class Answerer:
         """An answer written ahead is out and was asked: counted and kept as an answer to a question asked."""
         self.answered += 1
         self.prefilled_answers += 1  # (begun only once its prompt was read)
-        self._keep(None if ahead.key[1] else self._cache_key(ahead.key[0]), answer, ahead.index)
+        self._keep(self._cache_key(ahead.key[0], ahead.key[1]), answer, ahead.index)
 
     def _keep_ahead(self, ahead: _Ahead, answer: Answer) -> None:
         """Keep the answer begun while typed if it has been asked; else it waits for `join`: a question never
@@ -500,17 +500,18 @@ class Answerer:
                                 f"stopped: try again in a moment", self.estimate())
 
     def events(self, question: str, history: list[dict] | None = None,
-               cancel: threading.Event | None = None, deadline_at: float | None = None,
+               cancel: threading.Event | None = None, deadline_at: float | Callable[[], float] | None = None,
                asked: bool = True) -> Iterator[Event]:
         """The pipeline's events for one question; the caller holds the model. Setting `cancel` stops the
-        generation at the next event; past `deadline_at` (monotonic) it stops with DeadlineExceeded. (`asked`:
-        false for an answer begun while typed, counted and kept only once asked: `join`.)"""
+        generation at the next event; past `deadline_at` (monotonic; a function is read at each event) it stops
+        with DeadlineExceeded. (`asked`: false for an answer begun while typed, counted and kept only once asked:
+        `join`.)"""
         refresh = getattr(self.pipeline.components, "refresh_index", None)
         # A new index version landed (another replica's or a build job's): answer from it, and have its new
         # passages read ahead once this question is answered (each in a turn of its own).
         if refresh is not None and refresh() and self.on_new_index is not None:
             self.on_new_index()
-        key = None if history else self._cache_key(question)
+        key = self._cache_key(question, history)
         index = getattr(self.pipeline.components, "loaded_index", None)  # the version this answer comes from
         stream = self.pipeline.stream(question, history or None)
         try:
@@ -522,7 +523,8 @@ class Answerer:
                         self.answered += 1
                         self.prefilled_answers += bool(event.answer.timings.get("prompt_prefilled"))
                         self._keep(key, event.answer, index)
-                elif deadline_at is not None and time.monotonic() > deadline_at:
+                elif deadline_at is not None and time.monotonic() > (
+                        deadline_at() if callable(deadline_at) else deadline_at):
                     raise self.deadline_error()
                 yield event
         finally:
@@ -534,16 +536,21 @@ class Answerer:
         kept = self.kept(question, history)
         if kept is not None:
             return kept
-        ahead = self.join(question, history)
-        if ahead is not None:
-            answer = final_answer(ahead.replay())
-        else:
-            deadline_at = self.deadline_at()
-            with self.turn(deadline_at=deadline_at):
-                answer = final_answer(self.events(question, history, deadline_at=deadline_at))
+        answer = final_answer(self.asked_events(question, history))
         if answer is None:
             raise GenerationError("the assistant produced no answer: try again")
         return answer
+
+    def asked_events(self, question: str, history: list[dict] | None = None) -> Iterator[Event]:
+        """The events of `question` asked now, in this thread: those of its answer begun while typed (`join`), or
+        its own once it has the model (waiting for it here)."""
+        ahead = self.join(question, history)
+        if ahead is not None:
+            yield from ahead.replay()
+            return
+        deadline_at = self.deadline_at()
+        with self.turn(deadline_at=deadline_at):
+            yield from self.events(question, history, deadline_at=deadline_at)
 
     def start(self, question: str, history: list[dict] | None = None, deadline_at: float | None = None,
               ahead: _Ahead | None = None) -> "Run":
