@@ -38,6 +38,8 @@ HARD = [
     #          ("in a region before December": a month taken for the name asked)
     "a104",  # Depuis quand Anne Le Hénanff est-elle ministre déléguée… ? ("…depuis le 4 novembre 2025", the day
     #          she spoke: the judge accepted it; the check now asks the passage to say "since" too)
+    "a105",  # Combien d'agents territoriaux participeront à l'extension de l'expérimentation… ? ("10.000 agents
+    #          publics", the experiment's count: the judge accepted it; the number must count what is asked)
 ]
 
 

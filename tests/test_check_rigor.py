@@ -10,7 +10,7 @@ import re
 import pytest
 
 from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, causal_premise, denied,
-                             fact_index, misses_asked_role, respelled, unstated_since,
+                             counts_other, fact_index, misses_asked_role, respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
                              speaker_conflict, tautology, misquoted, undescribed)
 from rag.check.grounding import GroundingChecker
@@ -734,3 +734,30 @@ def test_since_a_date_must_be_what_the_passage_says():
     assert not unstated_since("Olivier Meslay has been director of the Clark Art Institute since August 2016.", meslay)
     assert not unstated_since("Ces territoires sont ciblés depuis l'étranger.", "des actes commandités depuis l'étranger")
     assert unstated_since("Il est en poste depuis 2016.", "Il a été nommé en 2016, puis réélu en 2020.")
+
+
+def test_a_number_must_count_what_the_question_counts():
+    """a105 (unanswerable, article-v10 to v18): "Combien d'agents territoriaux participeront à l'extension de
+    l'expérimentation menée avec Mistral ?" answered "…10.000 agents publics participeront à l'extension… [1]." from
+    the passage where 10.000 counts the public servants of the experiment; the judge accepted it (0.35)."""
+    passage = ("La ministre a également évoqué les dispositifs nationaux Oser l'IA et l'expérimentation menée avec "
+               "10.000 agents publics autour d'un modèle conversationnel développé par la start-up française Mistral, "
+               "dans l'objectif de l'étendre ensuite aux agents territoriaux (notre article du 23 octobre 2025).")
+    question = ("Combien d'agents territoriaux participeront à l'extension de l'expérimentation menée avec "
+                "Mistral ?")
+    judge = _Always()
+    for claim in ("Selon le texte, 10.000 agents publics participeront à l'extension de l'expérimentation menée "
+                  "avec Mistral.", "10 000 agents territoriaux participeront à l'extension de l'expérimentation."):
+        assert "agents publics" in counts_other(claim, passage, question)
+        v = GroundingChecker(model=judge).judge(claim, passage, question=question)
+        assert not v.supported and v.code == "counts_other"
+    assert judge.asked == []
+    # The kind asked is the one counted (a050), in the singular too; no kind named; another number; no question.
+    asked = "Combien d'agents publics participent à l'expérimentation du modèle de Mistral ?"
+    assert not counts_other("10.000 agents publics participent à l'expérimentation.", passage, asked)
+    assert not counts_other("1 agent public y participe.", "avec 1 agent public", asked)
+    assert not counts_other("Il y a 10.000 agents.", passage, "Combien d'agents ont participé ?")
+    assert not counts_other("300 agents territoriaux y participeront.", passage, question)
+    assert not counts_other("10.000 agents publics.", passage, None)
+    assert GroundingChecker(model=_Always()).judge("10.000 agents publics participent à l'expérimentation.",
+                                                   passage, question=asked).supported

@@ -16,7 +16,7 @@ from ..ingest.chunk import split_sentences
 __all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
            "speaker_conflict", "role_conflict", "answer_as_claim", "asked_facts", "misquoted", "names_only",
-           "quote_regions", "causal_premise"]
+           "quote_regions", "causal_premise", "counts_other"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -183,6 +183,36 @@ def unstated_since(claim: str, passage: str) -> str:
                    for x in re.finditer(r"(?<!\d)" + re.escape(num) + r"(?!\d)", text)):
             return f"the passage does not say that it holds since {num}"
     return ""
+
+
+def counts_other(claim: str, passage: str, question: str | None) -> str:
+    """"Combien d'agents territoriaux participeront à l'extension… ?" answered "10.000 agents publics
+    participeront…" from a passage where 10.000 counts "agents publics": to "Combien de <noun> <kind>", the claim's
+    number, where the passage counts that noun with it, must count that kind (French questions; a number the passage
+    counts other things with, or gives alone, is left to the other rules). "" when it does, else the reason."""
+    m = _COUNTED.search(fold(question or ""))
+    if not m or m.group("kind") in STOP_WORDS or len(m.group("kind")) < 4:
+        return ""  # "Combien de personnes ont…", "Combien de fois l'Inter…": no kind named
+    noun, kind = m.group("noun"), m.group("kind")
+    nums = {f[1:] for f in claim_facts(claim) if f.startswith("#")}
+    text, other = fold(passage), ""
+    for x in _NUMBER.finditer(text):
+        after = re.findall(r"\w+", text[x.end():x.end() + 80])[:4]
+        if _norm_number(x.group()) not in nums or not after or not _same_noun(after[0], noun):
+            continue
+        if any(_same_noun(w, kind) for w in after[1:]):
+            return ""  # counted as asked somewhere: what it says of them is the judge's to decide
+        if len(after) > 1 and after[1] not in STOP_WORDS:
+            other = after[1]
+    return f"the passage counts {noun} {other} with that number, not {noun} {kind}" if other else ""
+
+
+def _same_noun(a: str, b: str) -> bool:
+    """Folded words equal but for a plural's final s or x."""
+    return a.rstrip("sx") == b.rstrip("sx")
+
+
+_COUNTED = re.compile(r"\bcombien\s+(?:de|d['’])\s*(?P<noun>\w+)\s+(?P<kind>\w+)")
 
 
 _SINCE = re.compile(r"\b(?:depuis|since)\s+(?:(?:le|la|l|the|en|in)\s+)?(?:\w+\s+){0,2}?(\d[\d.,]*)")

@@ -28,9 +28,9 @@ from ..ingest.chunk import split_sentences
 from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
-from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, denied, fact_index,
-                    has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated, respell_claim,
-                    role_conflict, speaker_conflict, tautology, topic, undescribed, unstated_since)
+from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, counts_other, denied,
+                    fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
+                    respell_claim, role_conflict, speaker_conflict, tautology, topic, undescribed, unstated_since)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
 
@@ -145,6 +145,9 @@ class GroundingChecker:
         since = unstated_since(claim, passage)
         if since:
             return Verdict(False, round(0.3 * coverage, 3), since, (s, e), True, "unstated_since")
+        counted = counts_other(claim, passage, question)
+        if counted:
+            return Verdict(False, round(0.3 * coverage, 3), counted, (s, e), True, "counts_other")
         if not cross and names_only(claim, passage):
             return Verdict(False, round(coverage, 3), "only the claim's names are in the passage, not what it says of "
                            "them", (s, e), True, "low_coverage")
