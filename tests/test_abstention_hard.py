@@ -64,19 +64,14 @@ def test_the_hard_questions_are_unanswerable_ones():
     assert all(i in rows and not rows[i]["answerable"] for i in HARD)
 
 
-# Known failures at the last run on this machine (safe mode, session 11; the drafts are article-v13's: prompts
-# are read the same way with or without passages read ahead), kept visible rather than removed: the test still
-# runs them (xfail, not strict). a102, a111 and a112 were here; the check now refuses what they drew (an answer giving no
-# name to a name question, a passage holding only the claimed speaker's name, a quotation the passage does not
-# hold), and they pass; so does a110 since session 11 ("…held in a region before December…, … Anne Le Hénanff…":
-# the kind asked, left unnamed beside a person's name).
-KNOWN: dict[str, str] = {
-    # In the article-v7 run the model drafted "…stop using Microsoft because Microsoft's services are not
-    # suitable…", and the premise alone was refused. Here, with no passage read ahead, it drafts "…because he
-    # believed it was not appropriate to rely on a technology without proper management and control [1][2]", and
-    # the judge accepts the premise on the two neighbouring passages read together (session 8).
-    "a090": "the judge accepts the false premise on two passages read together, when the draft cites both",
-}
+# Known failures at the last run on this machine, kept visible rather than removed: the test still runs them (xfail,
+# not strict). None now. a102, a111 and a112 were here; the check now refuses what they drew (an answer giving no name
+# to a name question, a passage holding only the claimed speaker's name, a quotation the passage does not hold), and
+# they pass; so does a110 since session 11 ("…held in a region before December…, … Anne Le Hénanff…": the kind asked,
+# left unnamed beside a person's name), and a090 since session 18 ("…stop using Microsoft because…" cited on his
+# paragraph and the next passage, whose "Microsoft" is only in a headline quoting him: a quotation standing alone as a
+# headline lends its words to no name in the passage beside it).
+KNOWN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("qid", [pytest.param(q, marks=pytest.mark.xfail(reason=KNOWN[q], strict=False))

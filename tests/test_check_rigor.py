@@ -12,7 +12,7 @@ import pytest
 from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, causal_premise, denied,
                              counts_other, fact_index, misses_asked_role, respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
-                             speaker_conflict, tautology, misquoted, undescribed)
+                             speaker_conflict, tautology, misquoted, undescribed, vocabulary_of)
 from rag.check.grounding import GroundingChecker
 from rag.components import Components
 from rag.pipeline import Pipeline
@@ -457,6 +457,28 @@ def test_a_claim_two_passages_hold_together_cites_both():
         [Sentence(text="Jérôme Hénique représentait le groupe Bouygues.", citations=[3])], hits, hits, "fr",
         question="Quel groupe Jérôme Hénique représentait-il ?")
     assert not y.supported and not any("Bouygues" in str(m) for m in judge.asked)
+
+
+def test_a_quoted_headline_lends_its_words_to_no_name_in_a_pair():
+    """a090 (unanswerable, article-v10 to v19): "Why did Guillaume Poupard urge public bodies to stop using
+    Microsoft?" drew a claim joining his name (his paragraph) to "Microsoft" (a headline quoting "Je fais mes mails sur
+    Microsoft", over the minister's paragraph): two passages "held it together" and the judge agreed."""
+    poupard = ("Du côté des grands groupes, Guillaume Poupard, directeur général adjoint de Docaposte, a mis en garde "
+               "contre les illusions d'une IA sans maîtrise.")
+    headline = ("\"Je fais mes mails sur Microsoft, oui, mais cela ne veut pas dire renoncer au reste\"\n\n"
+                "La ministre a également évoqué les dispositifs nationaux Oser l'IA.")
+    hits = [_hit(poupard, 500), _hit(headline, 300)]
+    claim = "Guillaume Poupard urged public bodies to stop using Microsoft."
+    judge = _Always()
+    known = vocabulary_of([poupard, headline])  # the corpus's names, as the pipeline gives them
+    [x] = GroundingChecker(model=judge).check([Sentence(text=claim, citations=[1, 2])], hits, hits, "en", None, known)
+    assert not x.supported and x.code != "two_passages" and not judge.asked
+    # The same words in a sentence of the passage (not a headline) still join the name next door.
+    said = headline.replace("\"Je fais", "Il l'a dit : \"Je fais").replace("reste\"", "reste\".")
+    [y] = GroundingChecker(model=_Always()).check([Sentence(text=claim, citations=[1, 2])],
+                                                   [hits[0], _hit(said, 300)], [hits[0], _hit(said, 300)], "en", None,
+                                                   known)
+    assert y.supported and y.code == "two_passages"
 
 
 def test_a_comma_and_a_space_end_a_number():

@@ -16,7 +16,8 @@ from ..ingest.chunk import split_sentences
 __all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
            "speaker_conflict", "role_conflict", "answer_as_claim", "asked_facts", "misquoted", "names_only",
-           "quote_regions", "causal_premise", "counts_other"]
+           "quote_regions", "causal_premise", "counts_other",
+           "without_quoted_headlines"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -713,10 +714,18 @@ _SIM_FLOOR, _SIM_MARGIN = 0.5, 0.05  # locating a claim by meaning: how close, a
 def _heading(line: str) -> bool:
     """A line that is only a quotation or has no final punctuation: a title."""
     line = line.strip()
-    if re.fullmatch(r"[\"«“][^\"«»“”]*[\"»”]", line):
+    if _QUOTE_LINE.fullmatch(line):
         return True
     line = line.rstrip("\"»”) ")
     return bool(line) and line[-1] not in ".!?…"
+
+
+def without_quoted_headlines(text: str) -> str:
+    """`text` without its lines that are only a quotation (a headline quoting someone the line does not name)."""
+    return "\n".join(line for line in text.split("\n") if not _QUOTE_LINE.fullmatch(line.strip()))
+
+
+_QUOTE_LINE = re.compile(r"[\"«“][^\"«»“”]*[\"»”]")
 
 
 def _locate(claim: str, speaker_spans, passage: str, sentences, similarity=None) -> tuple[int, int] | None:

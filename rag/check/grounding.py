@@ -30,7 +30,8 @@ from ..config import Thresholds
 from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, counts_other, denied,
                     fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
-                    respell_claim, role_conflict, speaker_conflict, tautology, topic, undescribed, unstated_since)
+                    respell_claim, role_conflict, speaker_conflict, tautology, topic, undescribed, unstated_since,
+                    without_quoted_headlines)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
 
@@ -270,7 +271,10 @@ class GroundingChecker:
             return None
         held = []
         for h in context[:len(hits)]:
-            nums, words = fact_index(h.passage.text)
+            # A quotation standing alone as a headline names no speaker: its words joined to a name in the other
+            # passage made a090's "Guillaume Poupard urged… to stop using Microsoft" of "Je fais mes mails sur
+            # Microsoft" (the minister's paragraph follows that headline, his own precedes it).
+            nums, words = fact_index(without_quoted_headlines(h.passage.text))
             held.append({f for f in facts if has_fact(f, nums, words)})
         def neighbours(a: int, b: int) -> bool:
             # Only text that runs on: two distant passages "together" let a name from one carry words from the
