@@ -24,7 +24,7 @@ from .generate.prompts import abstain_message, load_template, one_block, render
 from .index.lexical import analyse
 from .index.search import retrieve
 from .ingest.chunk import split_sentences
-from .ingest.injection import instruction_flags
+from .ingest.injection import asks_only_for_instructions, instruction_flags
 from .ingest.language import detect_language
 from .types import (ABSTAIN_REASONS, QUOTE_LEAD, Answer, AnswerEvent, Citation, Event, Hit, Sentence, SentenceEvent,
                     TokenEvent, final_answer)
@@ -92,6 +92,11 @@ class Pipeline:
         answer = Answer(question=question, answer="", abstained=False, lang=lang, standalone_question=standalone,
                         retrieved=[h.to_dict() for h in hits], timings=timings, set_aside=set_aside)
         if retrieval_only:
+            timings["total"] = round(time.perf_counter() - t0, 3)
+            yield AnswerEvent(answer)
+            return
+        if asks_only_for_instructions(question):  # no source holds them: nothing for the model to read
+            _abstain(answer, "about_assistant")
             timings["total"] = round(time.perf_counter() - t0, 3)
             yield AnswerEvent(answer)
             return
@@ -171,7 +176,7 @@ class Pipeline:
         cannot keep a prompt)."""
         question = self.validate(question)
         prefill = getattr(self.components.llm, "prefill", None)
-        if prefill is None:
+        if prefill is None or asks_only_for_instructions(question):
             return False
         lang = detect_language(question)
         standalone, query = self.rewrite(question, history, lang) if history else (question, question)

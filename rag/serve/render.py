@@ -144,6 +144,7 @@ CODES = {
         "model_declined": "le modèle n'a pas trouvé la réponse dans les sources",
         "no_citations": "le brouillon ne citait aucun passage",
         "not_supported": "aucune phrase du brouillon n'est appuyée par les passages cités",
+        "about_assistant": "la question demande les consignes de l'assistant, qu'aucune source ne contient",
     },
     "en": {
         "words_found": "words and facts found in the passage",
@@ -162,6 +163,7 @@ CODES = {
         "model_declined": "the model found no answer in the sources",
         "no_citations": "the draft cited no passage",
         "not_supported": "no sentence of the draft is supported by the passages it cites",
+        "about_assistant": "the question asks for the assistant's own instructions, which no source holds",
     },
 }
 # Characters a Markdown renderer would act on, written as character references in Markdown contexts.
