@@ -10,7 +10,7 @@ import re
 import pytest
 
 from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, causal_premise, denied,
-                             counts_other, fact_index, misses_asked_role, respelled, unstated_since,
+                             counts_other, fact_index, nobody_there, misses_asked_role, respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
                              speaker_conflict, tautology, misquoted, undescribed, vocabulary_of)
 from rag.check.grounding import GroundingChecker
@@ -783,3 +783,29 @@ def test_a_number_must_count_what_the_question_counts():
     assert not counts_other("10.000 agents publics.", passage, None)
     assert GroundingChecker(model=_Always()).judge("10.000 agents publics participent à l'expérimentation.",
                                                    passage, question=asked).supported
+
+
+def test_a_role_the_passage_never_names_is_nobody_it_speaks_of():
+    """a039 (article-v19, v20): "Quels intervenants ont parlé des équipes régionales de réponse à incident ?"
+    answered "L'agence, la ministre et les régions ultramarines ont parlé des équipes… [2]." from a passage that
+    quotes no one and names no minister; the judge accepted it. A passage that names a person or holds a pronoun
+    may speak of the role's holder ("Anne Le Hénanff a souligné…" for "la ministre"): left to the other checks."""
+    passage = ("Cette loi précisera le rôle des équipes régionales de réponse à incident (CSIRT territoriaux), appelées "
+               "à \"garantir la cybersécurité et la cyber-résilience des territoires\". \nLes régions ultramarines, "
+               "\"particulièrement exposées et vulnérables\", devront également bénéficier d'un accompagnement renforcé.")
+    question = "Quels intervenants ont parlé des équipes régionales de réponse à incident ?"
+    judge = _Always()
+    for claim in ("L'agence, la ministre et les régions ultramarines ont parlé des équipes régionales de réponse à "
+                  "incident.", "The minister spoke about the regional incident response teams."):
+        assert "minist" in nobody_there(claim, passage, question)
+        v = GroundingChecker(model=judge).judge(claim, passage, question=question)
+        assert not v.supported and v.code == "nobody_there"
+    assert judge.asked == []
+    named = passage + " \"Il faut agir\", a averti Anne Le Hénanff."
+    assert not nobody_there("La ministre a parlé des équipes régionales de réponse à incident.", named, question)
+    assert not nobody_there("La ministre a parlé des équipes.", passage.replace("Cette loi", "Elle"), question)
+    assert not nobody_there("La ministre a parlé des équipes.", passage, "Qu'a dit la ministre des équipes ?")
+    assert not nobody_there("Les régions ultramarines devront bénéficier d'un accompagnement renforcé.", passage)
+    assert not nobody_there("Il a rappelé \"le rôle de la ministre\".", passage)
+    assert GroundingChecker(model=_Always()).judge("Les régions ultramarines devront bénéficier d'un accompagnement "
+                                                   "renforcé.", passage).supported

@@ -16,7 +16,7 @@ from ..ingest.chunk import split_sentences
 __all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
            "speaker_conflict", "role_conflict", "answer_as_claim", "asked_facts", "misquoted", "names_only",
-           "quote_regions", "causal_premise", "counts_other",
+           "quote_regions", "causal_premise", "counts_other", "nobody_there",
            "without_quoted_headlines"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
@@ -829,6 +829,25 @@ def role_conflict(claim: str, passage: str, cross: bool = False) -> str:
                 return f"the passage names {who.text.strip(' ,')} as {shown}, not as {asked}"
     return ""
 
+
+
+def nobody_there(claim: str, passage: str, question: str | None = None) -> str:
+    """"" unless the claim gives what it says to a role ("la ministre", "the head of…") that the passage never
+    writes, in a passage that names no person and has no pronoun that could stand for one: the subject is
+    nobody the passage speaks of (a039: "L'agence, la ministre et les régions ultramarines ont parlé des équipes
+    régionales…", from a passage about the law's teams that quotes no one). A role the question holds is its own
+    premise, judged elsewhere."""
+    flat, quotes = _flat(claim), quote_regions(claim)
+    p_flat, q_flat = _flat(passage), _flat(question or "")
+    if any(m.pronoun or m.names for m in _mentions(passage, p_flat, quote_regions(passage))):
+        return ""
+    for m in _ROLE.finditer(flat):
+        if _inside(m.start(), quotes):
+            continue
+        pattern = next(p for i, (_, p) in enumerate(_ROLE_HEADS) if m.group(f"h{i}"))
+        if not any(re.search(rf"\b(?:{pattern})\b", t) for t in (p_flat, q_flat)):
+            return f"the passage names no {m.group('head')} and nobody the claim could mean"
+    return ""
 
 _WHO = re.compile(r"^\s*(?:qui|who)\s+(?P<rest>(?!est-ce\b)[^?]+?)\s*\?*\s*$", re.IGNORECASE)
 

@@ -30,8 +30,8 @@ from ..config import Thresholds
 from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, counts_other, denied,
                     fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
-                    respell_claim, role_conflict, speaker_conflict, tautology, topic, undescribed, unstated_since,
-                    without_quoted_headlines)
+                    nobody_there, respell_claim, role_conflict, speaker_conflict, tautology, topic, undescribed,
+                    unstated_since, without_quoted_headlines)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
 
@@ -170,6 +170,9 @@ class GroundingChecker:
             wrong = role_conflict(said, passage, cross)
             if wrong:
                 return Verdict(False, round(0.3 * coverage, 3), wrong, (s, e), True, "wrong_role")
+        nobody = nobody_there(claim, passage, question)
+        if nobody:
+            return Verdict(False, round(0.3 * coverage, 3), nobody, (s, e), True, "nobody_there")
         added = undescribed(claim, window, cross)
         if added:
             return Verdict(False, round(0.3 * coverage, 3), added, (s, e), True, "added_description")
