@@ -10,7 +10,8 @@ import re
 import pytest
 
 from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, causal_premise, denied,
-                             counts_other, fact_index, nobody_there, misses_asked_role, respelled, unstated_since,
+                             counts_other, fact_index, has_fact, nobody_there, one_as_word, misses_asked_role,
+                             respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
                              speaker_conflict, tautology, misquoted, undescribed, vocabulary_of)
 from rag.check.grounding import GroundingChecker
@@ -275,7 +276,11 @@ def test_a_claim_of_several_descriptions_is_split():
     # Lists that are one description, and appositions, stay whole.
     for claim in ("Les collectivités sont à la fois utilisatrices, facilitatrices et financeuses.",
                   "Guillaume Poupard est coprésident du CIAN et directeur général adjoint de Docaposte.",
-                  "Vincent Strubel is the director general of the Anssi, the national cybersecurity agency."):
+                  "Vincent Strubel is the director general of the Anssi, the national cybersecurity agency.",
+                  # A verb after the copula: the list is inside one description (PIAF: the split gave "Le XVIIIième
+                  # siècle est les Britanniques par la suite…" and showed it as an answer).
+                  "Le XVIIIe siècle est caractérisé par les guerres entre les Français, avec pour alliés les Hurons "
+                  "et les Algonquins, et les Hollandais ainsi que les Britanniques par la suite."):
         assert claim_parts(claim) == [claim]
 
 
@@ -809,3 +814,39 @@ def test_a_role_the_passage_never_names_is_nobody_it_speaks_of():
     assert not nobody_there("Il a rappelé \"le rôle de la ministre\".", passage)
     assert GroundingChecker(model=_Always()).judge("Les régions ultramarines devront bénéficier d'un accompagnement "
                                                    "renforcé.", passage).supported
+
+
+def test_numbers_written_another_way_are_the_same_fact():
+    """PIAF drafts refused for a fact the passage writes another way: a century with the question's ending
+    ("XVIIIième" against "XVIIIe"), an ordinal in digits ("Le 1er pasteur" against "le premier pasteur"), one as the
+    article ("1 porte-avions" against "un porte-avions"). Other numbers, and words that only look like numerals
+    ("Le", "Ver-sur-Mer"), stay what they were."""
+    assert claim_facts("Le XVIIIième siècle est marqué par les guerres.") == {"xviii"}
+    nums, words = fact_index("Ainsi, le XVIIIe siècle sera marqué par les guerres, à Ver-sur-Mer, premier port.")
+    assert has_fact("xviii", nums, words) and has_fact("ver-sur-mer", nums, words) and "#1" in nums
+    assert not has_fact("xvii", nums, words) and "#2" not in nums
+    assert has_fact("le", *fact_index("Le port.")) and "l" not in fact_index("Le port.")[1].split()
+    assert one_as_word("La marine dispose de 1 porte-avions en service.", "dont un porte-avions en service")
+    assert not one_as_word("La marine dispose de 1 porte-avions.", "dont deux porte-avions et un sous-marin")
+    assert not one_as_word("En 2011 porte-avions.", "un porte-avions")
+    checker = GroundingChecker(model=_Always())
+    passage = ("Elle dispose actuellement de plus de 155 navires, dont un porte-avions en service, l'INS "
+               "Vikramaditya, et un en construction.")
+    assert checker.judge("La marine indienne dispose de 1 porte-avions en service.", passage).supported
+    assert checker.judge("La marine indienne dispose de 2 porte-avions en service.", passage).code == "missing_facts"
+    pasteur = "Le révérend Jonas Michaelius arrive des Pays-Bas et devient le premier pasteur calviniste de la colonie."
+    assert checker.judge("Le 1er pasteur est arrivé des Pays-Bas.", pasteur).supported
+    assert checker.judge("Le 2e pasteur est arrivé des Pays-Bas.", pasteur).code == "missing_facts"
+
+
+def test_a_role_joined_by_et_to_the_next_name_is_not_that_persons():
+    """PIAF: "Le dernier vice-président du club est Roger Francq [1]." was refused as a wrong role: in "trois
+    vice-présidents se succèdent : …, Charles Van de Veegate, président fondateur de l'US Tourcoing et Roger
+    Francq", the role was read as Roger Francq's. "et" joins a second role to one person, not a role to a name."""
+    passage = ("Par ailleurs, trois vice-présidents se succèdent : Georges Verriest, ancien vice-président du Racing, "
+               "Charles Van de Veegate, président fondateur de l'US Tourcoing et Roger Francq.")
+    assert not role_conflict("Le dernier vice-président du club est Roger Francq.", passage)
+    poupard = ("Guillaume Poupard, coprésident du Conseil national de l'intelligence artificielle (CIAN) et directeur "
+               "général adjoint de Docaposte, a mis en garde contre les illusions d'une IA sans maîtrise.")
+    assert not role_conflict("Guillaume Poupard est directeur général adjoint de Docaposte.", poupard)
+    assert role_conflict("Guillaume Poupard est ministre du numérique.", poupard)

@@ -507,6 +507,26 @@ def test_the_questions_names_may_be_in_the_passages_around_the_cited_one():
     assert ask("Lors des playoffs en 2011 contre qui s'incline San Antonio ?", lambda p: around[p.id]) == "2011"
 
 
+def test_a_rulers_number_need_not_be_in_a_passage_that_names_the_ruler():
+    """PIAF: "Quel est le roi d'Angleterre à l'époque de Philippe II Auguste ?" answered "Jean d'Angleterre [2]." from
+    a passage naming "Philippe Auguste" was refused as off the topic ("nothing about ii"). The number still counts
+    when the passage does not name the ruler it follows."""
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer, Passage, Sentence
+
+    text = "Pour reprendre ses terres, Jean d'Angleterre constitue une coalition que Philippe Auguste bat à Bouvines."
+    hits = [Hit(Passage("p0", "france.txt", 0, len(text), text), 1.0, None, None)]
+    kept = [Sentence("Jean d'Angleterre.", [1], True)]
+
+    def ask(question):
+        answer = Answer(question=question, answer="", abstained=False, lang="fr", standalone_question=question)
+        return _unanswered_facts(answer, kept, hits)
+
+    assert ask("Quel est le roi d'Angleterre à l'époque de Philippe II Auguste ?") == ""
+    assert ask("Quel est le roi d'Angleterre à l'époque de Louis VII ?") in ("louis, vii", "vii, louis")
+    assert ask("Quel roi d'Angleterre règne au XIIIe siècle ?") == "xiii"
+
+
 def test_index_neighbours_stay_in_their_source(make):
     index = make("x").components.index
     ps = index.passages

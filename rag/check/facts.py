@@ -16,7 +16,7 @@ from ..ingest.chunk import split_sentences
 __all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
            "speaker_conflict", "role_conflict", "answer_as_claim", "asked_facts", "misquoted", "names_only",
-           "quote_regions", "causal_premise", "counts_other", "nobody_there",
+           "quote_regions", "causal_premise", "counts_other", "nobody_there", "one_as_word", "regnal_numbers",
            "without_quoted_headlines"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
@@ -55,6 +55,32 @@ _WORD_VALUES |= {"moitie": "1/2", "half": "1/2", "tiers": "1/3", "thirds": "1/3"
                  "quarters": "1/4"}
 
 
+# Ordinals in words, as the digits a claim may write them in ("le 1er pasteur" from "le premier pasteur"). Only on
+# the passage's side: "premier" in a claim is an adjective more often than a fact to look for.
+_ORDINALS = {fold(w): str(i) for i, w in enumerate(
+    "_premier_deuxième_troisième_quatrième_cinquième_sixième_septième_huitième_neuvième_dixième".split("_"))
+    if i}
+_ORDINALS |= {"premiere": "1", "second": "2", "seconde": "2", "first": "1", "third": "3", "fourth": "4",
+              "fifth": "5", "sixth": "6", "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10"}
+# A Roman numeral, with the ordinal ending French gives centuries and reigns ("XVIIIe", "XVIIIème", a question's
+# "XVIIIième", "Ier"): one fact however it ends. A lone L, C, D or M before "e" is a word ("Le", "Ce", "De", "Me"),
+# and only I takes "er" ("Ier"; "Ver-sur-Mer" is a place).
+_ROMAN = re.compile(r"(?P<n>M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))"
+                    r"(?P<end>e|er|re|ère|ème|ième|eme|ieme)?")
+
+
+def _roman(word: str) -> str | None:
+    """The folded numeral of a Roman numeral written as one ("XVIIIe" -> "xviii"), else None."""
+    m = _ROMAN.fullmatch(word)
+    if not m or not m.group("n") or (m.group("end") and m.group("n") in ("L", "C", "D", "M")):
+        return None
+    if m.group("end") in ("er", "re") and m.group("n") != "I":
+        return None  # only the first is "Ier"/"Ire"; "Ver", "Mer" are words
+    if not m.group("end") and len(word) < 2:
+        return None
+    return fold(m.group("n"))
+
+
 def claim_facts(text: str) -> set[str]:
     """Folded fact tokens: numbers (in digits or words), month names, and capitalised words not opening the
     sentence."""
@@ -70,7 +96,7 @@ def claim_facts(text: str) -> set[str]:
             facts.add("#" + _WORD_VALUES[f])  # (a lone number word: "deux cents" is left to the judge)
         bare = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.IGNORECASE)
         if i > 0 and bare[:1].isupper() and fold(bare) not in _COMMON_CAPS and len(bare) > 1:
-            facts.add(fold(bare))
+            facts.add(_roman(bare) or fold(bare))
     return facts
 
 
@@ -80,6 +106,13 @@ def _question_sentences(text: str) -> list[tuple[str, bool]]:
     bits = re.split(r"([.!?:;…>»#])\s+|\n+", text)
     parts, stops = bits[0::2], bits[1::2] + [None]
     return [(p, stop == "?" or p.rstrip().endswith("?")) for p, stop in zip(parts, stops)]
+
+
+def regnal_numbers(question: str) -> dict[str, str]:
+    """A reign's or a ruler's number and the name it follows ("Philippe II Auguste": {"ii": "philippe"}): a
+    passage that names Philippe Auguste speaks of him without the number."""
+    return {_roman(m.group(2)): fold(m.group(1))
+            for m in re.finditer(r"\b([A-ZÀ-Ý][\w'-]+)\s+([IVXLCDM]+(?:er|re|e)?)\b", question) if _roman(m.group(2))}
 
 
 def question_facts(text: str) -> set[str]:
@@ -101,8 +134,12 @@ def fact_index(text: str) -> tuple[set[str], str]:
     # Also every sub-number ("4 novembre 2025" gives "4" and "2025", "3.000" gives "3000").
     for m in re.finditer(r"\d+", text):
         nums.add("#" + m.group())
-    nums |= {"#" + _WORD_VALUES[w] for w in re.findall(r"\w+", fold(text)) if w in _WORD_VALUES}
-    return nums, " " + " ".join(re.findall(r"\w+", fold(text))) + " "
+    folded = re.findall(r"\w+", fold(text))
+    nums |= {"#" + _WORD_VALUES[w] for w in folded if w in _WORD_VALUES}
+    nums |= {"#" + _ORDINALS[w] for w in folded if w in _ORDINALS}
+    # A Roman numeral is found however it ends: its bare form replaces the written one.
+    words = [_roman(w) or fold(w) if w[:1].isupper() else fold(w) for w in re.findall(r"\w+", text)]
+    return nums, " " + " ".join(x for w in words for x in re.findall(r"\w+", w)) + " "
 
 
 def has_fact(fact: str, nums: set[str], words: str) -> bool:
@@ -110,6 +147,13 @@ def has_fact(fact: str, nums: set[str], words: str) -> bool:
         return fact in nums
     # Compare folded word sequences; a hyphenated name matches its parts and the reverse.
     return " " + " ".join(re.findall(r"\w+", fact)) + " " in words
+
+
+def one_as_word(claim: str, passage: str) -> bool:
+    """The claim's "1 <noun>" is the passage's "un <noun>" or "une <noun>" ("dont un porte-avions en service"): the
+    article, never a number fact on its own, is one when it counts the same noun."""
+    m = re.search(r"(?<![\d.,])\b1\s+([^\W\d_][\w’'-]*)", claim)
+    return bool(m) and bool(re.search(rf"\b(?:un|une|one|a single)\s+{re.escape(fold(m.group(1)))}\b", fold(passage)))
 
 
 def respelled(fact: str, words: str) -> str | None:
@@ -307,8 +351,8 @@ def tautology(claim: str) -> bool:
 # --- claims made of several claims ------------------------------------------------------------------
 _PREDICATE = re.compile(r"^(?P<subject>.+?\s(?:is|are|was|were|est|sont|était|étaient)\s)(?P<rest>.+?)\s*[.!]?$",
                         re.IGNORECASE)
-_AND = re.compile(r",?\s+(?:and|as well as|et|ainsi que)\s+(?=(?:the|a|an|le|la|les|l['’]|un|une|des|its|his|her|"
-                  r"their|son|sa|ses|leur)\b)", re.IGNORECASE)
+_DETERMINER = re.compile(r"(?:the|a|an|le|la|les|l['’]|un|une|des|its|his|her|their|son|sa|ses|leur)\b", re.IGNORECASE)
+_AND = re.compile(r",?\s+(?:and|as well as|et|ainsi que)\s+(?=" + _DETERMINER.pattern + ")", re.IGNORECASE)
 
 
 def claim_parts(claim: str) -> list[str]:
@@ -317,8 +361,8 @@ def claim_parts(claim: str) -> list[str]:
     vice-president of the Pays de la Loire region"). Anything else is one part, the claim itself."""
     text = re.sub(r"\s+", " ", claim.strip())
     m = _PREDICATE.match(text)
-    if not m:
-        return [claim]
+    if not m or not _DETERMINER.match(m.group("rest")):
+        return [claim]  # "X est caractérisé par A et B": one claim; a list inside it describes no subject
     pieces = [p.strip(" ,") for p in _AND.split(m.group("rest")) if p.strip(" ,")]
     if len(pieces) < 2 or any(len(p.split()) < 2 for p in pieces):
         return [claim]
@@ -524,7 +568,8 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
                 loose += 1  # "de l'intelligence artificielle": a few plain words after a link
                 if loose > 2:
                     break
-            end = m.end() + w.end()
+            if word not in _ROLE_LINK:  # a link counts once a word follows it: "…l'US Tourcoing et" ends before "et"
+                end = m.end() + w.end()
             if bare[:1].isupper():
                 scope.add(fold(bare))
             if text[end:end + 1] in ",;:.!?\"«»“”()":
@@ -540,8 +585,10 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
             continue  # inside the previous one (a name within a role's words)
         prev = merged[-1] if merged else None
         gap = text[prev.end:x.start] if prev else ""
+        # "et" joins a second role to a person ("coprésident du CIAN et directeur général adjoint de Docaposte"),
+        # not a name to a role: "…, président fondateur de l'US Tourcoing et Roger Francq" lists two people.
         if (prev and not x.pronoun and not prev.pronoun and not (prev.names and x.names)
-                and re.fullmatch(r"\s*(?:\([^()]{0,40}\))?\s*,?\s*(?:et\s+|and\s+)?", gap)):
+                and re.fullmatch(r"\s*(?:\([^()]{0,40}\))?\s*,?\s*" + ("" if x.names else r"(?:et\s+|and\s+)?"), gap)):
             prev.names += x.names
             prev.roles += x.roles
             prev.end, prev.text = x.end, text[prev.start:x.end]

@@ -30,8 +30,8 @@ from ..config import Thresholds
 from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, counts_other, denied,
                     fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
-                    nobody_there, respell_claim, role_conflict, speaker_conflict, tautology, topic, undescribed,
-                    unstated_since, without_quoted_headlines)
+                    nobody_there, one_as_word, respell_claim, role_conflict, speaker_conflict, tautology, topic,
+                    undescribed, unstated_since, without_quoted_headlines)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
 
@@ -124,7 +124,8 @@ class GroundingChecker:
         scored = []
         for s, e in self.windows(passage):
             nums, words = fact_index(passage[s:e])
-            missing = sorted(f for f in facts if not has_fact(f, nums, words))
+            missing = sorted(f for f in facts if not has_fact(f, nums, words)
+                             and not (f == "#1" and one_as_word(claim, passage[s:e])))
             stems = set(analyse(passage[s:e]))
             coverage = len(claim_stems & stems) / len(claim_stems) if claim_stems else 0.0
             scored.append((len(missing), coverage, (s, e), missing))
