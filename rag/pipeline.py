@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from typing import Iterator
 
-from .check.facts import asked_facts, claim_facts, fact_index, has_fact, regnal_numbers, topic
+from .check.facts import asked_facts, claim_facts, fact_index, has_fact, regnal_numbers, respelled, topic
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -513,6 +513,6 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     text = " ".join([x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited + around])
     nums, words = fact_index(text)
     reigns = regnal_numbers(answer.standalone_question or answer.question)
-    missing = [f for f in facts if not has_fact(f, nums, words)
+    missing = [f for f in facts if not has_fact(f, nums, words) and not respelled(f, words)
                and not (f in reigns and has_fact(reigns[f], nums, words))]
     return ", ".join(m.lstrip("#") for m in missing)

@@ -850,3 +850,28 @@ def test_a_role_joined_by_et_to_the_next_name_is_not_that_persons():
                "général adjoint de Docaposte, a mis en garde contre les illusions d'une IA sans maîtrise.")
     assert not role_conflict("Guillaume Poupard est directeur général adjoint de Docaposte.", poupard)
     assert role_conflict("Guillaume Poupard est ministre du numérique.", poupard)
+
+
+def test_a_nickname_is_no_attribution_and_a_court_of_appeal_no_filler():
+    """PIAF seed 2: "Michele Ongaro (dit Pannonio) travaillait à la cour de Ferrare [1]." was refused as words given
+    to the wrong person ("dit" read as "said"), and "La cour d'appel confirme la décision de la Cour suprême [1]." as
+    restating the question ("appel" was a filler for "s'appelle")."""
+    passage = ("Le peintre hongrois le plus connu du XVe siècle est Michele Ongaro (dit Pannonio). Il travaillait à la "
+               "cour de Ferrare en Italie.")
+    assert not speaker_conflict("Michele Ongaro (dit Pannonio) travaillait à la cour de Ferrare en Italie.", passage)
+    assert not speaker_conflict("Michele Ongaro, dit Pannonio, travaillait à Ferrare.", passage)
+    quoted = "\"Les régions sont les artisans de la muraille numérique\", a dit Vincent Strubel."
+    assert speaker_conflict("Anne Le Hénanff a dit que les régions sont les artisans de la muraille numérique.", quoted)
+    question = "Quelle cour confirme la décision de la Cour suprême ?"
+    assert not adds_nothing("La cour d'appel confirme la décision de la Cour suprême.", question)
+    assert adds_nothing("La cour confirme la décision de la Cour suprême.", question)
+    assert adds_nothing("Le modèle s'appelle le modèle de Mistral.", "Comment s'appelle le modèle de Mistral ?")
+    assert adds_nothing("Il est appelé le modèle de Mistral.", "Quel est le nom du modèle de Mistral ?")
+    # Elsewhere "appellent" still counts among what a claim says of its names (PIAF: taken out there, the judge
+    # accepted this from a passage saying the Greeks had no name for the salmon).
+    salmon = ("En 1901, Schrader écrit : « il est compréhensible que ni les Grecs ni les Romains n'aient un nom "
+              "spécial pour lui. »")
+    v = GroundingChecker(model=_Always()).judge("Les Grecs et les Romains appellent le saumon par le mot "
+                                                "\"saumon\".", salmon, question="Comment les Grecs et les Romains "
+                                                "appellent-ils le saumon ?")
+    assert not v.supported and v.code == "low_coverage"

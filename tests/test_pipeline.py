@@ -525,6 +525,9 @@ def test_a_rulers_number_need_not_be_in_a_passage_that_names_the_ruler():
     assert ask("Quel est le roi d'Angleterre à l'époque de Philippe II Auguste ?") == ""
     assert ask("Quel est le roi d'Angleterre à l'époque de Louis VII ?") in ("louis, vii", "vii, louis")
     assert ask("Quel roi d'Angleterre règne au XIIIe siècle ?") == "xiii"
+    # A name the question misspells by a letter is the passage's (PIAF: "Arcadiens" for "Acadiens"), as in the check.
+    assert ask("Quelle coalition forme Jean d'Angleterre contre Philipe Auguste ?") == ""
+    assert ask("Quelle coalition forme Jean d'Angleterre contre Philippe Augustin ?") == "augustin"
 
 
 def test_index_neighbours_stay_in_their_source(make):

@@ -291,6 +291,9 @@ def negated(text: str) -> bool:
 # "The model is called Mistral", "Oui".
 _FILLER = set("""agit appel appelle call called named nam nom name answer repons oui non yes no sagit reponse
 voici here""".split())
+# "s'appelle", "appelé": fillers as verbs. Whether an answer adds anything is read with the verbs taken out before
+# stemming, so that "la cour d'appel" keeps its noun there.
+_NAMING_VERB = re.compile(r"\b(?:s['’]\s*)?appel(?:le|lent|ait|aient|era|ez|é|ée|és|ées|er)\b", re.IGNORECASE)
 _WH = re.compile(r"(?:^|[,:;]\s*)\W*(?:(?:et|and|alors|so|mais|but)\s+)?(?:qui|que|qu['’]|quel|quelle|quels|quelles|"
                  r"quand|où|combien|comment|pourquoi|lequel|laquelle|lesquels|lesquelles|quoi|who|whom|whose|what|"
                  r"which|when|where|why|how|donne|donnez|cite|citez|nomme|nommez|indique|indiquez|name|list|give|"
@@ -308,6 +311,13 @@ def _content(text: str) -> set[str]:
     from ..index.lexical import analyse
 
     return {s for s in analyse(text) if s not in _FILLER and len(s) > 1}
+
+
+def _said(text: str) -> set[str]:
+    """`_content` with the naming verbs taken out and the noun "appel" kept ("Quelle cour…?" -> "La cour d'appel…")."""
+    from ..index.lexical import analyse
+
+    return {s for s in analyse(_NAMING_VERB.sub(" ", text)) if s not in _FILLER - {"appel"} and len(s) > 1}
 
 
 def asks_for_something(question: str) -> bool:
@@ -329,7 +339,7 @@ def adds_nothing(claim: str, question: str) -> bool:
     q_nums, _ = fact_index(question)
     if nums - q_nums:
         return False  # a number the question does not hold is an answer ("En 2026.")
-    return not (_content(claim) - _content(question))
+    return not (_said(claim) - _said(question))
 
 
 _COPULA = re.compile(r"\s(?:est|sont|était|étaient|sera|seront|reste|restent|demeure|is|are|was|were|will be|"
@@ -622,6 +632,9 @@ def _cues(text: str, flat: str, quotes, mentions, english: bool = False) -> list
     for c in (_CUE_EN if english else _CUE).finditer(flat):
         if _inside(c.start(), quotes) or text[c.start()] in "àÀ":
             continue
+        if re.fullmatch(r"dite?s?", c.group().strip()) and re.search(r"[(,]\s*$", text[:c.start()]) \
+                and re.match(r"\s+[«\"“A-ZÀ-Ý]", text[c.end():]):
+            continue  # "Michele Ongaro (dit Pannonio)": a name he goes by, not words he said
         g = c.lastgroup
         inv = c.group("inv1") or c.group("inv2")
         if g in ("prep", "prep_en"):
