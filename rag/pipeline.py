@@ -95,13 +95,11 @@ class Pipeline:
             timings["total"] = round(time.perf_counter() - t0, 3)
             yield AnswerEvent(answer)
             return
-        if asks_only_for_instructions(question):  # no source holds them: nothing for the model to read
-            _abstain(answer, "about_assistant")
-            timings["total"] = round(time.perf_counter() - t0, 3)
-            yield AnswerEvent(answer)
-            return
-        if not self.relevant(hits):
-            _abstain(answer, "nothing_relevant")
+        # Nothing for the model to read: the assistant's own instructions (no source holds them), or no passage close.
+        early = ("about_assistant" if asks_only_for_instructions(question)
+                 else "nothing_relevant" if not self.relevant(hits) else "")
+        if early:
+            _abstain(answer, early)
             timings["total"] = round(time.perf_counter() - t0, 3)
             yield AnswerEvent(answer)
             return

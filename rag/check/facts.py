@@ -111,8 +111,9 @@ def _question_sentences(text: str) -> list[tuple[str, bool]]:
 def regnal_numbers(question: str) -> dict[str, str]:
     """A reign's or a ruler's number and the name it follows ("Philippe II Auguste": {"ii": "philippe"}): a
     passage that names Philippe Auguste speaks of him without the number."""
-    return {_roman(m.group(2)): fold(m.group(1))
-            for m in re.finditer(r"\b([A-ZÀ-Ý][\w'-]+)\s+([IVXLCDM]+(?:er|re|e)?)\b", question) if _roman(m.group(2))}
+    return {n: fold(m.group(1))
+            for m in re.finditer(r"\b([A-ZÀ-Ý][\w'-]+)\s+([IVXLCDM]+(?:er|re|e)?)\b", question)
+            if (n := _roman(m.group(2)))}
 
 
 def question_facts(text: str) -> set[str]:
@@ -134,12 +135,12 @@ def fact_index(text: str) -> tuple[set[str], str]:
     # Also every sub-number ("4 novembre 2025" gives "4" and "2025", "3.000" gives "3000").
     for m in re.finditer(r"\d+", text):
         nums.add("#" + m.group())
-    folded = re.findall(r"\w+", fold(text))
-    nums |= {"#" + _WORD_VALUES[w] for w in folded if w in _WORD_VALUES}
-    nums |= {"#" + _ORDINALS[w] for w in folded if w in _ORDINALS}
     # A Roman numeral is found however it ends: its bare form replaces the written one.
-    words = [_roman(w) or fold(w) if w[:1].isupper() else fold(w) for w in re.findall(r"\w+", text)]
-    return nums, " " + " ".join(x for w in words for x in re.findall(r"\w+", w)) + " "
+    words = [x for w in re.findall(r"\w+", text)
+             for x in re.findall(r"\w+", (w[:1].isupper() and _roman(w)) or fold(w))]
+    nums |= {"#" + _WORD_VALUES[w] for w in words if w in _WORD_VALUES}
+    nums |= {"#" + _ORDINALS[w] for w in words if w in _ORDINALS}
+    return nums, " " + " ".join(words) + " "
 
 
 def has_fact(fact: str, nums: set[str], words: str) -> bool:
@@ -307,17 +308,15 @@ _CHOICE = re.compile(rf"(?:^|\s){_OPTION}[\w’'-]*(?:\s+\S+){{0,2}}?\s+(?:ou|or
                      r"\b[Ee]ither\b")  # (case matters: the options are told by their capitals)
 
 
-def _content(text: str) -> set[str]:
+def _content(text: str, fillers: set[str] = _FILLER) -> set[str]:
     from ..index.lexical import analyse
 
-    return {s for s in analyse(text) if s not in _FILLER and len(s) > 1}
+    return {s for s in analyse(text) if s not in fillers and len(s) > 1}
 
 
 def _said(text: str) -> set[str]:
-    """`_content` with the naming verbs taken out and the noun "appel" kept ("Quelle cour…?" -> "La cour d'appel…")."""
-    from ..index.lexical import analyse
-
-    return {s for s in analyse(_NAMING_VERB.sub(" ", text)) if s not in _FILLER - {"appel"} and len(s) > 1}
+    """`_content` with the naming verbs taken out and the noun "appel" kept ("Quelle cour…?" → "La cour d'appel…")."""
+    return _content(_NAMING_VERB.sub(" ", text), _FILLER - {"appel"})
 
 
 def asks_for_something(question: str) -> bool:
@@ -899,15 +898,18 @@ def nobody_there(claim: str, passage: str, question: str | None = None) -> str:
     premise, judged elsewhere."""
     flat, quotes = _flat(claim), quote_regions(claim)
     p_flat, q_flat = _flat(passage), _flat(question or "")
-    if any(m.pronoun or m.names for m in _mentions(passage, p_flat, quote_regions(passage))):
-        return ""
     for m in _ROLE.finditer(flat):
         if _inside(m.start(), quotes):
             continue
         pattern = next(p for i, (_, p) in enumerate(_ROLE_HEADS) if m.group(f"h{i}"))
-        if not any(re.search(rf"\b(?:{pattern})\b", t) for t in (p_flat, q_flat)):
-            return f"the passage names no {m.group('head')} and nobody the claim could mean"
+        if any(re.search(rf"\b(?:{pattern})\b", t) for t in (p_flat, q_flat)):
+            continue
+        # Only now the passage's people: most claims name no role the passage lacks.
+        if any(x.pronoun or x.names for x in _mentions(passage, p_flat, quote_regions(passage))):
+            return ""
+        return f"the passage names no {m.group('head')} and nobody the claim could mean"
     return ""
+
 
 _WHO = re.compile(r"^\s*(?:qui|who)\s+(?P<rest>(?!est-ce\b)[^?]+?)\s*\?*\s*$", re.IGNORECASE)
 
