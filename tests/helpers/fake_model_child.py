@@ -3,7 +3,8 @@
 The model "path" picks the behaviour: a name containing "amx" dies by SIGILL on any prompt unless started
 with --safe (as llama.cpp's AMX kernels do on hosts that advertise AMX without running it); one containing
 "slow-normal" reads a long prompt slowly unless started with --safe (as on hosts where weight repacking costs
-more than it saves). A message
+more than it saves); any other reads it a little slowly in safe mode, as on most hosts (safe mode gives up the
+repacked kernels), so that two runs of the doctor never take noise for a faster safe mode. A message
 containing "DIE" makes the child kill itself after two pieces, "HANG" makes it stop answering.
 """
 
@@ -42,8 +43,8 @@ while True:
     elif op == "prefill":  # (a prompt "read" and kept: nothing to keep here)
         send({"value": 1})
     elif op == "stream":
-        if "slow-normal" in model and not safe and len(text) > 1000:
-            time.sleep(0.5)
+        if len(text) > 1000 and ("slow-normal" in model) != safe:
+            time.sleep(0.5 if not safe else 0.3)
         for i in range(req["max_tokens"]):
             if "DIE" in text and i == 2:
                 os.kill(os.getpid(), signal.SIGKILL)
