@@ -4,7 +4,7 @@ the first sentence shown as checked (a sentence checked while the model writes, 
 bare llama-cpp-python's first token on the same prompt, measured in this run once the server has stopped.
 
     python bench/ui_latency.py [--out bench/results/ui-latency.json] [--settle 75] [--watch observer|playwright]
-                               [--typing 1.0] [--prefill on|off]
+                               [--typing 1.0] [--prefill on|off] [--no-mark]
 
 The questions are not in eval/article.jsonl. Each is asked on a fresh page (a new conversation, so no follow-up
 rewrite); each surface gets a server of its own (one that has answered a question keeps the judge's verdicts, so
@@ -12,6 +12,7 @@ the same question asked again skips the check), asked once it has read the passa
 as a served instance is most of its life. The question is typed in at once, and Enter pressed `--typing` seconds
 later: the pages send a question that ends with "?" to be read ahead (/v1/prefill) as soon as it is typed, so that
 pause is the time a person takes between the "?" and Enter (`--prefill off`: a server with RAG_PREFILL=0).
+`--no-mark`: the questions are typed without their "?", which the pages send once typing pauses (0.7 s).
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ def serve_and_ask(index_dir: Path, surface: str, args, sync_playwright) -> list[
         time.sleep(args.settle)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            for q in QUESTIONS:
+            for q in typed(args):
                 page = browser.new_page()
                 seconds, server_timings = ask(page, url, surface, q, args.watch, args.typing)
                 page.close()
@@ -152,6 +153,11 @@ def serve_and_ask(index_dir: Path, surface: str, args, sync_playwright) -> list[
         server.terminate()
         server.wait(timeout=30)
     return rows
+
+
+def typed(args) -> list[str]:
+    """The questions as typed: with their "?", or without it (`--no-mark`)."""
+    return [q.rstrip(" ?") for q in QUESTIONS] if args.no_mark else QUESTIONS
 
 
 def main() -> None:
@@ -165,6 +171,7 @@ def main() -> None:
                     help="seconds between the question typed in (at once) and Enter: a person's typing time")
     ap.add_argument("--prefill", choices=["on", "off"], default="on",
                     help="the server reads a question typed with its '?' before Enter (RAG_PREFILL)")
+    ap.add_argument("--no-mark", action="store_true", help="type the questions without their '?'")
     args = ap.parse_args()
     asked = {json.loads(line)["question"] for line in (ROOT / "eval" / "article.jsonl").open()}
     assert not asked & set(QUESTIONS), "the bench's questions must not be in the evaluation set"
@@ -192,7 +199,7 @@ def main() -> None:
         pipeline = Pipeline(c)
         ref = LlamaCppModel(c.llm.path, n_ctx=s.n_ctx, threads=s.threads, safe=c.llm.safe)
         bare = {}
-        for q in QUESTIONS:
+        for q in typed(args):
             hits = retrieve(c.index, q, k=max(s.retrieve_k, s.top_k), depth=s.retrieve_depth, rrf_k=s.rrf_k,
                             weights=(1.0, s.bm25_weight))
             toks = ref.llm.tokenize(ref.format(pipeline.messages(q, hits[: s.top_k], detect_language(q))).encode(),
@@ -203,6 +210,7 @@ def main() -> None:
         r["ratio"] = round(r["first_checked"] / r["bare_first_token"], 3) if r["first_checked"] else None
     summary: dict = {"questions": len(QUESTIONS), "safe_mode": ref.safe}
     summary["watch"], summary["typing_s"], summary["prefill"] = args.watch, args.typing, args.prefill
+    summary["question_mark"] = not args.no_mark
     for surface in args.surfaces.split(","):
         mine = [r for r in rows if r["surface"] == surface]
         summary[surface] = {k: {"p50": pct([r[k] for r in mine], 50), "p95": pct([r[k] for r in mine], 95)}

@@ -449,6 +449,35 @@ def test_a_first_question_is_read_ahead_once_it_ends_with_a_question_mark(page, 
         assert served[1].state.services.answerer.ahead_joined == joined + 1
 
 
+@pytest.mark.parametrize("where", ["widget", "chat"])
+def test_a_question_without_a_question_mark_is_read_ahead_when_typing_pauses(page, server, served, where):
+    """Many people never type the "?": a question of three words or more is sent to /v1/prefill once typing
+    pauses (0.7 s), not while keys keep coming, nor on a two-word start; Enter pressed at once sends nothing."""
+    llm = served[1].state.services.answerer.pipeline.components.llm
+    box, done, answered = _open(page, server, where)
+    box.wait_for()
+    box.press_sequentially("Qui dirige", delay=40)
+    page.wait_for_timeout(1200)
+    assert _prefills(page) == 0  # two words: no question yet, however long the pause
+    box.press_sequentially(" l'Anssi", delay=40)
+    page.wait_for_timeout(300)
+    assert _prefills(page) == 0  # not before the pause
+    with page.expect_request(lambda r: r.url.endswith("/v1/prefill")) as sent:
+        pass  # the pause
+    assert json.loads(sent.value.post_data)["question"] == "Qui dirige l'Anssi"
+    read = sent.value.response().json()["read"]  # False: the model was busy
+    box.press("Enter")
+    page.locator(done).first.wait_for()
+    assert "Strubel" in page.locator(answered).first.inner_text()
+    asked = next(m for m in reversed(llm.calls) if "Qui dirige l'Anssi" in m[-1]["content"])
+    assert not read or asked in llm.prefilled
+    box.press_sequentially("Et quand la loi Résilience sera-t-elle présentée", delay=10)
+    box.press("Enter")  # at once: nothing read ahead
+    page.locator(done).nth(1).wait_for()
+    page.wait_for_timeout(1000)
+    assert _prefills(page) == 1
+
+
 def test_a_kept_answer_shows_in_the_widget_and_the_chat_window(browser, root, tmp_path):
     """A first question asked again (RAG_ANSWER_CACHE) is answered from the kept answer, with no model writing:
     both surfaces show it as a checked answer with its source, like the first time."""
@@ -458,7 +487,7 @@ def test_a_kept_answer_shows_in_the_widget_and_the_chat_window(browser, root, tm
         for where in ("widget", "widget", "chat"):
             context, page = _page(browser, url, tmp_path)
             box, done, answer = _open(page, url, where)
-            box.fill("Qui est le directeur général de l'Anssi")  # no "?": nothing read ahead
+            box.fill("Qui est le directeur général de l'Anssi")  # no "?" and Enter at once: nothing read ahead
             box.press("Enter")
             page.locator(done).first.wait_for()
             texts.append(page.locator(answer).first.inner_text())

@@ -1,8 +1,9 @@
 // Chat window helpers (served at /ui-assets/chat.js and loaded by the chat window; no outside script is ever loaded).
 // - A citation marker [n] in an answer reveals and highlights its source card in the sources panel.
 // - The sources panel scrolls inside itself: a new answer's sources start at the top.
-// - A question is sent once it ends with "?" (POST /v1/prefill), so that the server may read it while it is
-//   finished (only if its model is idle): its answer then starts at once. Off on the server with RAG_PREFILL=0.
+// - A question is sent once it ends with "?", or once typing pauses on one of three words or more without it
+//   (POST /v1/prefill), so that the server may read it while it is finished (only if its model is idle): its answer
+//   then starts at once. Off on the server with RAG_PREFILL=0.
 //   A follow-up goes with the conversation it will be asked with, which the server writes on the sources panel
 //   (data-history); not while an answer is still coming (the conversation is about to change).
 // - While the server starts (models fetched and loaded, index built, warm-up), a banner says so, with the step, from
@@ -11,7 +12,8 @@
   "use strict";
 
   // -- a question read ahead ------------------------------------------------------------------------------
-  var prefilled = "";
+  // (keys come ~0.1-0.3 s apart while typing: 0.7 s without one is a pause, not the next word)
+  var prefilled = "", pause = null, PAUSE_MS = 700, PAUSE_WORDS = 3;
   function conversation() {
     var panel = document.querySelector("#rag-sources .rag-sources");
     if (!panel || panel.querySelector(".rag-pending-panel")) return null;  // an answer is coming: wait for it
@@ -21,8 +23,16 @@
   document.addEventListener("input", function (ev) {
     var box = ev.target && ev.target.closest ? ev.target.closest("#rag-input textarea") : null;
     if (!box) return;
+    clearTimeout(pause);
     var q = String(box.value || "").replace(/\s+/g, " ").trim();
-    if (!/\?$/.test(q) || q.length > 1000) return;
+    if (q.length > 1000) return;
+    if (/\?$/.test(q)) return readAhead(q);
+    // Without "?", a pause may end the question too ("Qui dirige l'Anssi", then a look before Enter).
+    if (q.split(" ").length >= PAUSE_WORDS) pause = setTimeout(function () {
+      if (String(box.value || "").replace(/\s+/g, " ").trim() === q) readAhead(q);  // (not asked meanwhile)
+    }, PAUSE_MS);
+  }, true);
+  function readAhead(q) {
     var history = conversation();
     if (history === null) return;
     var body = JSON.stringify(history.length ? { question: q, history: history } : { question: q });
@@ -30,7 +40,7 @@
     prefilled = body;
     fetch("/v1/prefill", { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
       .catch(function () { });
-  }, true);
+  }
 
   // -- citations -------------------------------------------------------------------------------------
   function reveal(turn, id) {

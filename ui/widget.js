@@ -4,8 +4,8 @@
  * Optional attributes: data-lang="fr|en" (default: the page's lang, else fr), data-title="…",
  * data-open="true" (start open), data-mode="inline" (fill the page, no bubble: what /embed uses),
  * data-token="…" (the server's API token, when it has one: sent as Authorization: Bearer),
- * data-prefill="false" (send nothing before Enter: by default a question is sent once it ends with "?", with the
- * conversation it follows, so that the server may read it while the visitor finishes: POST /v1/prefill, nothing
+ * data-prefill="false" (send nothing before Enter: by default a question is sent once it ends with "?", or once
+ * typing pauses 0.7 s on three words or more, with the conversation it follows, so that the server may read it while the visitor finishes: POST /v1/prefill, nothing
  * written to disk).
  * Self-contained: talks only to the server it was loaded from (found from its own src), loads only
  * that server's widget.css, and keeps its styles in a shadow root so the host page and the widget
@@ -201,12 +201,19 @@
     prefill();
   });
 
-  // A question that ends with "?" is likely complete: the server may read it now (only if its model is idle),
-  // with the conversation it follows, as it will be asked; the answer starts as soon as it is.
-  var PREFILL = data.prefill !== "false", prefilled = "";
+  // A question that ends with "?", or on which typing pauses (three words or more), is likely complete: the server
+  // may read it now (only if its model is idle), with the conversation it follows, as it will be asked; the answer
+  // starts as soon as it is. (Keys come ~0.1-0.3 s apart while typing: 0.7 s without one is a pause.)
+  var PREFILL = data.prefill !== "false", prefilled = "", pause = null, PAUSE_MS = 700, PAUSE_WORDS = 3;
   function prefill() {
+    clearTimeout(pause);
     var q = input.value.replace(/\s+/g, " ").trim();
-    if (!PREFILL || busy || !/\?$/.test(q) || q.length > 1000) return;
+    if (!PREFILL || busy || q.length > 1000) return;
+    if (/\?$/.test(q)) return readAhead(q);
+    if (q.split(" ").length >= PAUSE_WORDS) pause = setTimeout(function () { readAhead(q); }, PAUSE_MS);
+  }
+  function readAhead(q) {
+    if (busy || input.value.replace(/\s+/g, " ").trim() !== q) return;  // (asked, or typed on, meanwhile)
     var body = JSON.stringify({ question: q, history: history() });
     if (body === prefilled) return;
     prefilled = body;
