@@ -199,6 +199,11 @@ def test_an_answer_of_several_sentences_is_judged_as_a_whole():
     ("L'outil s'appelle Dinootoo.", "What is the name of Orange's internal AI tool?", ""),
     ("Le modèle s'appelle « Le Chat ».", "Comment s'appelle le modèle de Mistral ?", ""),
     ("Vincent Strubel dirige l'Anssi.", "Qui dirige l'Anssi ?", ""),  # asks for neither
+    # one of a unit is a number (PIAF: "La rencontre … dure une heure et demie [1]." was refused as giving none)
+    ("La rencontre entre le guru et les Beatles dure une heure et demie.",
+     "Combien de temps dure la rencontre entre le guru et les Beatles ?", ""),
+    ("Elle dure un an.", "Combien de temps dure la mission ?", ""),
+    ("Elle dure une partie de l'année.", "Combien de temps dure la mission ?", "number"),
 ])
 def test_a_question_that_asks_for_a_number_or_a_name(claim, question, missing):
     why = misses_asked_kind(claim, question)

@@ -943,9 +943,15 @@ _ASKS_NAME = re.compile(r"\b(?:comment s['’]appelle|comment se nomme|quel(?:le
 _COMMON_ACRONYMS = {"ia", "ai", "it", "pdf", "ue", "eu"}
 # Numbers written as words ("un", "une", "one" are articles more often than numbers: not counted).
 _NUMBER_WORDS = {fold(w) for w in """deux trois quatre cinq six sept huit neuf dix onze douze quinze vingt trente quarante
-cinquante soixante cent cents mille million millions milliard milliards moitié tiers quart dizaine dizaines centaine
+cinquante soixante cent cents demi demie mille million millions milliard milliards moitié tiers quart dizaine dizaines centaine
 centaines douzaine two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty
 hundred hundreds thousand thousands million millions billion billions half third quarter dozen""".split()}
+
+
+# "Combien de temps… ?" answered "une heure et demie": one of a unit is a number ("un", "une" alone are articles).
+_ONE_UNIT = re.compile(r"\b(?:un|une|one|an?)\s+(?:demi-?\s*)?(?:seconde|minute|heure|jour|journee|nuit|semaine|mois|an|"
+                       r"annee|decennie|siecle|millenaire|second|minute|hour|day|night|week|month|year|decade|century|"
+                       r"kilometre|metre|litre|euro|dollar|kilometer|meter|liter)s?\b")
 
 
 # Capitalised in English, but no names: "the French start-up" names nothing.
@@ -965,7 +971,7 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     if _ASKS_NUMBER.search(question):
         nums = {f for f in claim_facts(claim) if f.startswith("#")} - fact_index(question)[0]
         words = set(re.findall(r"\w+", fold(claim))) - q_words
-        if not nums and not (words & _NUMBER_WORDS):
+        if not nums and not (words & _NUMBER_WORDS) and not _ONE_UNIT.search(fold(claim)):
             return "the question asks for a number; the sentence gives none"
     if _ASKS_NAME.search(question):
         # ("État-Régions" of the question is no answer, nor "December" to "Which region…?")
