@@ -745,6 +745,12 @@ def test_a_name_the_question_misspelt_is_read_as_the_passage_spells_it():
     # Only a name the question brought: the model's own misspelling is still a name the passage does not hold.
     v = checker.judge(claim, passage, question="Quel parc technologique Tung a-t-il proposé ?")
     assert not v.supported and v.code == "missing_facts" and "cybertport" in v.reason
+    # PIAF seed 4: the name misspelt is the one the passage's heading gives (the passage says "il").
+    passage = "À Madras, le 1er janvier 1958, il crée le Mouvement de Régénération Spirituelle."
+    q, claim = "Quand débute le mouvement de Maharashi Yogi ?", "Le mouvement de Maharashi Yogi débute le 1er janvier 1958."
+    assert checker.judge(claim, passage, question=q, heading="Maharishi Mahesh Yogi").supported
+    v = checker.judge(claim, passage, question=q)  # no heading: a name the passage does not hold
+    assert not v.supported and v.code == "missing_facts" and "maharashi" in v.reason
 
 
 def test_since_a_date_must_be_what_the_passage_says():

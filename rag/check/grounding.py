@@ -106,8 +106,11 @@ class GroundingChecker:
         `heading`: the passage's heading; when it names a topic, the question's names that it holds need not be in
         the passage too ("… directeur du Clark Art Institute" from a passage of that article saying "l'institution")."""
         if question:
-            # A name the question misspelt, copied into the claim, is read as the passage spells it ("Cybertport").
-            claim = respell_claim(claim, passage, question)
+            # A name the question misspelt, copied into the claim, is read as the passage (or the topic its heading
+            # names) spells it ("Cybertport"; "Maharashi" under "Maharishi Mahesh Yogi"); the question too, so that
+            # the heading still stands for the name the question brought.
+            spelt = f"{topic(heading)}\n{passage}" if topic(heading) else passage
+            claim, question = respell_claim(claim, spelt, question), respell_claim(question, spelt, question)
         claim_stems = set(analyse(claim))
         facts = claim_facts(claim)
         claim_lang = detect_language(claim)
