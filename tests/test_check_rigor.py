@@ -204,6 +204,12 @@ def test_an_answer_of_several_sentences_is_judged_as_a_whole():
      "Combien de temps dure la rencontre entre le guru et les Beatles ?", ""),
     ("Elle dure un an.", "Combien de temps dure la mission ?", ""),
     ("Elle dure une partie de l'année.", "Combien de temps dure la mission ?", "number"),
+    # "Où…?" asks for a place (PIAF seed 4: a date, shown as verified)
+    ("Antoine Lavoisier a été guillotiné le 8 mai 1794.", "Où est mort Antoine Lavoisier ?", "where"),
+    ("Antoine Lavoisier est mort à Paris.", "Où est mort Antoine Lavoisier ?", ""),
+    ("La côte des Blancs est une cuesta de l'est du bassin parisien.", "Où se trouve la côte des Blancs ?", ""),
+    ("Les Knicks jouent au Westchester County Center.", "Où l'équipe joue-t-elle ?", ""),
+    ("Le mot vient de la racine indo-européenne.", "D'où vient le mot grec meros ?", ""),  # an origin
 ])
 def test_a_question_that_asks_for_a_number_or_a_name(claim, question, missing):
     why = misses_asked_kind(claim, question)
@@ -726,6 +732,27 @@ def test_the_check_refuses_a_true_sentence_about_another_role():
     assert not v.supported and v.code == "restates_question" and "général" in v.reason and judge.asked == []
     assert GroundingChecker(model=_Always()).judge("Joseph Bonaparte est le nouveau roi d'Espagne.", passage,
                                                    question="Qui est le nouveau roi d'Espagne ?").supported
+
+
+def test_a_question_given_back_is_no_answer():
+    """PIAF seed 4: "La princesse était-elle vieille ?" drew "La princesse était-elle vieille [1] ?", which the judge
+    accepted (0.71); so had "La France entre-t-elle en guerre en 1689 avec l'Angleterre ?" (seed 1) and a005 (v17)."""
+    passage = "La princesse, une femme d'âge mûr, était restée au palais."
+    judge = _Always()
+    checker = GroundingChecker(model=judge)
+    for claim in ("La princesse était-elle vieille ?", "La princesse était-elle vieille?"):
+        v = checker.judge(claim, passage, question="La princesse était-elle vieille ?")
+        assert not v.supported and v.code == "restates_question" and "asks a question" in v.reason
+    assert judge.asked == []
+    assert checker.judge("Oui, la princesse était une femme d'âge mûr.", passage,
+                         question="La princesse était-elle vieille ?").supported
+    # A question the model writes with the fact asked for in it still tells it (PIAF seed 1, counted right).
+    v = checker.judge("La France entre-t-elle en guerre en 1689 avec l'Angleterre ?",
+                      "En 1689, la France entre en guerre avec l'Angleterre.",
+                      question="En quelle année la France entre-t-elle en guerre avec l'Angleterre ?")
+    assert v.code != "restates_question"
+    title = "Le livre de Lénine s'intitule « Que faire ? »"  # a quoted title that asks is a fact
+    assert checker.judge(title, "En 1902, Lénine publie « Que faire ? », un livre sur le parti.").code != "restates_question"
 
 
 def test_a_name_the_question_misspelt_is_read_as_the_passage_spells_it():

@@ -978,6 +978,10 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         quoted = [claim[a:b] for a, b in quote_regions(claim)]
         if not _new_names(re.findall(r"[\w’'-]+", claim), q_words) and not quoted:
             return "the question asks for a name; the sentence gives none"
+    if _WHERE.search(question) and not _PLACE.search(claim):
+        # "Où est mort Antoine Lavoisier ?" answered "…a été guillotiné le 8 mai 1794.": where, and no place.
+        if not _new_names(re.findall(r"[\w’'-]+", claim), q_words) and not quote_regions(claim):
+            return "the question asks where; the sentence names no place"
     kind = _WHICH_KIND.search(question)
     if kind:
         # "…will be held in a region before December" to "Which region…?": the kind asked, left unnamed (a name
@@ -1014,6 +1018,10 @@ _ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|
                        r"(?:\s|$|(?<=['’])).*$", re.IGNORECASE | re.DOTALL)
 
 
+# "Où…?" asks for a place ("D'où…?", an origin, is left to the judge); a place is a name or words that situate.
+_WHERE = re.compile(r"^\W*(?:par\s+)?où\b|^\W*where\b", re.IGNORECASE)
+_PLACE = re.compile(r"\b(?:à|au|aux|en|dans|sur|sous|chez|près|vers|outre|hors|entre|nord|sud|ouest|in|at|on|near|"
+                    r"inside|outside|into|across|north|south|east|west)\b|\bl['’]est\b", re.IGNORECASE)
 _WHICH_KIND = re.compile(r"\b(?:which|what|quel(?:le)?s?)\s+(city|town|region|country|company|firm|operator|région|"
                          r"ville|pays|département|commune|entreprise|société|organisme|opérateur)\b", re.IGNORECASE)
 _INDEFINITE = {"a", "an", "some", "un", "une"}

@@ -30,8 +30,8 @@ from ..config import Thresholds
 from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, counts_other, denied,
                     fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
-                    nobody_there, one_as_word, respell_claim, role_conflict, speaker_conflict, tautology, topic,
-                    undescribed, unstated_since, without_quoted_headlines)
+                    nobody_there, one_as_word, question_facts, respell_claim, role_conflict, speaker_conflict,
+                    tautology, topic, undescribed, unstated_since, without_quoted_headlines)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
 
@@ -157,6 +157,12 @@ class GroundingChecker:
             return Verdict(False, round(coverage, 3), "only the claim's names are in the passage, not what it says of "
                            "them", (s, e), True, "low_coverage")
         # Words cannot make true what says nothing, or gives the words or the role to someone else.
+        if claim.rstrip().endswith("?") and not (claim_facts(claim) - question_facts(question or "")):
+            # "La princesse était-elle vieille [1] ?": the model gave the question back, and a question states
+            # nothing. (One that brings a fact, "…entre-t-elle en guerre en 1689 [2] ?", still tells it; not a quoted
+            # title either: « Que faire ? ».)
+            return Verdict(False, round(0.2 * coverage, 3), "the sentence asks a question; it answers nothing", (s, e),
+                           True, "restates_question")
         if tautology(claim):
             return Verdict(False, round(0.2 * coverage, 3), "the claim only repeats its own subject", (s, e), True,
                            "tautology")
