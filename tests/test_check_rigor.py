@@ -734,6 +734,32 @@ def test_the_check_refuses_a_true_sentence_about_another_role():
                                                    question="Qui est le nouveau roi d'Espagne ?").supported
 
 
+def test_the_end_of_a_quotation_stands_only_with_its_beginning():
+    """"Qui dirige l'Anssi" (no "?") drew "Le DG de l'Anssi est appelle à "démystifier … la magie noire. Tous les
+    métiers doivent s'en emparer, élus compris".": the full stop inside the quotation cut it in two, the first part
+    was refused, and the second, the passage's own words, was shown alone as the verified answer."""
+    from rag.check.facts import ends_quotation
+
+    assert ends_quotation("Tous les métiers doivent s'en emparer, élus compris\".")
+    assert ends_quotation("le reste » [1].") and ends_quotation("fin de citation” dit-il.")
+    assert not ends_quotation("Le DG de l'Anssi appelle à \"démystifier le numérique.")
+    assert not ends_quotation("\"Je fais mes mails sur Microsoft\", a-t-il dit.") and not ends_quotation("Sans guillemets.")
+    passage = ("Le DG de l'Anssi appelle à \"démystifier le numérique : la cybersécurité n’est pas de la magie noire. "
+               "Tous les métiers doivent s'en emparer, élus compris\". L'agence, dit-il, mise sur la coopération et "
+               "sur les régions pour porter ce message auprès des collectivités.")
+    hits = [_hit(passage)]
+    tail = "Tous les métiers doivent s'en emparer, élus compris\"."
+    checker = GroundingChecker(model=_Always())
+    head = Sentence(text="Le budget de 12 millions est appelé à \"démystifier le numérique : la cybersécurité n’est pas "
+                         "de la magie noire.", citations=[1])
+    out = checker.check([head, Sentence(text=tail, citations=[1])], hits, hits, "fr", question="Qui dirige l'Anssi")
+    assert [x.supported for x in out] == [False, False] and out[1].code == "quote_fragment"
+    head = Sentence(text="Le DG de l'Anssi appelle à \"démystifier le numérique : la cybersécurité n’est pas de la "
+                         "magie noire.", citations=[1])
+    out = checker.check([head, Sentence(text=tail, citations=[1])], hits, hits, "fr")
+    assert [x.supported for x in out] == [True, True]  # with its beginning, it stands
+
+
 def test_a_question_given_back_is_no_answer():
     """PIAF seed 4: "La princesse était-elle vieille ?" drew "La princesse était-elle vieille [1] ?", which the judge
     accepted (0.71); so had "La France entre-t-elle en guerre en 1689 avec l'Angleterre ?" (seed 1) and a005 (v17)."""

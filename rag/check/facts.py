@@ -15,7 +15,7 @@ from ..ingest.chunk import split_sentences
 
 __all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
-           "speaker_conflict", "role_conflict", "answer_as_claim", "asked_facts", "misquoted", "names_only",
+           "speaker_conflict", "role_conflict", "answer_as_claim", "asked_facts", "ends_quotation", "misquoted", "names_only",
            "quote_regions", "causal_premise", "counts_other", "nobody_there", "one_as_word", "regnal_numbers",
            "without_quoted_headlines"]
 
@@ -768,6 +768,15 @@ def speaker_conflict(claim: str, passage: str, cross: bool = False, similarity=N
 
 
 _SIM_FLOOR, _SIM_MARGIN = 0.5, 0.05  # locating a claim by meaning: how close, and how far ahead of the next sentence
+
+
+def ends_quotation(text: str) -> bool:
+    """The sentence closes a quotation it did not open ("Tous les métiers doivent s'en emparer, élus compris".): the
+    rest of a quotation that a full stop inside it cut in two, whose speaker is named in the part before."""
+    return bool(_CLOSES_FIRST.match(text))
+
+
+_CLOSES_FIRST = re.compile(r"^[^\"«»“”]*(?:\S\"(?=[\s.,;:!?)]|$)|»|”)")
 
 
 def _heading(line: str) -> bool:

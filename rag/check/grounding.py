@@ -29,7 +29,7 @@ from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, counts_other, denied,
-                    fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
+                    ends_quotation, fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
                     nobody_there, one_as_word, question_facts, respell_claim, role_conflict, speaker_conflict,
                     tautology, topic, undescribed, unstated_since, without_quoted_headlines)
 
@@ -385,6 +385,12 @@ class GroundingChecker:
                 s, e = v.window
                 exact = len(p.text) == p.end - p.start  # offsets map one to one (no NFC change)
                 x.spans[n] = (p.start + s, p.start + e, p.text[s:e]) if exact else (p.start, p.end, p.text)
+        for before, x in zip(sentences, sentences[1:]):
+            if x.supported and not before.supported and ends_quotation(x.text):
+                # "…n'est pas de la magie noire. | Tous les métiers doivent s'en emparer, élus compris".": alone, the
+                # end of a quotation says nothing of who says it; that is in the part refused.
+                x.supported, x.spans, x.code = False, {}, "quote_fragment"
+                x.reason = "the end of a quotation whose beginning is refused (who says it is there)"
         kept = [x for x in sentences if x.supported]
         if question and len(sentences) > 1 and kept:
             # Several sentences: together they must say more than the question, and give what it asks for.
