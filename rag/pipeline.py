@@ -19,7 +19,7 @@ from .check.facts import asked_facts, claim_facts, fact_index, has_fact, regnal_
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
-from .generate.draft import parse_sentences, says_abstain, strip_citations
+from .generate.draft import open_quotation, parse_sentences, says_abstain, strip_citations
 from .generate.prompts import abstain_message, load_template, one_block, render
 from .index.lexical import analyse
 from .index.search import retrieve
@@ -477,6 +477,8 @@ class _EarlyCheck:
         # Complete: every sentence but the last, once the last has begun with a letter (not a bare "[1").
         done = len(sentences) - 1 if sentences and re.search(r"[^\W\d_]", sentences[-1].text) else 0
         while self.decided < done and self.shown == self.decided and not says_abstain(self.text):
+            if open_quotation(sentences[self.decided].text):
+                break  # its quotation goes on in a sentence not written yet: checked whole, once it is
             x = self.checker.check_now(sentences[self.decided], self.context, self.answer.standalone_question,
                                        self.vocabulary)
             self.decided += 1

@@ -939,3 +939,103 @@ def test_a_nickname_is_no_attribution_and_a_court_of_appeal_no_filler():
                                                 "\"saumon\".", salmon, question="Comment les Grecs et les Romains "
                                                 "appellent-ils le saumon ?")
     assert not v.supported and v.code == "low_coverage"
+
+
+def test_three_refusals_and_a_non_answer_found_by_asking_the_cli_session_21():
+    """`rag ask` as a new user, session 21. (1) "Qui est le coprésident du CIAN ?" answered "Guillaume Poupard [1]."
+    was refused as a wrong role: the passage writes "coprésident du Conseil national de l'intelligence artificielle
+    (CIAN)", and the acronym in brackets was not read as that council's other name. (2) "Who said that cybersecurity
+    is not black magic?" answered "Vincent Strubel … said that cybersecurity is not black magic [1]." was refused as
+    a negation the passage lacks: across languages the window is chosen by facts alone, and the one chosen was not
+    the sentence with « n'est pas ». (3) "Quelles régions ont déjà engagé des plans régionaux ?" answered, as verified,
+    "Plusieurs plans régionaux ont déjà été engagés…" without naming one (only "quelle région" asked for a name)."""
+    poupard = ("Du côté des grands groupes, Guillaume Poupard, coprésident du Conseil national de l'intelligence "
+               "artificielle (CIAN) et directeur général adjoint de Docaposte, a mis en garde contre les illusions "
+               "d'une IA sans maîtrise.")
+    claim = answer_as_claim("Guillaume Poupard.", "Qui est le coprésident du CIAN ?")
+    assert not role_conflict(claim, poupard)
+    assert not role_conflict("Guillaume Poupard est coprésident du Conseil national de l'intelligence artificielle.",
+                             poupard)
+    assert role_conflict("Guillaume Poupard est le président du CIAN.", poupard)  # still the role it gives
+    assert role_conflict("Guillaume Poupard est coprésident de Docaposte.", poupard)
+
+    anssi = ("\"La cybersécurité n'est pas de la magie noire\"\n\nLa sécurité doit rester la condition de tout "
+             "déploiement de l'IA, a effectivement rappelé Vincent Strubel, directeur général de l'Anssi. \"Une IA, "
+             "c’est très compliqué à analyser, encore plus à corriger.\"")
+    checker = GroundingChecker(model=_Always())
+    v = checker.judge("Vincent Strubel, the director general of the Anssi, said that cybersecurity is not black magic.",
+                      anssi, question="Who said that cybersecurity is not black magic?")
+    assert v.code != "negation", v
+    no_quote = anssi.replace("\"La cybersécurité n'est pas de la magie noire\"\n\n", "")
+    v = checker.judge("Vincent Strubel said that security is not a condition of AI.", no_quote)
+    assert not v.supported and v.code == "negation"  # a negation the passage lacks anywhere is still refused
+
+    question = "Quelles régions ont déjà engagé des plans régionaux ?"
+    assert misses_asked_kind("Plusieurs plans régionaux ont déjà été engagés, démontrant la capacité des territoires "
+                             "à agir comme laboratoires d'innovation publique.", question)
+    assert not misses_asked_kind("L'Occitanie, la Paca et l'Île-de-France ont engagé des plans régionaux.", question)
+    assert misses_asked_kind("Several regional plans were launched.", "Which regions have launched regional plans?")
+    assert not misses_asked_kind("Occitanie, Paca and Île-de-France did.", "Which regions have launched regional plans?")
+
+
+def test_an_english_role_is_not_its_verb_and_a_before_elle_is_no_verb():
+    """Found while replaying session 21's change on eval/grounding_pairs.jsonl. (1) "The minister warned that…"
+    named no speaker: the role's words ran on into "warned", so the verb was no cue and g248 (the words of the
+    president of Brittany given to the minister) passed the speaker rule. (2) "La ministre quant à elle a insisté
+    sur…" had no cue: "à elle a insisté" was read from "à" (folded to "a") and dropped, so a claim giving the
+    minister those words (g208, true) was refused once English speakers were read."""
+    brittany = ("Car le président de la région Bretagne ne s'y trompe pas : \"Les agents s'y intéressent. Si nous ne "
+                "leur proposons pas des outils encadrés et sécurisés, ils utiliseront ceux disponibles sur les réseaux, "
+                "en payant avec nos données\", a-t-il prévenu.")
+    near = lambda claim, sentence: 0.9 if sentence.startswith("Si nous") else 0.3  # noqa: E731 (stands in for embeddings)
+    claim = "The minister warned that without secure tools, staff will use those available online, paying with our data."
+    assert "président de la région Bretagne" in speaker_conflict(claim, brittany, True, near)
+    assert not speaker_conflict(claim.replace("The minister", "The president of Brittany"), brittany, True, near)
+
+    training = ("La ministre quant à elle a insisté sur l'importance de la formation et de la sensibilisation aux enjeux "
+                "numériques. \"La cybersécurité repose d'abord et avant tout sur les comportements humains\", a-t-elle "
+                "rappelé.\n\nSur ce point, Loïg Chesnais-Girard plaide pour que les régions disposent de leviers "
+                "renforcés en matière de formation.")
+    assert not speaker_conflict("La ministre a insisté sur l'importance de la formation et de la sensibilisation aux "
+                                "enjeux numériques.", training)
+    assert speaker_conflict("Le président de la région Bretagne a insisté sur l'importance de la formation et de la "
+                            "sensibilisation aux enjeux numériques.", training)
+    # A name against the bare role that says them: the same person when the passage gives that name the role
+    # (g074: "…rappelé Vincent Strubel, directeur général de l'Anssi. … Le DG de l'Anssi appelle à…")…
+    anssi = ("La sécurité doit rester la condition de tout déploiement de l'IA, a effectivement rappelé Vincent Strubel, "
+             "directeur général de l'Anssi. Le DG de l'Anssi appelle à \"démystifier le numérique : la cybersécurité "
+             "n’est pas de la magie noire\".")
+    assert not speaker_conflict("Pour Vincent Strubel, la cybersécurité n'est pas de la magie noire.", anssi)
+    assert speaker_conflict("Pour Anne Le Hénanff, la cybersécurité n'est pas de la magie noire.",
+                            anssi.replace("Le DG de l'Anssi appelle", "La ministre Anne Le Hénanff a répondu. Le DG de "
+                                          "l'Anssi appelle"))
+    # …and refused, as before, when it does not and gives him words of his own (g241, "plaide").
+    assert speaker_conflict("Loïg Chesnais-Girard a insisté sur l'importance de la formation et de la sensibilisation "
+                            "aux enjeux numériques.", training)
+
+
+def test_a_name_spelt_out_from_the_questions_is_no_place_and_a_definition_needs_its_words():
+    """`rag ask`, session 21: "Où se sont tenues les Assises ?" answered, as verified, "Les Assises des Régions de
+    France de l'IA et du Cyber ont été tenues le 4 novembre [1]." (a date; "Régions", "France" counted as places
+    named, though they only spell out the question's "Assises"); "Selon Guillaume Poupard, qu'est-ce que la
+    souveraineté ?" answered, as verified (the judge at +0.14), "La souveraineté est la capacité de gouverner un pays
+    ou une région [3]." from a passage that only says "La souveraineté, ce n'est pas tout refaire nous-mêmes"."""
+    where = "Où se sont tenues les Assises ?"
+    assert misses_asked_kind("Les Assises des Régions de France de l'IA et du Cyber ont été tenues le 4 novembre.",
+                             where)
+    assert not misses_asked_kind("Les Assises des Régions de France ont eu lieu au Palais des Congrès.", where)
+    assert not misses_asked_kind("Les Assises des Régions de France se sont tenues à Paris.", where)
+    assert not misses_asked_kind("Jérôme Hénique dirige le groupe Orange.", "Quelle entreprise Jérôme Hénique dirige-t-il ?")
+    # Words that start a sentence are no name to run on from (PIAF seeds 1 and 0, replayed on a first version).
+    assert not misses_asked_kind("Le Ramayana.", "Quel est le nom du deuxième fondement de la religion hindoue ?")
+    assert not misses_asked_kind("Dans le Japon, les lettres ABC symbolisent les étapes d'une relation.",
+                                 "Dans quel pays, les lettres ABC symbolisent les étapes d'une relation ?")
+
+    passage = ("Pour lui, la clé est dans la gouvernance et la compréhension technique. \"Tant qu’on ne comprend pas "
+               "comment fonctionnent les systèmes, on n'a aucun contrôle. La souveraineté, ce n’est pas tout refaire "
+               "nous-mêmes avec du sable breton.")
+    v = GroundingChecker(model=_Always()).judge("La souveraineté est la capacité de gouverner un pays ou une région.",
+                                                passage)
+    assert not v.supported and v.code == "added_description"
+    assert GroundingChecker(model=_Always()).judge("La clé est la gouvernance et la compréhension technique.",
+                                                   passage).supported

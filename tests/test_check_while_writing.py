@@ -154,3 +154,17 @@ def test_overlapping_passages_of_a_source_are_sent_once(settings, fake_embed, sc
     # Passages that do not overlap, or of another source, are sent whole.
     far = ps[-1]
     assert prompt_texts([Hit(a, 0.9, None, None), Hit(far, 0.8, None, None)]) == [a.text, far.text]
+
+
+def test_a_quotation_cut_by_its_full_stop_is_shown_whole_with_its_marker_after_it(pipeline):
+    """`rag ask "Quel est le slogan de Jérôme Hénique ?"` showed 'Le slogan … est "93% … grâce à Orange [1]. C'est
+    unique en Europe" [1].': the full stop inside the quotation cut it in two sentences, each given its marker. The
+    quotation is one sentence again, and nothing of it is shown before it closes."""
+    quoted = ("\"Une IA, c’est très compliqué à analyser, encore plus à corriger. On peut passer des semaines sans savoir "
+              "s'il y a un problème de sécurité\" [{n}]. " + COPY)
+    events = _events(pipeline(quoted))
+    shown = [e.sentence for e in events if isinstance(e, SentenceEvent)]
+    assert shown and all(x.text.count('"') % 2 == 0 for x in shown), [x.text for x in shown]
+    answer = events[-1].answer
+    assert not answer.abstained and withdrawn_sentences(shown, answer) == []
+    assert re.match(r"^\"Une IA[^\[]*corriger\. On peut[^\[]*sécurité\" \[\d\]\. La sécurité", answer.answer), answer.answer

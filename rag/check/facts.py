@@ -421,7 +421,7 @@ _NOT_NAME = set(_COMMON_CAPS) | set("""chez abordant voir plusieurs certains cer
 selon pour car quant sur sous lors dans mais tant dire son sa ses notre nos leur leurs nous vous je tu on en au du
 des les la le cette ce ces il elle ils elles si pourtant ainsi aussi enfin puis ensuite alors dont the a an in on
 at for by with according but and or so this that these those it he she they his her its their when where while
-after before during since mr mrs ms dr mme m""".split())
+after before during since mr mrs ms dr mme m several some many most each every both""".split())
 _PARTICLES = {"le", "la", "de", "du", "des", "van", "von", "der", "den", "di", "da", "del"}
 _ROLE_HEADS = [  # canonical head, pattern over lower-case unaccented text (longest first)
     ("vice-president", r"vice[- ]president(?:e)?"),
@@ -475,6 +475,7 @@ _CUE_FR = (
     r"|(?P<pass>\b(?:relaye|porte|exprime|formule|defendu|partage)e?s? par\s)"
     r"|(?P<prep>\b(?:selon|d['’]apres|aux yeux d[eu]|pour)\s)")
 _CUE = re.compile(_CUE_FR)
+_SAYING = re.compile(f"(?:{_EN}|{_PRES}|{_PP})")  # one folded word that says someone spoke or acted
 _CUE_EN = re.compile(_CUE_FR + r"|(?P<en>\b(?:has |had |have )?(?:" + _EN + r")\b)|(?P<prep_en>\b(?:according to|for)\s)")
 
 
@@ -569,8 +570,8 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
                 break  # the name in apposition: "la ministre Anne Le Hénanff"
             bare = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w.group(), flags=re.I)
             word = fold(w.group())
-            if w.group() == "a" or word in _ROLE_STOP:
-                break  # a verb, a relative, a negation: the role's words are over
+            if w.group() == "a" or word in _ROLE_STOP or _SAYING.fullmatch(word):
+                break  # a verb, a relative, a negation: the role's words are over ("The minister warned that…")
             if bare[:1].isupper() or word in _ROLE_LINK or word in _ROLE_WORDS:
                 loose = 0
             else:
@@ -583,6 +584,12 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
                 scope.add(fold(bare))
             if text[end:end + 1] in ",;:.!?\"«»“”()":
                 break
+        # An acronym in brackets after the role's words is their other name: "coprésident du Conseil national de
+        # l'intelligence artificielle (CIAN)" is also "coprésident du CIAN".
+        acronym = re.match(r"\s*\(([A-Z][A-Z0-9&-]{1,11})\)", text[end:])
+        if acronym and scope:
+            scope.add(fold(acronym.group(1)))
+            end += acronym.end()
         out.append(_Mention(m.start(), end, roles=[(head, frozenset(scope))], text=text[m.start():end]))
     for m in _PRONOUN.finditer(flat):
         out.append(_Mention(m.start(), m.end(), pronoun=True, text=text[m.start():m.end()]))
@@ -627,9 +634,18 @@ def _cues(text: str, flat: str, quotes, mentions, english: bool = False) -> list
     def after(pos: int) -> _Mention | None:
         return next((m for m in mentions if pos <= m.start <= pos + 2), None)
 
+    def found():
+        pattern, pos = (_CUE_EN if english else _CUE), 0
+        while (c := pattern.search(flat, pos)) is not None:
+            if text[c.start()] in "àÀ":  # "à" folds to "a": not the verb, but a cue may start after it
+                pos = c.start() + 1  # ("La ministre quant à elle a insisté…")
+                continue
+            pos = c.end()
+            yield c
+
     out = []
-    for c in (_CUE_EN if english else _CUE).finditer(flat):
-        if _inside(c.start(), quotes) or text[c.start()] in "àÀ":
+    for c in found():
+        if _inside(c.start(), quotes):
             continue
         if re.fullmatch(r"dite?s?", c.group().strip()) and re.search(r"[(,]\s*$", text[:c.start()]) \
                 and re.match(r"\s+[«\"“A-ZÀ-Ý]", text[c.end():]):
@@ -677,6 +693,14 @@ def _same(a: _Mention, b: _Mention, cross: bool) -> bool | None:
     if a.roles and b.roles:
         return any(h1 == h2 and (cross or not s1 or not s2 or bool(s1 & s2)) for h1, s1 in a.roles for h2, s2 in b.roles)
     return None
+
+
+def _as_named(who: _Mention, mentions: list[_Mention]) -> _Mention:
+    """`who` with the roles the passage gives the same name elsewhere ("Vincent Strubel, directeur général de
+    l'Anssi"), so that a name and a bare role ("Le DG de l'Anssi appelle à…") can be told the same person."""
+    roles = list(who.roles) + [r for m in mentions if m.names and who.names
+                               and any(x <= y or y <= x for x in who.names for y in m.names) for r in m.roles]
+    return _Mention(who.start, who.end, list(who.names), roles, who.pronoun, who.text)
 
 
 def _claim_speaker(claim: str, english: bool) -> tuple[_Mention, list[tuple[int, int]]] | None:
@@ -756,10 +780,13 @@ def speaker_conflict(claim: str, passage: str, cross: bool = False, similarity=N
         # ends the passage opens a section the passage does not hold: the rules below apply.
         return ""
     if cue is not None and cue.speaker is not None:
-        same = _same(who, cue.speaker, cross)
+        same = _same(_as_named(who, mentions), _as_named(cue.speaker, mentions), cross)
         if same is False:
             return f"the passage attributes these words to {cue.speaker.text.strip(' ,')}, not to {named}"
-        return ""
+        if same:
+            return ""
+        # A name against a bare role ("La ministre quant à elle a insisté…" for "Loïg Chesnais-Girard a insisté…"):
+        # words cannot tell, unless the passage gives the claimed person words of their own (below).
     # Nobody named says these words here; if the passage gives the claimed speaker other words, the claim
     # has moved them.
     if any(c.speaker is not None and _same(who, c.speaker, cross) for c in cues):
@@ -943,9 +970,11 @@ _ASKS_NAME = re.compile(r"\b(?:comment s['’]appelle|comment se nomme|quel(?:le
                         r"quel(?:s|les)? (?:est|sont) les? noms?|nom exact|what is (?:the|its|his|her|their) (?:exact )?name|"
                         r"what (?:is|are) (?:it|they|the \w+) called|by name|exact name|"
                         r"(?:donne|donner|dis|dire|cite|citer|invente|inventer)[^.?!]{0,40}\ble nom\b|the name of|"
-                        r"(?:dans|en|à|a|de|par) quel(?:le)? (?:région|ville|pays|département|commune|entreprise|"
-                        r"société|organisme|opérateur)|quel(?:le)? (?:région|ville|entreprise|société|opérateur) |"
-                        r"(?:in |from |by )?(?:which|what) (?:city|town|region|country|company|firm|operator)\b)\b",
+                        r"(?:dans|en|à|a|de|par) quel(?:le)?s? (?:régions?|villes?|pays|départements?|communes?|entreprises?|"
+                        r"sociétés?|organismes?|opérateurs?)|quel(?:le)?s? (?:régions?|villes?|pays|entreprises?|"
+                        r"sociétés?|opérateurs?) |"
+                        r"(?:in |from |by )?(?:which|what) (?:cit(?:y|ies)|towns?|regions?|countr(?:y|ies)|compan(?:y|ies)|firms?|"
+                        r"operators?)\b)\b",
                         # (not "quel groupe": "quel groupe de travail" asks for a description as often as a name)
                         re.IGNORECASE)
 # Capitalised words that name no one: acronyms of common nouns ("l'IA", "AI").
@@ -1039,8 +1068,21 @@ def _new_names(words: list[str], q_words: set[str]) -> list[str]:
     """The capitalised words among `words` that name something the question does not (not a month, an
     adjective of nationality, a common acronym…)."""
     bare = [re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I) for w in words]
-    return [w for w in bare if w[:1].isupper() and not set(fold(w).split("-")) <=
+    # A name that runs on from one of the question's is the question's own, spelt out: "les Assises des Régions de
+    # France de l'IA et du Cyber" for "les Assises" brings no place to "Où se sont tenues les Assises ?".
+    own, run = set(), []
+    for i, w in enumerate(bare + [""]):
+        if (w[:1].isupper() and fold(w) not in _NOT_NAME) or (run and w and fold(words[i]) in _NAME_LINKS):
+            run.append(i)
+            continue
+        if any(fold(bare[k]) in q_words for k in run if bare[k][:1].isupper()):
+            own.update(run)
+        run = []
+    return [w for i, w in enumerate(bare) if w[:1].isupper() and i not in own and not set(fold(w).split("-")) <=
             q_words | _NOT_NAME | _ADJECTIVES | _COMMON_ACRONYMS | _MONTH_NAMES]
+
+
+_NAME_LINKS = {"de", "des", "du", "la", "le", "les", "et", "of", "the", "and", "&"}
 
 
 # --- descriptions no passage gives ----------------------------------------------------------------------
@@ -1065,10 +1107,11 @@ def undescribed(claim: str, window: str, cross: bool) -> str:
     ("cryptography", "cryptographie") or, for a nationality, its French form."""
     m = _DESCRIPTION.match(claim.strip())
     if not m:
-        return ""
+        return "" if cross else undefined(claim, window)
     who = _mentions(m.group("subject"), _flat(m.group("subject")), [])
     if not any(x.names or x.roles for x in who):
-        return ""  # a description of a person ("Dinootoo is an internal AI tool" describes a thing)
+        # a description of a person ("Dinootoo is an internal AI tool" describes a thing)
+        return "" if cross else undefined(claim, window)
     words = [w for w in re.findall(r"[^\W\d_]+", m.group("np")) if fold(w) not in STOP_WORDS and len(w) > 2]
     if not words or len(words) > 4:
         return ""
@@ -1087,6 +1130,27 @@ def undescribed(claim: str, window: str, cross: bool) -> str:
         if not found:
             missing.append(w)
     return f"the passage does not describe {m.group('subject')} as {m.group('np')}" if missing else ""
+
+
+_DEFINITION = re.compile(r"^(?P<subject>(?:\S+\s+){0,6}?\S+)\s+(?:est|sont|était|étaient|reste)\s+"
+                         r"(?:le|la|l['’]|les|un|une|des)\s*(?P<np>[^,;:.!?()\"«»“”\[\]]+?)\s*[.!]?\s*$", re.IGNORECASE)
+
+
+def undefined(claim: str, window: str) -> str:
+    """"La souveraineté est la capacité de gouverner un pays ou une région." from a passage that says only "La
+    souveraineté, ce n'est pas tout refaire nous-mêmes": a definition ("X est le/un …") most of whose words the
+    passage does not hold (the judge accepted it). For a claim in the passage's language; "" when it is not one."""
+    m = _DEFINITION.match(claim.strip())
+    if not m:
+        return ""
+    words = [w for w in re.findall(r"[^\W\d_]+", m.group("np")) if fold(w) not in STOP_WORDS and len(w) > 2]
+    if len(words) < 2:
+        return ""
+    from ..index.lexical import analyse
+
+    stems = set(analyse(window))
+    held = [w for w in words if set(analyse(w)) & stems]
+    return f"the passage does not say that {m.group('subject')} is {m.group('np')}" if len(held) < 0.5 * len(words) else ""
 
 
 def names_only(claim: str, passage: str) -> bool:

@@ -141,7 +141,9 @@ class GroundingChecker:
             shown = ", ".join(m.lstrip("#") for m in missing[:3])
             return Verdict(False, round(0.3 * coverage, 3), f"not in the cited passage: {shown}", (s, e), True,
                            "missing_facts")
-        if negated(claim) and not negated(window):
+        # Across languages the window is chosen by facts alone (no stems are shared), so the negation may sit in
+        # another sentence of the passage: "…is not black magic" against « …n'est pas de la magie noire ».
+        if negated(claim) and not negated(passage if cross else window):
             return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e), True,
                            "negation")
         wrong_quote = misquoted(claim, passage)

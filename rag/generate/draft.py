@@ -8,7 +8,7 @@ from ..index.lexical import fold
 from ..ingest.chunk import split_sentences
 from ..types import Sentence
 
-__all__ = ["CITATION", "parse_sentences", "strip_citations", "says_abstain"]
+__all__ = ["CITATION", "parse_sentences", "strip_citations", "says_abstain", "open_quotation"]
 
 CITATION = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 
@@ -34,7 +34,39 @@ def parse_sentences(draft: str) -> list[Sentence]:
                 sentences[-1].citations.extend(n for n in nums if n not in sentences[-1].citations)
             continue
         sentences.append(Sentence(text=text, citations=list(dict.fromkeys(nums))))
-    return sentences
+    return _whole_quotations(sentences)
+
+
+# A sentence that closes a quotation it did not open: its first quotation mark is a closing one.
+_CLOSES_FIRST = re.compile(r"^[^\"«»“”]*(?:\S\"(?=[\s.,;:!?)]|$)|»|”)")
+
+
+def open_quotation(text: str) -> bool:
+    """The sentence opens a quotation that it does not close: a full stop inside the quotation ended it."""
+    m = _CLOSES_FIRST.match(text)
+    t = text[m.end():] if m else text
+    return t.count("«") > t.count("»") or t.count("“") > t.count("”") or t.count('"') % 2 == 1
+
+
+def _whole_quotations(sentences: list[Sentence]) -> list[Sentence]:
+    """A quotation cut by a full stop inside it ('…est "93% … grâce à Orange.' | 'C'est unique en Europe".') made
+    one sentence again, with the markers of its parts: its end says nothing without its beginning, and a marker
+    shown inside the quotation would split the speaker's words. Left cut when nothing closes it (at most three
+    sentences on)."""
+    out, i = [], 0
+    while i < len(sentences):
+        x = sentences[i]
+        if open_quotation(x.text):
+            j = next((k for k in range(i + 1, min(i + 4, len(sentences))) if _CLOSES_FIRST.match(sentences[k].text)),
+                     None)
+            if j is not None:
+                parts = sentences[i:j + 1]
+                x = Sentence(text=" ".join(p.text for p in parts),
+                             citations=list(dict.fromkeys(n for p in parts for n in p.citations)))
+                i = j
+        out.append(x)
+        i += 1
+    return out
 
 
 _DECLINE_CUES = ["ne trouve pas la reponse", "pas dans les sources", "ne contiennent pas", "ne precisent pas",
