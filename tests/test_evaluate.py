@@ -154,8 +154,9 @@ def test_scoring_asks_the_judge_each_question_once(pipeline, dataset, tmp_path, 
     judge = pipeline.components.checker.judge
 
     def counting(claim, passage, *args, **kw):
-        if not args and not kw:  # the scorer's calls; the pipeline's own name the question
+        if len(args) == 2 and kw == {"whole_answer": False}:  # the scorer's calls (the pipeline's name the question)
             asked.append((claim, passage))
+            assert args[1], "the scorer judges a sentence with its question, as the assistant does"
         return judge(claim, passage, *args, **kw)
 
     monkeypatch.setattr(pipeline.components.checker, "judge", counting)

@@ -93,7 +93,7 @@ def run(answer_fn: Callable[[Question], dict], questions: list[Question], out_di
 
 def score(questions: list[Question], preds: list[dict], judge=None, retrieval_only: bool = False,
           top_k: int = 3) -> dict:
-    """All metrics, overall and per category. `judge(claim, passage) -> bool` scores citations; `top_k` is
+    """All metrics, overall and per category. `judge(claim, passage, question) -> bool` scores citations; `top_k` is
     how many of the retrieved passages the model read (to tell a refusal whose evidence it never saw)."""
     rows = []
     for q, p in zip(questions, preds):
@@ -153,13 +153,14 @@ def _citation_scores(p: dict, judge) -> dict:
         texts = {n: cited[n] for n in s.citations if n in cited}
         if not texts:
             continue
-        ok = judge(s.text, "\n".join(texts.values()))
+        q = p.get("standalone_question") or p.get("question")
+        ok = judge(s.text, "\n".join(texts.values()), q)
         supported += ok
         for n, t in texts.items():
             n_cit += 1
-            alone = judge(s.text, t)
+            alone = judge(s.text, t, q)
             rest = [v for m, v in texts.items() if m != n]
-            needed = ok and not (rest and judge(s.text, "\n".join(rest)))
+            needed = ok and not (rest and judge(s.text, "\n".join(rest), q))
             precise += alone or needed
     out = {"citation_recall": supported / len(sents), "faithfulness": supported / len(sents)}
     if n_cit:

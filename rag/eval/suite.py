@@ -60,9 +60,12 @@ def evaluate(pipeline: Pipeline, dataset: Path, out_dir: Path, limit=None, sampl
     with _bar("questions") as bar:
         preds = runner.run(ours, prep.questions, out_dir, _updater(bar))
     # The ALCE scores ask the same (claim, passages) question several times (a lone citation is judged
-    # alone and together): each is asked of the model once.
+    # alone and together): each is asked of the model once. Judged as the assistant judges a sentence of an answer:
+    # with the corpus words and the question, whose own premises ("according to the minister") a sentence may repeat,
+    # without asking each sentence to answer it alone.
     judge = None if retrieval_only else functools.cache(
-        lambda claim, passage: c.checker.judge(claim, passage).supported)
+        lambda claim, passage, question=None: c.checker.judge(claim, passage, c.vocabulary, question,
+                                                              whole_answer=False).supported)
     metrics = runner.score(prep.questions, preds, judge, retrieval_only, c.settings.top_k)
     base_metrics = None
     if baseline:
