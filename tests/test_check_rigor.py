@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from rag.check.facts import (adds_nothing, answer_as_claim, asked_facts, asks_for_something, causal_premise, denied,
+from rag.check.facts import (adds_nothing, answer_as_claim, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
                              counts_other, fact_index, has_fact, nobody_there, one_as_word, misses_asked_role,
                              respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
@@ -974,8 +974,12 @@ def test_three_refusals_and_a_non_answer_found_by_asking_the_cli_session_21():
     assert misses_asked_kind("Plusieurs plans régionaux ont déjà été engagés, démontrant la capacité des territoires "
                              "à agir comme laboratoires d'innovation publique.", question)
     assert not misses_asked_kind("L'Occitanie, la Paca et l'Île-de-France ont engagé des plans régionaux.", question)
-    assert misses_asked_kind("Several regional plans were launched.", "Which regions have launched regional plans?")
-    assert not misses_asked_kind("Occitanie, Paca and Île-de-France did.", "Which regions have launched regional plans?")
+    # The kind asked, told by a word of its own, answers it too (a name is not the only answer to "Quelles régions…?").
+    assert not misses_asked_kind("Les régions ultramarines sont particulièrement exposées.",
+                                 "Quelles régions sont particulièrement exposées ?")
+    # (English plurals stay out: "The regions … are ultramarines" was refused by a first version.)
+    assert not misses_asked_kind("The regions particularly exposed to cyberattacks are ultramarines.",
+                                 "Which regions are particularly exposed to cyberattacks?")
 
 
 def test_an_english_role_is_not_its_verb_and_a_before_elle_is_no_verb():
@@ -1039,3 +1043,35 @@ def test_a_name_spelt_out_from_the_questions_is_no_place_and_a_definition_needs_
     assert not v.supported and v.code == "added_description"
     assert GroundingChecker(model=_Always()).judge("La clé est la gouvernance et la compréhension technique.",
                                                    passage).supported
+
+
+def test_a_deputy_is_not_the_head_and_words_asked_of_someone_must_be_theirs():
+    """A third round of questions to the CLI, session 21, three wrong answers shown as verified. (1) "Who is the CEO
+    of Docaposte?": "The CEO of Docaposte is Guillaume Poupard, who is also … directeur général adjoint de Docaposte
+    [1]." (a deputy director general held the same role as the head). (2) "Que faut-il que les élus comprennent selon
+    Loïg Chesnais-Girard ?": "Les élus doivent comprendre que la cybersécurité repose d'abord et avant tout sur les
+    comportements humains [2]." (the minister's words: the sentence names no speaker, the question does). (3) "Quel
+    jour de la semaine se tenaient les Assises ?": "…le 4 novembre [1]." (no day of the week)."""
+    poupard = ("Du côté des grands groupes, Guillaume Poupard, coprésident du Conseil national de l'intelligence "
+               "artificielle (CIAN) et directeur général adjoint de Docaposte, a mis en garde contre les illusions "
+               "d'une IA sans maîtrise.")
+    assert role_conflict("The CEO of Docaposte is Guillaume Poupard.", poupard, True)
+    assert role_conflict("Guillaume Poupard dirige Docaposte.", poupard)
+    assert not role_conflict("Guillaume Poupard is the deputy director general of Docaposte.", poupard, True)
+    assert not role_conflict("Guillaume Poupard est directeur général adjoint de Docaposte.", poupard)
+
+    question = "Que faut-il que les élus comprennent selon Loïg Chesnais-Girard ?"
+    claim = "Les élus doivent comprendre que la cybersécurité repose d'abord et avant tout sur les comportements humains."
+    assert with_asked_speaker(claim, question).startswith("Selon Loïg Chesnais-Girard, ")
+    assert not with_asked_speaker("Loïg Chesnais-Girard dit que les élus doivent comprendre.", question)
+    assert not with_asked_speaker(claim, "Que faut-il que les élus comprennent ?")
+    passage = "La ministre quant à elle a insisté sur l'importance de la formation. " + MINISTER_THEN_BRITTANY
+    checker = GroundingChecker(model=_Always())
+    v = checker.judge(claim, passage, question=question)
+    assert not v.supported and v.code == "wrong_speaker"
+    own = "Les régions doivent disposer de leviers renforcés en matière d'enseignement supérieur et de formation."
+    assert checker.judge(own, passage, question="Que faut-il selon Loïg Chesnais-Girard ?").supported
+
+    weekday = "Quel jour de la semaine se tenaient les Assises ?"
+    assert misses_asked_kind("Les Assises se tenaient le 4 novembre.", weekday)
+    assert not misses_asked_kind("Les Assises se tenaient le mardi 4 novembre.", weekday)

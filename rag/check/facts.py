@@ -15,9 +15,9 @@ from ..ingest.chunk import split_sentences
 
 __all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
-           "speaker_conflict", "role_conflict", "answer_as_claim", "asked_facts", "ends_quotation", "misquoted",
-           "names_only", "quote_regions", "causal_premise", "counts_other", "nobody_there", "one_as_word",
-           "regnal_numbers", "without_quoted_headlines"]
+           "speaker_conflict", "role_conflict", "answer_as_claim", "with_asked_speaker", "asked_facts",
+           "ends_quotation", "misquoted", "names_only", "quote_regions", "causal_premise", "counts_other",
+           "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -563,6 +563,7 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
         if head == "directeur" and m.group("head") in ("head",) and not m.group().startswith(("the ", "a ", "an ")):
             continue  # "head" is a role only as "the head of"
         end, scope, loose = m.end(), set(), 0
+        deputy = m.group().split()[0] == "deputy" or m.group().startswith(("the deputy", "a deputy", "its deputy"))
         for w in list(re.finditer(r"[^\s,;:.!?\"«»“”()]+", text[m.end():m.end() + 90]))[:8]:
             if re.search(r"[,;:.!?\"«»“”()]", text[end:m.end() + w.start()]):
                 break
@@ -578,6 +579,7 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
                 loose += 1  # "de l'intelligence artificielle": a few plain words after a link
                 if loose > 2:
                     break
+            deputy = deputy or word in ("adjoint", "adjointe")
             if word not in _ROLE_LINK:  # a link counts once a word follows it: "…l'US Tourcoing et" ends before "et"
                 end = m.end() + w.end()
             if bare[:1].isupper():
@@ -590,7 +592,10 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
         if acronym and scope:
             scope.add(fold(acronym.group(1)))
             end += acronym.end()
-        out.append(_Mention(m.start(), end, roles=[(head, frozenset(scope))], text=text[m.start():end]))
+        # A deputy holds another role than the one they assist: "directeur général adjoint de Docaposte" is not
+        # "the CEO of Docaposte".
+        out.append(_Mention(m.start(), end, roles=[(head + " adjoint" if deputy else head, frozenset(scope))],
+                            text=text[m.start():end]))
     for m in _PRONOUN.finditer(flat):
         out.append(_Mention(m.start(), m.end(), pronoun=True, text=text[m.start():m.end()]))
     out.sort(key=lambda x: (x.start, -x.end))
@@ -962,6 +967,19 @@ def answer_as_claim(answer: str, question: str | None) -> str:
     return f"{a} {m.group('rest')}."
 
 
+_ASKED_SPEAKER = re.compile(r"\b(?:selon|d['’]apr[eè]s|according to)\s", re.IGNORECASE)
+
+
+def with_asked_speaker(claim: str, question: str | None) -> str:
+    """To "Que faut-il que les élus comprennent selon Loïg Chesnais-Girard ?", a sentence that names no speaker
+    ("Les élus doivent comprendre que la cybersécurité repose… [2].") gives what he says: the claim with the
+    question's speaker put in ("Selon Loïg Chesnais-Girard, …"). "" when the question names none that way."""
+    if not question or not _ASKED_SPEAKER.search(question) or _claim_speaker(claim, True) is not None:
+        return ""
+    found = _claim_speaker(question, True)
+    return f"Selon {found[0].text.strip(' ,')}, {claim}" if found else ""
+
+
 _ASKS_NUMBER = re.compile(r"\b(?:combien|how (?:many|much)|quel(?:le)?s? (?:est |sont |était )?(?:le |la |l['’])?"
                           r"(?:nombre|montant|budget|pourcentage|part|taux|coût|cout|chiffre|somme|âge|age)|"
                           r"en quelle année|what (?:is the )?(?:number|amount|budget|percentage|share|rate|cost|age)|"
@@ -973,8 +991,7 @@ _ASKS_NAME = re.compile(r"\b(?:comment s['’]appelle|comment se nomme|quel(?:le
                         r"(?:dans|en|à|a|de|par) quel(?:le)?s? (?:régions?|villes?|pays|départements?|communes?|entreprises?|"
                         r"sociétés?|organismes?|opérateurs?)|quel(?:le)?s? (?:régions?|villes?|pays|entreprises?|"
                         r"sociétés?|opérateurs?) |"
-                        r"(?:in |from |by )?(?:which|what) (?:cit(?:y|ies)|towns?|regions?|countr(?:y|ies)|compan(?:y|ies)|firms?|"
-                        r"operators?)\b)\b",
+                        r"(?:in |from |by )?(?:which|what) (?:city|town|region|country|company|firm|operator)\b)\b",
                         # (not "quel groupe": "quel groupe de travail" asks for a description as often as a name)
                         re.IGNORECASE)
 # Capitalised words that name no one: acronyms of common nouns ("l'IA", "AI").
@@ -1015,8 +1032,10 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         folded = set(re.findall(r"\w+", fold(claim))) - q_words
         if not nums and not (folded & _NUMBER_WORDS) and not _ONE_UNIT.search(fold(claim)):
             return "the question asks for a number; the sentence gives none"
-    if _ASKS_NAME.search(question) and not gives_name():
+    if _ASKS_NAME.search(question) and not gives_name() and not _describes_kind(words, question, q_words):
         return "the question asks for a name; the sentence gives none"
+    if _ASKS_WEEKDAY.search(question) and not set(re.findall(r"\w+", fold(claim))) & _WEEKDAYS:
+        return "the question asks for a day of the week; the sentence names none"
     if _WHERE.search(question) and not _PLACE.search(claim) and not gives_name():
         # "Où est mort Antoine Lavoisier ?" answered "…a été guillotiné le 8 mai 1794.": where, and no place.
         return "the question asks where; the sentence names no place"
@@ -1057,6 +1076,27 @@ _ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|
 
 # "Où…?" asks for a place ("D'où…?", an origin, is left to the judge); a place is a name or words that situate.
 _WHERE = re.compile(r"^\W*(?:par\s+)?où\b|^\W*where\b", re.IGNORECASE)
+_ASKS_WEEKDAY = re.compile(r"\b(?:quel jour de la semaine|what day of the week|which day of the week)\b", re.IGNORECASE)
+_WEEKDAYS = set("lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday wednesday thursday friday saturday "
+                "sunday".split())
+_KIND_ASKED = re.compile(r"\bquel(?:le)?s?\s+(régions?|villes?|pays|départements?|communes?|entreprises?|sociétés?|"
+                         r"organismes?|opérateurs?)\b", re.IGNORECASE)
+
+
+def _describes_kind(words: list[str], question: str, q_words: set[str]) -> bool:
+    """"Les régions ultramarines" to "Quelles régions…?": the kind asked, told by a word of its own rather than a
+    name, answers it too."""
+    k = _KIND_ASKED.search(question)
+    if not k:
+        return False
+    noun = fold(k.group(1)).rstrip("s")
+    for i, w in enumerate(words):
+        if fold(w).rstrip("s") == noun:
+            for j in (i - 1, i + 1):
+                n = fold(words[j]) if 0 <= j < len(words) else ""
+                if len(n) > 3 and n.isalpha() and n not in q_words and n not in STOP_WORDS:
+                    return True
+    return False
 _PLACE = re.compile(r"\b(?:à|au|aux|en|dans|sur|sous|chez|près|vers|outre|hors|entre|nord|sud|ouest|in|at|on|near|"
                     r"inside|outside|into|across|north|south|east|west)\b|\bl['’]est\b", re.IGNORECASE)
 _WHICH_KIND = re.compile(r"\b(?:which|what|quel(?:le)?s?)\s+(city|town|region|country|company|firm|operator|région|"

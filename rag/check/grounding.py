@@ -31,7 +31,7 @@ from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, counts_other, denied,
                     ends_quotation, fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
                     nobody_there, one_as_word, question_facts, respell_claim, role_conflict, speaker_conflict,
-                    tautology, topic, undescribed, unstated_since, without_quoted_headlines)
+                    tautology, topic, undescribed, unstated_since, with_asked_speaker, without_quoted_headlines)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
 
@@ -175,7 +175,8 @@ class GroundingChecker:
                 return Verdict(False, round(0.2 * coverage, 3), empty, (s, e), True, "restates_question")
         similarity = self._similarity if self.embed is not None else None
         # A bare answer to "Qui…?" is the question's sentence with the answer in it: who said or holds what.
-        for said in filter(None, (claim, answer_as_claim(claim, question))):
+        # And a sentence that names no speaker, to a question that does ("… selon X ?"), gives X's words.
+        for said in filter(None, (claim, answer_as_claim(claim, question), with_asked_speaker(claim, question))):
             wrong = speaker_conflict(said, passage, cross, similarity)
             if wrong:
                 return Verdict(False, round(0.3 * coverage, 3), wrong, (s, e), True, "wrong_speaker")
