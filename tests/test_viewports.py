@@ -219,8 +219,11 @@ OVERFLOW_JS = r"""
   const doc = document.scrollingElement;
   if (innerWidth !== W) out.push(`the browser laid the page out ${innerWidth} px wide for a ${W} px window`);
   if (doc.scrollWidth > W) out.push(`the page is ${doc.scrollWidth} px wide in a ${W} px window`);
+  // Inside a box that scrolls or clips sideways, an element beyond the window is that box's business (the box is
+  // checked too): Gradio's progress bar (div.eta-bar) slides in from -100% inside its clipped track while it loads.
   const scrollsSideways = (e) => { for (let p = e.parentElement; p; p = p.parentElement) {
-    const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
+    const o = getComputedStyle(p).overflowX; if (['auto', 'scroll', 'hidden', 'clip'].includes(o)) return true; }
+    return false; };
   for (const e of document.querySelectorAll(root + ' *')) {
     const r = e.getBoundingClientRect();
     if (r.width < 1 || r.height < 1 || getComputedStyle(e).visibility === 'hidden') continue;
