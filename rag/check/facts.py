@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from ..generate.draft import ends_quotation
 from ..index.lexical import STOP_WORDS, fold
 from ..ingest.chunk import split_sentences
 
@@ -802,15 +803,6 @@ def speaker_conflict(claim: str, passage: str, cross: bool = False, similarity=N
 _SIM_FLOOR, _SIM_MARGIN = 0.5, 0.05  # locating a claim by meaning: how close, and how far ahead of the next sentence
 
 
-def ends_quotation(text: str) -> bool:
-    """The sentence closes a quotation it did not open ("Tous les métiers doivent s'en emparer, élus compris".): the
-    rest of a quotation that a full stop inside it cut in two, whose speaker is named in the part before."""
-    return bool(_CLOSES_FIRST.match(text))
-
-
-_CLOSES_FIRST = re.compile(r"^[^\"«»“”]*(?:\S\"(?=[\s.,;:!?)]|$)|»|”)")
-
-
 def _heading(line: str) -> bool:
     """A line that is only a quotation or has no final punctuation: a title."""
     line = line.strip()
@@ -1024,17 +1016,17 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         return ""
     q_words = set(re.findall(r"\w+", fold(question)))
     words = re.findall(r"[\w’'-]+", claim)
+    folded = set(re.findall(r"\w+", fold(claim)))
     # A name the question does not hold, or a quotation ("État-Régions" of the question is no answer, nor "December"
     # to "Which region…?").
     gives_name = lambda: bool(_new_names(words, q_words) or quote_regions(claim))  # noqa: E731
     if _ASKS_NUMBER.search(question):
         nums = {f for f in claim_facts(claim) if f.startswith("#")} - fact_index(question)[0]
-        folded = set(re.findall(r"\w+", fold(claim))) - q_words
-        if not nums and not (folded & _NUMBER_WORDS) and not _ONE_UNIT.search(fold(claim)):
+        if not nums and not (folded - q_words) & _NUMBER_WORDS and not _ONE_UNIT.search(fold(claim)):
             return "the question asks for a number; the sentence gives none"
     if _ASKS_NAME.search(question) and not gives_name() and not _describes_kind(words, question, q_words):
         return "the question asks for a name; the sentence gives none"
-    if _ASKS_WEEKDAY.search(question) and not set(re.findall(r"\w+", fold(claim))) & _WEEKDAYS:
+    if _ASKS_WEEKDAY.search(question) and not folded & _WEEKDAYS:
         return "the question asks for a day of the week; the sentence names none"
     if _WHERE.search(question) and not _PLACE.search(claim) and not gives_name():
         # "Où est mort Antoine Lavoisier ?" answered "…a été guillotiné le 8 mai 1794.": where, and no place.
@@ -1140,6 +1132,11 @@ _SAME = {"french": ("francais", "francaise", "france"), "european": ("europeen",
          "executive": ("executive", "directeur", "dirigeant"), "local": ("local", "locale", "territorial")}
 
 
+def _np_words(np: str) -> list[str]:
+    """The words of a description that say something (no stop words, no numbers, three letters or more)."""
+    return [w for w in re.findall(r"[^\W\d_]+", np) if fold(w) not in STOP_WORDS and len(w) > 2]
+
+
 def undescribed(claim: str, window: str, cross: bool) -> str:
     """"X is a French politician", "X est un ancien officier": a short description of someone (a category, a
     nationality, a past) that the window does not give in its words; "" when it does or the claim is not one.
@@ -1152,7 +1149,7 @@ def undescribed(claim: str, window: str, cross: bool) -> str:
     if not any(x.names or x.roles for x in who):
         # a description of a person ("Dinootoo is an internal AI tool" describes a thing)
         return "" if cross else undefined(claim, window)
-    words = [w for w in re.findall(r"[^\W\d_]+", m.group("np")) if fold(w) not in STOP_WORDS and len(w) > 2]
+    words = _np_words(m.group("np"))
     if not words or len(words) > 4:
         return ""
     held = set(re.findall(r"\w+", fold(window)))
@@ -1183,7 +1180,7 @@ def undefined(claim: str, window: str) -> str:
     m = _DEFINITION.match(claim.strip())
     if not m:
         return ""
-    words = [w for w in re.findall(r"[^\W\d_]+", m.group("np")) if fold(w) not in STOP_WORDS and len(w) > 2]
+    words = _np_words(m.group("np"))
     if len(words) < 2:
         return ""
     from ..index.lexical import analyse

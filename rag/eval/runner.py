@@ -148,12 +148,12 @@ def _citation_scores(p: dict, judge) -> dict:
     sents = parse_sentences(p["answer"])
     if not sents:
         return {}
+    q = p.get("standalone_question") or p.get("question")
     supported = n_cit = precise = 0
     for s in sents:
         texts = {n: cited[n] for n in s.citations if n in cited}
         if not texts:
             continue
-        q = p.get("standalone_question") or p.get("question")
         ok = judge(s.text, "\n".join(texts.values()), q)
         supported += ok
         for n, t in texts.items():

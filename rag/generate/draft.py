@@ -8,7 +8,7 @@ from ..index.lexical import fold
 from ..ingest.chunk import split_sentences
 from ..types import Sentence
 
-__all__ = ["CITATION", "parse_sentences", "strip_citations", "says_abstain", "open_quotation"]
+__all__ = ["CITATION", "parse_sentences", "strip_citations", "says_abstain", "open_quotation", "ends_quotation"]
 
 CITATION = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 
@@ -41,6 +41,12 @@ def parse_sentences(draft: str) -> list[Sentence]:
 _CLOSES_FIRST = re.compile(r"^[^\"«»“”]*(?:\S\"(?=[\s.,;:!?)]|$)|»|”)")
 
 
+def ends_quotation(text: str) -> bool:
+    """The sentence closes a quotation it did not open ("Tous les métiers doivent s'en emparer, élus compris".): the
+    rest of a quotation that a full stop inside it cut in two, whose speaker is named in the part before."""
+    return bool(_CLOSES_FIRST.match(text))
+
+
 def open_quotation(text: str) -> bool:
     """The sentence opens a quotation that it does not close: a full stop inside the quotation ended it."""
     m = _CLOSES_FIRST.match(text)
@@ -57,7 +63,7 @@ def _whole_quotations(sentences: list[Sentence]) -> list[Sentence]:
     while i < len(sentences):
         x = sentences[i]
         if open_quotation(x.text):
-            j = next((k for k in range(i + 1, min(i + 4, len(sentences))) if _CLOSES_FIRST.match(sentences[k].text)),
+            j = next((k for k in range(i + 1, min(i + 4, len(sentences))) if ends_quotation(sentences[k].text)),
                      None)
             if j is not None:
                 parts = sentences[i:j + 1]
