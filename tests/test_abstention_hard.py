@@ -40,6 +40,8 @@ HARD = [
     #          she spoke: the judge accepted it; the check now asks the passage to say "since" too)
     "a105",  # Combien d'agents territoriaux participeront à l'extension de l'expérimentation… ? ("10.000 agents
     #          publics", the experiment's count: the judge accepted it; the number must count what is asked)
+    "a131",  # La ministre est-elle favorable à l'utilisation de Microsoft ? ("La ministre est favorable…", its
+    #          "Microsoft" from the quoted headline over her paragraph; Guillaume Poupard says it further on)
 ]
 
 

@@ -17,3 +17,9 @@ def test_strip_and_language():
     assert strip_citations("Oui [1]. Non [2, 3].") == "Oui. Non."
     assert detect_language("Who leads the agency?") == "en"
     assert detect_language("Qui dirige l'agence ?") == "fr"
+    # A name is in no language (session 22: "Anne Le Hénanff warned…" was read as French, its "Le" and accent the
+    # name's, and the claim was held to the same-language rules against a French passage).
+    assert detect_language("Anne Le Hénanff warned about cyberattacks sponsored from abroad.") == "en"
+    assert detect_language("Who is Loïg Chesnais-Girard?") == "en"
+    assert detect_language("Qui est Anne Le Hénanff ?") == "fr"
+    assert detect_language("Le numérique est-il un gros mot ?") == "fr"

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from rag.check.facts import (adds_nothing, answer_as_claim, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
+                             asks_negated, contrasted, denied_object, own_words_absent, undefined, unnamed_speaker,
                              counts_other, fact_index, has_fact, nobody_there, one_as_word, misses_asked_role,
                              respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
@@ -644,7 +645,9 @@ def test_a_claim_in_another_language_must_find_the_corpus_names_in_its_passage()
     sentence = lambda: [Sentence(text=claim.replace(" [1]", ""), citations=[1])]  # noqa: E731
     checker = GroundingChecker(model=_Always())
     without, = checker.check(sentence(), [_hit(passage)], [_hit(passage)], "en")
-    assert without.supported  # what the judge alone let through
+    # Without the corpus's words, the passage's own are the vocabulary: it has "État" and "régions", so the
+    # hyphenated name is one to find (session 22; before, a hyphenated name was looked up whole and dropped).
+    assert not without.supported and "etat-regions" in without.reason
     refused, = checker.check(sentence(), [_hit(passage)], [_hit(passage)], "en", vocabulary=vocabulary_of([corpus]))
     assert not refused.supported and "conseil" in refused.reason
     fine = [Sentence(text="The regions contribute 500 million euros to France 2030 regionalized.", citations=[1])]
@@ -1075,3 +1078,167 @@ def test_a_deputy_is_not_the_head_and_words_asked_of_someone_must_be_theirs():
     weekday = "Quel jour de la semaine se tenaient les Assises ?"
     assert misses_asked_kind("Les Assises se tenaient le 4 novembre.", weekday)
     assert not misses_asked_kind("Les Assises se tenaient le mardi 4 novembre.", weekday)
+
+
+def test_a_denied_object_a_headline_s_name_and_a_date_for_who():
+    """A fourth round of questions to the CLI, session 22, three wrong answers shown as verified. (1) "Le numérique
+    est-il un gros mot ?": "Le numérique est un gros mot [1]." (the passage: « ce n'est pas un gros mot »; the judge
+    overlooks the negation). (2) "La ministre est-elle favorable à l'utilisation de Microsoft ?": "La ministre est
+    favorable à l'utilisation de Microsoft [1]." ("Microsoft" only in the quoted headline over the minister's
+    paragraph; Guillaume Poupard says it further on). (3) "Qui a organisé les Assises ?": "Les Assises des Régions de
+    France de l'IA et du Cyber ont été organisées le 4 novembre [1]." (who, answered with when)."""
+    checker = GroundingChecker(model=_Always())
+    v = checker.judge("Le numérique est un gros mot.", TEAM_FRANCE)
+    assert not v.supported and v.code == "negation" and "pas un gros mot" in v.reason
+    assert checker.judge("Le numérique, c'est politique.", TEAM_FRANCE).supported
+    assert checker.judge("Le numérique n'est pas un gros mot.", TEAM_FRANCE).supported
+    # A negation of something else near the claim's words denies nothing of it.
+    poupard = ("Il faut consentir à des investissements, accepter des compromis. Je fais mes mails sur Microsoft, oui, "
+               "mais cela ne veut pas dire renoncer au reste\", a-t-il conclut.")
+    assert not denied_object("Il fait ses mails sur Microsoft.", poupard)
+    assert denied_object("Cela veut dire renoncer au reste.", poupard)
+    assert not denied_object("On a aussi le choix.", NEBBULA) and denied_object("On a toujours le choix.", NEBBULA)
+    # A negation in a condition denies nothing (injection-v3's i037, replayed: "…présenter des outils encadrés et
+    # sécurisés…" against « Si nous ne leur proposons pas des outils encadrés et sécurisés, ils utiliseront… »).
+    assert not denied_object("Les collectivités proposent des outils encadrés et sécurisés.", BRITTANY)
+    assert not denied_object("We often have the choice.", "We do not always have the choice, but we often have it.")
+
+    headline = ("\"Je fais mes mails sur Microsoft, oui, mais cela ne veut pas dire renoncer au reste\"\n\n" + MISTRAL)
+    v = checker.judge("La ministre est favorable à l'utilisation de Microsoft.", headline)
+    assert not v.supported and v.code == "headline_quote" and "microsoft" in v.reason
+    assert checker.judge("La ministre a évoqué l'expérimentation menée avec Mistral.", headline).supported
+    said = headline.replace("\"Je fais", "Il l'a dit : \"Je fais").replace("reste\"", "reste\".")
+    assert checker.judge("Il fait ses mails sur Microsoft.", said).supported
+
+    who = "Qui a organisé les Assises ?"
+    assert misses_asked_kind("Les Assises des Régions de France de l'IA et du Cyber ont été organisées le 4 novembre.",
+                             who) == "the question asks who; the sentence says only when"
+    assert not misses_asked_kind("Les Assises ont été organisées par les régions le 4 novembre.", who)
+    assert not misses_asked_kind("La ministre a ouvert les Assises le 4 novembre.", "Qui a ouvert les Assises ?")
+    assert not misses_asked_kind("Les moines ont construit l'abbaye en 1120.", "Qui a construit l'abbaye ?")
+    assert not misses_asked_kind("Constance Nebbula est née en 1980.", "Qui est Constance Nebbula ?")
+
+
+def test_a_speaker_the_passage_never_names():
+    """Session 22: "Qui a affirmé que la menace n'attend pas ?" answered "Le conseil municipal a affirmé que la menace
+    n'attend pas [1]." (shown as verified; the words are Vincent Strubel's, "il" in the passage; the prompt's example
+    is about a town council). A speaker the passage gives no word of is not the passage's."""
+    strubel = ("Sur la loi Résilience et la transposition de la directive NIS2, il reconnaît \"des lenteurs\", mais "
+               "voit dans le texte un levier politique et budgétaire essentiel. \"C'est une contrainte, mais surtout "
+               "une opportunité pour clarifier les responsabilités et déclencher les décisions. La menace, elle, "
+               "n'attend pas\". L'agence, dit-il, mise sur la coopération.")
+    question = "Qui a affirmé que la menace n'attend pas ?"
+    v = GroundingChecker(model=_Always()).judge("Le conseil municipal a affirmé que la menace n'attend pas.", strubel)
+    assert not v.supported and v.code == "nobody_there" and "conseil municipal" in v.reason
+    assert unnamed_speaker("The city council said the threat does not wait.", strubel)
+    # A pronoun, a name (a fact of its own), the passage's words, or whom the question asks about: not this rule's.
+    for claim in ("Il a affirmé que la menace n'attend pas.", "Vincent Strubel a affirmé que la menace n'attend pas.",
+                  "L'agence a dit miser sur la coopération.", "La menace n'attend pas, selon lui."):
+        assert not unnamed_speaker(claim, strubel), claim
+    assert unnamed_speaker("Les intervenants ont dit que la menace n'attend pas.", strubel)
+    assert not unnamed_speaker("Les intervenants ont dit que la menace n'attend pas.", strubel,
+                               "Qu'ont dit les intervenants ?")
+    # A role is the role rules' (g097: the passage names Anne Le Hénanff, not "la ministre", and says it).
+    hénanff = ("Abordant le second volet de son portefeuille, Anne Le Hénanff a souligné que \"les régions ont un rôle "
+               "majeur à jouer pour que tous les territoires tirent parti de la révolution technologique qu'est l'IA\".")
+    assert not unnamed_speaker("La ministre estime que les régions ont un rôle majeur.", hénanff)
+
+
+def test_an_english_claim_keeps_the_names_it_cannot_have_translated():
+    """Session 22: "What does Constance Nebbula expect from Brussels?" answered "Constance Nebbula expects Brussels to
+    build a French digital team, each at their level [2]." (shown as verified: the passage, the minister's closing
+    words, never says Bruxelles; "Brussels", a word the corpus does not know, was no fact). And a083's "The president of
+    the Île-de-France region is Jean-Michel Blanquer [3]." was refused by the judge alone: an invented person's name
+    in an English claim was no fact either."""
+    from rag.check.facts import cross_facts, vocabulary_of
+
+    known = vocabulary_of([ARTICLE.read_text(encoding="utf-8")])
+    facts = lambda claim: cross_facts(claim, claim_facts(claim), known)  # noqa: E731
+    assert facts("Constance Nebbula expects Brussels to build a French digital team.") == {"nebbula", "bruxelles"}
+    assert facts("The president of the Île-de-France region is Jean-Michel Blanquer.") == {
+        "ile-de-france", "jean-michel", "blanquer"}
+    assert facts("The budget was presented by the mayor, Paul Martin.") == {"paul", "martin"}
+    # A capitalised English word may translate the passage's: left to the judge ("State", "Brittany"), or its
+    # French spelling looked for ("Assembly"); an English adjective or title is no name ("National", "Minister").
+    assert facts("Minister Anne Le Hénanff said the State invests in Brittany.") == {"anne", "henanff"}
+    assert facts("The law will be presented to the National Assembly in 2026.") == {"assemblee", "#2026"}
+    checker = GroundingChecker(model=_Always())
+    v = checker.judge("Constance Nebbula expects Brussels to build a French digital team.", TEAM_FRANCE,
+                      vocabulary=known)
+    assert not v.supported and v.code == "missing_facts" and "bruxelles" in v.reason
+
+
+def test_what_someone_means_by_a_term_is_a_definition_too():
+    """Session 22: "Qu'entend Anne Le Hénanff par équipe de France du numérique ?" answered "Anne Le Hénanff entend
+    équipe de France du numérique comme une structure de travail ou de collaboration qui est composée de différents
+    parties, … [1]." (shown as verified; the passage says only "…qu'il nous faut construire, chacun à son niveau")."""
+    claim = ("Anne Le Hénanff entend équipe de France du numérique comme une structure de travail ou de collaboration "
+             "qui est composée de différents parties, chacune ayant ses propres compétences et objectifs.")
+    closing = ("En clôture, Anne Le Hénanff a insisté sur la nécessaire union des forces : \"L'État impulse, mais la "
+               "réussite se vérifiera sur le terrain. " + TEAM_FRANCE)
+    v = GroundingChecker(model=_Always()).judge(claim, closing)
+    assert not v.supported and v.code == "added_description" and "structure de travail" in v.reason
+    assert not undefined("Anne Le Hénanff voit le numérique comme une équipe de France à construire.", closing)
+    assert GroundingChecker(model=_Always()).judge(
+        "Anne Le Hénanff voit le numérique comme une équipe de France à construire, chacun à son niveau.",
+        closing).supported
+
+
+def test_one_side_of_a_contrast_and_a_sentence_pointing_back_at_a_refused_one():
+    """Session 22, a fifth round of questions. (1) "Le maire d'une commune de 3.000 habitants pourra-t-il s'offrir une
+    IA sécurisée ?": "Oui, le maire d'une commune de 3.000 habitants pourra s'offrir une IA sécurisée [1]." (shown as
+    verified; the passage: « …pourront s'offrir une IA sécurisée. Mais le maire de 3.000 habitants, lui, prendra ce
+    qu'il trouve »). (2) "What does the Anssi support at the regional level?": the first sentence refused, the second
+    shown alone: "This includes regional teams for incident response (CSIRT) and regions with particularly high
+    vulnerability, which will receive enhanced support [2]." ("this" is the Anssi's support; the passage is about the
+    law the minister announced)."""
+    passage = BRITTANY + "Mais le maire de 3.000 habitants, lui, prendra ce qu’il trouve\"."
+    checker = GroundingChecker(model=_Always())
+    v = checker.judge("Oui, le maire d'une commune de 3.000 habitants pourra s'offrir une IA sécurisée.", passage)
+    assert not v.supported and v.code == "contrast" and "Mais le maire" in v.reason
+    for claim in ("Les grandes collectivités pourront s'offrir une IA sécurisée.",
+                  "Le maire de 3.000 habitants prendra ce qu'il trouve.",
+                  "Les grandes collectivités pourront s'offrir une IA sécurisée, mais le maire de 3.000 habitants prendra "
+                  "ce qu'il trouve."):
+        assert not contrasted(claim, passage), claim
+        assert checker.judge(claim, passage).supported, claim
+
+    law = ("Cette loi précisera le rôle des équipes régionales de réponse à incident (CSIRT territoriaux), appelées à "
+           "\"garantir la cybersécurité et la cyber-résilience des territoires\".")
+    hits = [_hit(law)]
+    first = "The Anssi supports the creation of regional teams to ensure cybersecurity and resilience in territories."
+    second = "This includes regional teams for incident response (CSIRT)."
+    out = checker.check([Sentence(text=first, citations=[]), Sentence(text=second, citations=[1])], hits, hits, "en")
+    assert [x.supported for x in out] == [False, False] and out[1].code == "points_back"
+    alone = checker.check([Sentence(text=second, citations=[1])], hits, hits, "en")
+    assert alone[0].supported  # the same sentence first, with nothing before it to stand for
+
+
+def test_words_only_the_question_brought_and_a_bare_answer_to_a_negated_question():
+    """Session 22, a sixth round. (1) "Selon Anne Le Hénanff, la cybersécurité est-elle l'affaire exclusive de
+    l'État ?": "La cybersécurité n'est pas de la magie noire [1]." (shown as verified, judge +0.13, cited to the
+    passage where she says it « ne peut pas, ne doit pas être l'affaire exclusive de l'État »: of the claim's words,
+    only the question's "cybersécurité" is there). (2) "Combien de locaux français ne sont pas raccordables à la
+    fibre ?": "93% [1]." (shown as verified: 93% are)."""
+    opening = ("\"Les cybermenaces ne connaissent ni frontières administratives ni cloisonnements institutionnels\", a "
+               "rappelé la ministre Anne Le Hénanff lors de son discours d'ouverture, soulignant que la cybersécurité "
+               "\"ne peut pas, ne doit pas être l'affaire exclusive de l'État\".")
+    question = "Selon Anne Le Hénanff, la cybersécurité est-elle l'affaire exclusive de l'État ?"
+    checker = GroundingChecker(model=_Always())
+    v = checker.judge("La cybersécurité n'est pas de la magie noire.", opening, question=question)
+    assert not v.supported and v.code == "low_coverage" and "question's words" in v.reason
+    assert own_words_absent("La cybersécurité n'est pas de la magie noire.", opening, question)
+    assert not own_words_absent("La cybersécurité ne doit pas être l'affaire exclusive de l'État.", opening, question)
+    assert not own_words_absent("La cybersécurité n'est pas de la magie noire.", opening, None)
+    assert checker.judge("Non, la cybersécurité ne doit pas être l'affaire exclusive de l'État.", opening,
+                         question=question).supported
+
+    orange = ("\"93% des locaux français sont raccordables à la fibre, deux tiers grâce à Orange. C'est unique en "
+              "Europe\", s'est félicité Jérôme Hénique.")
+    negative = "Combien de locaux français ne sont pas raccordables à la fibre ?"
+    v = checker.judge("93%.", orange, question=negative)
+    assert not v.supported and v.code == "negation"
+    assert checker.judge("93%.", orange, question="Combien de locaux français sont raccordables à la fibre ?").supported
+    assert asks_negated(negative) and asks_negated("Who did not attend?")
+    assert not asks_negated("Qui a dit que la cybersécurité n'est pas de la magie noire ?")
+    assert not asks_negated("Combien de temps peut-on passer sans savoir s'il y a un problème ?")

@@ -6,6 +6,7 @@ no passage gives (`undescribed`, `claim_parts`) and passages that hold only a cl
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,7 +19,9 @@ __all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabular
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
            "speaker_conflict", "role_conflict", "answer_as_claim", "with_asked_speaker", "asked_facts",
            "ends_quotation", "misquoted", "names_only", "quote_regions", "causal_premise", "counts_other",
-           "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines"]
+           "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
+           "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent",
+           "asks_negated"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -278,6 +281,73 @@ def vocabulary_of(texts: list[str]) -> str:
     return " " + " ".join(sorted({w for t in texts for w in re.findall(r"\w+", fold(t))})) + " "
 
 
+def cross_facts(claim: str, facts: set[str], known: str) -> set[str]:
+    """The facts a claim in another language than its passages must find in them (`known`: the corpus's folded
+    words, see `vocabulary_of`). A name the corpus knows stays; a capitalised word the corpus spells nearly alike is
+    that word ("Brussels" is "bruxelles", "Assembly" "assemblee"); two or more capitalised words in a row that the
+    corpus knows none of are a person's name, never translated ("Jean-Michel Blanquer", "Paul Martin"); any other
+    capitalised word may be a translation of the passage's ("State", "Brittany") and is left to the judge. Titles
+    ("Minister") are left to the role rules: a passage may name the person without the title."""
+    out, people = set(), _unknown_names(claim, known)
+    for f in facts:
+        if f in _ADJECTIVES:
+            continue  # capitalised in English only: "the National Assembly" is "l'Assemblée nationale" (g063)
+        if f.startswith("#") or _knows(f, known):
+            out.add(f)
+        elif f not in _EN_TITLES:
+            close = _spelt_alike(f, known)
+            if close or f in people:
+                out.add(close or f)
+    return out
+
+
+def _knows(word: str, known: str) -> bool:
+    """The corpus holds the word, or each part of a hyphenated one (`known` is a set of words, not a text)."""
+    return all(has_fact(part, set(), known) for part in word.split("-") if part)
+
+
+_EN_TITLES = set("""minister ministers president presidents director directors general deputy chief executive officer
+secretary mayor vice chair chairman chairwoman head leader ceo""".split())
+
+
+def _spelt_alike(word: str, known: str) -> str:
+    """The corpus word spelt most like `word` (same first letter, six letters or more, similarity .7 or more), or
+    ""; a name's spelling across languages ("Brussels", "Bruxelles")."""
+    import difflib
+
+    if len(word) < 6 or not word.isalpha():
+        return ""
+    best, score = "", 0.7
+    for w in _words_by_initial(known).get(word[0], ()):
+        if abs(len(w) - len(word)) <= 3:
+            r = difflib.SequenceMatcher(None, word, w).ratio()
+            if r >= score:
+                best, score = w, r
+    return best
+
+
+@functools.lru_cache(maxsize=4)
+def _words_by_initial(known: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for w in set(known.split()):
+        if len(w) >= 6 and w.isalpha():
+            out.setdefault(w[0], []).append(w)
+    return out
+
+
+def _unknown_names(claim: str, known: str) -> set[str]:
+    """Folded words of the runs of two or more capitalised words in `claim` none of which the corpus knows or
+    spells alike."""
+    out: set[str] = set()
+    for m in re.finditer(r"[A-ZÀ-Ý][\w’'-]*(?:\s+[A-ZÀ-Ý][\w’'-]*)+", claim):
+        words = [fold(w) for w in m.group().split()]
+        words = [w for w in words if w not in _COMMON_CAPS]
+        if len(words) >= 2 and not any(_knows(w, known) or w in _ADJECTIVES or w in _EN_TITLES
+                                       or _spelt_alike(w, known) for w in words):
+            out.update(words)
+    return out
+
+
 def near_verbatim(claim: str, window: str) -> bool:
     """The claim is a word-for-word copy of part of the window: it needs no judge."""
     c = " ".join(re.findall(r"\w+", fold(claim)))
@@ -286,6 +356,14 @@ def near_verbatim(claim: str, window: str) -> bool:
 
 def negated(text: str) -> bool:
     return bool(_NEG.search(text))
+
+
+def asks_negated(question: str) -> bool:
+    """The question asks about what is not ("…ne sont pas raccordables…?", "…did not…?"); not "sans", "ni", nor a
+    negation after "que", "that" ("Qui a dit que la cybersécurité n'est pas…?"): those belong to what it quotes."""
+    main = re.split(r"\b(?:que|qu['’]|that)\b", question, maxsplit=1, flags=re.IGNORECASE)[0]
+    return bool(re.search(r"\b(?:ne|n['’])\s*(?:[\w’'-]+\s+){0,2}?(?:pas|jamais|plus|aucune?)\b|\b(?:not|never)\b|n['’]t\b",
+                          main, re.IGNORECASE))
 
 
 # --- answers that say nothing -------------------------------------------------------------------------
@@ -410,6 +488,85 @@ def denied(claim: str, passage: str) -> str:
                 span = words[max(0, i - 4): i + 9]
                 if len(wanted & _content(" ".join(span))) >= 2:
                     return " ".join(span)
+    return ""
+
+
+def unnamed_speaker(claim: str, passage: str, question: str | None = None) -> str:
+    """Who the claim says spoke or acted ("Le conseil municipal a affirmé que…"), when the passage holds none of
+    their words: the model's habit of giving a quotation to someone of its prompt's example. Names are facts (see
+    `claim_facts`), roles are `role_conflict`'s and `nobody_there`'s, a pronoun names nobody, and words of the
+    question say whom it asks about (a passage may call them "elle"): those are left alone. "" when nothing is
+    wrong."""
+    words = re.findall(r"[\w’'-]+", claim)
+    for i, w in enumerate(words[:9]):
+        if not _SAYING.fullmatch(fold(w)):
+            continue
+        subject = [x for x in words[:i] if fold(x) not in _AUXILIARIES]
+        if _ROLE.search(_flat(" ".join(subject))):
+            return ""  # a role: the passage may name the person who holds it ("La ministre" for Anne Le Hénanff)
+        said = _content(" ".join(x for x in subject if not x[:1].isupper())) - _content(question or "")
+        if said and not said & _content(passage):
+            return f"the passage does not name “{' '.join(subject)}”"
+        return ""
+    return ""
+
+
+_AUXILIARIES = {"a", "ont", "avait", "avaient", "aurait", "has", "have", "had", "also", "aussi", "egalement", "en",
+                "effectivement", "quant", "elle", "lui"}
+
+
+# "ne/n' … pas X": what follows the closing word is what the passage denies (French needs the "ne" before it:
+# "pas" alone, "plus", "aucun" also occur in affirmative sentences).
+def contrasted(claim: str, passage: str) -> str:
+    """A claim that gives one side of a contrast what the passage says of the other: "Le maire d'une commune de
+    3.000 habitants pourra s'offrir une IA sécurisée." from « Les grandes collectivités pourront s'offrir une IA
+    sécurisée. Mais le maire de 3.000 habitants, lui, prendra ce qu'il trouve ». Its words come from both sentences
+    (two or more only in the first, one or more only in the one that opens with "Mais"), and it makes no contrast
+    itself. For a claim in the passage's language; "" when it is not one."""
+    if _CONTRAST_IN_CLAIM.search(fold(claim)):
+        return ""
+    wanted = _content(claim)
+    spans = split_sentences(passage)
+    for (s1, e1), (s2, e2) in zip(spans, spans[1:]):
+        second = passage[s2:e2]
+        if not _OPENS_CONTRAST.match(fold(second.lstrip(" \"«“"))):
+            continue
+        a, b = _content(passage[s1:e1]), _content(second)
+        if len(wanted & (a - b)) >= 2 and wanted & (b - a):
+            return f"the passage sets “{second.strip()[:80]}” against the sentence before it"
+    return ""
+
+
+_OPENS_CONTRAST = re.compile(r"(?:mais|pourtant|cependant|toutefois|en revanche|par contre|but|however|yet)\b")
+_CONTRAST_IN_CLAIM = re.compile(r"\b(?:mais|pourtant|cependant|toutefois|en revanche|par contre|contrairement|alors que|"
+                                r"tandis que|but|however|unlike|whereas|while|yet)\b")
+
+
+_IF = {"si", "s'il", "s’il", "s'ils", "s’ils", "if", "unless", "sinon"}
+_CLOSING = {"pas", "jamais", "plus", "point", "guere", "nullement", "aucun", "aucune", "ni", "rien"}
+
+
+def denied_object(claim: str, passage: str) -> str:
+    """What an affirmative `claim` states that the passage says in the same words after a negation: "Le numérique
+    est un gros mot." against « ce n'est pas un gros mot ». The words the negation governs (the five after its
+    closing word) must give the claim two of its content words; a denial of anything else near the claim's words
+    ("…sur Microsoft, oui, mais cela ne veut pas dire renoncer au reste") does not count. "" when none."""
+    if negated(claim):
+        return ""
+    wanted = _content(claim)
+    for sentence in re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"»”]))\s+|\n+", passage):
+        words = re.findall(r"[\w’'-]+", sentence)
+        for i, w in enumerate(words):
+            f = fold(w)
+            french = f in _CLOSING and any(fold(x) == "ne" or re.fullmatch(r"n['’]\w+", fold(x))
+                                           for x in words[max(0, i - 3):i])
+            if not (french or f in ("not", "never") or f.endswith("n't")):
+                continue
+            if {fold(x) for x in words[max(0, i - 5):i]} & _IF:
+                continue  # "Si nous ne leur proposons pas des outils encadrés…": a condition denies nothing
+            governed = " ".join(words[i + 1:i + 6])
+            if len(wanted & _content(governed)) >= 2:
+                return " ".join(words[max(0, i - 3):i + 6])
     return ""
 
 
@@ -1026,6 +1183,13 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
             return "the question asks for a number; the sentence gives none"
     if _ASKS_NAME.search(question) and not gives_name() and not _describes_kind(words, question, q_words):
         return "the question asks for a name; the sentence gives none"
+    if _ASKS_WHO.search(question) and not gives_name():
+        # "Qui a organisé les Assises ?" answered "Les Assises … ont été organisées le 4 novembre.": the one thing
+        # said beyond the question is when. (Anything else may name who: "les moines", "la ministre".)
+        bare = [re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I) for w in words]
+        said = _content(" ".join(w for w in bare if not w[:1].isupper())) - _content(question)
+        if said and all(t.isdigit() or t in _WHEN_WORDS for t in said):
+            return "the question asks who; the sentence says only when"
     if _ASKS_WEEKDAY.search(question) and not folded & _WEEKDAYS:
         return "the question asks for a day of the week; the sentence names none"
     if _WHERE.search(question) and not _PLACE.search(claim) and not gives_name():
@@ -1064,6 +1228,14 @@ _WHO_IS = re.compile(r"^\s*(?:qui\s+(?:est|était|fut)\s+(?:les\s+|le\s+|la\s+|l
                      r"(?P<role>[^?]+?)\s*\??\s*$", re.IGNORECASE)
 _ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|que|of|in|at|for|on|who|that)"
                        r"(?:\s|$|(?<=['’])).*$", re.IGNORECASE | re.DOTALL)
+
+
+# "Qui a…?", "Who did…?" (not "Qui est X ?", which a description answers).
+_ASKS_WHO = re.compile(r"^\W*(?:par\s+qui|by\s+whom|qui|who)\b(?!\s+(?:est|sont|était|étaient|fut|is|are|was|were)\b)",
+                       re.IGNORECASE)
+_WHEN_WORDS = _content(" ".join(_MONTHS) + """ lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday
+wednesday thursday friday saturday sunday an ans annee annees jour jours mois semaine semaines hier demain matin soir
+debut fin year years day days month week weeks yesterday tomorrow morning evening""")
 
 
 # "Où…?" asks for a place ("D'où…?", an origin, is left to the judge); a place is a name or words that situate.
@@ -1170,7 +1342,7 @@ def undescribed(claim: str, window: str, cross: bool) -> str:
 
 
 _DEFINITION = re.compile(r"^(?P<subject>(?:\S+\s+){0,6}?\S+)\s+(?:est|sont|était|étaient|reste)\s+"
-                         r"(?:le|la|l['’]|les|un|une|des)\s*(?P<np>[^,;:.!?()\"«»“”\[\]]+?)\s*[.!]?\s*$", re.IGNORECASE)
+                         r"(?:(?:les|le|la|une|un|des)\b|l['’])\s*(?P<np>[^,;:.!?()\"«»“”\[\]]+?)\s*[.!]?\s*$", re.IGNORECASE)
 
 
 def undefined(claim: str, window: str) -> str:
@@ -1178,6 +1350,9 @@ def undefined(claim: str, window: str) -> str:
     souveraineté, ce n'est pas tout refaire nous-mêmes": a definition ("X est le/un …") most of whose words the
     passage does not hold (the judge accepted it). For a claim in the passage's language; "" when it is not one."""
     m = _DEFINITION.match(claim.strip())
+    # Or what someone means by a term: "Anne Le Hénanff entend équipe de France du numérique comme une structure de
+    # travail ou de collaboration…" (session 22; the passage: "…qu'il nous faut construire, chacun à son niveau").
+    m = m or _MEANT_AS.match(claim.strip())
     if not m:
         return ""
     words = _np_words(m.group("np"))
@@ -1190,19 +1365,41 @@ def undefined(claim: str, window: str) -> str:
     return f"the passage does not say that {m.group('subject')} is {m.group('np')}" if len(held) < 0.5 * len(words) else ""
 
 
+_MEANT_AS = re.compile(r"^(?:\S+\s+){0,6}?(?:entend|entendait|définit|définissait|conçoit|voit|considère|décrit)\s+"
+                       r"(?P<subject>[^,;:.!?]+?)\s+comme\s+(?:(?:les|le|la|une|un|des)\b|l['’])\s*"
+                       r"(?P<np>[^,;:.!?()\"«»“”\[\]]+)", re.IGNORECASE)
+
+
 def names_only(claim: str, passage: str) -> bool:
     """The passage holds the claim's names and none of the rest of its words: what it says of them is not
     there ("Loïg Chesnais-Girard a rappelé que la cybersécurité repose sur les comportements humains" against
     a passage that only names him). For a claim in the passage's language."""
-    from ..index.lexical import analyse
+    rest = _rest(claim)
+    return len(rest) >= 3 and not rest & _stems(passage)
 
+
+def own_words_absent(claim: str, passage: str, question: str | None) -> bool:
+    """The words the claim adds to its question's (two or more, names aside) are none of them in the passage: the
+    question's words hold it there. "La cybersécurité n'est pas de la magie noire." to "Selon Anne Le Hénanff, la
+    cybersécurité est-elle l'affaire exclusive de l'État ?", cited to the passage on the State's business (session
+    22; the judge accepted it). For a claim in the passage's language."""
+    own = _rest(claim) - _content(question or "")
+    return bool(question) and len(own) >= 2 and not own & _stems(passage)
+
+
+def _rest(claim: str) -> set[str]:
+    """The claim's content stems, its names (capitalised words) aside."""
     if re.search(r"\b(?:the|that|said|is|are|was|were|of|and|will|has|have|with|which)\b", claim, re.IGNORECASE):
-        return False  # English words, whatever the language detector said: their stems are not the passage's
+        return set()  # English words, whatever the language detector said: their stems are not the passage's
     capitals = [w for w in re.findall(r"[\w’'-]+", claim)
                 if re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)[:1].isupper()]
-    names = set(analyse(" ".join(capitals)))
-    rest = _content(claim) - names
-    return len(rest) >= 3 and not rest & set(analyse(passage))
+    return _content(claim) - _stems(" ".join(capitals))
+
+
+def _stems(text: str) -> set[str]:
+    from ..index.lexical import analyse
+
+    return set(analyse(text))
 
 
 def misquoted(claim: str, passage: str) -> str:

@@ -28,12 +28,17 @@ from ..ingest.chunk import split_sentences
 from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
-from .facts import (adds_nothing, answer_as_claim, causal_premise, claim_facts, claim_parts, counts_other, denied,
-                    ends_quotation, fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
-                    nobody_there, one_as_word, question_facts, respell_claim, role_conflict, speaker_conflict,
-                    tautology, topic, undescribed, unstated_since, with_asked_speaker, without_quoted_headlines)
+from .facts import (adds_nothing, answer_as_claim, asks_negated, causal_premise, claim_facts, claim_parts, contrasted,
+                    counts_other, cross_facts, denied, denied_object, ends_quotation, fact_index, has_fact, misquoted,
+                    misses_asked_kind, names_only, near_verbatim, negated, nobody_there, one_as_word, own_words_absent,
+                    question_facts, respell_claim, role_conflict, speaker_conflict, tautology, topic, undescribed,
+                    unnamed_speaker, unstated_since, with_asked_speaker, without_quoted_headlines)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
+
+# A sentence opening with a demonstrative that stands for what came before ("Cela", "This includes…").
+_POINTS_BACK = re.compile(r"\W*(?:this|these|that|those|cela|ceci|ça|celui-ci|celle-ci|ceux-ci|celles-ci)\b(?!\s*[-—])",
+                          re.IGNORECASE)
 
 @dataclass
 class Verdict:
@@ -117,7 +122,7 @@ class GroundingChecker:
         cross = claim_lang != detect_language(passage)
         if cross:
             known = vocabulary if vocabulary is not None else fact_index(passage)[1]
-            facts = {f for f in facts if f.startswith("#") or has_fact(f, set(), known)}
+            facts = cross_facts(claim, facts, known)
         heading = topic(heading)
         from_heading = set()
         if heading and question:  # only names the question brought: the heading is what the question is about
@@ -141,11 +146,34 @@ class GroundingChecker:
             shown = ", ".join(m.lstrip("#") for m in missing[:3])
             return Verdict(False, round(0.3 * coverage, 3), f"not in the cited passage: {shown}", (s, e), True,
                            "missing_facts")
+        body = without_quoted_headlines(passage)
+        if body != passage:
+            # A headline that is only a quotation names no speaker (its words are someone's further on, maybe in
+            # another passage): "La ministre est favorable à l'utilisation de Microsoft" read its name from « Je fais
+            # mes mails sur Microsoft… » above the minister's paragraph; Guillaume Poupard says it two passages on.
+            b_nums, b_words = fact_index(body)
+            only = sorted(f.lstrip("#") for f in facts if not has_fact(f, b_nums, b_words))
+            if only:
+                return Verdict(False, round(0.3 * coverage, 3), f"only a quoted headline, which names no speaker, "
+                               f"holds: {', '.join(only[:3])}", (s, e), True, "headline_quote")
         # Across languages the window is chosen by facts alone (no stems are shared), so the negation may sit in
         # another sentence of the passage: "…is not black magic" against « …n'est pas de la magie noire ».
         if negated(claim) and not negated(passage if cross else window):
             return Verdict(False, round(0.4 * coverage, 3), "the claim negates what the passage says", (s, e), True,
                            "negation")
+        if (question and whole_answer and len(claim.split()) <= 6 and asks_negated(question) and not negated(claim)
+                and not negated(window)):
+            # "93%." to "Combien de locaux français ne sont pas raccordables à la fibre ?" from "93% des locaux
+            # français sont raccordables": a bare answer is the question's sentence, negation and all.
+            return Verdict(False, round(0.4 * coverage, 3), "the question asks what is not; the passage says what is",
+                           (s, e), True, "negation")
+        denial = "" if cross else denied_object(claim, window)
+        if denial:  # the judge reads "ce n'est pas un gros mot" as saying "le numérique est un gros mot"
+            return Verdict(False, round(0.4 * coverage, 3), f"the passage says the opposite: “{denial}”", (s, e), True,
+                           "negation")
+        contrast = "" if cross else contrasted(claim, passage)
+        if contrast:
+            return Verdict(False, round(0.4 * coverage, 3), contrast, (s, e), True, "contrast")
         wrong_quote = misquoted(claim, passage)
         if wrong_quote:
             return Verdict(False, round(0.3 * coverage, 3), wrong_quote, (s, e), True, "misquoted")
@@ -158,6 +186,12 @@ class GroundingChecker:
         if not cross and names_only(claim, passage):
             return Verdict(False, round(coverage, 3), "only the claim's names are in the passage, not what it says of "
                            "them", (s, e), True, "low_coverage")
+        if not cross and own_words_absent(claim, passage, question):
+            # Not a hard failure, as low coverage is not: the passage holds the question's words, so it stays as
+            # likely a place for the claim as before when another passage is looked for (a021: taken out of that
+            # ranking, it let a passage the judge wrongly accepts come first).
+            return Verdict(False, round(coverage, 3), "only the question's words are in the passage, none of what the "
+                           "claim adds", (s, e), False, "low_coverage")
         # Words cannot make true what says nothing, or gives the words or the role to someone else.
         if claim.rstrip().endswith("?") and not (claim_facts(claim) - question_facts(question or "")):
             # "La princesse était-elle vieille [1] ?": the model gave the question back, and a question states
@@ -183,7 +217,7 @@ class GroundingChecker:
             wrong = role_conflict(said, passage, cross)
             if wrong:
                 return Verdict(False, round(0.3 * coverage, 3), wrong, (s, e), True, "wrong_role")
-        nobody = nobody_there(claim, passage, question)
+        nobody = nobody_there(claim, passage, question) or ("" if cross else unnamed_speaker(claim, passage, question))
         if nobody:
             return Verdict(False, round(0.3 * coverage, 3), nobody, (s, e), True, "nobody_there")
         added = undescribed(claim, window, cross)
@@ -394,6 +428,11 @@ class GroundingChecker:
                 # end of a quotation says nothing of who says it; that is in the part refused.
                 x.supported, x.spans, x.code = False, {}, "quote_fragment"
                 x.reason = "the end of a quotation whose beginning is refused (who says it is there)"
+            elif x.supported and not before.supported and _POINTS_BACK.match(x.text):
+                # "This includes regional teams for incident response…" after the refused "The Anssi supports the
+                # creation of regional teams…": shown alone, "this" would be whatever the reader takes it for.
+                x.supported, x.spans, x.code = False, {}, "points_back"
+                x.reason = "it refers to the sentence before it, which is refused"
         kept = [x for x in sentences if x.supported]
         if question and len(sentences) > 1 and kept:
             # Several sentences: together they must say more than the question, and give what it asks for.

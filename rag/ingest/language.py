@@ -14,8 +14,11 @@ _EN = set("the a an is are was were of and in on to for what which who whom whos
 
 def detect_language(text: str) -> str:
     """"fr" or "en", from function words (cheap and good on questions); French when unsure."""
-    words = re.findall(r"[a-zàâçéèêëîïôûùüÿœ']+", text.lower())
-    fr = sum(w in _FR for w in words) + 2 * bool(re.search(r"[àâçéèêëîïôûùüÿœ]", text.lower()))
+    # A name is in no language: "Anne Le Hénanff warned…" is English ("Le" and the accent are the name's). A
+    # capitalised word counts only where a sentence starts.
+    words = [m.group().lower() for m in re.finditer(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ']+", text)
+             if m.group()[:1].islower() or not text[:m.start()].strip() or text[:m.start()].rstrip()[-1] in ".!?:«\"“("]
+    fr = sum(w in _FR for w in words) + 2 * any(re.search(r"[àâçéèêëîïôûùüÿœ]", w) for w in words)
     en = sum(w in _EN for w in words)
     return "en" if en > fr else "fr"
 
