@@ -11,6 +11,7 @@ import pytest
 
 from rag.check.facts import (adds_nothing, answer_as_claim, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
                              asks_negated, contrasted, denied_object, own_words_absent, undefined, unnamed_speaker,
+                             wrong_yes,
                              counts_other, fact_index, has_fact, nobody_there, one_as_word, misses_asked_role,
                              respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
@@ -1162,6 +1163,9 @@ def test_an_english_claim_keeps_the_names_it_cannot_have_translated():
     # French spelling looked for ("Assembly"); an English adjective or title is no name ("National", "Minister").
     assert facts("Minister Anne Le Hénanff said the State invests in Brittany.") == {"anne", "henanff"}
     assert facts("The law will be presented to the National Assembly in 2026.") == {"assemblee", "#2026"}
+    # Two corpus words as close ("conseil", "conclut") say nothing of which one "Council" is (g111 was refused for a
+    # "conclut" its passage lacks, in one run of two: the choice between equals followed the set's order).
+    assert facts("The State-Regions Digital Council will meet again before December.") == {"decembre"}
     checker = GroundingChecker(model=_Always())
     v = checker.judge("Constance Nebbula expects Brussels to build a French digital team.", TEAM_FRANCE,
                       vocabulary=known)
@@ -1242,3 +1246,21 @@ def test_words_only_the_question_brought_and_a_bare_answer_to_a_negated_question
     assert asks_negated(negative) and asks_negated("Who did not attend?")
     assert not asks_negated("Qui a dit que la cybersécurité n'est pas de la magie noire ?")
     assert not asks_negated("Combien de temps peut-on passer sans savoir s'il y a un problème ?")
+
+
+def test_a_yes_to_another_figure_is_taken_out():
+    """Session 22, a seventh round: "Les régions injectent-elles 500 millions d'euros par an pour le numérique ?"
+    answered "Oui, les régions injectent chaque année près de 400 millions d'euros pour le numérique [1]." (shown as
+    verified: the figure is the passage's, the yes is wrong). The yes goes; the rest, true, is shown."""
+    passage = ("Les collectivités sont à la fois utilisatrices, facilitatrices et financeuses : \"L'État investit, mais "
+               "les régions injectent chaque année près de 400 millions d'euros pour le numérique et participent à "
+               "hauteur de 500 millions d'euros à France 2030 régionalisé\".")
+    question = "Les régions injectent-elles 500 millions d'euros par an pour le numérique ?"
+    hits = [_hit(passage)]
+    said = "Oui, les régions injectent chaque année près de 400 millions d'euros pour le numérique."
+    [x] = GroundingChecker(model=_Always()).check([Sentence(text=said, citations=[1])], hits, hits, "fr", question)
+    assert x.supported and x.text == "Les régions injectent chaque année près de 400 millions d'euros pour le numérique."
+    assert "“Oui” taken out" in x.reason
+    assert wrong_yes(said, question) == "Oui, "
+    assert not wrong_yes("Oui, les régions injectent près de 500 millions d'euros.", question)
+    assert not wrong_yes(said, "Les régions injectent-elles de l'argent pour le numérique ?")

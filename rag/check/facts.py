@@ -21,7 +21,7 @@ __all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabular
            "ends_quotation", "misquoted", "names_only", "quote_regions", "causal_premise", "counts_other",
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent",
-           "asks_negated"]
+           "asks_negated", "wrong_yes"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -311,19 +311,19 @@ secretary mayor vice chair chairman chairwoman head leader ceo""".split())
 
 
 def _spelt_alike(word: str, known: str) -> str:
-    """The corpus word spelt most like `word` (same first letter, six letters or more, similarity .7 or more), or
-    ""; a name's spelling across languages ("Brussels", "Bruxelles")."""
+    """The corpus word spelt most like `word` (same first letter, six letters or more, similarity .7 or more, and
+    clearly closer than any other), or ""; a name's spelling across languages ("Brussels", "Bruxelles"). Two words
+    as close ("Council": "conseil", "conclut") say nothing: none is taken."""
     import difflib
 
     if len(word) < 6 or not word.isalpha():
         return ""
-    best, score = "", 0.7
-    for w in _words_by_initial(known).get(word[0], ()):
-        if abs(len(w) - len(word)) <= 3:
-            r = difflib.SequenceMatcher(None, word, w).ratio()
-            if r >= score:
-                best, score = w, r
-    return best
+    scores = sorted((difflib.SequenceMatcher(None, word, w).ratio(), w)
+                    for w in _words_by_initial(known).get(word[0], ()) if abs(len(w) - len(word)) <= 3)
+    scores = [x for x in scores if x[0] >= 0.65]
+    if not scores or scores[-1][0] < 0.7 or (len(scores) > 1 and scores[-2][0] > scores[-1][0] - 0.05):
+        return ""
+    return scores[-1][1]
 
 
 @functools.lru_cache(maxsize=4)
@@ -356,6 +356,21 @@ def near_verbatim(claim: str, window: str) -> bool:
 
 def negated(text: str) -> bool:
     return bool(_NEG.search(text))
+
+
+_YES = re.compile(r"^\W*(?:oui|yes)\b\s*[,.:;!—-]?\s*", re.IGNORECASE)
+
+
+def wrong_yes(claim: str, question: str | None) -> str:
+    """The "Oui, " opening a claim that gives another figure than the one its question asks about: "Oui, les
+    régions injectent chaque année près de 400 millions d'euros…" to "…injectent-elles 500 millions d'euros par an
+    … ?" (the rest may be true; the yes is not). The words to take out, or ""."""
+    m = _YES.match(claim)
+    if not m or not question:
+        return ""
+    asked = {f for f in question_facts(question) if f.startswith("#")}
+    given = {f for f in claim_facts(claim) if f.startswith("#")}
+    return m.group() if asked and given and not asked <= given else ""
 
 
 def asks_negated(question: str) -> bool:

@@ -32,7 +32,7 @@ from .facts import (adds_nothing, answer_as_claim, asks_negated, causal_premise,
                     counts_other, cross_facts, denied, denied_object, ends_quotation, fact_index, has_fact, misquoted,
                     misses_asked_kind, names_only, near_verbatim, negated, nobody_there, one_as_word, own_words_absent,
                     question_facts, respell_claim, role_conflict, speaker_conflict, tautology, topic, undescribed,
-                    unnamed_speaker, unstated_since, with_asked_speaker, without_quoted_headlines)
+                    unnamed_speaker, unstated_since, with_asked_speaker, without_quoted_headlines, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
 
@@ -358,6 +358,10 @@ class GroundingChecker:
         whole = len(sentences) == 1
         for x in sentences:
             x.spans = {}
+            said_yes = wrong_yes(x.text, question)
+            if said_yes:  # the rest of the sentence is judged as it stands; the yes is taken out, not shown
+                rest = x.text[len(said_yes):]
+                x.text = rest[:1].upper() + rest[1:]
             valid = [n for n in x.citations if 1 <= n <= len(hits)]
             bad = [n for n in x.citations if n not in valid]
             verdicts = {n: judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
@@ -417,6 +421,8 @@ class GroundingChecker:
                         x.reason, x.code = f"citation [{bad[0]}] points to no passage", "bad_citation"
                     else:
                         x.reason, x.code = next(iter(verdicts.values())).reason, next(iter(verdicts.values())).code
+            if said_yes and x.supported:
+                x.reason += f"; “{said_yes.strip(' ,')}” taken out: the question's figure is not the one given"
             for n, v in good.items():
                 p = hits[n - 1].passage
                 s, e = v.window
