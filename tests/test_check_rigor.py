@@ -1264,3 +1264,16 @@ def test_a_yes_to_another_figure_is_taken_out():
     assert wrong_yes(said, question) == "Oui, "
     assert not wrong_yes("Oui, les régions injectent près de 500 millions d'euros.", question)
     assert not wrong_yes(said, "Les régions injectent-elles de l'argent pour le numérique ?")
+
+
+def test_the_question_given_back_without_its_question_mark():
+    """Session 22, a last round: "Les élus lisent-ils leurs mails pendant qu'on parle d'IA ?" answered "Les élus
+    lisent-ils leurs mails pendant qu'on parle d'IA [1]." (shown as verified: the question's own words, "?" dropped)."""
+    passage = ("\"Il faut que les élus comprennent ces sujets. Dans les hémicycles, certains lisent leurs mails pendant "
+               "qu'on parle d'IA. Pourtant, c'est de la démocratie dont il s'agit\".")
+    question = "Les élus lisent-ils leurs mails pendant qu'on parle d'IA ?"
+    checker = GroundingChecker(model=_Always())
+    v = checker.judge("Les élus lisent-ils leurs mails pendant qu'on parle d'IA.", passage, question=question)
+    assert not v.supported and v.code == "restates_question"
+    assert checker.judge("Certains élus lisent leurs mails pendant qu'on parle d'IA.", passage,
+                         question=question).supported

@@ -193,7 +193,9 @@ class GroundingChecker:
             return Verdict(False, round(coverage, 3), "only the question's words are in the passage, none of what the "
                            "claim adds", (s, e), False, "low_coverage")
         # Words cannot make true what says nothing, or gives the words or the role to someone else.
-        if claim.rstrip().endswith("?") and not (claim_facts(claim) - question_facts(question or "")):
+        given_back = bool(question) and re.findall(r"\w+", fold(claim)) == re.findall(r"\w+", fold(question))
+        if given_back or claim.rstrip().endswith("?") and not (claim_facts(claim) - question_facts(question or "")):
+            # (Or its very words without the "?": "Les élus lisent-ils leurs mails pendant qu'on parle d'IA [1].")
             # "La princesse était-elle vieille [1] ?": the model gave the question back, and a question states
             # nothing. (One that brings a fact, "…entre-t-elle en guerre en 1689 [2] ?", still tells it; not a quoted
             # title either: « Que faire ? ».)
