@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..generate.draft import ends_quotation
-from ..index.lexical import STOP_WORDS, fold
+from ..index.lexical import STOP_WORDS, analyse, fold
 from ..ingest.chunk import split_sentences
 
 __all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
@@ -85,6 +85,11 @@ def _roman(word: str) -> str | None:
     return fold(m.group("n"))
 
 
+def _unelided(word: str) -> str:
+    """The word without its elided article or pronoun: "l'Anssi" → "Anssi", "qu'Orange" → "Orange"."""
+    return re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", word, flags=re.IGNORECASE)
+
+
 def claim_facts(text: str) -> set[str]:
     """Folded fact tokens: numbers (in digits or words), month names, and capitalised words not opening the
     sentence."""
@@ -98,7 +103,7 @@ def claim_facts(text: str) -> set[str]:
             facts.add(f)
         if f in _WORD_VALUES and not (i + 1 < len(words) and fold(words[i + 1]) in _WORD_VALUES):
             facts.add("#" + _WORD_VALUES[f])  # (a lone number word: "deux cents" is left to the judge)
-        bare = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.IGNORECASE)
+        bare = _unelided(w)
         if i > 0 and bare[:1].isupper() and fold(bare) not in _COMMON_CAPS and len(bare) > 1:
             facts.add(_roman(bare) or fold(bare))
     return facts
@@ -310,6 +315,7 @@ _EN_TITLES = set("""minister ministers president presidents director directors g
 secretary mayor vice chair chairman chairwoman head leader ceo""".split())
 
 
+@functools.lru_cache(maxsize=1024)
 def _spelt_alike(word: str, known: str) -> str:
     """The corpus word spelt most like `word` (same first letter, six letters or more, similarity .7 or more, and
     clearly closer than any other), or ""; a name's spelling across languages ("Brussels", "Bruxelles"). Two words
@@ -403,8 +409,6 @@ _CHOICE = re.compile(rf"(?:^|\s){_OPTION}[\w’'-]*(?:\s+\S+){{0,2}}?\s+(?:ou|or
 
 
 def _content(text: str, fillers: set[str] = _FILLER) -> set[str]:
-    from ..index.lexical import analyse
-
     return {s for s in analyse(text) if s not in fillers and len(s) > 1}
 
 
@@ -520,7 +524,7 @@ def unnamed_speaker(claim: str, passage: str, question: str | None = None) -> st
         if _ROLE.search(_flat(" ".join(subject))):
             return ""  # a role: the passage may name the person who holds it ("La ministre" for Anne Le Hénanff)
         said = _content(" ".join(x for x in subject if not x[:1].isupper())) - _content(question or "")
-        if said and not said & _content(passage):
+        if said and not said & _stems(passage):
             return f"the passage does not name “{' '.join(subject)}”"
         return ""
     return ""
@@ -552,9 +556,9 @@ def contrasted(claim: str, passage: str) -> str:
     return ""
 
 
-_OPENS_CONTRAST = re.compile(r"(?:mais|pourtant|cependant|toutefois|en revanche|par contre|but|however|yet)\b")
-_CONTRAST_IN_CLAIM = re.compile(r"\b(?:mais|pourtant|cependant|toutefois|en revanche|par contre|contrairement|alors que|"
-                                r"tandis que|but|however|unlike|whereas|while|yet)\b")
+_CONTRASTS = "mais|pourtant|cependant|toutefois|en revanche|par contre|but|however|yet"
+_OPENS_CONTRAST = re.compile(rf"(?:{_CONTRASTS})\b")
+_CONTRAST_IN_CLAIM = re.compile(rf"\b(?:{_CONTRASTS}|contrairement|alors que|tandis que|unlike|whereas|while)\b")
 
 
 _IF = {"si", "s'il", "s’il", "s'ils", "s’ils", "if", "unless", "sinon"}
@@ -713,7 +717,7 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
     run: list = []
 
     def close_run():
-        while run and (fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", run[0].group(), flags=re.I)) in _NOT_NAME):
+        while run and (fold(_unelided(run[0].group())) in _NOT_NAME):
             run.pop(0)
         if len(run) >= 2:
             words = frozenset(fold(t.group()) for t in run if fold(t.group()) not in _PARTICLES)
@@ -742,7 +746,7 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
                 break
             if any(n.start == m.end() + w.start() for n in names):
                 break  # the name in apposition: "la ministre Anne Le Hénanff"
-            bare = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w.group(), flags=re.I)
+            bare = _unelided(w.group())
             word = fold(w.group())
             if w.group() == "a" or word in _ROLE_STOP or _SAYING.fullmatch(word):
                 break  # a verb, a relative, a negation: the role's words are over ("The minister warned that…")
@@ -1064,9 +1068,9 @@ def _claimed_roles(claim: str) -> list[tuple[_Mention, list]]:
             v = re.match(r"\s*(?:" + pattern + r")\s+(?P<obj>[^,;.!?]{2,80})", claim[m.end:], re.IGNORECASE)
             if v:
                 obj = v.group("obj")
-                scope = {fold(re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I))
+                scope = {fold(_unelided(w))
                          for w in re.findall(r"[\w’'-]+", obj)
-                         if re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)[:1].isupper()}
+                         if _unelided(w)[:1].isupper()}
                 roles.append((head, frozenset(scope)))
         if roles:
             out.append((m, roles))
@@ -1201,7 +1205,7 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     if _ASKS_WHO.search(question) and not gives_name():
         # "Qui a organisé les Assises ?" answered "Les Assises … ont été organisées le 4 novembre.": the one thing
         # said beyond the question is when. (Anything else may name who: "les moines", "la ministre".)
-        bare = [re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I) for w in words]
+        bare = [_unelided(w) for w in words]
         said = _content(" ".join(w for w in bare if not w[:1].isupper())) - _content(question)
         if said and all(t.isdigit() or t in _WHEN_WORDS for t in said):
             return "the question asks who; the sentence says only when"
@@ -1286,7 +1290,7 @@ _INDEFINITE = {"a", "an", "some", "un", "une"}
 def _new_names(words: list[str], q_words: set[str]) -> list[str]:
     """The capitalised words among `words` that name something the question does not (not a month, an
     adjective of nationality, a common acronym…)."""
-    bare = [re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I) for w in words]
+    bare = [_unelided(w) for w in words]
     # A name that runs on from one of the question's is the question's own, spelt out: "les Assises des Régions de
     # France de l'IA et du Cyber" for "les Assises" brings no place to "Où se sont tenues les Assises ?".
     own, run = set(), []
@@ -1340,8 +1344,6 @@ def undescribed(claim: str, window: str, cross: bool) -> str:
     if not words or len(words) > 4:
         return ""
     held = set(re.findall(r"\w+", fold(window)))
-    from ..index.lexical import analyse
-
     stems = set(analyse(window))
     missing = []
     for w in words:
@@ -1373,8 +1375,6 @@ def undefined(claim: str, window: str) -> str:
     words = _np_words(m.group("np"))
     if len(words) < 2:
         return ""
-    from ..index.lexical import analyse
-
     stems = set(analyse(window))
     held = [w for w in words if set(analyse(w)) & stems]
     return f"the passage does not say that {m.group('subject')} is {m.group('np')}" if len(held) < 0.5 * len(words) else ""
@@ -1407,14 +1407,14 @@ def _rest(claim: str) -> set[str]:
     if re.search(r"\b(?:the|that|said|is|are|was|were|of|and|will|has|have|with|which)\b", claim, re.IGNORECASE):
         return set()  # English words, whatever the language detector said: their stems are not the passage's
     capitals = [w for w in re.findall(r"[\w’'-]+", claim)
-                if re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", w, flags=re.I)[:1].isupper()]
+                if _unelided(w)[:1].isupper()]
     return _content(claim) - _stems(" ".join(capitals))
 
 
-def _stems(text: str) -> set[str]:
-    from ..index.lexical import analyse
-
-    return set(analyse(text))
+@functools.lru_cache(maxsize=256)
+def _stems(text: str) -> frozenset[str]:
+    """`analyse`'s stems of a text, once per passage: several rules read the same passage's words."""
+    return frozenset(analyse(text))
 
 
 def misquoted(claim: str, passage: str) -> str:

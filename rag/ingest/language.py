@@ -16,8 +16,13 @@ def detect_language(text: str) -> str:
     """"fr" or "en", from function words (cheap and good on questions); French when unsure."""
     # A name is in no language: "Anne Le Hénanff warned…" is English ("Le" and the accent are the name's). A
     # capitalised word counts only where a sentence starts.
-    words = [m.group().lower() for m in re.finditer(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ']+", text)
-             if m.group()[:1].islower() or not text[:m.start()].strip() or text[:m.start()].rstrip()[-1] in ".!?:«\"“("]
+    words, end = [], 0
+    for m in re.finditer(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ']+", text):
+        # What precedes the word, back to the previous one (nothing between two words: a letter precedes it).
+        before = text[end:m.start()].rstrip() or ("" if end == 0 else "a")
+        if m.group()[:1].islower() or not before or before[-1] in ".!?:«\"“(":
+            words.append(m.group().lower())
+        end = m.end()
     fr = sum(w in _FR for w in words) + 2 * any(re.search(r"[àâçéèêëîïôûùüÿœ]", w) for w in words)
     en = sum(w in _EN for w in words)
     return "en" if en > fr else "fr"
