@@ -15,7 +15,8 @@ import time
 from collections import OrderedDict
 from typing import Iterator
 
-from .check.facts import asked_facts, claim_facts, fact_index, has_fact, regnal_numbers, respelled, topic
+from .check.facts import (antecedent, asked_facts, claim_facts, common_word_only, fact_index, has_fact, regnal_numbers, respelled,
+                          topic, written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -334,10 +335,12 @@ class Pipeline:
             rest = [x for x in sentences if not says_abstain(x.text)]
             sentences = rest if any(x.citations for x in rest) else []
         sentences = (self.components.checker.check(sentences, context, hits, answer.lang, answer.standalone_question,
-                                                   self.components.vocabulary) if sentences else [])
+                                                   self.components.vocabulary, _people(hits, self.components.index))
+                     if sentences else [])
         kept = [x for x in sentences if x.supported]
         answer.sentences = sentences
-        off_topic = _unanswered_facts(answer, kept, hits, self.components.index.neighbours) if kept else ""
+        index = self.components.index
+        off_topic = _unanswered_facts(answer, kept, hits, index.neighbours, index.preceding) if kept else ""
         if kept and off_topic:
             for x in kept:
                 x.supported, x.code = False, "off_topic"
@@ -465,7 +468,7 @@ class _EarlyCheck:
 
     def __init__(self, pipeline: "Pipeline", answer: Answer, context: list[Hit]):
         self.checker, self.answer, self.context = pipeline.components.checker, answer, context
-        self.vocabulary, self.neighbours = pipeline.components.vocabulary, pipeline.components.index.neighbours
+        self.vocabulary, self.index = pipeline.components.vocabulary, pipeline.components.index
         self.text, self.decided, self.shown, self.spent = "", 0, 0, 0.0
 
     def feed(self, piece: str) -> Iterator[SentenceEvent]:
@@ -480,9 +483,10 @@ class _EarlyCheck:
             if open_quotation(sentences[self.decided].text):
                 break  # its quotation goes on in a sentence not written yet: checked whole, once it is
             x = self.checker.check_now(sentences[self.decided], self.context, self.answer.standalone_question,
-                                       self.vocabulary)
+                                       self.vocabulary, _people(self.context, self.index))
             self.decided += 1
-            if x is None or _unanswered_facts(self.answer, [x], self.context, self.neighbours):
+            if x is None or _unanswered_facts(self.answer, [x], self.context, self.index.neighbours,
+                                              self.index.preceding):
                 self.decided = done  # sentences are shown in order: the rest wait for the final check
                 break
             self.shown += 1
@@ -497,22 +501,34 @@ def _abstain(answer: Answer, code: str, reason: str | None = None) -> None:
     answer.abstain_code, answer.abstain_reason = code, reason or ABSTAIN_REASONS[code]
 
 
-def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None) -> str:
+def _people(hits: list[Hit], index) -> dict[str, str]:
+    """Passage id -> the person it speaks of by a pronoun before naming anyone (`antecedent`), for the check."""
+    return {h.passage.id: who for h in hits if (who := antecedent(h.passage.text, index.preceding(h.passage)))}
+
+
+def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None, preceding=None) -> str:
     """Names and numbers of the question (of its asking sentences: `asked_facts`) that neither the kept answer nor
     the passages it cites (read under their heading when it names a topic), nor the passages just around them in
     their source (`neighbours(passage)`), mention: a true sentence about something else is not an answer.
     (The whole passage, not only the words that support the sentence: "Le Royal Exchange Theatre [1]." answers
     "Quel théâtre … au Royaume-Uni ?" from a passage whose previous sentence names the country. And its neighbours:
     "San Antonio s'incline face au Mercury de Phoenix…" answers "Lors des playoffs en 2010 contre qui s'incline San
-    Antonio ?" from a passage whose season is named in the one before it.)"""
+    Antonio ?" from a passage whose season is named in the one before it. And the person a cited passage speaks of
+    by a pronoun before naming anyone, named in its source before it (`preceding(passage)`): "Les collectivités
+    doivent être forces d'entraînement [3]." answers "Que doivent être les collectivités selon Constance Nebbula ?"
+    from "Elle appelle aussi…", three passages after her name.)"""
     facts = asked_facts(answer.standalone_question or answer.question)
     if detect_language(answer.question) != "fr":  # English names of French things do not match word for word
         facts = {f for f in facts if f.startswith("#")}
     cited = [hits[n - 1].passage for n in sorted({n for x in kept for n in x.citations if 1 <= n <= len(hits)})]
     around = [q for p in cited for q in (neighbours(p) if neighbours else [])]
-    text = " ".join([x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited + around])
+    who = [antecedent(p.text, preceding(p)) for p in cited] if preceding else []
+    text = " ".join([x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited + around] + who)
     nums, words = fact_index(text)
     reigns = regnal_numbers(answer.standalone_question or answer.question)
+    # A name the retrieved passages write as one is not mentioned by the same word written as a common one ("la loi
+    # Résilience" is not "la résilience à l'échelle du système d'information").
+    names = written_as_names([h.passage.text for h in hits])
     missing = [f for f in facts if not has_fact(f, nums, words) and not respelled(f, words)
-               and not (f in reigns and has_fact(reigns[f], nums, words))]
+               and not (f in reigns and has_fact(reigns[f], nums, words)) or f in names and common_word_only(f, text)]
     return ", ".join(m.lstrip("#") for m in missing)

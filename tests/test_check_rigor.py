@@ -15,7 +15,8 @@ from rag.check.facts import (adds_nothing, answer_as_claim, with_asked_speaker, 
                              counts_other, fact_index, has_fact, nobody_there, one_as_word, misses_asked_role,
                              respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
-                             speaker_conflict, tautology, misquoted, undescribed, vocabulary_of)
+                             speaker_conflict, tautology, misquoted, undescribed, vocabulary_of, common_word_only,
+                             written_as_names, antecedent)
 from rag.check.grounding import GroundingChecker
 from rag.components import Components
 from rag.pipeline import Pipeline
@@ -1277,3 +1278,153 @@ def test_the_question_given_back_without_its_question_mark():
     assert not v.supported and v.code == "restates_question"
     assert checker.judge("Certains élus lisent leurs mails pendant qu'on parle d'IA.", passage,
                          question=question).supported
+
+
+def test_who_leads_a_region_is_its_president():
+    """Session 23, a new user's round: "Which region does Loïg Chesnais-Girard lead?" answered "Loïg Chesnais-Girard
+    leads the region Bretagne [3]." was refused as a wrong role (leading read as being a director). A president leads
+    the region he presides; leading something else, or a minister "leading" an agency, stays refused."""
+    bretagne = ("Les collectivités doivent être \"capables d'offrir des outils encadrés et sécurisés\" à leurs agents, a "
+                "confirmé Loïg Chesnais-Girard, président de la région Bretagne en introduction de la première table "
+                "ronde.")
+    assert not role_conflict("Loïg Chesnais-Girard leads the region Bretagne.", bretagne)
+    assert not role_conflict("Loïg Chesnais-Girard dirige la région Bretagne.", bretagne)
+    assert role_conflict("Loïg Chesnais-Girard dirige la région Occitanie.", bretagne)
+    assert role_conflict("Loïg Chesnais-Girard dirige l'Anssi.", bretagne)
+    minister = "\"Les cybermenaces…\", a rappelé la ministre Anne Le Hénanff lors de son discours."
+    assert role_conflict("Anne Le Hénanff dirige l'Anssi.", minister)
+
+
+def test_a_name_is_not_the_same_word_written_as_a_common_one():
+    """Session 23: "Que dit Vincent Strubel de la loi Résilience ?" answered "Vincent Strubel rappelle que la loi
+    Résilience doit rester la condition de tout déploiement de l'IA…" (shown as verified) from "La sécurité doit rester
+    la condition de tout déploiement de l'IA, a effectivement rappelé Vincent Strubel… Il faut donc penser la
+    résilience à l'échelle du système d'information": the law's name matched the common word."""
+    strubel = ("La sécurité doit rester la condition de tout déploiement de l'IA, a effectivement rappelé Vincent "
+               "Strubel, directeur général de l'Anssi. \"Une IA, c'est très compliqué à analyser, encore plus à corriger. "
+               "Il faut donc penser la résilience à l'échelle du système d'information\".")
+    law = ("Sur la loi Résilience et la transposition de la directive NIS2, il reconnaît \"des lenteurs\", mais voit "
+           "dans le texte un levier politique et budgétaire essentiel.")
+    question = "Que dit Vincent Strubel de la loi Résilience ?"
+    claim = ("Vincent Strubel rappelle que la loi Résilience doit rester la condition de tout déploiement de l'IA, a "
+             "effectivement rappelé Vincent Strubel, directeur général de l'Anssi.")
+    names = written_as_names([strubel, law])
+    assert "resilience" in names and "securite" not in names
+    assert common_word_only("resilience", strubel) and not common_word_only("resilience", law)
+    checker = GroundingChecker(model=_Always())
+    v = checker.judge(claim, strubel, question=question, names=names)
+    assert not v.supported and v.code == "missing_facts" and "resilience" in v.reason
+    # Unless the passages write it as a name somewhere, a capitalised word is the user's spelling, not a name.
+    assert checker.judge(claim, strubel, question=question, names=written_as_names([strubel])).supported
+    # The off-topic rule reads names the same way: the quote alone does not speak of the law.
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer
+    quote = Sentence(text="\"Il faut donc penser la résilience à l'échelle du système d'information\".", citations=[1],
+                     supported=True)
+    answer = Answer(question=question, answer="", abstained=False, standalone_question=question)
+    assert _unanswered_facts(answer, [quote], [_hit(strubel), _hit(law, 2000)]) == "resilience"
+    assert _unanswered_facts(answer, [quote], [_hit(strubel), _hit(law, 2000)], lambda p: [_hit(law, 2000).passage]) == ""
+
+
+def test_names_in_one_passage_and_their_words_under_a_pronoun_in_the_next():
+    """Session 23: "Qu'est-ce que la souveraineté pour Guillaume Poupard ?" answered "La souveraineté, pour Guillaume
+    Poupard, est reprendre la main sur les architectures, sur la chaîne de valeur [2]." was refused: [2] has his words
+    ("Pour lui, …") and not his name, which the passage before it holds. A pair was tried only when each passage held
+    part of the names; now also when one holds them all and the other what is said of them, read in the source's
+    order."""
+    poupard = ("Du côté des grands groupes, Guillaume Poupard, coprésident du Conseil national de l'intelligence "
+               "artificielle (CIAN), a mis en garde contre les illusions d'une IA sans maîtrise.")
+    words = ("Pour lui, la clé est dans la gouvernance. \"La souveraineté, ce n'est pas tout refaire nous-mêmes avec du "
+             "sable breton. C'est reprendre la main sur les architectures, sur la chaîne de valeur\".")
+    claim = "La souveraineté, pour Guillaume Poupard, est reprendre la main sur les architectures, sur la chaîne de valeur."
+    question = "Qu'est-ce que la souveraineté pour Guillaume Poupard ?"
+    judge = _Always()
+    hits = [_hit(words, 400), _hit(poupard, 200)]
+    [x] = GroundingChecker(model=judge).check([Sentence(text=claim, citations=[1])], hits, hits, "fr", question)
+    assert x.supported and x.code == "two_passages" and x.citations == [1, 2]
+    assert judge.asked and "Poupard" in str(judge.asked[-1]).split("Pour lui")[0]  # his paragraph read first
+    # Passages far apart in the source are no pair.
+    far = [_hit(words, 2000), _hit(poupard, 200)]
+    [y] = GroundingChecker(model=_Always()).check([Sentence(text=claim, citations=[1])], far, far, "fr", question)
+    assert not y.supported
+    # Nor one that holds some of the names itself: a091, a false premise ("Quelles mesures Constance Nebbula a-t-elle
+    # annoncées en tant que présidente de la région Pays de la Loire ?"), was answered from her paragraph and the
+    # next one's "En Pays de la Loire, nous avons lancé un data center public…".
+    nebbula = ("Une vision partagée par la vice-présidente de la région Pays de la Loire, Constance Nebbula, qui a plaidé "
+               "pour une approche équilibrée entre souveraineté et pragmatisme.")
+    centre = ("\"En Pays de la Loire, nous avons lancé un data center public, garant d'une transparence\", a-t-elle "
+              "témoigné. Elle appelle aussi à une véritable stratégie cyber nationale coconstruite avec les régions.")
+    pair = [_hit(nebbula, 200), _hit(centre, 400)]
+    said = ("Constance Nebbula a lancé un data center public en Pays de la Loire et a appelé à une stratégie cyber "
+            "nationale coconstruite avec les régions.")
+    asked = "Quelles mesures Constance Nebbula a-t-elle annoncées ?"
+    assert GroundingChecker(model=_Always())._pair(said, pair, pair, asked, True) is None
+    assert GroundingChecker(model=_Always())._pair(claim, hits, hits, question, True) is not None
+
+
+def test_a_pronoun_before_any_name_stands_for_the_last_person_named_before():
+    """Session 23: "Que doivent être les collectivités selon Constance Nebbula ?" answered "Les collectivités doivent
+    être forces d'entraînement [3]." (right) was refused as off the question: the passage says "Elle appelle aussi…",
+    her name is three passages back. The off-topic rule now reads the name a leading pronoun stands for."""
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer
+
+    before = ("Une vision partagée par la vice-présidente de la région Pays de la Loire, Constance Nebbula, qui a plaidé "
+              "pour une approche équilibrée. \"On n'a pas toujours le choix. En Pays de la Loire, nous avons lancé un "
+              "data center public\", a-t-elle témoigné. ")
+    calls = ("Elle appelle aussi à une véritable stratégie cyber nationale : \"Les collectivités doivent être forces "
+             "d'entraînement\".")
+    assert antecedent(calls, before) == "Constance Nebbula"
+    assert antecedent("Constance Nebbula appelle aussi à une stratégie.", before) == ""  # named first
+    assert antecedent("\"Il faut que les collectivités soient partie prenante\", a-t-elle insisté.",
+                      "La ministre a également évoqué les dispositifs nationaux.") == ""  # a role alone before
+    assert antecedent("Il faut consentir à des investissements.", before) == ""  # impersonal
+    question = "Que doivent être les collectivités selon Constance Nebbula ?"
+    answer = Answer(question=question, answer="", abstained=False, standalone_question=question)
+    kept = [Sentence(text="Les collectivités doivent être forces d'entraînement.", citations=[1], supported=True)]
+    hits = [_hit(calls, 2000)]
+    assert _unanswered_facts(answer, kept, hits)
+    # (With the other passages writing her name as one: the name read from before the passage is still a name.)
+    assert _unanswered_facts(answer, kept, hits + [_hit(before, 0)], lambda p: [], lambda p: before) == ""
+    # Someone else named last before the pronoun: still off the question.
+    other = before + "Du côté d'Orange, Jérôme Hénique a mis en avant son groupe. "
+    assert _unanswered_facts(answer, kept, hits, lambda p: [], lambda p: other)
+
+
+def test_the_name_a_leading_pronoun_stands_for_is_the_passage_s_for_the_question_s_names():
+    """Session 23: "Qu'a lancé Constance Nebbula en Pays de la Loire ?" drafted "Constance Nebbula a lancé un data
+    center public en Pays de la Loire [3]." (right), refused for her name: [3] says « En Pays de la Loire, nous avons
+    lancé un data center public… », a-t-elle témoigné, her name two passages before. Like a heading, the person a
+    leading pronoun stands for holds the question's names; never a name the question did not bring."""
+    before = ("Une vision partagée par la vice-présidente de la région Pays de la Loire, Constance Nebbula, qui a plaidé "
+              "pour une approche équilibrée entre souveraineté et pragmatisme. ")
+    centre = ("\"En Pays de la Loire, nous avons lancé un data center public, garant d'une transparence\", a-t-elle "
+              "témoigné. Elle appelle aussi à une véritable stratégie cyber nationale coconstruite avec les régions.")
+    who = antecedent(centre, before)
+    assert who == "Constance Nebbula"
+    question = "Qu'a lancé Constance Nebbula en Pays de la Loire ?"
+    claim = "Constance Nebbula a lancé un data center public en Pays de la Loire."
+    judge = _Always()
+    checker = GroundingChecker(model=judge)
+    assert not checker.judge(claim, centre, question=question).supported  # her name is not in the passage
+    assert checker.judge(claim, centre, question=question, who=who).supported
+    assert "(Constance Nebbula)" in str(judge.asked[-1])  # the judge reads whom the pronoun stands for
+    # Not a name the question did not bring, nor another person's.
+    assert not checker.judge(claim, centre, question="Qu'a-t-on lancé en Pays de la Loire ?", who=who).supported
+    assert not checker.judge(claim.replace("Constance Nebbula", "Anne Le Hénanff"), centre,
+                             question=question.replace("Constance Nebbula", "Anne Le Hénanff"), who=who).supported
+    # And the judge must be surer, as for a bare answer (a091, a false premise: three clauses to her name, one from
+    # no passage, scored −0.6).
+    unsure = GroundingChecker(model=_Always(-0.6))
+    assert not unsure.judge(claim, centre, question=question, who=who).supported
+    assert unsure.judge(claim, before + centre, question=question).supported  # her name in the passage itself
+    # Through check(): the passage's id -> that person.
+    hits = [_hit(centre, 400)]
+    [x] = GroundingChecker(model=_Always()).check([Sentence(text=claim, citations=[1])], hits, hits, "fr", question,
+                                                  None, {hits[0].passage.id: who})
+    assert x.supported
+    # A role alone before the pronoun is the name that held that role earlier.
+    strubel = ("La sécurité doit rester la condition de tout déploiement de l'IA, a rappelé Vincent Strubel, directeur "
+               "général de l'Anssi. Le DG de l'Anssi appelle à \"démystifier le numérique\". ")
+    assert antecedent("Sur la loi Résilience, il reconnaît \"des lenteurs\".", strubel) == "Vincent Strubel"
+    assert antecedent("Sur la loi Résilience, il reconnaît \"des lenteurs\".", "La ministre a parlé. ") == ""

@@ -82,7 +82,7 @@ def _shown_early_then_refused(pipeline, monkeypatch):
     import copy
 
     p = pipeline(f"{PARAPHRASE} Fin.", judge=-3.0)
-    def passed(sentence, hits, question=None, vocabulary=None):
+    def passed(sentence, hits, question=None, vocabulary=None, people=None):
         x = copy.deepcopy(sentence)
         x.supported, x.code = True, "same_words"
         return x

@@ -15,13 +15,13 @@ from ..generate.draft import ends_quotation
 from ..index.lexical import STOP_WORDS, analyse, fold
 from ..ingest.chunk import split_sentences
 
-__all__ = ["claim_facts", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
+__all__ = ["claim_facts", "written_as_names", "common_word_only", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
            "speaker_conflict", "role_conflict", "answer_as_claim", "with_asked_speaker", "asked_facts",
            "ends_quotation", "misquoted", "names_only", "quote_regions", "causal_premise", "counts_other",
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent",
-           "asks_negated", "wrong_yes"]
+           "asks_negated", "wrong_yes", "antecedent"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -136,6 +136,20 @@ def asked_facts(text: str) -> set[str]:
     l'article a été rédigé par Orange.") is no part of what an answer must be about. All the question's facts
     when no asking sentence names any ("À propos de l'Anssi. Qui la dirige ?")."""
     return set().union(*(claim_facts(p) for p, asks in _question_sentences(text) if asks)) or question_facts(text)
+
+
+def written_as_names(texts: list[str]) -> frozenset[str]:
+    """The folded words that `texts` write capitalised inside a sentence: the names they use ("Résilience" of
+    "la loi Résilience"), as `claim_facts` reads them sentence by sentence."""
+    return frozenset(f for t in texts for s, e in split_sentences(t) for f in claim_facts(t[s:e])
+                     if not f.startswith("#") and f not in _MONTHS)  # (a month is a fact however written)
+
+
+def common_word_only(fact: str, passage: str) -> bool:
+    """The passage writes the folded word `fact` only uncapitalised: as a common word ("la résilience à
+    l'échelle du système d'information"), never as the name a claim may give it ("la loi Résilience")."""
+    found = [w for w in re.findall(r"\w+", passage) if fold(w) == fact]
+    return bool(found) and not any(w[:1].isupper() for w in found)
 
 
 def fact_index(text: str) -> tuple[set[str], str]:
@@ -1042,7 +1056,11 @@ def _locate(claim: str, speaker_spans, passage: str, sentences, similarity=None)
 
 # --- who holds which role ------------------------------------------------------------------------------
 _ROLE_VERBS = [("president", r"pr[ée]sid(?:e|ent|ait|era)|a pr[ée]sid[ée]|chairs|chaired|presides|presided"),
-               ("directeur", r"dirig(?:e|ent|eait|era)|a dirig[ée]|heads|headed|leads|led|runs|ran|directs|directed")]
+               ("dirige", r"dirig(?:e|ent|eait|era)|a dirig[ée]|heads|headed|leads|led|runs|ran|directs|directed")]
+# Who leads something holds any of these roles: a region's president leads it ("Loïg Chesnais-Girard leads the
+# region Bretagne"), as an agency's director or a town's mayor do. (A co-president is left out: "Constance Nebbula
+# dirige Régions de France" is said of the co-chair of one of its groups.)
+_LEADS = {"directeur", "president", "maire", "ministre", "prefet"}
 _COPULA_ROLE = re.compile(r"^\s*(?:,\s*)?(?:est|était|sera|is|was|will be|serves as|acts as)\s+(?:aussi\s+|also\s+)?$",
                           re.IGNORECASE)
 
@@ -1091,12 +1109,47 @@ def role_conflict(claim: str, passage: str, cross: bool = False) -> str:
         if not held:
             continue
         for head, scope in roles:
-            if not any(h == head and (cross or not scope or not s or bool(scope & s)) for h, s in held):
+            # A leader's other role counts only where the passage gives it over the same thing ("la ministre Anne
+            # Le Hénanff" does not make her lead the Anssi).
+            if not any(h == head and (cross or not scope or not s or bool(scope & s))
+                       or head == "dirige" and h in _LEADS and bool(scope & s) for h, s in held):
                 shown = "; ".join(sorted({h + (f" ({', '.join(sorted(s))})" if s else "") for h, s in held}))
                 asked = head + (f" ({', '.join(sorted(scope))})" if scope else "")
                 return f"the passage names {who.text.strip(' ,')} as {shown}, not as {asked}"
     return ""
 
+
+
+_IMPERSONAL = re.compile(r"\s*(?:faut|y a|s['’]agit)\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def antecedent(passage: str, before: str) -> str:
+    """Who a passage speaks of by a pronoun before it names anyone ("Elle appelle aussi à une véritable stratégie
+    cyber…", three passages after "…Constance Nebbula…"): the last person `before` (the source's text just before the
+    passage) speaks of, by name, or by a role that an earlier name there holds ("Le DG de l'Anssi appelle…" after
+    "Vincent Strubel, directeur général de l'Anssi"); their name as written ("Constance Nebbula"). "" when the
+    passage names someone first, or no name is found. Pronouns inside quotations and impersonal ones ("Il faut…")
+    stand for no one."""
+    quotes = quote_regions(passage)
+    first = next((m for m in _mentions(passage, _flat(passage), quotes)
+                  if not _inside(m.start, quotes) and not (m.pronoun and _IMPERSONAL.match(passage[m.end:]))), None)
+    if first is None or not first.pronoun:
+        return ""
+    b_quotes = quote_regions(before)
+    people = [m for m in _mentions(before, _flat(before), b_quotes)
+              if (m.names or m.roles) and not m.pronoun and not _inside(m.start, b_quotes)]
+    if not people:
+        return ""
+    last = people[-1]
+    if not last.names:  # a role alone: the name that holds it earlier, if one does
+        holders = [m for m in people[:-1] if m.names and any(
+            h == head and (not scope or not s or bool(scope & s)) for head, scope in last.roles for h, s in m.roles)]
+        last = holders[-1] if holders else last
+    if not last.names:
+        return ""
+    written = re.findall(r"[\w’'-]+", before[last.start:last.end])  # the name as the text writes it
+    return " ".join(w for w in written if fold(w) in last.names[0]) or " ".join(sorted(last.names[0])).title()
 
 
 def nobody_there(claim: str, passage: str, question: str | None = None) -> str:

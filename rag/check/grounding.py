@@ -28,11 +28,13 @@ from ..ingest.chunk import split_sentences
 from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
-from .facts import (adds_nothing, answer_as_claim, asks_negated, causal_premise, claim_facts, claim_parts, contrasted,
+from .facts import (adds_nothing, answer_as_claim, asks_negated, causal_premise, claim_facts, claim_parts, common_word_only,
+                    contrasted,
                     counts_other, cross_facts, denied, denied_object, ends_quotation, fact_index, has_fact, misquoted,
                     misses_asked_kind, names_only, near_verbatim, negated, nobody_there, one_as_word, own_words_absent,
                     question_facts, respell_claim, role_conflict, speaker_conflict, tautology, topic, undescribed,
-                    unnamed_speaker, unstated_since, with_asked_speaker, without_quoted_headlines, wrong_yes)
+                    unnamed_speaker, unstated_since, with_asked_speaker, without_quoted_headlines, written_as_names,
+                    wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
 
@@ -103,13 +105,18 @@ class GroundingChecker:
         return sorted(spans, key=lambda x: (x[1] - x[0], x[0]))
 
     def judge(self, claim: str, passage: str, vocabulary: str | None = None, question: str | None = None,
-              use_model: bool = True, whole_answer: bool = True, heading: str = "") -> Verdict:
+              use_model: bool = True, whole_answer: bool = True, heading: str = "",
+              names: frozenset[str] = frozenset(), who: str = "") -> Verdict:
         """`vocabulary` (folded words of the corpus, space-separated) lets a claim in another language
         than the passage keep as facts only the names the corpus knows: "Assembly" is not a French name.
         `question` (optional): the claim is (`whole_answer`) or is part of the answer to it; an answer that only
         repeats the question's words, or gives no number or name when the question asks for one, says nothing.
         `heading`: the passage's heading; when it names a topic, the question's names that it holds need not be in
-        the passage too ("… directeur du Clark Art Institute" from a passage of that article saying "l'institution")."""
+        the passage too ("… directeur du Clark Art Institute" from a passage of that article saying "l'institution").
+        `names`: the words the retrieved passages write as names (`written_as_names`). `who`: the person the passage
+        speaks of by a pronoun before naming anyone (`antecedent`); like the heading, it holds the question's names
+        it holds ("Constance Nebbula a lancé un data center public" from "En Pays de la Loire, nous avons lancé un
+        data center public…, a-t-elle témoigné", her name two passages before)."""
         if question:
             # A name the question misspelt, copied into the claim, is read as the passage (or the topic its heading
             # names) spells it ("Cybertport"; "Maharashi" under "Maharishi Mahesh Yogi"); the question too, so that
@@ -129,6 +136,11 @@ class GroundingChecker:
             h_nums, h_words = fact_index(heading)
             from_heading = {f for f in facts & claim_facts(question) if has_fact(f, h_nums, h_words)}
             facts -= from_heading
+        from_who = set()
+        if who and question:
+            w_nums, w_words = fact_index(who)
+            from_who = {f for f in facts & claim_facts(question) if has_fact(f, w_nums, w_words)}
+            facts -= from_who
         scored = []
         for s, e in self.windows(passage):
             nums, words = fact_index(passage[s:e])
@@ -146,6 +158,15 @@ class GroundingChecker:
             shown = ", ".join(m.lstrip("#") for m in missing[:3])
             return Verdict(False, round(0.3 * coverage, 3), f"not in the cited passage: {shown}", (s, e), True,
                            "missing_facts")
+        if question and not cross:
+            # A name the question asks about, which the retrieved passages write as one ("la loi Résilience"), is not
+            # found in a passage that has the word only as a common one: "Vincent Strubel rappelle que la loi
+            # Résilience doit rester la condition de tout déploiement de l'IA" from "La sécurité doit rester la
+            # condition…" and "…la résilience à l'échelle du système d'information".
+            common = sorted(f for f in facts & claim_facts(question) & names if common_word_only(f, passage))
+            if common:
+                return Verdict(False, round(0.3 * coverage, 3), f"not in the cited passage as a name: {common[0]}",
+                               (s, e), True, "missing_facts")
         body = without_quoted_headlines(passage)
         if body != passage:
             # A headline that is only a quotation names no speaker (its words are someone's further on, maybe in
@@ -261,7 +282,10 @@ class GroundingChecker:
             full = f"{question.strip()} — {claim}" if bare else claim
             read = passage if self.judge_reads == "passage" else window
             read = f"{heading}\n{read}" if from_heading else read  # the names it took from the heading
-            return self._judge_with_model(full, read, coverage, cross, (s, e), bare)
+            read = f"({who})\n{read}" if from_who else read  # and the one its pronoun stands for
+            # A name the passage does not write is held to the stricter margin, as a bare answer is (a091's false
+            # premise drew three clauses to her name, one from no passage: −0.6, where the right ones score ≥ 0.9).
+            return self._judge_with_model(full, read, coverage, cross, (s, e), bare or bool(from_who))
         if cross:
             sim = self._similarity(claim, window)
             ok = sim is not None and sim >= self.t.dense_cross
@@ -279,7 +303,8 @@ class GroundingChecker:
     def _judge_with_model(self, claim: str, shown: str, coverage: float, cross: bool, span, bare: bool = False
                           ) -> Verdict:
         """`shown`: what the judge reads the claim against (the passage, or the window; `judge_reads`); `bare`: the
-        claim is a bare answer put after its question, held to a stricter margin."""
+        claim is a bare answer put after its question, or names someone the passage reads only by a pronoun: held to
+        a stricter margin."""
         if not cross and coverage < self.t.coverage_floor:
             return Verdict(False, round(coverage, 3), f"only {coverage:.0%} of the claim's words are in the passage", span,
                            code="low_coverage")
@@ -298,8 +323,8 @@ class GroundingChecker:
         return Verdict(ok, round(score, 3), "the passage states it (model check)" if ok
                        else "the passage does not state it (model check)", span, code="model_yes" if ok else "model_no")
 
-    def check_now(self, sentence: Sentence, hits: list, question: str | None = None, vocabulary: str | None = None
-                  ) -> Sentence | None:
+    def check_now(self, sentence: Sentence, hits: list, question: str | None = None, vocabulary: str | None = None,
+                  people: dict | None = None) -> Sentence | None:
         """`sentence` checked alone while the model is busy writing: a checked copy when the rules decide that it
         is supported with no model call (the model-mode rules when a judge is set: a copy in the passage's words,
         or a claim words settle), else None (refused, or only the judge or the whole answer can tell)."""
@@ -308,7 +333,7 @@ class GroundingChecker:
             probe.model = _NoModelNow()
         x = copy.deepcopy(sentence)
         try:
-            probe.check([x], hits, hits, "", question, vocabulary)
+            probe.check([x], hits, hits, "", question, vocabulary, people)
         except _NeedsModel:
             return None
         return x if x.supported else None
@@ -316,7 +341,7 @@ class GroundingChecker:
     def _pair(self, claim: str, context: list, hits: list, question: str | None, whole: bool,
               vocabulary: str | None = None):
         """Two neighbouring passages of the prompt (one source, at most 300 characters apart) that hold the
-        claim's facts only together, and the verdict on the two read as one text: ((a, b), Verdict) when it is
+        claim's facts together, not each alone, and the verdict on the two read as one text: ((a, b), Verdict) when it is
         supported, else None. One pair at most is put to the model: the one whose words cover the claim best."""
         facts = claim_facts(claim)
         if not facts or len(context) < 2:
@@ -334,12 +359,30 @@ class GroundingChecker:
             p, q = hits[a - 1].passage, hits[b - 1].passage
             return p.source == q.source and max(p.start, q.start) - min(p.end, q.end) <= 300
 
+        # (One of the two may hold every name, when the other holds what is said of them under a pronoun: "La
+        # souveraineté, pour Guillaume Poupard, est reprendre la main…" from his paragraph and the next one's "Pour
+        # lui, … La souveraineté, ce n'est pas… C'est reprendre la main…".)
+        stems = set(analyse(claim))
+
+        def adds_words(a: int, b: int) -> bool:
+            # When one holds every name, the other holds none (what it says is under a pronoun) and brings words of
+            # the claim the first lacks. (A second holder of some names made a091's false premise, "…en tant que
+            # présidente de la région Pays de la Loire ?", answered from her paragraph and the next one's "En Pays de
+            # la Loire, nous avons lancé…".)
+            if held[a - 1] != facts and held[b - 1] != facts:
+                return True
+            named, other = (a, b) if held[a - 1] == facts else (b, a)
+            return not held[other - 1] and len(stems & set(analyse(hits[other - 1].passage.text))
+                                               - set(analyse(hits[named - 1].passage.text))) >= 2
+
         pairs = [(a, b) for a in range(1, len(held) + 1) for b in range(a + 1, len(held) + 1)
-                 if held[a - 1] | held[b - 1] == facts and held[a - 1] != facts and held[b - 1] != facts
-                 and neighbours(a, b)]
+                 if held[a - 1] | held[b - 1] == facts and not held[a - 1] == held[b - 1] == facts
+                 and neighbours(a, b) and adds_words(a, b)]
         if not pairs:
             return None
-        text = lambda a, b: f"{hits[a - 1].passage.text}\n{hits[b - 1].passage.text}"  # noqa: E731
+        def text(a: int, b: int) -> str:  # in the source's order: a pronoun stands for a name before it
+            first, then = sorted((hits[a - 1].passage, hits[b - 1].passage), key=lambda p: p.start)
+            return f"{first.text}\n{then.text}"
         rough = {ab: self.judge(claim, text(*ab), vocabulary, question=question, use_model=False, whole_answer=whole)
                  for ab in pairs}
         best = max((ab for ab in pairs if not rough[ab].hard_fail), key=lambda ab: rough[ab].score, default=None)
@@ -349,14 +392,17 @@ class GroundingChecker:
         return (best, v) if v.supported else None
 
     def check(self, sentences: list[Sentence], context: list, hits: list, lang: str,
-              question: str | None = None, vocabulary: str | None = None) -> list[Sentence]:
+              question: str | None = None, vocabulary: str | None = None, people: dict | None = None
+              ) -> list[Sentence]:
         """Sets `supported`, `score`, `reason` and `spans` on each sentence. Citations are numbered by
         position in `hits` (the prompt's passages are its first ones); an unsupported sentence whose
         claim another retrieved passage supports is re-pointed to it. With `question`, an answer that only
         repeats it (or gives no number or name when it asks for one) is refused: a sentence alone, or all the
         sentences of an answer when none of them says more. `vocabulary` (`vocabulary_of` the corpus): a claim in
-        another language than its passage must find there the names the corpus knows (see `judge`)."""
-        judge = partial(self.judge, vocabulary=vocabulary)
+        another language than its passage must find there the names the corpus knows (see `judge`). `people`: passage
+        id -> the person it speaks of by a leading pronoun (`antecedent`), for `judge(who=…)`."""
+        people = people or {}
+        judge = partial(self.judge, vocabulary=vocabulary, names=written_as_names([h.passage.text for h in hits]))
         whole = len(sentences) == 1
         for x in sentences:
             x.spans = {}
@@ -367,7 +413,8 @@ class GroundingChecker:
             valid = [n for n in x.citations if 1 <= n <= len(hits)]
             bad = [n for n in x.citations if n not in valid]
             verdicts = {n: judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
-                                 heading=hits[n - 1].passage.heading) for n in valid}
+                                 heading=hits[n - 1].passage.heading, who=people.get(hits[n - 1].passage.id, ""))
+                        for n in valid}
             good = {n: v for n, v in verdicts.items() if v.supported}
             if good:
                 x.citations = [n for n in valid if n in good]  # a citation is kept when it supports
@@ -379,7 +426,8 @@ class GroundingChecker:
                 # only that one is put to the model, which costs far more.
                 others = [i for i in range(1, len(hits) + 1) if i not in verdicts][:6]
                 rough = {n: judge(x.text, hits[n - 1].passage.text, question=question, use_model=False,
-                                  whole_answer=whole, heading=hits[n - 1].passage.heading) for n in others}
+                                  whole_answer=whole, heading=hits[n - 1].passage.heading,
+                                  who=people.get(hits[n - 1].passage.id, "")) for n in others}
                 ranked = sorted((n for n, v in rough.items() if not v.hard_fail and v.score >= self.t.coverage_floor),
                                 key=lambda n: (-rough[n].supported, -rough[n].score, n))
                 # A second one only when words support it too: a passage that is only a heading ("Prochaine
@@ -388,7 +436,7 @@ class GroundingChecker:
                 alt = {}
                 for n in likely:
                     alt[n] = judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
-                                   heading=hits[n - 1].passage.heading)
+                                   heading=hits[n - 1].passage.heading, who=people.get(hits[n - 1].passage.id, ""))
                     if alt[n].supported:
                         break
                 alt_good = {n: v for n, v in alt.items() if v.supported}

@@ -95,6 +95,13 @@ class Index:
         return [self.passages[j] for j in (i - 1, i + 1)
                 if 0 <= j < len(self.passages) and self.passages[j].source == passage.source]
 
+    def preceding(self, passage: Passage, chars: int = 2000) -> str:
+        """Up to `chars` characters of `passage`'s source just before it ("" for a passage not in this index): what a
+        pronoun at its start may stand for."""
+        if passage.id not in self.by_id:
+            return ""
+        return self.sources.get(passage.source, "")[max(0, passage.start - chars):passage.start]
+
     @property
     def vector_kind(self) -> str:
         """"flat", "hnsw" or "ivf": the FAISS index behind the vector store."""
