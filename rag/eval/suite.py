@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ..check.facts import antecedent
 from ..index.store import build_index, reusable_index
 from ..pipeline import Pipeline
 from ..types import Source, final_answer
@@ -63,9 +64,16 @@ def evaluate(pipeline: Pipeline, dataset: Path, out_dir: Path, limit=None, sampl
     # alone and together): each is asked of the model once. Judged as the assistant judges a sentence of an answer:
     # with the corpus words and the question, whose own premises ("according to the minister") a sentence may repeat,
     # without asking each sentence to answer it alone.
+    # And with the person a passage speaks of by a leading pronoun (`antecedent`), as the assistant reads it.
+    by_text = {p.text: p for p in c.index.passages}
+
+    def who(passage: str) -> str:  # (several cited passages are judged joined: the first one's)
+        p = by_text.get(passage) or next((q for t, q in by_text.items() if passage.startswith(t + "\n")), None)
+        return antecedent(p.text, c.index.preceding(p)) if p else ""
+
     judge = None if retrieval_only else functools.cache(
         lambda claim, passage, question=None: c.checker.judge(claim, passage, c.vocabulary, question,
-                                                              whole_answer=False).supported)
+                                                              whole_answer=False, who=who(passage)).supported)
     metrics = runner.score(prep.questions, preds, judge, retrieval_only, c.settings.top_k)
     base_metrics = None
     if baseline:
