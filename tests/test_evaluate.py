@@ -154,7 +154,8 @@ def test_scoring_asks_the_judge_each_question_once(pipeline, dataset, tmp_path, 
     judge = pipeline.components.checker.judge
 
     def counting(claim, passage, *args, **kw):
-        if len(args) == 2 and kw == {"whole_answer": False}:  # the scorer's calls (the pipeline's name the question)
+        # The scorer's calls (the pipeline's name the question); `who`: whom the passage's leading pronoun stands for.
+        if len(args) == 2 and kw.get("whole_answer") is False and set(kw) == {"whole_answer", "who"}:
             asked.append((claim, passage))
             assert args[1], "the scorer judges a sentence with its question, as the assistant does"
         return judge(claim, passage, *args, **kw)
