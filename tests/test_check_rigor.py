@@ -1428,3 +1428,23 @@ def test_the_name_a_leading_pronoun_stands_for_is_the_passage_s_for_the_question
                "général de l'Anssi. Le DG de l'Anssi appelle à \"démystifier le numérique\". ")
     assert antecedent("Sur la loi Résilience, il reconnaît \"des lenteurs\".", strubel) == "Vincent Strubel"
     assert antecedent("Sur la loi Résilience, il reconnaît \"des lenteurs\".", "La ministre a parlé. ") == ""
+
+
+def test_a_pair_lending_every_name_to_the_other_s_words_is_judged_strictly():
+    """Session 23, a fourth round: "Pourquoi Constance Nebbula a-t-elle fermé le data center public ?" (a false
+    premise) answered "La data center public a été fermé par Constance Nebbula pour garantir une transparence… [2][3]."
+    (shown as verified): her paragraph lent her name to the next one's "nous avons lancé un data center public", and
+    the judge's −0.78 passed the usual margin. Such a pair is held to the bare-answer margin (−0.4)."""
+    nebbula = ("Une vision partagée par la vice-présidente de la région Pays de la Loire, Constance Nebbula, qui a plaidé "
+               "pour une approche équilibrée entre souveraineté et pragmatisme.")
+    centre = ("\"En Pays de la Loire, nous avons lancé un data center public, garant d'une transparence et d'une "
+              "relocalisation physique du stockage des données\", a-t-elle témoigné.")
+    hits = [_hit(nebbula, 200), _hit(centre, 450)]
+    claim = "Le data center public a été fermé par Constance Nebbula pour garantir une transparence."
+    question = "Pourquoi Constance Nebbula a-t-elle fermé le data center public ?"
+    assert GroundingChecker(model=_Always(-0.78))._pair(claim, hits, hits, question, True) is None
+    assert GroundingChecker(model=_Always(0.5))._pair(claim, hits, hits, question, True) is not None
+    # The margin, alone: the usual one otherwise (−1.0).
+    joined = f"{nebbula}\n{centre}"
+    assert GroundingChecker(model=_Always(-0.78)).judge(claim, joined, question=question).supported
+    assert not GroundingChecker(model=_Always(-0.78)).judge(claim, joined, question=question, strict=True).supported

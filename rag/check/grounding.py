@@ -106,7 +106,7 @@ class GroundingChecker:
 
     def judge(self, claim: str, passage: str, vocabulary: str | None = None, question: str | None = None,
               use_model: bool = True, whole_answer: bool = True, heading: str = "",
-              names: frozenset[str] = frozenset(), who: str = "") -> Verdict:
+              names: frozenset[str] = frozenset(), who: str = "", strict: bool = False) -> Verdict:
         """`vocabulary` (folded words of the corpus, space-separated) lets a claim in another language
         than the passage keep as facts only the names the corpus knows: "Assembly" is not a French name.
         `question` (optional): the claim is (`whole_answer`) or is part of the answer to it; an answer that only
@@ -116,7 +116,8 @@ class GroundingChecker:
         `names`: the words the retrieved passages write as names (`written_as_names`). `who`: the person the passage
         speaks of by a pronoun before naming anyone (`antecedent`); like the heading, it holds the question's names
         it holds ("Constance Nebbula a lancé un data center public" from "En Pays de la Loire, nous avons lancé un
-        data center public…, a-t-elle témoigné", her name two passages before)."""
+        data center public…, a-t-elle témoigné", her name two passages before). `strict`: the judge is held to the
+        bare-answer margin (a claim whose names come from another passage than its words)."""
         if question:
             # A name the question misspelt, copied into the claim, is read as the passage (or the topic its heading
             # names) spells it ("Cybertport"; "Maharashi" under "Maharishi Mahesh Yogi"); the question too, so that
@@ -285,7 +286,7 @@ class GroundingChecker:
             read = f"({who})\n{read}" if from_who else read  # and the one its pronoun stands for
             # A name the passage does not write is held to the stricter margin, as a bare answer is (a091's false
             # premise drew three clauses to her name, one from no passage: −0.6, where the right ones score ≥ 0.9).
-            return self._judge_with_model(full, read, coverage, cross, (s, e), bare or bool(from_who))
+            return self._judge_with_model(full, read, coverage, cross, (s, e), bare or bool(from_who) or strict)
         if cross:
             sim = self._similarity(claim, window)
             ok = sim is not None and sim >= self.t.dense_cross
@@ -388,7 +389,11 @@ class GroundingChecker:
         best = max((ab for ab in pairs if not rough[ab].hard_fail), key=lambda ab: rough[ab].score, default=None)
         if best is None:
             return None
-        v = self.judge(claim, text(*best), vocabulary, question=question, whole_answer=whole)
+        # Names from one passage and words from the other are held to the margin a name read from before a pronoun
+        # is ("La data center public a été fermé par Constance Nebbula…", a false premise: −0.78 on her paragraph and
+        # the next one's "nous avons lancé un data center public").
+        v = self.judge(claim, text(*best), vocabulary, question=question, whole_answer=whole,
+                       strict=facts in (held[best[0] - 1], held[best[1] - 1]))
         return (best, v) if v.supported else None
 
     def check(self, sentences: list[Sentence], context: list, hits: list, lang: str,
