@@ -15,8 +15,8 @@ import time
 from collections import OrderedDict
 from typing import Iterator
 
-from .check.facts import (antecedent, asked_facts, claim_facts, common_word_only, fact_index, has_fact, regnal_numbers, respelled,
-                          topic, written_as_names)
+from .check.facts import (antecedent, asked_facts, claim_facts, common_word_only, fact_index, has_fact,
+                          regnal_numbers, respelled, topic, written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -334,13 +334,12 @@ class Pipeline:
             # an instruction hidden in it) and declined the rest. The cited part is checked like any answer.
             rest = [x for x in sentences if not says_abstain(x.text)]
             sentences = rest if any(x.citations for x in rest) else []
+        people = _people(hits, self.components.index)
         sentences = (self.components.checker.check(sentences, context, hits, answer.lang, answer.standalone_question,
-                                                   self.components.vocabulary, _people(hits, self.components.index))
-                     if sentences else [])
+                                                   self.components.vocabulary, people) if sentences else [])
         kept = [x for x in sentences if x.supported]
         answer.sentences = sentences
-        index = self.components.index
-        off_topic = _unanswered_facts(answer, kept, hits, index.neighbours, index.preceding) if kept else ""
+        off_topic = _unanswered_facts(answer, kept, hits, self.components.index.neighbours, people) if kept else ""
         if kept and off_topic:
             for x in kept:
                 x.supported, x.code = False, "off_topic"
@@ -468,7 +467,8 @@ class _EarlyCheck:
 
     def __init__(self, pipeline: "Pipeline", answer: Answer, context: list[Hit]):
         self.checker, self.answer, self.context = pipeline.components.checker, answer, context
-        self.vocabulary, self.index = pipeline.components.vocabulary, pipeline.components.index
+        self.vocabulary, self.neighbours = pipeline.components.vocabulary, pipeline.components.index.neighbours
+        self.people = _people(context, pipeline.components.index)  # the context is fixed: once, not per sentence
         self.text, self.decided, self.shown, self.spent = "", 0, 0, 0.0
 
     def feed(self, piece: str) -> Iterator[SentenceEvent]:
@@ -483,10 +483,9 @@ class _EarlyCheck:
             if open_quotation(sentences[self.decided].text):
                 break  # its quotation goes on in a sentence not written yet: checked whole, once it is
             x = self.checker.check_now(sentences[self.decided], self.context, self.answer.standalone_question,
-                                       self.vocabulary, _people(self.context, self.index))
+                                       self.vocabulary, self.people)
             self.decided += 1
-            if x is None or _unanswered_facts(self.answer, [x], self.context, self.index.neighbours,
-                                              self.index.preceding):
+            if x is None or _unanswered_facts(self.answer, [x], self.context, self.neighbours, self.people):
                 self.decided = done  # sentences are shown in order: the rest wait for the final check
                 break
             self.shown += 1
@@ -506,7 +505,8 @@ def _people(hits: list[Hit], index) -> dict[str, str]:
     return {h.passage.id: who for h in hits if (who := antecedent(h.passage.text, index.preceding(h.passage)))}
 
 
-def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None, preceding=None) -> str:
+def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None,
+                      people: dict[str, str] | None = None) -> str:
     """Names and numbers of the question (of its asking sentences: `asked_facts`) that neither the kept answer nor
     the passages it cites (read under their heading when it names a topic), nor the passages just around them in
     their source (`neighbours(passage)`), mention: a true sentence about something else is not an answer.
@@ -514,7 +514,7 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     "Quel théâtre … au Royaume-Uni ?" from a passage whose previous sentence names the country. And its neighbours:
     "San Antonio s'incline face au Mercury de Phoenix…" answers "Lors des playoffs en 2010 contre qui s'incline San
     Antonio ?" from a passage whose season is named in the one before it. And the person a cited passage speaks of
-    by a pronoun before naming anyone, named in its source before it (`preceding(passage)`): "Les collectivités
+    by a pronoun before naming anyone, named in its source before it (`people`, see `_people`): "Les collectivités
     doivent être forces d'entraînement [3]." answers "Que doivent être les collectivités selon Constance Nebbula ?"
     from "Elle appelle aussi…", three passages after her name.)"""
     facts = asked_facts(answer.standalone_question or answer.question)
@@ -522,7 +522,7 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
         facts = {f for f in facts if f.startswith("#")}
     cited = [hits[n - 1].passage for n in sorted({n for x in kept for n in x.citations if 1 <= n <= len(hits)})]
     around = [q for p in cited for q in (neighbours(p) if neighbours else [])]
-    who = [antecedent(p.text, preceding(p)) for p in cited] if preceding else []
+    who = [people.get(p.id, "") for p in cited] if people else []
     text = " ".join([x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited + around] + who)
     nums, words = fact_index(text)
     reigns = regnal_numbers(answer.standalone_question or answer.question)

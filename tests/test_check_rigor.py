@@ -1326,6 +1326,13 @@ def test_a_name_is_not_the_same_word_written_as_a_common_one():
     assert _unanswered_facts(answer, [quote], [_hit(strubel), _hit(law, 2000)], lambda p: [_hit(law, 2000).passage]) == ""
 
 
+# Constance Nebbula's paragraph, and a passage further on that speaks of her only as "elle".
+LOIRE_VP = ("Une vision partagée par la vice-présidente de la région Pays de la Loire, Constance Nebbula, qui a plaidé "
+            "pour une approche équilibrée entre souveraineté et pragmatisme.")
+DATA_CENTRE = ("\"En Pays de la Loire, nous avons lancé un data center public, garant d'une transparence\", a-t-elle "
+               "témoigné. Elle appelle aussi à une véritable stratégie cyber nationale coconstruite avec les régions.")
+
+
 def test_names_in_one_passage_and_their_words_under_a_pronoun_in_the_next():
     """Session 23: "Qu'est-ce que la souveraineté pour Guillaume Poupard ?" answered "La souveraineté, pour Guillaume
     Poupard, est reprendre la main sur les architectures, sur la chaîne de valeur [2]." was refused: [2] has his words
@@ -1350,11 +1357,7 @@ def test_names_in_one_passage_and_their_words_under_a_pronoun_in_the_next():
     # Nor one that holds some of the names itself: a091, a false premise ("Quelles mesures Constance Nebbula a-t-elle
     # annoncées en tant que présidente de la région Pays de la Loire ?"), was answered from her paragraph and the
     # next one's "En Pays de la Loire, nous avons lancé un data center public…".
-    nebbula = ("Une vision partagée par la vice-présidente de la région Pays de la Loire, Constance Nebbula, qui a plaidé "
-               "pour une approche équilibrée entre souveraineté et pragmatisme.")
-    centre = ("\"En Pays de la Loire, nous avons lancé un data center public, garant d'une transparence\", a-t-elle "
-              "témoigné. Elle appelle aussi à une véritable stratégie cyber nationale coconstruite avec les régions.")
-    pair = [_hit(nebbula, 200), _hit(centre, 400)]
+    pair = [_hit(LOIRE_VP, 200), _hit(DATA_CENTRE, 400)]
     said = ("Constance Nebbula a lancé un data center public en Pays de la Loire et a appelé à une stratégie cyber "
             "nationale coconstruite avec les régions.")
     asked = "Quelles mesures Constance Nebbula a-t-elle annoncées ?"
@@ -1385,10 +1388,11 @@ def test_a_pronoun_before_any_name_stands_for_the_last_person_named_before():
     hits = [_hit(calls, 2000)]
     assert _unanswered_facts(answer, kept, hits)
     # (With the other passages writing her name as one: the name read from before the passage is still a name.)
-    assert _unanswered_facts(answer, kept, hits + [_hit(before, 0)], lambda p: [], lambda p: before) == ""
+    assert _unanswered_facts(answer, kept, hits + [_hit(before, 0)], lambda p: [],
+                             {hits[0].passage.id: antecedent(calls, before)}) == ""
     # Someone else named last before the pronoun: still off the question.
     other = before + "Du côté d'Orange, Jérôme Hénique a mis en avant son groupe. "
-    assert _unanswered_facts(answer, kept, hits, lambda p: [], lambda p: other)
+    assert _unanswered_facts(answer, kept, hits, lambda p: [], {hits[0].passage.id: antecedent(calls, other)})
 
 
 def test_the_name_a_leading_pronoun_stands_for_is_the_passage_s_for_the_question_s_names():
@@ -1396,30 +1400,26 @@ def test_the_name_a_leading_pronoun_stands_for_is_the_passage_s_for_the_question
     center public en Pays de la Loire [3]." (right), refused for her name: [3] says « En Pays de la Loire, nous avons
     lancé un data center public… », a-t-elle témoigné, her name two passages before. Like a heading, the person a
     leading pronoun stands for holds the question's names; never a name the question did not bring."""
-    before = ("Une vision partagée par la vice-présidente de la région Pays de la Loire, Constance Nebbula, qui a plaidé "
-              "pour une approche équilibrée entre souveraineté et pragmatisme. ")
-    centre = ("\"En Pays de la Loire, nous avons lancé un data center public, garant d'une transparence\", a-t-elle "
-              "témoigné. Elle appelle aussi à une véritable stratégie cyber nationale coconstruite avec les régions.")
-    who = antecedent(centre, before)
+    who = antecedent(DATA_CENTRE, LOIRE_VP + " ")
     assert who == "Constance Nebbula"
     question = "Qu'a lancé Constance Nebbula en Pays de la Loire ?"
     claim = "Constance Nebbula a lancé un data center public en Pays de la Loire."
     judge = _Always()
     checker = GroundingChecker(model=judge)
-    assert not checker.judge(claim, centre, question=question).supported  # her name is not in the passage
-    assert checker.judge(claim, centre, question=question, who=who).supported
+    assert not checker.judge(claim, DATA_CENTRE, question=question).supported  # her name is not in the passage
+    assert checker.judge(claim, DATA_CENTRE, question=question, who=who).supported
     assert "(Constance Nebbula)" in str(judge.asked[-1])  # the judge reads whom the pronoun stands for
     # Not a name the question did not bring, nor another person's.
-    assert not checker.judge(claim, centre, question="Qu'a-t-on lancé en Pays de la Loire ?", who=who).supported
-    assert not checker.judge(claim.replace("Constance Nebbula", "Anne Le Hénanff"), centre,
+    assert not checker.judge(claim, DATA_CENTRE, question="Qu'a-t-on lancé en Pays de la Loire ?", who=who).supported
+    assert not checker.judge(claim.replace("Constance Nebbula", "Anne Le Hénanff"), DATA_CENTRE,
                              question=question.replace("Constance Nebbula", "Anne Le Hénanff"), who=who).supported
     # And the judge must be surer, as for a bare answer (a091, a false premise: three clauses to her name, one from
     # no passage, scored −0.6).
     unsure = GroundingChecker(model=_Always(-0.6))
-    assert not unsure.judge(claim, centre, question=question, who=who).supported
-    assert unsure.judge(claim, before + centre, question=question).supported  # her name in the passage itself
+    assert not unsure.judge(claim, DATA_CENTRE, question=question, who=who).supported
+    assert unsure.judge(claim, f"{LOIRE_VP} {DATA_CENTRE}", question=question).supported  # her name in the passage itself
     # Through check(): the passage's id -> that person.
-    hits = [_hit(centre, 400)]
+    hits = [_hit(DATA_CENTRE, 400)]
     [x] = GroundingChecker(model=_Always()).check([Sentence(text=claim, citations=[1])], hits, hits, "fr", question,
                                                   None, {hits[0].passage.id: who})
     assert x.supported
@@ -1435,16 +1435,12 @@ def test_a_pair_lending_every_name_to_the_other_s_words_is_judged_strictly():
     premise) answered "La data center public a été fermé par Constance Nebbula pour garantir une transparence… [2][3]."
     (shown as verified): her paragraph lent her name to the next one's "nous avons lancé un data center public", and
     the judge's −0.78 passed the usual margin. Such a pair is held to the bare-answer margin (−0.4)."""
-    nebbula = ("Une vision partagée par la vice-présidente de la région Pays de la Loire, Constance Nebbula, qui a plaidé "
-               "pour une approche équilibrée entre souveraineté et pragmatisme.")
-    centre = ("\"En Pays de la Loire, nous avons lancé un data center public, garant d'une transparence et d'une "
-              "relocalisation physique du stockage des données\", a-t-elle témoigné.")
-    hits = [_hit(nebbula, 200), _hit(centre, 450)]
+    hits = [_hit(LOIRE_VP, 200), _hit(DATA_CENTRE, 450)]
     claim = "Le data center public a été fermé par Constance Nebbula pour garantir une transparence."
     question = "Pourquoi Constance Nebbula a-t-elle fermé le data center public ?"
     assert GroundingChecker(model=_Always(-0.78))._pair(claim, hits, hits, question, True) is None
     assert GroundingChecker(model=_Always(0.5))._pair(claim, hits, hits, question, True) is not None
     # The margin, alone: the usual one otherwise (−1.0).
-    joined = f"{nebbula}\n{centre}"
+    joined = f"{LOIRE_VP}\n{DATA_CENTRE}"
     assert GroundingChecker(model=_Always(-0.78)).judge(claim, joined, question=question).supported
     assert not GroundingChecker(model=_Always(-0.78)).judge(claim, joined, question=question, strict=True).supported

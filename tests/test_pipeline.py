@@ -539,6 +539,11 @@ def test_index_neighbours_stay_in_their_source(make):
     assert all(q.source == ps[-1].source for q in index.neighbours(ps[-1])) and len(index.neighbours(ps[-1])) == 1
     from rag.types import Passage
     assert index.neighbours(Passage("unknown", "x.txt", 0, 1, "x")) == []
+    # What precedes a passage in its source (for the person a leading pronoun stands for): its own source's text.
+    text = index.sources[second.source]
+    assert index.preceding(second) == text[:second.start] and index.preceding(first) == text[:first.start]
+    assert index.preceding(second, 5) == text[second.start - 5:second.start]
+    assert index.preceding(Passage("unknown", "x.txt", 0, 1, "x")) == ""
 
 
 def test_prefill_reads_the_very_prompt_the_question_is_asked_with(make, settings, fake_embed):

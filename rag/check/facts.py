@@ -15,7 +15,8 @@ from ..generate.draft import ends_quotation
 from ..index.lexical import STOP_WORDS, analyse, fold
 from ..ingest.chunk import split_sentences
 
-__all__ = ["claim_facts", "written_as_names", "common_word_only", "question_facts", "fact_index", "has_fact", "vocabulary_of", "near_verbatim", "negated",
+__all__ = ["claim_facts", "written_as_names", "common_word_only", "question_facts", "fact_index", "has_fact",
+           "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
            "speaker_conflict", "role_conflict", "answer_as_claim", "with_asked_speaker", "asked_facts",
            "ends_quotation", "misquoted", "names_only", "quote_regions", "causal_premise", "counts_other",
@@ -141,6 +142,12 @@ def asked_facts(text: str) -> set[str]:
 def written_as_names(texts: list[str]) -> frozenset[str]:
     """The folded words that `texts` write capitalised inside a sentence: the names they use ("Résilience" of
     "la loi Résilience"), as `claim_facts` reads them sentence by sentence."""
+    return _written_as_names(tuple(texts))
+
+
+@functools.lru_cache(maxsize=64)
+def _written_as_names(texts: tuple[str, ...]) -> frozenset[str]:
+    # (Cached: the check and the off-topic rule ask it of the same retrieved passages, sentence after sentence.)
     return frozenset(f for t in texts for s, e in split_sentences(t) for f in claim_facts(t[s:e])
                      if not f.startswith("#") and f not in _MONTHS)  # (a month is a fact however written)
 
@@ -722,12 +729,15 @@ def _inside(pos: int, regions) -> tuple[int, int] | None:
     return next((r for r in regions if r[0] <= pos < r[1]), None)
 
 
+_TOKEN = re.compile(r"[^\W\d_][\w]*(?:[’'-][\w]+)*")  # a word of a name or a role, as `_mentions` reads them
+
+
 def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
     """People named in a text: names (runs of capitalised words), roles ("la ministre", "président de la région
     Bretagne"), merged when they stand in apposition ("Vincent Strubel, directeur général de l'Anssi"), and
     the pronouns that may stand for them."""
     out: list[_Mention] = []
-    toks = list(re.finditer(r"[^\W\d_][\w]*(?:[’'-][\w]+)*", text))
+    toks = list(_TOKEN.finditer(text))
     run: list = []
 
     def close_run():
@@ -1148,8 +1158,8 @@ def antecedent(passage: str, before: str) -> str:
         last = holders[-1] if holders else last
     if not last.names:
         return ""
-    written = re.findall(r"[\w’'-]+", before[last.start:last.end])  # the name as the text writes it
-    return " ".join(w for w in written if fold(w) in last.names[0]) or " ".join(sorted(last.names[0])).title()
+    # The name as the text writes it: the mention's words that its (folded) name is made of.
+    return " ".join(w for w in _TOKEN.findall(before[last.start:last.end]) if fold(w) in last.names[0])
 
 
 def nobody_there(claim: str, passage: str, question: str | None = None) -> str:

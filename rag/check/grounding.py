@@ -28,13 +28,12 @@ from ..ingest.chunk import split_sentences
 from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
-from .facts import (adds_nothing, answer_as_claim, asks_negated, causal_premise, claim_facts, claim_parts, common_word_only,
-                    contrasted,
-                    counts_other, cross_facts, denied, denied_object, ends_quotation, fact_index, has_fact, misquoted,
-                    misses_asked_kind, names_only, near_verbatim, negated, nobody_there, one_as_word, own_words_absent,
-                    question_facts, respell_claim, role_conflict, speaker_conflict, tautology, topic, undescribed,
-                    unnamed_speaker, unstated_since, with_asked_speaker, without_quoted_headlines, written_as_names,
-                    wrong_yes)
+from .facts import (adds_nothing, answer_as_claim, asks_negated, causal_premise, claim_facts, claim_parts,
+                    common_word_only, contrasted, counts_other, cross_facts, denied, denied_object, ends_quotation,
+                    fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
+                    nobody_there, one_as_word, own_words_absent, question_facts, respell_claim, role_conflict,
+                    speaker_conflict, tautology, topic, undescribed, unnamed_speaker, unstated_since,
+                    with_asked_speaker, without_quoted_headlines, written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages"]
 
@@ -132,16 +131,17 @@ class GroundingChecker:
             known = vocabulary if vocabulary is not None else fact_index(passage)[1]
             facts = cross_facts(claim, facts, known)
         heading = topic(heading)
-        from_heading = set()
-        if heading and question:  # only names the question brought: the heading is what the question is about
-            h_nums, h_words = fact_index(heading)
-            from_heading = {f for f in facts & claim_facts(question) if has_fact(f, h_nums, h_words)}
-            facts -= from_heading
-        from_who = set()
-        if who and question:
-            w_nums, w_words = fact_index(who)
-            from_who = {f for f in facts & claim_facts(question) if has_fact(f, w_nums, w_words)}
-            facts -= from_who
+
+        def held_by(text: str) -> set[str]:  # only names the question brought: the text is what the question is about
+            if not text or not question:
+                return set()
+            t_nums, t_words = fact_index(text)
+            return {f for f in facts & claim_facts(question) if has_fact(f, t_nums, t_words)}
+
+        from_heading = held_by(heading)
+        facts -= from_heading
+        from_who = held_by(who)
+        facts -= from_who
         scored = []
         for s, e in self.windows(passage):
             nums, words = fact_index(passage[s:e])
@@ -342,8 +342,8 @@ class GroundingChecker:
     def _pair(self, claim: str, context: list, hits: list, question: str | None, whole: bool,
               vocabulary: str | None = None):
         """Two neighbouring passages of the prompt (one source, at most 300 characters apart) that hold the
-        claim's facts together, not each alone, and the verdict on the two read as one text: ((a, b), Verdict) when it is
-        supported, else None. One pair at most is put to the model: the one whose words cover the claim best."""
+        claim's facts together, not each alone, and the verdict on the two read as one text: ((a, b), Verdict) when
+        it is supported, else None. One pair at most is put to the model: the one whose words cover the claim best."""
         facts = claim_facts(claim)
         if not facts or len(context) < 2:
             return None
