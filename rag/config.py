@@ -47,6 +47,11 @@ class Thresholds:
     # wherever the name merely stands in the passage: on the article runs v3–v8 and PIAF v6, every short answer it
     # accepted below -0.4 was wrong (3 on the article, 1 on PIAF), every right one scored above -0.1.
     llm_margin_bare: float = -0.4
+    # A claim with words that neither its passage nor its question holds is held to the bare margin for one such
+    # word and to this one for two or more: of the sentences the judge accepted in article-v24 and PIAF seeds 0–7,
+    # none with one such word and a margin below -0.5 was right (0 of 12), and 4 of the 17 French ones with two or
+    # more below 0.5 (against 63% of those with none).
+    llm_margin_unheard: float = 0.5
     # The quoted-answer fallback: margin above which the model judges that a passage's sentence answers the
     # question, and the least share of the question's content words that sentence must hold to be asked about.
     quote_margin: float = 1.0

@@ -1440,7 +1440,42 @@ def test_a_pair_lending_every_name_to_the_other_s_words_is_judged_strictly():
     question = "Pourquoi Constance Nebbula a-t-elle fermé le data center public ?"
     assert GroundingChecker(model=_Always(-0.78))._pair(claim, hits, hits, question, True) is None
     assert GroundingChecker(model=_Always(0.5))._pair(claim, hits, hits, question, True) is not None
-    # The margin, alone: the usual one otherwise (−1.0).
+    # The margin, alone: the usual one otherwise (−1.0), for a claim all of whose words the passages or the question
+    # hold ("garantir" is a word neither holds: "garant" is another stem).
     joined = f"{LOIRE_VP}\n{DATA_CENTRE}"
+    claim = "Le data center public a été fermé par Constance Nebbula, garant d'une transparence."
     assert GroundingChecker(model=_Always(-0.78)).judge(claim, joined, question=question).supported
     assert not GroundingChecker(model=_Always(-0.78)).judge(claim, joined, question=question, strict=True).supported
+
+
+def test_words_from_neither_the_passage_nor_the_question_raise_the_judge_s_margin():
+    """Session 24: a039, "L'agence, la ministre et les régions ultramarines ont parlé des équipes régionales de réponse
+    à incident [3]." was shown as verified (judge −0.13) from a passage that names only the minister; a025's "ils
+    risquent de subir des problèmes de sécurité et de productivité" (−0.36) from one on productivity. One word that
+    neither the passage nor the question holds asks the bare-answer margin (−0.4), two or more ask +0.5."""
+    passage = ("Lors de son passage, la ministre a aussi eu l'occasion de confirmer que la loi Résilience — transposant "
+               "la directive européenne NIS2 — sera présentée à l'Assemblée nationale au début de l'année 2026. Cette "
+               "loi précisera le rôle des équipes régionales de réponse à incident (CSIRT territoriaux).")
+    question = "Quels intervenants ont parlé des équipes régionales de réponse à incident ?"
+    claim = "L'agence, la ministre et les régions ultramarines ont parlé des équipes régionales de réponse à incident."
+    assert not GroundingChecker(model=_Always(-0.13)).judge(claim, passage, question=question).supported
+    assert GroundingChecker(model=_Always(0.6)).judge(claim, passage, question=question).supported
+    # Every word held: the usual margin (−1.0).
+    held = "La ministre a parlé des équipes régionales de réponse à incident."
+    assert GroundingChecker(model=_Always(-0.9)).judge(held, passage, question=question).supported
+    # One word held by neither ("annoncé"): the bare-answer margin.
+    one = "La ministre a annoncé les équipes régionales de réponse à incident."
+    assert not GroundingChecker(model=_Always(-0.6)).judge(one, passage, question=question).supported
+    assert GroundingChecker(model=_Always(-0.3)).judge(one, passage, question=question).supported
+    # Across languages, stems say nothing of new words: the usual margin.
+    english = "The minister spoke about the regional incident response teams."
+    assert GroundingChecker(model=_Always(-0.9)).judge(english, passage, question=question).supported
+    # Numbers are the fact layer's ("1 kilomètre" is the passage's "un kilomètre"; PIAF seeds 1, 3 and 6 lost that
+    # right answer to a first version), and "Non," to a yes-or-no question is no word of the passage's.
+    volcano = "La cheminée du volcan se trouve un kilomètre plus au sud."
+    assert GroundingChecker(model=_Always(-0.8)).judge(
+        "La cheminée du volcan se trouve à 1 kilomètre plus au sud.", volcano,
+        question="Quelle est la distance entre le volcan et sa cheminée ?").supported
+    assert GroundingChecker(model=_Always(-0.8)).judge(
+        "Non, la cheminée du volcan se trouve un kilomètre plus au sud.", volcano,
+        question="La cheminée se trouve-t-elle au nord du volcan ?").supported

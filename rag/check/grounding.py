@@ -60,6 +60,9 @@ def judge_messages(passage: str, claim: str) -> list[dict]:
             {"role": "user", "content": render(tpl["user"], passage=one_block(passage), claim=claim)}]
 
 
+_ANSWER_WORDS = {"oui", "non", "yes", "no"}
+
+
 class _NeedsModel(Exception):
     pass
 
@@ -286,7 +289,16 @@ class GroundingChecker:
             read = f"({who})\n{read}" if from_who else read  # and the one its pronoun stands for
             # A name the passage does not write is held to the stricter margin, as a bare answer is (a091's false
             # premise drew three clauses to her name, one from no passage: −0.6, where the right ones score ≥ 0.9).
-            return self._judge_with_model(full, read, coverage, cross, (s, e), bare or bool(from_who) or strict)
+            # Words the claim brings from neither its passage nor its question are what a judge that leans to yes
+            # lets through ("L'agence, la ministre et les régions ultramarines ont parlé des équipes régionales…"
+            # from a passage naming only the minister): the margin rises with them.
+            # (Numbers are the fact layer's: "1 kilomètre" is "un kilomètre" there. Nor is "Non," to a yes-or-no
+            # question a word the passage must hold.)
+            unheard = 0 if cross or not question else len(
+                {w for w in claim_stems - set(analyse(f"{read}\n{question}"))
+                 if not any(c.isdigit() for c in w) and w not in _ANSWER_WORDS})
+            return self._judge_with_model(full, read, coverage, cross, (s, e), bare or bool(from_who) or strict,
+                                          unheard)
         if cross:
             sim = self._similarity(claim, window)
             ok = sim is not None and sim >= self.t.dense_cross
@@ -301,11 +313,12 @@ class GroundingChecker:
                        else f"only {coverage:.0%} of the claim's words are in the passage", (s, e),
                        code="words_found" if ok else "low_coverage")
 
-    def _judge_with_model(self, claim: str, shown: str, coverage: float, cross: bool, span, bare: bool = False
-                          ) -> Verdict:
+    def _judge_with_model(self, claim: str, shown: str, coverage: float, cross: bool, span, bare: bool = False,
+                          unheard: int = 0) -> Verdict:
         """`shown`: what the judge reads the claim against (the passage, or the window; `judge_reads`); `bare`: the
         claim is a bare answer put after its question, or names someone the passage reads only by a pronoun: held to
-        a stricter margin."""
+        a stricter margin. `unheard`: how many of the claim's words neither the passage nor the question holds (one
+        holds it to the bare margin, two or more to `llm_margin_unheard`)."""
         if not cross and coverage < self.t.coverage_floor:
             return Verdict(False, round(coverage, 3), f"only {coverage:.0%} of the claim's words are in the passage", span,
                            code="low_coverage")
@@ -319,7 +332,11 @@ class GroundingChecker:
                 self._verdicts.pop(next(iter(self._verdicts)))  # the oldest
             self._verdicts[(claim, shown)] = margin
         limit = self.t.llm_margin_cross if cross else self.t.llm_margin
-        ok = margin > (max(limit, self.t.llm_margin_bare) if bare else limit)
+        if bare or unheard:
+            limit = max(limit, self.t.llm_margin_bare)
+        if unheard >= 2:
+            limit = max(limit, self.t.llm_margin_unheard)
+        ok = margin > limit
         score = 1 / (1 + math.exp(-margin))
         return Verdict(ok, round(score, 3), "the passage states it (model check)" if ok
                        else "the passage does not state it (model check)", span, code="model_yes" if ok else "model_no")
