@@ -5,6 +5,9 @@ writing anything again (it still judges the claims that reach the judge).
     python bench/replay_check.py eval/runs/piaf-sample-v8 --data ../shared/bench/piaf/piaf-v1.0-dev.json \
         --index-dir eval/runs/piaf-sample-v8/index
 
+A SQuAD-format set's index (its contexts, as `rag eval` builds it in the run folder, which git does not keep) is built
+in `--index-dir` when it is not there yet: about two minutes for the PIAF dev set.
+
 Each prediction's retrieved passages are found again in the current index (by source and offsets, so their
 headings come back too), the saved draft is checked as `Pipeline.finish` does, and the outcome is compared with
 the saved one. Prints one JSON line per changed question, then a summary: answerable questions whose answer holds
@@ -26,6 +29,7 @@ from rag.components import Components  # noqa: E402
 from rag.config import settings_from_env  # noqa: E402
 from rag.eval.datasets import is_squad, load_dataset, load_squad  # noqa: E402
 from rag.eval.metrics import answer_scores  # noqa: E402
+from rag.index.store import build_index, reusable_index  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.types import Answer, Hit  # noqa: E402
 
@@ -37,10 +41,20 @@ def main() -> None:
     ap.add_argument("--out", type=Path, help="also write the replayed predictions here (JSONL)")
     ap.add_argument("--index-dir", type=Path, help="the run's index (a SQuAD-format set is indexed in its run folder)")
     args = ap.parse_args()
-    loaded = load_squad(args.data)[1] if is_squad(args.data) else load_dataset(args.data)
+    sources, loaded = load_squad(args.data) if is_squad(args.data) else (None, load_dataset(args.data))
     questions = {q.id: q.model_dump() for q in loaded}
+    if sources is not None and args.index_dir is None:
+        sys.exit("a SQuAD-format set is replayed against its run's index: give --index-dir (e.g. RUN/index)")
     overrides = {"index_dir": args.index_dir} if args.index_dir else {}
-    pipeline = Pipeline(Components(settings_from_env(**overrides)))
+    components = Components(settings_from_env(**overrides))
+    if sources is not None:
+        # Its contexts, indexed as `rag eval` does (vectors already there are reused, so a kept index costs little);
+        # without this the configured corpus would be indexed there instead.
+        c, s = components, components.settings
+        index, _ = build_index(sources, args.index_dir, c.embed, c.embed_info(), s.chunk_chars, s.chunk_overlap,
+                               None, reusable_index(args.index_dir, c.embed, c.embed_info()))
+        c.use_index(index)
+    pipeline = Pipeline(components)
     by_place = {(p.source, p.start, p.end): p for p in pipeline.components.index.passages}
     top_k = pipeline.settings.top_k
     tally = {"answerable": 0, "right_before": 0, "right_after": 0, "unanswerable": 0, "abstained_before": 0,
