@@ -29,7 +29,7 @@ from rag.components import Components  # noqa: E402
 from rag.config import settings_from_env  # noqa: E402
 from rag.eval.datasets import is_squad, load_dataset, load_squad  # noqa: E402
 from rag.eval.metrics import answer_scores  # noqa: E402
-from rag.index.store import build_index, reusable_index  # noqa: E402
+from rag.eval.suite import index_contexts  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.types import Answer, Hit  # noqa: E402
 
@@ -47,13 +47,8 @@ def main() -> None:
         sys.exit("a SQuAD-format set is replayed against its run's index: give --index-dir (e.g. RUN/index)")
     overrides = {"index_dir": args.index_dir} if args.index_dir else {}
     components = Components(settings_from_env(**overrides))
-    if sources is not None:
-        # Its contexts, indexed as `rag eval` does (vectors already there are reused, so a kept index costs little);
-        # without this the configured corpus would be indexed there instead.
-        c, s = components, components.settings
-        index, _ = build_index(sources, args.index_dir, c.embed, c.embed_info(), s.chunk_chars, s.chunk_overlap,
-                               None, reusable_index(args.index_dir, c.embed, c.embed_info()))
-        c.use_index(index)
+    if sources is not None:  # (else the configured corpus would be indexed there)
+        index_contexts(components, sources, args.index_dir)
     pipeline = Pipeline(components)
     by_place = {(p.source, p.start, p.end): p for p in pipeline.components.index.passages}
     top_k = pipeline.settings.top_k

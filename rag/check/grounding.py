@@ -60,7 +60,7 @@ def judge_messages(passage: str, claim: str) -> list[dict]:
             {"role": "user", "content": render(tpl["user"], passage=one_block(passage), claim=claim)}]
 
 
-_ANSWER_WORDS = {"oui", "non", "yes", "no"}
+_ANSWER_WORDS = {"oui", "non"}  # ("yes" and "no" are stop words: `analyse` drops them)
 
 
 class _NeedsModel(Exception):

@@ -24,6 +24,17 @@ def _bar(label: str):
     return click.progressbar(length=1, label=label, file=sys.stderr, show_pos=True, show_eta=True)
 
 
+def index_contexts(c, sources: list[Source], index_dir: Path, progress=None) -> None:
+    """A SQuAD file's contexts as a run's own index in `index_dir` (vectors already there are reused), which the
+    components `c` use from then on: `evaluate`'s, and `bench/replay_check.py`'s for a run whose folder has none."""
+    s, info = c.settings, c.embed_info()
+    # With a Milvus store, the run's index gets a collection of its own beside the configured one.
+    store = f"{s.store}_eval" if s.store else ""
+    index, _ = build_index(sources, index_dir, c.embed, info, s.chunk_chars, s.chunk_overlap, progress,
+                           reusable_index(index_dir, c.embed, info, store), store=store)
+    c.use_index(index)
+
+
 def evaluate(pipeline: Pipeline, dataset: Path, out_dir: Path, limit=None, sample_seed=None, retrieval_only=False,
              baseline=False, command: str = "", plots: bool = True) -> Path:
     c = pipeline.components
@@ -38,12 +49,7 @@ def evaluate(pipeline: Pipeline, dataset: Path, out_dir: Path, limit=None, sampl
             def progress(done, total):
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
-            s, info = c.settings, c.embed_info()
-            # With a Milvus store, the run's index gets a collection of its own beside the configured one.
-            store = f"{s.store}_eval" if s.store else ""
-            index, _ = build_index(sources, out_dir / "index", c.embed, info, s.chunk_chars, s.chunk_overlap,
-                                   progress, reusable_index(out_dir / "index", c.embed, info, store), store=store)
-        c.use_index(index)
+            index_contexts(c, sources, out_dir / "index", progress)
     else:
         sources = [_source(n, t) for n, t in c.index.sources.items()]
 
