@@ -123,6 +123,11 @@ class Settings:
     # whose two best passages are such a pair reads only its third passage and itself (the same numbers as
     # reading them; bench/latency.py). 0: none.
     passage_pairs: int = 4
+    # A passage that speaks of someone by a pronoun before naming anyone ("Sur la loi Résilience…, il reconnaît…")
+    # is shown to the model with whom it stands for, as the check reads it (`antecedent`): "(Ici, « il » désigne
+    # Vincent Strubel.)" (RAG_PRONOUN_NOTES). Off: the passage alone, and the model, which cannot see the passages
+    # before it, wrote "Le conseil municipal a affirmé…" (its prompt example's subject) for "Qui a affirmé…?".
+    pronoun_notes: bool = True
     # The server reads a question's prompt while it is still being typed (RAG_PREFILL): the widget (with the
     # conversation) and the chat window (a first question) send it once it ends with "?" (POST /v1/prefill), and the
     # model, if idle, reads it (never ahead of a question; a follow-up rewritten first). Asked unchanged, the answer

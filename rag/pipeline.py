@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from typing import Iterator
 
-from .check.facts import (antecedent, asked_facts, claim_facts, common_word_only, fact_index, has_fact,
+from .check.facts import (asked_facts, claim_facts, common_word_only, fact_index, has_fact, pronoun_antecedent,
                           regnal_numbers, respelled, topic, written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
@@ -30,7 +30,10 @@ from .ingest.language import detect_language
 from .types import (ABSTAIN_REASONS, QUOTE_LEAD, Answer, AnswerEvent, Citation, Event, Hit, Sentence, SentenceEvent,
                     TokenEvent, final_answer)
 
-__all__ = ["Pipeline", "validate_question", "prompt_texts", "quote_candidates", "quote_messages"]
+__all__ = ["Pipeline", "validate_question", "prompt_texts", "quote_candidates", "quote_messages", "PRONOUN_NOTE"]
+
+# Before a passage that speaks of someone by a pronoun before naming anyone (`Pipeline.shown`).
+PRONOUN_NOTE = {"fr": "(Ici, « {pronoun} » désigne {name}.) ", "en": "(Here, “{pronoun}” is {name}.) "}
 
 
 def validate_question(question, max_chars: int) -> str:
@@ -226,12 +229,12 @@ class Pipeline:
                 if p.text in self._read_ahead:
                     continue
                 self._read_ahead.add(p.text)
-            prompts = [(llm, self.messages("…", [Hit(p, 0.0, None, None)], lang), self.settings.passage_blocks)]
+            first = [Hit(p, 0.0, None, None)]
+            prompts = [(llm, self.messages("…", first, lang), self.shown(first, lang)[0], self.settings.passage_blocks)]
             if judge is not None:  # the judge's prompt shows the whole passage first too
-                prompts.append((judge, judge_messages(p.text, "…"), False))
+                prompts.append((judge, judge_messages(p.text, "…"), one_block(p.text), False))
             try:
-                for model, messages, block in prompts:
-                    shown = one_block(p.text)
+                for model, messages, shown, block in prompts:
                     head = _head(messages, shown)
                     with turn():
                         # As a block, the passage's cells are also moved in where it is listed second or third.
@@ -261,7 +264,7 @@ class Pipeline:
                         continue
                     self._read_ahead.add((p.text, q.text))
                 context = [Hit(p, 0.0, None, None), Hit(q, 0.0, None, None)]
-                head = _head(self.messages("…", context, lang), f"[2] {one_block(prompt_texts(context)[1])}")
+                head = _head(self.messages("…", context, lang), f"[2] {self.shown(context, lang)[1]}")
                 try:
                     with turn():
                         kept = c.llm.remember(head, tail=True)
@@ -284,10 +287,22 @@ class Pipeline:
 
     def messages(self, question: str, context: list[Hit], lang: str) -> list[dict]:
         tpl = load_template("answer", lang)
-        passages = "\n\n".join(f"[{i}] {one_block(text)}" for i, text in enumerate(prompt_texts(context), start=1))
+        passages = "\n\n".join(f"[{i}] {shown}" for i, shown in enumerate(self.shown(context, lang), start=1))
         values = {"abstain": abstain_message(lang), "passages": passages, "question": question}
         out = [{"role": "system", "content": render(tpl["system"], **values)}] if "system" in tpl else []
         return out + [{"role": "user", "content": render(tpl["user"], **values)}]
+
+    def shown(self, context: list[Hit], lang: str) -> list[str]:
+        """The passages as the prompt lists them (`prompt_texts`, one block each), each that speaks of someone by a
+        leading pronoun with whom it stands for (`pronoun_notes`), unless its start is sent in the passage before."""
+        texts = prompt_texts(context)
+        if not self.settings.pronoun_notes:
+            return [one_block(t) for t in texts]
+        people = _pronouns(context, self.components.index)
+        note = PRONOUN_NOTE.get(lang, PRONOUN_NOTE["fr"])
+        return [(note.format(pronoun=people[h.passage.id][0].lower(), name=people[h.passage.id][1])
+                 if h.passage.id in people and not t.startswith("… ") else "") + one_block(t)
+                for h, t in zip(context, texts)]
 
     def rewrite(self, question: str, history: list[dict], lang: str) -> tuple[str, str]:
         """A follow-up rewritten as a standalone question, using the recent turns; and the text to search with
@@ -500,9 +515,16 @@ def _abstain(answer: Answer, code: str, reason: str | None = None) -> None:
     answer.abstain_code, answer.abstain_reason = code, reason or ABSTAIN_REASONS[code]
 
 
+def _pronouns(hits: list[Hit], index) -> dict[str, tuple[str, str]]:
+    """Passage id -> (the pronoun, the person it stands for) of a passage that speaks of someone by a pronoun before
+    naming anyone (`pronoun_antecedent`)."""
+    return {h.passage.id: found for h in hits
+            if (found := pronoun_antecedent(h.passage.text, index.preceding(h.passage)))[1]}
+
+
 def _people(hits: list[Hit], index) -> dict[str, str]:
     """Passage id -> the person it speaks of by a pronoun before naming anyone (`antecedent`), for the check."""
-    return {h.passage.id: who for h in hits if (who := antecedent(h.passage.text, index.preceding(h.passage)))}
+    return {k: who for k, (_, who) in _pronouns(hits, index).items()}
 
 
 def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None,

@@ -11,7 +11,7 @@ import pytest
 
 from rag.check.facts import (adds_nothing, answer_as_claim, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
                              asks_negated, contrasted, denied_object, own_words_absent, undefined, unnamed_speaker,
-                             wrong_yes,
+                             wrong_yes, pronoun_antecedent,
                              counts_other, fact_index, has_fact, nobody_there, one_as_word, misses_asked_role,
                              respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
@@ -1395,11 +1395,34 @@ def test_a_pronoun_before_any_name_stands_for_the_last_person_named_before():
     assert _unanswered_facts(answer, kept, hits, lambda p: [], {hits[0].passage.id: antecedent(calls, other)})
 
 
-def test_the_name_a_leading_pronoun_stands_for_is_the_passage_s_for_the_question_s_names():
+def test_a_leading_pronoun_stands_for_someone_only_when_both_speak():
+    """Session 25: the model is now shown whom a leading pronoun stands for, so a wrong name would be put in its mouth.
+    In PIAF's Wikipedia texts the last name before a leading "il" was often no person or the wrong one (148 of 1,122
+    passages); held to speech (the pronoun speaks, and the name speaks before it), 1 of them is left, and the
+    article's 11, all right."""
+    # Narrative pronouns: the last capitalised name before is a place or a cited source, not the subject.
+    assert pronoun_antecedent("Il reçoit le nom de Museveni en hommage au septième bataillon.",
+                              "Il appartient au groupe des Banyankolés, une des ethnies de la région des Grands Lacs. ") \
+        == ("", "")
+    assert pronoun_antecedent("Il se familiarise avec les mouvements nationalistes radicaux.",
+                              "Il y rencontre des militants, selon l'historien Gérard Prunier. ") == ("", "")
+    # A pronoun that speaks, for a name that speaks: both kept, the pronoun as written.
+    before = ("Le directeur général de l'Anssi, Vincent Strubel, a rappelé que \"la sécurité doit rester la condition "
+              "de tout déploiement\". ")
+    assert pronoun_antecedent("Sur la loi Résilience, il reconnaît \"des lenteurs\".", before) == ("il", "Vincent Strubel")
+    assert pronoun_antecedent("L'agence, dit-il, mise sur la coopération.", before) == ("il", "Vincent Strubel")
+    assert pronoun_antecedent("Pour lui, la clé est dans la gouvernance.", before) == ("lui", "Vincent Strubel")
+    # The pronoun speaks, but the name before it is only written about, never quoted.
+    assert pronoun_antecedent("Il annonce un plan.", "Le rapport de Vincent Strubel fut publié en mars. ") == ("", "")
+
+
+def test_the_name_a_leading_pronoun_stands_for_is_the_passage_s():
     """Session 23: "Qu'a lancé Constance Nebbula en Pays de la Loire ?" drafted "Constance Nebbula a lancé un data
     center public en Pays de la Loire [3]." (right), refused for her name: [3] says « En Pays de la Loire, nous avons
     lancé un data center public… », a-t-elle témoigné, her name two passages before. Like a heading, the person a
-    leading pronoun stands for holds the question's names; never a name the question did not bring."""
+    leading pronoun stands for holds the question's names. Session 25: and the claim's other names, as the prompt now
+    shows that person with the passage ("Qui a affirmé que la menace n'attend pas ?" drew "Le conseil municipal a
+    affirmé…", the prompt example's subject, from "…, il reconnaît… La menace, elle, n'attend pas")."""
     who = antecedent(DATA_CENTRE, LOIRE_VP + " ")
     assert who == "Constance Nebbula"
     question = "Qu'a lancé Constance Nebbula en Pays de la Loire ?"
@@ -1409,8 +1432,10 @@ def test_the_name_a_leading_pronoun_stands_for_is_the_passage_s_for_the_question
     assert not checker.judge(claim, DATA_CENTRE, question=question).supported  # her name is not in the passage
     assert checker.judge(claim, DATA_CENTRE, question=question, who=who).supported
     assert "(Constance Nebbula)" in str(judge.asked[-1])  # the judge reads whom the pronoun stands for
-    # Not a name the question did not bring, nor another person's.
-    assert not checker.judge(claim, DATA_CENTRE, question="Qu'a-t-on lancé en Pays de la Loire ?", who=who).supported
+    # A name the question did not bring (the prompt showed it with the passage), never another person's.
+    assert checker.judge(claim, DATA_CENTRE, question="Qu'a-t-on lancé en Pays de la Loire ?", who=who).supported
+    assert not checker.judge(claim.replace("Constance Nebbula", "Anne Le Hénanff"), DATA_CENTRE,
+                             question="Qu'a-t-on lancé en Pays de la Loire ?", who=who).supported
     assert not checker.judge(claim.replace("Constance Nebbula", "Anne Le Hénanff"), DATA_CENTRE,
                              question=question.replace("Constance Nebbula", "Anne Le Hénanff"), who=who).supported
     # And the judge must be surer, as for a bare answer (a091, a false premise: three clauses to her name, one from

@@ -357,6 +357,25 @@ def test_prime_reads_the_fixed_part_of_each_prompt_once(make):
     assert all("…" in m[-1]["content"] for m in llm.calls)  # no passage, no question: only the fixed part matters
 
 
+def test_a_passage_speaking_through_a_pronoun_is_shown_with_whom_it_stands_for(make):
+    """Session 25: "Qui a affirmé que la menace n'attend pas ?" drew "Le conseil municipal a affirmé…" (the prompt
+    example's subject): its passage says "…, il reconnaît… La menace, elle, n'attend pas", Vincent Strubel named a
+    passage before, which the model never reads. The prompt now says whom the pronoun stands for, as the check reads
+    it (article-v26: this answer and a018's now right)."""
+    p = make("x")
+    passages = p.components.index.passages
+    speaking = next(x for x in passages if x.text.startswith("Sur la loi Résilience"))
+    named = next(x for x in passages if "Vincent Strubel" in x.text)
+    context = [Hit(speaking, 0.0, None, None), Hit(named, 0.0, None, None)]
+    prompt = p.messages("Qui a affirmé que la menace n'attend pas ?", context, "fr")[-1]["content"]
+    assert "[1] (Ici, « il » désigne Vincent Strubel.) Sur la loi Résilience" in prompt
+    assert prompt.count("désigne") == 1  # a passage that names its speaker has no note
+    english = p.messages("Who said the threat does not wait?", context, "en")[-1]["content"]
+    assert "[1] (Here, “il” is Vincent Strubel.) Sur la loi Résilience" in english
+    off = make("x", pronoun_notes=False)
+    assert "désigne" not in off.messages("Qui a affirmé que la menace n'attend pas ?", context, "fr")[-1]["content"]
+
+
 def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
     """`warm_passages` hands the model, once per passage, the prompt up to the end of that passage listed first,
     in the corpus's language; the prompt of a real question starts with exactly those words."""
@@ -375,8 +394,11 @@ def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
     # Two prompts a passage, each its own turn: the answer prompt's, and the judge's (it reads whole passages).
     assert p.warm_passages(turn) == len(passages) and len(kept) == len(turns) == 2 * len(passages)
     answers, judges = kept[0::2], kept[1::2]
-    # The answer prompt's passage is also kept as a block, to be moved in where it is listed second or third.
-    assert blocks[0::2] == [one_block(x.text) for x in passages] and blocks[1::2] == [None] * len(passages)
+    # The answer prompt's passage is also kept as a block, to be moved in where it is listed second or third: as the
+    # prompt shows it, with whom a leading pronoun stands for.
+    shown = [p.shown([Hit(x, 0.0, None, None)], "fr")[0] for x in passages]
+    assert blocks[0::2] == shown and blocks[1::2] == [None] * len(passages)
+    assert any(x.startswith("(Ici, « il » désigne Vincent Strubel.) ") for x in shown)
     for passage, a, j in zip(passages, answers, judges):
         # Each ends with the passage and the blank line after it (where the model's reading is cut in chunks).
         assert a[-1]["content"].endswith(one_block(passage.text) + "\n\n") and "français" in a[0]["content"]

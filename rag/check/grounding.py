@@ -116,9 +116,9 @@ class GroundingChecker:
         `heading`: the passage's heading; when it names a topic, the question's names that it holds need not be in
         the passage too ("… directeur du Clark Art Institute" from a passage of that article saying "l'institution").
         `names`: the words the retrieved passages write as names (`written_as_names`). `who`: the person the passage
-        speaks of by a pronoun before naming anyone (`antecedent`); like the heading, it holds the question's names
-        it holds ("Constance Nebbula a lancé un data center public" from "En Pays de la Loire, nous avons lancé un
-        data center public…, a-t-elle témoigné", her name two passages before). `strict`: the judge is held to the
+        speaks of by a pronoun before naming anyone (`antecedent`), shown to the model with it; it holds the claim's
+        names it holds ("Constance Nebbula a lancé un data center public" from "En Pays de la Loire, nous avons lancé
+        un data center public…, a-t-elle témoigné", her name two passages before). `strict`: the judge is held to the
         bare-answer margin (a claim whose names come from another passage than its words)."""
         if question:
             # A name the question misspelt, copied into the claim, is read as the passage (or the topic its heading
@@ -143,7 +143,11 @@ class GroundingChecker:
 
         from_heading = held_by(heading)
         facts -= from_heading
-        from_who = held_by(who)
+        # The person a leading pronoun stands for is shown to the model with the passage (`Pipeline.shown`): any of
+        # the claim's names it holds ("Vincent Strubel a affirmé que la menace n'attend pas" from "…, il reconnaît…
+        # La menace, elle, n'attend pas"), at the bare-answer margin.
+        w_nums, w_words = fact_index(who) if who else (set(), set())
+        from_who = {f for f in facts if who and has_fact(f, w_nums, w_words)}
         facts -= from_who
         scored = []
         for s, e in self.windows(passage):

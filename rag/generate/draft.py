@@ -16,6 +16,8 @@ _MARKER_AFTER_END = re.compile(r"([.!?…])\s*((?:\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,
 
 
 def strip_citations(text: str) -> str:
+    # A marker inside a sentence leaves no double space: "Loïg Chesnais-Girard [2] préside…".
+    text = re.sub(r"[ \t]*" + CITATION.pattern + r"(?=[ \t])", "", text)
     return re.sub(r"\s+([.,;:!?])", r"\1", CITATION.sub("", text)).strip()
 
 
