@@ -1133,13 +1133,12 @@ def role_conflict(claim: str, passage: str, cross: bool = False) -> str:
 _IMPERSONAL = re.compile(r"\s*(?:faut|y a|s['’]agit)\b", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=4096)
 def antecedent(passage: str, before: str) -> str:
-    """Who a passage speaks of by a leading pronoun (`pronoun_antecedent`): their name as written, or ""."""
+    """Who a passage speaks of by a leading pronoun (`pronoun_antecedent`, cached): their name as written, or ""."""
     return pronoun_antecedent(passage, before)[1]
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=4096)
 def pronoun_antecedent(passage: str, before: str) -> tuple[str, str]:
     """(The pronoun as the passage writes it, the name it stands for), or ("", ""). Who a passage speaks of by a
     pronoun before it names anyone ("Elle appelle aussi à une véritable stratégie cyber…", three passages after

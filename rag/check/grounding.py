@@ -146,8 +146,8 @@ class GroundingChecker:
         # The person a leading pronoun stands for is shown to the model with the passage (`Pipeline.shown`): any of
         # the claim's names it holds ("Vincent Strubel a affirmé que la menace n'attend pas" from "…, il reconnaît…
         # La menace, elle, n'attend pas"), at the bare-answer margin.
-        w_nums, w_words = fact_index(who) if who else (set(), set())
-        from_who = {f for f in facts if who and has_fact(f, w_nums, w_words)}
+        who_facts = fact_index(who) if who else None
+        from_who = {f for f in facts if has_fact(f, *who_facts)} if who_facts else set()
         facts -= from_who
         scored = []
         for s, e in self.windows(passage):
