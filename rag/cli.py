@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -369,10 +370,17 @@ def eval_cmd(settings: Settings, dataset, out_dir, limit, sample_seed, retrieval
 
     out_dir = out_dir or Path("eval") / "runs" / dataset.stem
     report = evaluate(_pipeline(settings), dataset, out_dir, limit=limit, sample_seed=sample_seed,
-                      retrieval_only=retrieval_only, baseline=baseline, command=" ".join(["rag", *sys.argv[1:]]),
-                      plots=plots)
+                      retrieval_only=retrieval_only, baseline=baseline, command=_command_line(), plots=plots)
     click.echo(f"report: {report}")
     click.echo((out_dir / "metrics.json").read_text())
+
+
+def _command_line() -> str:
+    """The command as typed, after the RAG_* settings it ran with: a run made with RAG_TOP_K=4 says so."""
+    import shlex
+
+    env = [f"{k}={shlex.quote(v)}" for k, v in sorted(os.environ.items()) if k.startswith("RAG_")]
+    return " ".join([*env, "rag", *map(shlex.quote, sys.argv[1:])])
 
 
 # -- serve -----------------------------------------------------------------------------------

@@ -149,6 +149,9 @@ QUESTION = "Comment s'appelle le modèle conversationnel de Mistral utilisé dan
     # An "ou" between words, not between named options: the question still asks for names (a041).
     ("Les intervenants ont insisté sur la nécessité de former ou d'impliquer les élus dans ces sujets.",
      "Quels intervenants ont insisté sur la nécessité de former ou d'impliquer les élus dans ces sujets ?", True),
+    # A question word after a preposition still asks (PIAF seed 9, shown as verified before session 26).
+    ("La maison d'Este est alliée à la maison d'Este.", "À qui est alliée la maison d'Este ?", True),
+    ("La maison d'Este est alliée au duché de Ferrare.", "À qui est alliée la maison d'Este ?", False),
 ])
 def test_an_answer_that_adds_nothing_to_its_question(claim, question, empty):
     assert adds_nothing(claim, question) is empty
@@ -160,6 +163,10 @@ def test_wh_questions_and_yes_no_questions():
     assert asks_for_something("What did the Mistral experiment involve?")
     assert not asks_for_something("Vincent Strubel dirige-t-il l'Anssi ?")
     assert not asks_for_something("Does the minister think regions matter?")
+    for question in ("À qui la ministre s'adresse-t-elle ?", "D'où vient le modèle ?", "Avec qui Orange travaille-t-il ?",
+                     "A quoi se consacre l'UC ?", "With whom does the Anssi work?", "Depuis quand l'Anssi existe-t-elle ?"):
+        assert asks_for_something(question), question
+    assert not asks_for_something("À Rennes, la région a-t-elle lancé un plan ?")
 
 
 def test_the_check_refuses_a_fragment_that_repeats_the_question():

@@ -48,3 +48,14 @@ def test_serve_refuses_a_network_address_without_a_token(monkeypatch):
 
     r = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
     assert r.exit_code == 2 and "API token" in r.output and "--insecure-no-token" in r.output
+
+
+def test_an_eval_run_records_the_settings_it_ran_with(monkeypatch):
+    # A run made with RAG_TOP_K=4 must say so in its metrics.json, or its figures read as the defaults'.
+    from rag import cli
+
+    monkeypatch.setattr(cli.sys, "argv", ["rag", "eval", "eval/article.jsonl", "--out", "/tmp/a b"])
+    monkeypatch.setenv("RAG_TOP_K", "4")
+    monkeypatch.delenv("RAG_INDEX_DIR", raising=False)
+    line = cli._command_line()
+    assert "RAG_TOP_K=4" in line.split(" rag ")[0].split() and line.endswith(" rag eval eval/article.jsonl --out '/tmp/a b'")

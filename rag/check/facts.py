@@ -416,7 +416,11 @@ voici here""".split())
 # "s'appelle", "appelé": fillers as verbs. Whether an answer adds anything is read with the verbs taken out before
 # stemming, so that "la cour d'appel" keeps its noun there.
 _NAMING_VERB = re.compile(r"\b(?:s['’]\s*)?appel(?:le|lent|ait|aient|era|ez|é|ée|és|ées|er)\b", re.IGNORECASE)
-_WH = re.compile(r"(?:^|[,:;]\s*)\W*(?:(?:et|and|alors|so|mais|but)\s+)?(?:qui|que|qu['’]|quel|quelle|quels|quelles|"
+# (After a preposition too: "À qui est alliée la maison d'Este ?", "With whom…?".)
+_WH = re.compile(r"(?:^|[,:;]\s*)\W*(?:(?:et|and|alors|so|mais|but)\s+)?"
+                 r"(?:d['’]|(?:à|a|de|pour|par|avec|sur|chez|contre|vers|depuis|jusqu['’]à|en|dans|sous|selon|to|for|"
+                 r"from|with|by|in|on|of|at|about)\s+)?"
+                 r"(?:qui|que|qu['’]|quel|quelle|quels|quelles|"
                  r"quand|où|combien|comment|pourquoi|lequel|laquelle|lesquels|lesquelles|quoi|who|whom|whose|what|"
                  r"which|when|where|why|how|donne|donnez|cite|citez|nomme|nommez|indique|indiquez|name|list|give|"
                  r"tell me (?:who|what|which|when|where|how))\b", re.IGNORECASE)
