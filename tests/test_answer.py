@@ -16,6 +16,8 @@ def test_lists_and_missing_citations():
 def test_strip_and_language():
     assert strip_citations("Oui [1]. Non [2, 3].") == "Oui. Non."
     assert strip_citations("Loïg Chesnais-Girard [2] préside la région [3].") == "Loïg Chesnais-Girard préside la région."
+    assert strip_citations("Deux régions\n- la Bretagne [1]\n- les Pays de la Loire [2]") == (
+        "Deux régions\n- la Bretagne\n- les Pays de la Loire")
     assert detect_language("Who leads the agency?") == "en"
     assert detect_language("Qui dirige l'agence ?") == "fr"
     # A name is in no language (session 22: "Anne Le Hénanff warned…" was read as French, its "Le" and accent the

@@ -16,8 +16,9 @@ _MARKER_AFTER_END = re.compile(r"([.!?…])\s*((?:\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,
 
 
 def strip_citations(text: str) -> str:
-    # A marker inside a sentence leaves no double space: "Loïg Chesnais-Girard [2] préside…".
-    text = re.sub(r"[ \t]*" + CITATION.pattern + r"(?=[ \t])", "", text)
+    # A marker inside a sentence leaves no double space: "Loïg Chesnais-Girard [2] préside…"; nor one ending a
+    # line a space before the line break.
+    text = re.sub(r"[ \t]*" + CITATION.pattern + r"(?=[ \t\n]|$)", "", text)
     return re.sub(r"\s+([.,;:!?])", r"\1", CITATION.sub("", text)).strip()
 
 
