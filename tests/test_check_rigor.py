@@ -1511,3 +1511,15 @@ def test_words_from_neither_the_passage_nor_the_question_raise_the_judge_s_margi
     assert GroundingChecker(model=_Always(-0.8)).judge(
         "Non, la cheminée du volcan se trouve un kilomètre plus au sud.", volcano,
         question="La cheminée se trouve-t-elle au nord du volcan ?").supported
+
+
+@pytest.mark.parametrize("margin,repointed", [(-0.7, False), (0.0, True)])
+def test_a_claim_moved_to_a_passage_it_did_not_cite_is_held_to_the_bare_answer_margin(margin, repointed):
+    """a082 and 33 more stored answers: re-pointed to a passage the writer did not cite, on a judge margin between
+    -1.0 and -0.4, and wrong (7 right). The judge alone vouches for such a passage: the bare-answer margin."""
+    claim = "La ministre a cité une expérimentation avec 10.000 agents publics."
+    hits = [_hit(ELSEWHERE, 0), _hit(MISTRAL, 5000)]
+    [cited] = GroundingChecker(model=_Always(margin)).check([Sentence(text=claim, citations=[2])], hits, hits, "fr")
+    assert cited.supported  # cited there by the writer: the usual margin
+    [moved] = GroundingChecker(model=_Always(margin)).check([Sentence(text=claim, citations=[1])], hits, hits, "fr")
+    assert moved.supported is repointed and (moved.citations == [2] if repointed else True)
