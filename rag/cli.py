@@ -376,10 +376,13 @@ def eval_cmd(settings: Settings, dataset, out_dir, limit, sample_seed, retrieval
 
 
 def _command_line() -> str:
-    """The command as typed, after the RAG_* settings it ran with: a run made with RAG_TOP_K=4 says so."""
+    """The command as typed, after the RAG_* settings it ran with: a run made with RAG_TOP_K=4 says so. The API
+    token never: a run's files are shared and committed."""
     import shlex
 
-    env = [f"{k}={shlex.quote(v)}" for k, v in sorted(os.environ.items()) if k.startswith("RAG_")]
+    secret = env_name("api_token")
+    env = [f"{k}={'…' if k == secret else shlex.quote(v)}" for k, v in sorted(os.environ.items())
+           if k.startswith("RAG_")]
     return " ".join([*env, "rag", *map(shlex.quote, sys.argv[1:])])
 
 

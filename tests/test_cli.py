@@ -57,5 +57,7 @@ def test_an_eval_run_records_the_settings_it_ran_with(monkeypatch):
     monkeypatch.setattr(cli.sys, "argv", ["rag", "eval", "eval/article.jsonl", "--out", "/tmp/a b"])
     monkeypatch.setenv("RAG_TOP_K", "4")
     monkeypatch.delenv("RAG_INDEX_DIR", raising=False)
+    monkeypatch.setenv("RAG_API_TOKEN", "s3cret")
     line = cli._command_line()
+    assert "s3cret" not in line and "RAG_API_TOKEN=…" in line  # a run's files are shared: never the token
     assert "RAG_TOP_K=4" in line.split(" rag ")[0].split() and line.endswith(" rag eval eval/article.jsonl --out '/tmp/a b'")
