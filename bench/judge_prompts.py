@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
+from rag.check.grounding import judged_claim
 from rag.components import Components
 from rag.config import settings_from_env
 from rag.generate.prompts import load_template, one_block
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from claim_likelihood import auc  # noqa: E402  (a sibling bench script)
 
 _FR = ("Tu vérifies des faits. On te donne un EXTRAIT (souvent en français) et une AFFIRMATION (en français ou en "
        "anglais). Réponds YES seulement si l'extrait dit tout ce que dit l'affirmation : les mêmes nombres, dates, "
@@ -37,10 +42,6 @@ def variants() -> dict[str, tuple[str, str]]:
             "en_paraphrase": (system[:cut] + _PARAPHRASE + system[cut:], en["user"])}
 
 
-def auc(pos: list[float], neg: list[float]) -> float:
-    return sum(1.0 if p > q else 0.5 if p == q else 0.0 for p in pos for q in neg) / (len(pos) * len(neg))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", default="eval/grounding_pairs.jsonl")
@@ -48,25 +49,21 @@ def main() -> None:
     args = ap.parse_args()
     pairs = sorted((json.loads(x) for x in Path(args.pairs).read_text().splitlines() if x.strip()),
                    key=lambda p: p["passage"])  # the same passage in a row: its read state is kept
+    labels = [p["supported"] for p in pairs]
     llm = Components(settings_from_env()).llm
     results = {}
     for name, (system, user) in variants().items():
         t0, margins = time.monotonic(), []
         for p in pairs:
-            claim = p["claim"]
-            if p.get("question") and len(claim.split()) <= 6:
-                claim = f"{p['question'].strip()} — {claim}"
+            claim, _ = judged_claim(p["claim"], p.get("question"))
             shown = user.format(passage=one_block(p["passage"]), claim=claim)
             margins.append(llm.yes_no([{"role": "system", "content": system}, {"role": "user", "content": shown}]))
-        row = {"auc": round(auc([m for m, p in zip(margins, pairs) if p["supported"]],
-                                [m for m, p in zip(margins, pairs) if not p["supported"]]), 3)}
+        row = {"auc": round(auc(margins, labels), 3)}
         for lang in ("fr", "en"):
-            row[f"auc_{lang}"] = round(auc([m for m, p in zip(margins, pairs) if p["supported"] and p["lang"] == lang],
-                                           [m for m, p in zip(margins, pairs)
-                                            if not p["supported"] and p["lang"] == lang]), 3)
+            row[f"auc_{lang}"] = round(auc(*zip(*((m, y) for m, y, p in zip(margins, labels, pairs)
+                                                  if p["lang"] == lang))), 3)
         for limit in (-1.0, -0.4, 0.0):
-            row[f"accuracy_at_{limit}"] = round(sum((m > limit) == p["supported"] for m, p in zip(margins, pairs))
-                                                / len(pairs), 3)
+            row[f"accuracy_at_{limit}"] = round(sum((m > limit) == y for m, y in zip(margins, labels)) / len(pairs), 3)
         row["seconds"] = round(time.monotonic() - t0, 1)
         results[name] = row
         print(name, row, flush=True)

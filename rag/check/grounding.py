@@ -35,7 +35,7 @@ from .facts import (adds_nothing, answer_as_claim, asks_negated, causal_premise,
                     speaker_conflict, tautology, topic, undescribed, unnamed_speaker, unstated_since,
                     with_asked_speaker, without_quoted_headlines, written_as_names, wrong_yes)
 
-__all__ = ["GroundingChecker", "Verdict", "judge_messages"]
+__all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
 
 # A sentence opening with a demonstrative that stands for what came before ("Cela", "This includes…").
 _POINTS_BACK = re.compile(r"\W*(?:this|these|that|those|cela|ceci|ça|celui-ci|celle-ci|ceux-ci|celles-ci)\b(?!\s*[-—])",
@@ -61,6 +61,13 @@ def judge_messages(passage: str, claim: str) -> list[dict]:
 
 
 _ANSWER_WORDS = {"oui", "non"}  # ("yes" and "no" are stop words: `analyse` drops them)
+
+
+def judged_claim(claim: str, question: str | None) -> tuple[str, bool]:
+    """What the model judge reads for a claim, and whether it is a bare answer: "Vincent Strubel." states nothing
+    without its question, so it is read after it."""
+    bare = bool(question) and len(claim.split()) <= 6
+    return (f"{question.strip()} — {claim}" if bare else claim), bare
 
 
 class _NeedsModel(Exception):
@@ -285,9 +292,7 @@ class GroundingChecker:
                 return out
             return Verdict(True, min(v.score for v in verdicts), worst.reason, (s, e), code=worst.code)
         if self.model is not None and use_model:
-            # A bare answer ("Vincent Strubel.") states nothing without its question.
-            bare = bool(question) and len(claim.split()) <= 6
-            full = f"{question.strip()} — {claim}" if bare else claim
+            full, bare = judged_claim(claim, question)
             read = passage if self.judge_reads == "passage" else window
             read = f"{heading}\n{read}" if from_heading else read  # the names it took from the heading
             read = f"({who})\n{read}" if from_who else read  # and the one its pronoun stands for
