@@ -12,6 +12,7 @@ import click
 from . import __version__
 from .config import Settings, env_name, settings_from_env
 from .errors import RagError
+from .types import with_markers
 
 __all__ = ["main"]
 
@@ -214,9 +215,6 @@ def index_cmd(settings: Settings, paths, rebuild, as_json):
 
 
 # -- ask / chat ------------------------------------------------------------------------------
-def _sentence_line(x) -> str:
-    stop = x.text[-1] if x.text[-1:] in ".!?…" else "."
-    return f"{x.text.rstrip('.!?…')} {''.join(f'[{n}]' for n in x.citations)}{stop}"
 
 
 def _stream_answer(p, question: str, history: list[dict] | None, live: bool, prompt: str = ""):
@@ -238,7 +236,7 @@ def _stream_answer(p, question: str, history: list[dict] | None, live: bool, pro
                 click.echo("\r\033[K", nl=False)
             if not shown and prompt:
                 click.echo(click.style(prompt, bold=True) + " > ", nl=False)
-            click.echo(_sentence_line(ev.sentence) + " ✓")
+            click.echo(with_markers(ev.sentence.text, ev.sentence.citations) + " ✓")
             shown.append(ev.sentence)
         else:
             final = ev.answer
@@ -271,7 +269,7 @@ def _print_answer(ans, skip: int = 0) -> None:
     else:
         rest = [x for x in ans.sentences if x.supported][skip:]
         if rest:
-            click.echo(" ".join(_sentence_line(x) for x in rest))
+            click.echo(" ".join(with_markers(x.text, x.citations) for x in rest))
     if ans.citations:
         click.echo("\nSources:" if en else "\nSources :")
         for c in ans.citations:

@@ -28,7 +28,7 @@ from .ingest.chunk import split_sentences
 from .ingest.injection import asks_only_for_instructions, instruction_flags
 from .ingest.language import detect_language
 from .types import (ABSTAIN_REASONS, QUOTE_LEAD, Answer, AnswerEvent, Citation, Event, Hit, Sentence, SentenceEvent,
-                    TokenEvent, final_answer)
+                    TokenEvent, final_answer, with_markers)
 
 __all__ = ["Pipeline", "validate_question", "prompt_texts", "quote_candidates", "quote_messages", "PRONOUN_NOTE"]
 
@@ -384,9 +384,7 @@ class Pipeline:
                     if n in x.spans:
                         used[n].span_start, used[n].span_end, used[n].span_text = x.spans[n]
         answer.citations = [used[n] for n in sorted(used)]
-        answer.answer = " ".join(f"{x.text[:-1] if x.text[-1:] in '.!?' else x.text} "
-                                 f"{''.join(f'[{n}]' for n in x.citations)}{x.text[-1] if x.text[-1:] in '.!?' else '.'}"
-                                 for x in kept)
+        answer.answer = " ".join(with_markers(x.text, x.citations) for x in kept)
         answer.abstained = False
 
 

@@ -78,6 +78,12 @@ class Sentence:
     code: str = ""
 
 
+def with_markers(text: str, citations: list[int]) -> str:
+    """A checked sentence as every surface shows it: its markers before its final stop ("… en 2026 [1][3].")."""
+    stop = text[-1] if text[-1:] in ".!?…" else "."
+    return f"{text.rstrip('.!?…').rstrip()} {''.join(f'[{n}]' for n in citations)}{stop}"
+
+
 # Why the assistant abstained: a code the surfaces translate, and the English text for logs and --json.
 # The codes name the stage that refused, so an evaluation can count refusals by cause.
 AbstainReason = Literal["", "nothing_relevant", "model_declined", "no_citations", "not_supported", "off_topic",

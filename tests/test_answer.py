@@ -1,4 +1,5 @@
 from rag.generate.draft import parse_sentences, strip_citations
+from rag.types import with_markers
 from rag.ingest.language import detect_language
 
 
@@ -18,6 +19,13 @@ def test_strip_and_language():
     assert strip_citations("Loïg Chesnais-Girard [2] préside la région [3].") == "Loïg Chesnais-Girard préside la région."
     assert strip_citations("Deux régions\n- la Bretagne [1]\n- les Pays de la Loire [2]") == (
         "Deux régions\n- la Bretagne\n- les Pays de la Loire")
+    # French spacing is the writer's, inside a quotation above all (session 27: "numérique : la" was shown as
+    # "numérique: la", a quotation the passage does not hold word for word).
+    assert strip_citations('Il appelle à "démystifier le numérique : la cybersécurité" [1].') == (
+        'Il appelle à "démystifier le numérique : la cybersécurité".')
+    assert strip_citations("Deux constats [2] : la sécurité ; la formation [3] .") == (
+        "Deux constats : la sécurité ; la formation.")
+    assert strip_citations("Pourquoi pas ? Parce que [1], dit-il.") == "Pourquoi pas ? Parce que, dit-il."
     assert detect_language("Who leads the agency?") == "en"
     assert detect_language("Qui dirige l'agence ?") == "fr"
     # A name is in no language (session 22: "Anne Le Hénanff warned…" was read as French, its "Le" and accent the
@@ -26,3 +34,10 @@ def test_strip_and_language():
     assert detect_language("Who is Loïg Chesnais-Girard?") == "en"
     assert detect_language("Qui est Anne Le Hénanff ?") == "fr"
     assert detect_language("Le numérique est-il un gros mot ?") == "fr"
+
+
+def test_every_surface_writes_a_checked_sentence_the_same_way():
+    assert with_markers("La loi sera présentée en 2026.", [1, 3]) == "La loi sera présentée en 2026 [1][3]."
+    assert with_markers("Sans point final", [2]) == "Sans point final [2]."
+    assert with_markers("Faut-il s'en emparer ?", [2]) == "Faut-il s'en emparer [2]?"
+    assert with_markers("Et ainsi de suite…", [1]) == "Et ainsi de suite [1]…"

@@ -16,10 +16,10 @@ _MARKER_AFTER_END = re.compile(r"([.!?…])\s*((?:\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,
 
 
 def strip_citations(text: str) -> str:
-    # A marker inside a sentence leaves no double space: "Loïg Chesnais-Girard [2] préside…"; nor one ending a
-    # line a space before the line break.
-    text = re.sub(r"[ \t]*" + CITATION.pattern + r"(?=[ \t\n]|$)", "", text)
-    return re.sub(r"\s+([.,;:!?])", r"\1", CITATION.sub("", text)).strip()
+    # A marker goes with the spaces before it ("Loïg Chesnais-Girard [2] préside…", "la région [3].") and with
+    # those after it when a period or comma follows ("2026 [1] ."); no other space is touched, so French spacing
+    # ("numérique : la", "date ?") stays as written, inside a quotation above all.
+    return re.sub(r"[ \t]*" + CITATION.pattern + r"(?:[ \t]+(?=[.,]))?", "", text).strip()
 
 
 def parse_sentences(draft: str) -> list[Sentence]:

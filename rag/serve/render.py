@@ -16,6 +16,7 @@ import json
 import re
 
 from ..generate.draft import CITATION
+from ..types import with_markers
 
 __all__ = ["TEXT", "t", "esc", "md_text", "fmt_int", "render_answer", "render_writing", "render_error",
            "render_sources", "render_user", "verdict_text", "abstain_text", "position_text", "answer_lang"]
@@ -245,8 +246,7 @@ def render_writing(tokens: int, lang: str, draft: str | None = None, shown: list
     unless `draft` is given: debug_drafts), and the sentences already checked (`shown`: text and citations)."""
     T = t(lang)
     if shown and draft is None:
-        text = " ".join(f"{esc(x['text'].rstrip('.!?…'))} {''.join(f'[{n}]' for n in x['citations'])}"
-                        f"{x['text'][-1] if x['text'][-1:] in '.!?…' else '.'}" for x in shown)
+        text = " ".join(esc(with_markers(x["text"], x["citations"])) for x in shown)
         return _one_line(f'<div class="rag-answer rag-writing rag-early"><div class="rag-text">{text}</div>'
                          f'<div class="rag-meta"><span class="rag-check">✓</span> <span class="rag-spinner"></span>'
                          f'{esc(T["checked_so_far"])} · <span class="rag-count">{esc(T["tokens"].format(n=tokens))}'
