@@ -5,8 +5,6 @@ carrying a description no passage gives, and an English number ("10,000") the Fr
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from rag.check.facts import (adds_nothing, answer_as_claim, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
@@ -1136,7 +1134,7 @@ def test_a_speaker_the_passage_never_names():
                "voit dans le texte un levier politique et budgétaire essentiel. \"C'est une contrainte, mais surtout "
                "une opportunité pour clarifier les responsabilités et déclencher les décisions. La menace, elle, "
                "n'attend pas\". L'agence, dit-il, mise sur la coopération.")
-    question = "Qui a affirmé que la menace n'attend pas ?"
+    # Judged without its question, which another rule would refuse first (only the question's words are there).
     v = GroundingChecker(model=_Always()).judge("Le conseil municipal a affirmé que la menace n'attend pas.", strubel)
     assert not v.supported and v.code == "nobody_there" and "conseil municipal" in v.reason
     assert unnamed_speaker("The city council said the threat does not wait.", strubel)

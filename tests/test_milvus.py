@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from rag.components import Components
-from rag.errors import IndexStoreError, InputError
+from rag.errors import IndexStoreError
 from rag.index.search import retrieve
 
 from conftest import ARTICLE

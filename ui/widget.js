@@ -440,7 +440,8 @@
         return;
       }
       msg.innerHTML = '<p class="rw-text rw-early">' + shown.map(function (x) {
-        return esc(x.text.replace(/[.!?…]$/, "")) + " " + x.citations.map(function (n) { return "[" + n + "]"; }).join("") +
+        // as rag.types.with_markers writes it on the server
+        return esc(x.text.replace(/[.!?…]+$/, "").replace(/\s+$/, "")) + " " + x.citations.map(function (n) { return "[" + n + "]"; }).join("") +
           (/[.!?…]$/.test(x.text) ? x.text.slice(-1) : ".");
       }).join(" ") + '</p><div class="rw-label"><span class="rw-ok">✓</span> <span class="rw-spin"></span>' +
         esc(TEXT.checkedSoFar) + count + "</div>";

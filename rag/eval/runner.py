@@ -4,7 +4,6 @@ interrupted run resumes), then metrics, a report and plots."""
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path

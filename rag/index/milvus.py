@@ -32,11 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import IndexStoreError, InputError, RagError
-from ..ingest.chunk import split_passages
 from ..types import Passage, Source
 from .lexical import ANALYSER, analyse, order_hash
-from .store import (SOURCES, SPLITTER, Index, _clean_strays, _lexical_text, _live_path, _manifest_head, _mark,
-                    _nodes_from, _ordered, check_embed_model, check_index_dir, read_manifest, recover_interrupted,
+from .store import (SOURCES, Index, _begin_build, _lexical_text, _live_path, _manifest_head, _mark,
+                    _nodes_from, _ordered, check_embed_model, read_manifest, recover_interrupted,
                     write_and_swap)
 
 __all__ = ["MilvusTarget", "parse_store", "build_milvus_index", "load_milvus_index", "MilvusBM25"]
@@ -224,18 +223,7 @@ def build_milvus_index(sources: list[Source], out_dir: Path, embed, embed_info: 
     """`store.build_index` for a Milvus collection: the passages into `target`, the manifest and sources into
     `out_dir`. Passages already in the collection (when `previous` is its index, built with the same chunking) keep
     their vectors; the others are embedded."""
-    out_dir = Path(out_dir)
-    live = _live_path(out_dir)
-    recover_interrupted(live)
-    check_index_dir(live)
-    _clean_strays(live)
-    names = [s.name for s in sources]
-    if len(set(names)) != len(names):
-        raise RagError("two sources share a name: rename one of them")
-    chunking = {"max_chars": max_chars, "overlap": overlap, "splitter": SPLITTER}
-    passages = [p for s in sources for p in split_passages(s, max_chars, overlap)]
-    if not passages:
-        raise RagError("nothing to index: give at least one .txt or .md file")
+    out_dir, live, chunking, passages = _begin_build(sources, out_dir, max_chars, overlap)
     client = _client(target)
     ours_before = previous is not None and previous.manifest.get("store") == target.as_manifest()
     before = _physical(previous.manifest, target) if ours_before else None  # the version in use

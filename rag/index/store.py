@@ -260,6 +260,24 @@ def _nodes_from(passages: list[Passage], vectors: dict[str, list[float]]):
     ]
 
 
+def _begin_build(sources: list[Source], out_dir: Path, max_chars: int, overlap: int):
+    """What every store's build does first, before any work: a folder that is not ours is refused at once, an
+    interrupted build is recovered. Returns the index folder, its live path, the chunking and the passages."""
+    out_dir = Path(out_dir)
+    live = _live_path(out_dir)
+    recover_interrupted(live)
+    check_index_dir(live)
+    _clean_strays(live)
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise RagError("two sources share a name: rename one of them")
+    chunking = {"max_chars": max_chars, "overlap": overlap, "splitter": SPLITTER}
+    passages = [p for s in sources for p in split_passages(s, max_chars, overlap)]
+    if not passages:
+        raise RagError("nothing to index: give at least one .txt or .md file")
+    return out_dir, live, chunking, passages
+
+
 def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, max_chars: int, overlap: int,
                 progress: Progress | None = None, previous: Index | None = None,
                 vector_index: str = "auto", store: str = "") -> tuple[Index, dict]:
@@ -279,18 +297,7 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.vector_stores.faiss import FaissVectorStore
 
-    out_dir = Path(out_dir)
-    live = _live_path(out_dir)
-    recover_interrupted(live)
-    check_index_dir(live)  # before any work: a folder that is not ours is refused at once
-    _clean_strays(live)
-    names = [s.name for s in sources]
-    if len(set(names)) != len(names):
-        raise RagError("two sources share a name: rename one of them")
-    chunking = {"max_chars": max_chars, "overlap": overlap, "splitter": SPLITTER}
-    passages = [p for s in sources for p in split_passages(s, max_chars, overlap)]
-    if not passages:
-        raise RagError("nothing to index: give at least one .txt or .md file")
+    out_dir, live, chunking, passages = _begin_build(sources, out_dir, max_chars, overlap)
     kind = choose_vector_index(vector_index, len(passages))
     append = _appendable(previous, sources, chunking, kind)
     reuse: dict[str, np.ndarray] = {}  # passage id -> stored vector, for a build that does not append
