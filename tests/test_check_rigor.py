@@ -1521,3 +1521,59 @@ def test_a_claim_moved_to_a_passage_it_did_not_cite_is_held_to_the_bare_answer_m
     assert cited.supported  # cited there by the writer: the usual margin
     [moved] = GroundingChecker(model=_Always(margin)).check([Sentence(text=claim, citations=[1])], hits, hits, "fr")
     assert moved.supported is repointed and (moved.citations == [2] if repointed else True)
+
+
+# Session 27: a new user's 44 questions (16 unanswerable) showed three wrong answers verified that a rule can reach.
+HENIQUE_MESSAGE = ("Il défend une IA \"utile et maîtrisée\", citant les 300 projets internes déjà menés. Son message : \"agir, "
+           "plutôt que subir\" avec des outils adaptés aux agents publics.")
+POUPARD = ("Du côté des grands groupes, Guillaume Poupard, coprésident du Conseil national de l'intelligence "
+           "artificielle (CIAN) et directeur général adjoint de Docaposte, a mis en garde contre les illusions d'une IA "
+           "sans maîtrise.")
+PLANS = ("Plusieurs plans régionaux — en Occitanie, en Paca ou en Île-de-France — ont déjà été engagés, démontrant la "
+         "capacité des territoires à agir comme laboratoires d'innovation publique.")
+
+
+def test_a_pronoun_does_not_say_who():
+    """"Il a dit « agir, plutôt que subir »…" to "Qui a dit « agir, plutôt que subir » ?": shown as verified; "il"
+    is whoever the reader takes it for, and the question's own quotation names nobody."""
+    question = "Qui a dit « agir, plutôt que subir » ?"
+    claim = "Il a dit « agir, plutôt que subir » avec des outils adaptés aux agents publics."
+    assert misses_asked_kind(claim, question) == 'the question asks who; the sentence says only "Il"'
+    v = GroundingChecker(model=_Always()).judge(claim, HENIQUE_MESSAGE, question=question, whole_answer=True)
+    assert not v.supported and v.code == "restates_question"
+    # Named, the same sentence answers; a quotation of its own is an answer to "Qui a dit…?" only beside a name.
+    assert not misses_asked_kind("Jérôme Hénique a dit « agir, plutôt que subir ».", question)
+    assert not misses_asked_kind("Il s'agit de Jérôme Hénique.", question)
+    assert not misses_asked_kind("Elle a déclaré « Le numérique, c'est politique ».", "Qu'a déclaré Constance Nebbula ?")
+    assert not misses_asked_kind("Les élus lisent leurs mails.", "Qui lit ses mails pendant qu'on parle d'IA ?")
+
+
+def test_the_excerpts_are_not_an_answer():
+    """"The regions mentioned in excerpts have already launched regional plans [1]." to "Which regions have already
+    launched regional plans?": shown as verified; it says the passages hold an answer, not which."""
+    question = "Which regions have already launched regional plans?"
+    claim = "The regions mentioned in excerpts have already launched regional plans."
+    assert adds_nothing(claim, question)
+    v = GroundingChecker(model=_Always()).judge(claim, PLANS, question=question, whole_answer=True)
+    assert not v.supported and v.code == "restates_question"
+    assert not adds_nothing("The regions mentioned are Occitanie, Paca and Île-de-France.", question)
+    assert not adds_nothing("Les extraits citent l'Occitanie, la Paca et l'Île-de-France.",
+                            "Quelles régions ont déjà engagé des plans régionaux ?")
+
+
+def test_a_bare_name_to_the_name_of_a_role_holds_that_role():
+    """"Guillaume Poupard [1]." to "Quel est le nom du président de Docaposte ?": shown as verified; the passage
+    makes him its deputy director general. The bare name is the question's sentence with the name in it."""
+    question = "Quel est le nom du président de Docaposte ?"
+    assert answer_as_claim("Guillaume Poupard.", question) == "Guillaume Poupard est le président de Docaposte."
+    v = GroundingChecker(model=_Always()).judge("Guillaume Poupard.", POUPARD, question=question, whole_answer=True)
+    assert not v.supported and v.code == "wrong_role"
+    right = "Quel est le nom du directeur général adjoint de Docaposte ?"
+    assert GroundingChecker(model=_Always()).judge("Guillaume Poupard.", POUPARD, question=right,
+                                                   whole_answer=True).supported
+    assert answer_as_claim("Vincent Strubel", "What is the name of the director general of ANSSI?") == (
+        "Vincent Strubel is the director general of ANSSI.")
+    assert answer_as_claim("Anne Le Hénanff", "Quel est le nom de la ministre déléguée au numérique ?") == (
+        "Anne Le Hénanff est la ministre déléguée au numérique.")
+    assert answer_as_claim("Vincent Strubel", "Quel est le nom de l'agence ?") == "Vincent Strubel est l'agence."
+    assert answer_as_claim("Vincent Strubel", "Quel est le budget de l'agence ?") == ""

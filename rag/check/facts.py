@@ -413,6 +413,9 @@ def asks_negated(question: str) -> bool:
 # "The model is called Mistral", "Oui".
 _FILLER = set("""agit appel appelle call called named nam nom name answer repons oui non yes no sagit reponse
 voici here""".split())
+# The prompt's own material: "The regions mentioned in excerpts have already launched regional plans [1]." says that
+# the passages hold an answer, not which (session 27).
+_FILLER |= {"excerpt", "extrait", "mentioned", "mention"}
 # "s'appelle", "appelé": fillers as verbs. Whether an answer adds anything is read with the verbs taken out before
 # stemming, so that "la cour d'appel" keeps its noun there.
 _NAMING_VERB = re.compile(r"\b(?:s['’]\s*)?appel(?:le|lent|ait|aient|era|ez|é|ée|és|ées|er)\b", re.IGNORECASE)
@@ -1214,9 +1217,23 @@ def answer_as_claim(answer: str, question: str | None) -> str:
         return ""
     m = _WHO.match(question)
     a = answer.strip().rstrip(".!")
-    if not m or not a or len(a.split()) > 8 or re.search(r"\b(?:est|sont|a|ont|is|are|was|were|has|have)\b", a):
+    if not a or len(a.split()) > 8 or re.search(r"\b(?:est|sont|a|ont|is|are|was|were|has|have)\b", a):
         return ""
-    return f"{a} {m.group('rest')}."
+    if m:
+        return f"{a} {m.group('rest')}."
+    # "Guillaume Poupard." to "Quel est le nom du président de Docaposte ?": "Guillaume Poupard est le président de
+    # Docaposte." (session 27: the passage makes him its deputy director general, and the bare name was verified).
+    m = _NAME_OF.match(question)
+    if not m:
+        return ""
+    article = {"du": "le", "de la": "la", "des": "les", "of the": "the"}.get(fold(m.group("of")).replace("’", "'"),
+                                                                             "l'")
+    verb = "is" if m.group("of").lower() == "of the" else "est"
+    return f"{a} {verb} {article}{'' if article.endswith(chr(39)) else ' '}{m.group('role')}."
+
+
+_NAME_OF = re.compile(r"^\s*(?:quel\s+est\s+le\s+nom|what\s+is\s+the\s+name)\s+(?P<of>du|de\s+la|de\s+l['’]|des|of\s+the)"
+                      r"\s*(?P<role>[^?]+?)\s*\?*\s*$", re.IGNORECASE)
 
 
 _ASKED_SPEAKER = re.compile(r"\b(?:selon|d['’]apr[eè]s|according to)\s", re.IGNORECASE)
@@ -1278,8 +1295,11 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     words = re.findall(r"[\w’'-]+", claim)
     folded = set(re.findall(r"\w+", fold(claim)))
     # A name the question does not hold, or a quotation ("État-Régions" of the question is no answer, nor "December"
-    # to "Which region…?").
-    gives_name = lambda: bool(_new_names(words, q_words) or quote_regions(claim))  # noqa: E731
+    # to "Which region…?"); not the question's own quotation ("Il a dit « agir, plutôt que subir »…" to "Qui a dit
+    # « agir, plutôt que subir » ?").
+    quotes = [claim[a:b] for a, b in quote_regions(claim)]
+    gives_name = lambda: bool(_new_names(words, q_words)  # noqa: E731
+                              or any(_content(x) - _content(question) for x in quotes))
     if _ASKS_NUMBER.search(question):
         nums = {f for f in claim_facts(claim) if f.startswith("#")} - fact_index(question)[0]
         if not nums and not (folded - q_words) & _NUMBER_WORDS and not _ONE_UNIT.search(fold(claim)):
@@ -1287,6 +1307,11 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     if _ASKS_NAME.search(question) and not gives_name() and not _describes_kind(words, question, q_words):
         return "the question asks for a name; the sentence gives none"
     if _ASKS_WHO.search(question) and not gives_name():
+        # "Qui a dit « agir, plutôt que subir » ?" answered "Il a dit « agir, plutôt que subir »…": "il" is whoever
+        # the reader takes it for.
+        lead = _LEAD_PRONOUN.match(claim)
+        if lead:
+            return f"the question asks who; the sentence says only \"{lead.group(1)}\""
         # "Qui a organisé les Assises ?" answered "Les Assises … ont été organisées le 4 novembre.": the one thing
         # said beyond the question is when. (Anything else may name who: "les moines", "la ministre".)
         bare = [_unelided(w) for w in words]
@@ -1333,6 +1358,7 @@ _ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|
                        r"(?:\s|$|(?<=['’])).*$", re.IGNORECASE | re.DOTALL)
 
 
+_LEAD_PRONOUN = re.compile(r"^\W*(il|elle|ils|elles|on|he|she|they)\b(?![’'-])", re.IGNORECASE)
 # "Qui a…?", "Who did…?" (not "Qui est X ?", which a description answers).
 _ASKS_WHO = re.compile(r"^\W*(?:par\s+qui|by\s+whom|qui|who)\b(?!\s+(?:est|sont|était|étaient|fut|is|are|was|were)\b)",
                        re.IGNORECASE)
