@@ -1577,3 +1577,36 @@ def test_a_bare_name_to_the_name_of_a_role_holds_that_role():
         "Anne Le Hénanff est la ministre déléguée au numérique.")
     assert answer_as_claim("Vincent Strubel", "Quel est le nom de l'agence ?") == "Vincent Strubel est l'agence."
     assert answer_as_claim("Vincent Strubel", "Quel est le budget de l'agence ?") == ""
+
+
+def test_whoever_holds_a_role_has_a_name():
+    """To "Qui est le <rôle> … ?", a sentence that names nobody answers nothing, however it restates the role:
+    "The mayor of Rennes is the maire de 3.000 habitants…" (shown as verified, session 27), "L'historien relevant…
+    était l'invasion napoléonienne" (a second draft of PIAF seed 7), "Le DG de l'Anssi est le Directeur général de
+    l'Anssi" (a role's words, capitalised, are no name)."""
+    for claim, question in (
+            ("The mayor of Rennes is the maire de 3.000 habitants, who insisted on democratic engagement.",
+             "Who is the mayor of Rennes?"),
+            ("L'historien relevant une abondance d'évenements perturbants était l'invasion napoléonienne.",
+             "Qui fut l'historien relevant une abondance d'évenements perturbants ?"),
+            ("Le DG de l'Anssi est le Directeur général de l'Anssi.", "Qui est le DG de l'Anssi ?")):
+        assert "names nobody" in misses_asked_kind(claim, question), claim
+    for claim, question in (("Le directeur général de l'Anssi est Vincent Strubel.", "Qui est le DG de l'Anssi ?"),
+                            ("Guillaume Poupard est le coprésident du CIAN.", "Qui est le coprésident du CIAN ?"),
+                            ("The president of the Brittany region is Loïg Chesnais-Girard.",
+                             "Who is the president of the Brittany region?")):
+        assert not misses_asked_kind(claim, question), claim
+
+
+def test_a_share_is_no_price():
+    """"Combien coûte la fibre chez Orange ?" answered "93% des locaux français sont raccordables à la fibre, deux
+    tiers grâce à Orange [1]." (shown as verified, session 27)."""
+    question = "Combien coûte la fibre chez Orange ?"
+    claim = "93% des locaux français sont raccordables à la fibre, deux tiers grâce à Orange."
+    assert "share" in misses_asked_kind(claim, question)
+    v = GroundingChecker(model=_Always()).judge(claim, HENIQUE, question=question, whole_answer=True)
+    assert not v.supported and v.code == "restates_question"
+    # Any other figure may be a price (PIAF seed 5: "Le joural coûte 1 à 5 noises."), a sum in millions too.
+    assert not misses_asked_kind("Le joural coûte 1 à 5 noises.", "Combien coûte le joural?")
+    assert not misses_asked_kind("Le budget est de 12 millions, en hausse de 3 %.", "Quel est le budget de la Bretagne ?")
+    assert not misses_asked_kind("93% des locaux sont raccordables.", "Quelle part des locaux est raccordable ?")

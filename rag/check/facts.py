@@ -1253,6 +1253,13 @@ _ASKS_NUMBER = re.compile(r"\b(?:combien|how (?:many|much)|quel(?:le)?s? (?:est 
                           r"(?:nombre|montant|budget|pourcentage|part|taux|coût|cout|chiffre|somme|âge|age)|"
                           r"en quelle année|what (?:is the )?(?:number|amount|budget|percentage|share|rate|cost|age)|"
                           r"in what year|which year)\b", re.IGNORECASE)
+_ASKS_SUM = re.compile(r"\bcombien\s+(?:co[uû]te|co[uû]tent|co[uû]tait|co[uû]taient|co[uû]tera|co[uû]teront|a\s+co[uû]t[ée]|"
+                       r"ont\s+co[uû]t[ée])\b|\bquel(?:le)?\s+(?:est\s+|était\s+)?(?:le\s+|la\s+)?(?:co[uû]t|prix|montant|budget)\b|"
+                       r"\bhow much\b[^?]*\bcosts?\b|\bwhat (?:is|was|are|were) the (?:cost|price|amount|budget)s?\b",
+                       re.IGNORECASE)
+_SUM = re.compile(r"€|\$|£|\b(?:euros?|dollars?|eur|usd|francs?|livres?|pounds?|gratuite?s?|free|centimes?|cents?|"
+                  r"millions?|milliards?|billions?)\b", re.IGNORECASE)
+_SHARE = re.compile(r"%|\b(?:pour\s?cent|per\s?cent|percent|tiers|moitié|quarts?|thirds?|half|quarters?)\b", re.IGNORECASE)
 _ASKS_NAME = re.compile(r"\b(?:comment s['’]appelle|comment se nomme|quel(?:le)? est (?:le|son|leur) nom|"
                         r"quel(?:s|les)? (?:est|sont) les? noms?|nom exact|what is (?:the|its|his|her|their) (?:exact )?name|"
                         r"what (?:is|are) (?:it|they|the \w+) called|by name|exact name|"
@@ -1304,6 +1311,10 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         nums = {f for f in claim_facts(claim) if f.startswith("#")} - fact_index(question)[0]
         if not nums and not (folded - q_words) & _NUMBER_WORDS and not _ONE_UNIT.search(fold(claim)):
             return "the question asks for a number; the sentence gives none"
+    if _ASKS_SUM.search(question) and _SHARE.search(claim) and not _SUM.search(claim):
+        # "Combien coûte la fibre chez Orange ?" answered "93% des locaux… sont raccordables [1]." (session 27): a
+        # share is no price. (Any other figure may be one: "1 à 5 noises".)
+        return "the question asks for a sum of money; the sentence gives only a share"
     if _ASKS_NAME.search(question) and not gives_name() and not _describes_kind(words, question, q_words):
         return "the question asks for a name; the sentence gives none"
     if _ASKS_WHO.search(question) and not gives_name():
@@ -1344,10 +1355,22 @@ def misses_asked_role(claim: str, question: str) -> str:
     if not m or not _COPULA.search(f" {claim} "):
         return ""
     role = _ROLE_END.sub("", " " + m.group("role")).strip()
+    # Whoever holds a role has a name: "The mayor of Rennes is the maire de 3.000 habitants…", "L'historien
+    # relevant… était l'invasion napoléonienne" name nobody (session 27), nor does "Le DG de l'Anssi est le
+    # Directeur général de l'Anssi" (a role's words, capitalised).
+    words = [w for w in re.findall(r"[\w’'-]+", claim) if not _ROLE.fullmatch(fold(_unelided(w)))
+             and fold(_unelided(w)) not in _ROLE_WORDS]
+    if not _new_names(words, set(re.findall(r"\w+", fold(question)))) and not quote_regions(claim):
+        return f"the question asks who is the {role}; the sentence names nobody"
     asked, said = _content(role), _content(claim)
-    if not asked or asked <= said or (asked & _HEADS and said & _HEADS):
-        return ""  # named, or named as another word for who leads ("le patron" answered "président de…")
+    if not asked or asked <= said or (asked & _HEADS and said & _HEADS) or _role_heads(role) & _role_heads(claim):
+        return ""  # named, or named as another word for who leads ("le patron" answered "président de…", "le DG"
+        # answered "directeur général")
     return f"the question asks who is the {role}; the sentence names no {role}"
+
+
+def _role_heads(text: str) -> set[str]:
+    return {next(h for i, (h, _) in enumerate(_ROLE_HEADS) if m.group(f"h{i}")) for m in _ROLE.finditer(_flat(text))}
 
 
 _HEADS = _content("patron patronne directeur directrice président présidente dirigeant dirigeante chef responsable "
