@@ -20,7 +20,7 @@ from .check.facts import (asked_facts, claim_facts, common_word_only, fact_index
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
-from .generate.draft import open_quotation, parse_sentences, says_abstain, strip_citations
+from .generate.draft import copies_example, open_quotation, parse_sentences, says_abstain, strip_citations
 from .generate.prompts import abstain_message, load_template, one_block, render
 from .index.lexical import analyse
 from .index.search import retrieve
@@ -111,18 +111,8 @@ class Pipeline:
         messages = self.messages(standalone, context, lang)
         t = time.perf_counter()
         pieces: list[str] = []
-        t_first = None
         early = _EarlyCheck(self, answer, context)
-        for piece in c.llm.stream(messages, max_tokens=s.max_tokens, temperature=s.temperature):
-            if t_first is None:
-                t_first = time.perf_counter()
-                timings["first_token"] = round(t_first - t0, 3)
-            pieces.append(piece)
-            yield TokenEvent(piece)
-            # Each sentence is checked as soon as the next one starts, while the model goes on writing.
-            for event in early.feed(piece):
-                timings.setdefault("first_checked", round(time.perf_counter() - t0, 3))
-                yield event
+        yield from self._write(messages, pieces, early, t0, timings)
         end = time.perf_counter()
         timings["generation"] = round(end - t, 3)
         timings["tokens"] = len(pieces)  # stream pieces: one token each with llama.cpp
@@ -137,6 +127,7 @@ class Pipeline:
                           ("drafted", "drafted"), ("accepted", "drafts_kept")):
             if perf.get(key) is not None:
                 timings[name] = perf[key]
+        t_first = t0 + timings["first_token"] if "first_token" in timings else None
         if t_first is not None and len(pieces) > 1 and end > t_first:
             timings["tokens_per_s"] = round((len(pieces) - 1) / (end - t_first), 2)
         answer.draft = "".join(pieces).strip()
@@ -144,10 +135,41 @@ class Pipeline:
         self.finish(answer, context, hits)
         timings["check"] = round(time.perf_counter() - t, 3)
         timings["check_while_writing"] = round(early.spent, 3)
+        tpl = load_template("answer", lang)
+        if answer.abstained and "examples" in tpl and copies_example(answer.draft, tpl["examples"],
+                                                                     messages[-1]["content"]):
+            # The model answered the prompt's worked example, not the question ("Le conseil municipal s'est réuni
+            # le 3 mars…" to "Qui a dit que la réussite se vérifiera sur le terrain ?", session 27): refused anyway,
+            # so it writes again without the examples (its prompt read anew), and that draft is checked instead.
+            first, pieces = answer.draft, []
+            t = time.perf_counter()
+            yield from self._write(self.messages(standalone, context, lang, examples=False), pieces,
+                                   _EarlyCheck(self, answer, context, early.shown), t0, timings)
+            timings["redraft"] = round(time.perf_counter() - t, 3)
+            timings["tokens"] += len(pieces)
+            answer.draft = "".join(pieces).strip()
+            answer.first_draft = first
+            t = time.perf_counter()
+            answer.abstained, answer.abstain_reason, answer.abstain_code = False, "", ""
+            self.finish(answer, context, hits)
+            timings["check"] = round(timings["check"] + time.perf_counter() - t, 3)
         timings["total"] = round(time.perf_counter() - t0, 3)
         if not answer.abstained:  # no sentence was checked while writing: the first is the answer's
             timings.setdefault("first_checked", timings["total"])
         yield AnswerEvent(answer)
+
+    def _write(self, messages: list[dict], pieces: list[str], early: "_EarlyCheck", t0: float, timings: dict
+               ) -> Iterator[Event]:
+        """The model's draft, token by token into `pieces`, each sentence checked as soon as the next one starts,
+        while the model goes on writing."""
+        s = self.settings
+        for piece in self.components.llm.stream(messages, max_tokens=s.max_tokens, temperature=s.temperature):
+            timings.setdefault("first_token", round(time.perf_counter() - t0, 3))
+            pieces.append(piece)
+            yield TokenEvent(piece)
+            for event in early.feed(piece):
+                timings.setdefault("first_checked", round(time.perf_counter() - t0, 3))
+                yield event
 
     def retrieve(self, query: str, k: int | None = None) -> tuple[list[Hit], list[dict]]:
         """The passages retrieved for `query`, best first (`k` of them; default: as a question needs), and those
@@ -285,11 +307,15 @@ class Pipeline:
         return (dense >= self.settings.min_dense or lexical >= self.settings.min_bm25
                 or all(h.dense is None for h in hits))
 
-    def messages(self, question: str, context: list[Hit], lang: str) -> list[dict]:
+    def messages(self, question: str, context: list[Hit], lang: str, examples: bool = True) -> list[dict]:
+        """The answer prompt; `examples=False` leaves out the template's worked examples (a draft that copied them
+        is written again without: see `stream`)."""
         tpl = load_template("answer", lang)
         passages = "\n\n".join(f"[{i}] {shown}" for i, shown in enumerate(self.shown(context, lang), start=1))
         values = {"abstain": abstain_message(lang), "passages": passages, "question": question}
-        out = [{"role": "system", "content": render(tpl["system"], **values)}] if "system" in tpl else []
+        system = "\n\n".join(render(tpl[k], **values) for k in ("system", "examples")
+                             if k in tpl and (examples or k != "examples"))
+        out = [{"role": "system", "content": system}] if system else []
         return out + [{"role": "user", "content": render(tpl["user"], **values)}]
 
     def shown(self, context: list[Hit], lang: str) -> list[str]:
@@ -478,8 +504,9 @@ class _EarlyCheck:
     busy writing): the sentences the final check will keep by words alone are shown at once. A sentence is
     shown only if, alone, it also answers the question (the off-topic rule); the final check has the last word."""
 
-    def __init__(self, pipeline: "Pipeline", answer: Answer, context: list[Hit]):
+    def __init__(self, pipeline: "Pipeline", answer: Answer, context: list[Hit], first_n: int = 0):
         self.checker, self.answer, self.context = pipeline.components.checker, answer, context
+        self.first_n = first_n  # events of a second draft are numbered after the first's
         self.vocabulary, self.neighbours = pipeline.components.vocabulary, pipeline.components.index.neighbours
         self.people = _people(context, pipeline.components.index)  # the context is fixed: once, not per sentence
         self.text, self.decided, self.shown, self.spent = "", 0, 0, 0.0
@@ -503,7 +530,7 @@ class _EarlyCheck:
                 break
             self.shown += 1
             self.spent += time.perf_counter() - t
-            yield SentenceEvent(x, self.shown - 1)
+            yield SentenceEvent(x, self.first_n + self.shown - 1)
             t = time.perf_counter()
         self.spent += time.perf_counter() - t
 

@@ -113,6 +113,7 @@ class Answer:
     standalone_question: str = ""
     sentences: list[Sentence] = field(default_factory=list)
     draft: str = ""  # the model's raw output, before checks
+    first_draft: str = ""  # a draft written again because it copied the prompt's example (`draft` is the second)
     abstain_reason: str = ""  # why the assistant abstained, for people (empty when it answered)
     abstain_code: AbstainReason = ""  # the same, as a code the surfaces translate
     quoted: bool = False  # the answer quotes a passage's sentence (the drafted sentences failed the check)

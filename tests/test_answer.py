@@ -1,4 +1,4 @@
-from rag.generate.draft import parse_sentences, strip_citations
+from rag.generate.draft import copies_example, parse_sentences, strip_citations
 from rag.types import with_markers
 from rag.ingest.language import detect_language
 
@@ -41,3 +41,22 @@ def test_every_surface_writes_a_checked_sentence_the_same_way():
     assert with_markers("Sans point final", [2]) == "Sans point final [2]."
     assert with_markers("Faut-il s'en emparer ?", [2]) == "Faut-il s'en emparer [2]?"
     assert with_markers("Et ainsi de suite…", [1]) == "Et ainsi de suite [1]…"
+
+
+def test_a_draft_that_copies_the_prompts_example():
+    from rag.generate.prompts import load_template
+    examples = load_template("answer", "fr")["examples"]
+    data = "Extraits :\n[1] En clôture, Anne Le Hénanff a insisté… Question : Qui a dit que la réussite se vérifiera ?"
+    assert copies_example("Le conseil municipal s'est réuni le 3 mars. Le maire, Paul Martin, a présenté le budget. [1]",
+                          examples, data)
+    assert not copies_example("Anne Le Hénanff l'a dit en clôture [1].", examples, data)
+    assert not copies_example("Je ne trouve pas la réponse dans les sources.", examples, data)
+    # Words the data holds too are the data's: a passage about a town council's budget may be copied.
+    assert not copies_example("Le maire, Paul Martin, a présenté le budget [1].", examples,
+                              "[1] Le 3 mars, le maire, Paul Martin, a présenté le budget de la ville.")
+    # Or one of its names, put in an answer about something else (PIAF seeds 3 and 7).
+    assert copies_example("Le historien relevant une abondance d'évenements perturbants est Paul Martin [1].",
+                          examples, data)
+    assert copies_example("Albert Rivera est le dirigeant de la société lyonnaise Vélo+.", examples, data)
+    assert not copies_example("Martin Luther a affiché ses thèses [1].", examples, "[1] Martin Luther…")
+    assert "Paul Martin" in load_template("answer", "en")["examples"]

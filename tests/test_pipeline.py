@@ -8,6 +8,7 @@ from rag.errors import InputError, PromptError
 from rag.generate.backends import ChatModel, Judge
 from rag.generate.prompts import one_block, render
 from rag.pipeline import Pipeline, prompt_texts
+from rag.serve.schemas import answer_dict
 from rag.types import AnswerEvent, Hit, TokenEvent, final_answer
 
 from conftest import ARTICLE, cite_reply as _cite
@@ -623,3 +624,34 @@ def test_a_question_read_while_typed_is_not_searched_again_when_asked(make, monk
     assert p.retrieve(q)[0] and searches == [q, q]
     assert [h.to_dict() for h in p.retrieve(q, k=2)[0]] == [h.to_dict() for h in p.retrieve(q)[0][:2]]
     assert searches == [q, q, q]  # another k is another search
+
+
+EXAMPLE_COPY = "Le conseil municipal s'est réuni le 3 mars. Le maire, Paul Martin, a présenté le budget. [1]"
+
+
+def test_a_draft_that_copies_the_prompts_example_is_written_again_without_it(make):
+    """Session 27: to "Qui a dit que la réussite se vérifiera sur le terrain ?" the real model, safe mode or not,
+    wrote the example's first excerpt word for word, and the check refused it. Written again without the examples,
+    the same prompt gives "Anne Le Hénanff", which the check verifies."""
+    right = _cite("réussite se vérifiera", "Anne Le Hénanff l'a dit en clôture [{n}].")
+
+    def reply(messages):
+        return EXAMPLE_COPY if "Paul Martin" in messages[0]["content"] else right(messages)
+
+    p = make(reply)
+    events = list(p.stream("Qui a dit que la réussite se vérifiera sur le terrain ?"))
+    ans = events[-1].answer
+    assert not ans.abstained and "Anne Le Hénanff" in ans.answer and ans.first_draft == EXAMPLE_COPY
+    assert "Paul Martin" not in p.components.llm.calls[1][0]["content"] and len(p.components.llm.calls) == 2
+    assert p.components.llm.calls[1][0]["content"] in p.components.llm.calls[0][0]["content"]  # the rules kept
+    assert ans.timings["redraft"] >= 0 and ans.timings["tokens"] == sum(isinstance(e, TokenEvent) for e in events)
+    assert "first_draft" not in answer_dict(ans)  # unchecked text, like the draft: only with debug_drafts
+
+
+def test_a_refusal_that_copies_nothing_is_not_written_again(make):
+    p = make("Le maire de Paris a présenté le budget [1].")
+    ans = p.ask("Qui a dit que la réussite se vérifiera sur le terrain ?")
+    assert ans.abstained and not ans.first_draft and len(p.components.llm.calls) == 1
+    # Nor an answer the check keeps, whatever it copies: only a refusal is worth a second draft.
+    p = make(_cite("Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."))
+    assert not p.ask("Qui est le directeur général de l'Anssi ?").abstained and len(p.components.llm.calls) == 1

@@ -8,7 +8,8 @@ from ..index.lexical import fold
 from ..ingest.chunk import split_sentences
 from ..types import Sentence
 
-__all__ = ["CITATION", "parse_sentences", "strip_citations", "says_abstain", "open_quotation", "ends_quotation"]
+__all__ = ["CITATION", "parse_sentences", "strip_citations", "says_abstain", "open_quotation", "ends_quotation",
+           "copies_example"]
 
 CITATION = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 
@@ -88,3 +89,22 @@ def says_abstain(draft: str) -> bool:
     """The model declined (or wrote nothing)."""
     d = fold(draft)
     return not draft.strip() or any(c in d for c in _DECLINE_CUES)
+
+
+def copies_example(draft: str, examples: str, data: str, run: int = 6) -> bool:
+    """The draft repeats `run` words in a row of the prompt's worked examples, or one of their names ("Paul
+    Martin", "Vélo+"), that the data it was given (passages and question) does not hold: the model answered the
+    example, not the question."""
+    def runs(text: str) -> set[tuple[str, ...]]:
+        w = re.findall(r"\w+", fold(text))
+        return {tuple(w[i:i + run]) for i in range(len(w) - run + 1)}
+    if (runs(draft) & runs(examples)) - runs(data):
+        return True
+    data_words = set(re.findall(r"\w+", fold(data)))
+    return bool({fold(w) for w in _example_names(examples)} & set(re.findall(r"\w+", fold(draft))) - data_words)
+
+
+def _example_names(examples: str) -> set[str]:
+    """Capitalised words of the examples that never begin a line, a sentence or a labelled part: their names."""
+    first = set(re.findall(r"(?:^|[.!?:\]]\s+)([^\W\d_][\w]*)", examples, re.M))
+    return {w for w in re.findall(r"\b[A-ZÀ-Ý][\w]+", examples) if w not in first}

@@ -24,7 +24,8 @@ def _read(path: Path) -> str:
 
 
 def load_template(name: str, lang: str, directory: Path | None = None) -> dict[str, str]:
-    """{"system": ..., "user": ...} of `prompts/<name>.<lang>.txt` (French when the language has none)."""
+    """{"system": ..., "user": ...} of `prompts/<name>.<lang>.txt` (French when the language has none), and
+    "examples" when the file has that part (it follows the system part: see `Pipeline.messages`)."""
     directory = directory or PROMPTS_DIR
     path = directory / f"{name}.{lang}.txt"
     if not path.exists():
@@ -34,7 +35,7 @@ def load_template(name: str, lang: str, directory: Path | None = None) -> dict[s
     current = None
     for line in text.splitlines(keepends=True):
         tag = line.strip()
-        if tag in ("[system]", "[user]"):
+        if tag in ("[system]", "[examples]", "[user]"):
             current = tag[1:-1]
             parts[current] = ""
         elif current:

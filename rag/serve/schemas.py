@@ -19,7 +19,7 @@ __all__ = ["AskRequest", "PrefillRequest", "Turn", "Prefilled", "FeedbackRequest
 
 _D = Settings()
 # What only `debug_drafts` lets out: the model's unchecked text.
-DRAFT_FIELDS = {"draft"}
+DRAFT_FIELDS = {"draft", "first_draft"}
 _ANSWER = TypeAdapter(Answer)
 
 
