@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.check.facts import (adds_nothing, answer_as_claim, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
+from rag.check.facts import (adds_nothing, answer_as_claim, figure_of_the_other_side, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
                              asks_negated, contrasted, denied_object, own_words_absent, undefined, unnamed_speaker,
                              wrong_yes, pronoun_antecedent,
                              counts_other, fact_index, has_fact, nobody_there, one_as_word, misses_asked_role,
@@ -1610,3 +1610,20 @@ def test_a_share_is_no_price():
     assert not misses_asked_kind("Le joural coûte 1 à 5 noises.", "Combien coûte le joural?")
     assert not misses_asked_kind("Le budget est de 12 millions, en hausse de 3 %.", "Quel est le budget de la Bretagne ?")
     assert not misses_asked_kind("93% des locaux sont raccordables.", "Quelle part des locaux est raccordable ?")
+
+
+def test_a_figure_the_passage_gives_to_the_other_side_of_a_contrast():
+    """a076, unanswerable: "Combien l'État consacre-t-il chaque année au numérique des territoires ?" answered
+    "400 millions d'euros [1]." (shown as verified, session 27) from « L'État investit, mais les régions injectent
+    chaque année près de 400 millions d'euros pour le numérique »: the figure is the regions'."""
+    passage = ("Les collectivités sont à la fois utilisatrices, facilitatrices et financeuses : \"L'État investit, mais "
+               "les régions injectent chaque année près de 400 millions d'euros pour le numérique\".")
+    question = "Combien l'État consacre-t-il chaque année au numérique des territoires ?"
+    assert "etat" in figure_of_the_other_side("400 millions d'euros.", passage, question)
+    v = GroundingChecker(model=_Always()).judge("400 millions d'euros.", passage, question=question, whole_answer=True)
+    assert not v.supported and v.code == "contrast"
+    # The regions' own figure, asked of them, is theirs.
+    assert not figure_of_the_other_side("400 millions d'euros.", passage,
+                                        "Combien les régions injectent-elles chaque année dans le numérique ?")
+    assert not figure_of_the_other_side("Les régions injectent 400 millions d'euros [1].", passage,
+                                        "Combien les régions consacrent-elles au numérique ?")

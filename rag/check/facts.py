@@ -21,7 +21,7 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "speaker_conflict", "role_conflict", "answer_as_claim", "with_asked_speaker", "asked_facts",
            "ends_quotation", "misquoted", "names_only", "quote_regions", "causal_premise", "counts_other",
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
-           "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent",
+           "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
            "asks_negated", "wrong_yes", "antecedent", "pronoun_antecedent"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
@@ -584,6 +584,33 @@ def contrasted(claim: str, passage: str) -> str:
     return ""
 
 
+def figure_of_the_other_side(claim: str, passage: str, question: str | None) -> str:
+    """A figure the passage gives to the other side of a contrast in one sentence: "400 millions d'euros." to
+    "Combien l'État consacre-t-il chaque année au numérique des territoires ?" from "L'État investit, mais les régions
+    injectent chaque année près de 400 millions d'euros pour le numérique" (session 27). The claim's numbers are all
+    after "mais" and none before it, and a name the claim or its question gives is before it only. "" otherwise."""
+    nums = {f for f in claim_facts(claim) if f.startswith("#")}
+    if not nums:
+        return ""
+    said = f"{question or ''} {claim}"
+    names = {fold(_unelided(w)) for w in re.findall(r"(?<=\S\s)[\w’'-]+", said) if _unelided(w)[:1].isupper()} - _NOT_NAME
+    for a, b in split_sentences(passage):
+        sentence = passage[a:b]
+        m = _IN_SENTENCE_CONTRAST.search(sentence)
+        if not m:
+            continue
+        before, after = sentence[:m.start()], sentence[m.end():]
+        if not nums <= fact_index(after)[0] or nums & fact_index(before)[0]:
+            continue
+        words_before = set(re.findall(r"\w+", fold(before)))
+        other = {n for n in names if n in words_before} - set(re.findall(r"\w+", fold(after)))
+        if other:
+            return (f"the passage gives {', '.join(sorted(nums)).replace('#', '')} to what follows "
+                    f"“{m.group(1)}”, not to {', '.join(sorted(other))}")
+    return ""
+
+
+_IN_SENTENCE_CONTRAST = re.compile(r"[,;]\s*(mais|but|tandis que|alors que|whereas|while)\s", re.IGNORECASE)
 _CONTRASTS = "mais|pourtant|cependant|toutefois|en revanche|par contre|but|however|yet"
 _OPENS_CONTRAST = re.compile(rf"(?:{_CONTRASTS})\b")
 _CONTRAST_IN_CLAIM = re.compile(rf"\b(?:{_CONTRASTS}|contrairement|alors que|tandis que|unlike|whereas|while)\b")

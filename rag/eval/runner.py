@@ -63,6 +63,8 @@ def prediction(q: Question, answer: dict) -> dict:
     for k in ("abstain_code", "abstain_reason", "sentences", "standalone_question", "lang", "draft", "error"):
         if k in answer:
             out[k] = answer[k]
+    if answer.get("first_draft"):  # a draft written again: it copied the prompt's example
+        out["first_draft"] = answer["first_draft"]
     return out
 
 
