@@ -1603,7 +1603,7 @@ def test_a_share_is_no_price():
     tiers grâce à Orange [1]." (shown as verified, session 27)."""
     question = "Combien coûte la fibre chez Orange ?"
     claim = "93% des locaux français sont raccordables à la fibre, deux tiers grâce à Orange."
-    assert "share" in misses_asked_kind(claim, question)
+    assert "share or a year" in misses_asked_kind(claim, question)
     v = GroundingChecker(model=_Always()).judge(claim, HENIQUE, question=question, whole_answer=True)
     assert not v.supported and v.code == "restates_question"
     # Any other figure may be a price (PIAF seed 5: "Le joural coûte 1 à 5 noises."), a sum in millions too.
@@ -1642,3 +1642,29 @@ def test_no_passage_holds_the_assistants_own_instructions():
     # A passage about prompts may be cited for them; and people have instructions of their own.
     assert not about_the_assistant("Le prompt système guide le modèle.", "Un prompt système guide le modèle.")
     assert not about_the_assistant("La ministre a donné ses consignes aux préfets.", passage)
+
+
+def test_a_role_the_passage_gives_no_one_it_names():
+    """A third round (session 27): "The prefect of Brittany is Loïg Chesnais-Girard [2]." (his name from the passage
+    before, the role from the question) and "The name of the president of Orange is Jérôme Hénique [1]." were
+    shown as verified from passages that give another role and never this one."""
+    bretagne = ("Car le président de la région Bretagne ne s'y trompe pas : \"Les agents s'y intéressent, ils ont "
+                "envie d'utiliser ces outils pour accroître leur productivité.")
+    assert "no prefet" in role_conflict("The prefect of Brittany is Loïg Chesnais-Girard.", bretagne, cross=True)
+    orange = "Du côté d'Orange, le Chief executive officier a mis en avant la contribution de son groupe."
+    assert "no president" in role_conflict("The name of the president of Orange is Jérôme Hénique.", orange,
+                                           cross=True)
+    # The role the passage writes is kept, and a passage that gives no role at all is left to the other checks.
+    assert not role_conflict("Le président de la région Bretagne est Loïg Chesnais-Girard.", bretagne)
+    assert not role_conflict("Loïg Chesnais-Girard dirige la région Bretagne.", bretagne)
+    assert not role_conflict("Le maire de Rennes est Loïg Chesnais-Girard.", "Loïg Chesnais-Girard a parlé d'IA.")
+
+
+def test_a_year_is_no_sum():
+    """"Quel est le budget de la loi Résilience ?" answered "Le budget de la loi Résilience est prévu pour être
+    présenté à l'Assemblée nationale au début de l'année 2026 [1]." (shown as verified, session 27)."""
+    claim = ("Le budget de la loi Résilience est prévu pour être présenté à l'Assemblée nationale au début de "
+             "l'année 2026.")
+    assert "a year" in misses_asked_kind(claim, "Quel est le budget de la loi Résilience ?")
+    assert not misses_asked_kind("Le budget 2026 est de 12 millions.", "Quel est le budget de la Bretagne ?")
+    assert not misses_asked_kind("La loi sera présentée en 2026.", "Quand la loi sera-t-elle présentée ?")

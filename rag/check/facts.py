@@ -1164,6 +1164,14 @@ def role_conflict(claim: str, passage: str, cross: bool = False) -> str:
     for who, roles in claimed:
         held = [r for p in people if any(x <= y or y <= x for x in who.names for y in p.names) for r in p.roles]
         if not held:
+            # The passage does not name them with a role, but names other roles and not the one claimed: "The prefect
+            # of Brittany is Loïg Chesnais-Girard [2]." from "…le président de la région Bretagne…" (session 27:
+            # the name came from the passage before, the role from the question).
+            written = _role_heads(passage)
+            missing = [h for h, _ in roles if h != "dirige" and h not in written]
+            if written and missing:
+                return (f"the passage names {', '.join(sorted(written))}, no {missing[0]}, for "
+                        f"{who.text.strip(' ,')}")
             continue
         for head, scope in roles:
             # A leader's other role counts only where the passage gives it over the same thing ("la ministre Anne
@@ -1351,10 +1359,13 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         nums = {f for f in claim_facts(claim) if f.startswith("#")} - fact_index(question)[0]
         if not nums and not (folded - q_words) & _NUMBER_WORDS and not _ONE_UNIT.search(fold(claim)):
             return "the question asks for a number; the sentence gives none"
-    if _ASKS_SUM.search(question) and _SHARE.search(claim) and not _SUM.search(claim):
-        # "Combien coûte la fibre chez Orange ?" answered "93% des locaux… sont raccordables [1]." (session 27): a
-        # share is no price. (Any other figure may be one: "1 à 5 noises".)
-        return "the question asks for a sum of money; the sentence gives only a share"
+    if _ASKS_SUM.search(question) and not _SUM.search(claim):
+        # "Combien coûte la fibre chez Orange ?" answered "93% des locaux… sont raccordables [1].", "Quel est le
+        # budget de la loi Résilience ?" answered "…présenté… au début de l'année 2026 [1]." (session 27): a share,
+        # a year, is no sum. (Any other figure may be one: "1 à 5 noises".)
+        figures = {f for f in claim_facts(claim) if f.startswith("#")}
+        if _SHARE.search(claim) or figures and all(re.fullmatch(r"#(?:1[5-9]|20)\d\d", f) for f in figures):
+            return "the question asks for a sum of money; the sentence gives only a share or a year"
     if _ASKS_NAME.search(question) and not gives_name() and not _describes_kind(words, question, q_words):
         return "the question asks for a name; the sentence gives none"
     if _ASKS_WHO.search(question) and not gives_name():
