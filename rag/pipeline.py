@@ -135,9 +135,8 @@ class Pipeline:
         self.finish(answer, context, hits)
         timings["check"] = round(time.perf_counter() - t, 3)
         timings["check_while_writing"] = round(early.spent, 3)
-        tpl = load_template("answer", lang)
-        if answer.abstained and "examples" in tpl and copies_example(answer.draft, tpl["examples"],
-                                                                     messages[-1]["content"]):
+        examples = load_template("answer", lang).get("examples", "") if answer.abstained else ""
+        if examples and copies_example(answer.draft, examples, messages[-1]["content"]):
             # The model answered the prompt's worked example, not the question ("Le conseil municipal s'est réuni
             # le 3 mars…" to "Qui a dit que la réussite se vérifiera sur le terrain ?", session 27): refused anyway,
             # so it writes again without the examples (its prompt read anew), and that draft is checked instead.

@@ -683,6 +683,13 @@ _ROLE_HEADS = [  # canonical head, pattern over lower-case unaccented text (long
 _ROLE = re.compile(r"\b(?:(?:la|le|l['’]|les|du|de la|au|a la|the|a|an|sa|son|its|his|her|their|notre|leur)\s+)?"
                    r"(?:(?:nouvelle?|nouvel|ancien(?:ne)?|former|new|deputy)\s+)?(?P<head>"
                    + "|".join(f"(?P<h{i}>{p})" for i, (_, p) in enumerate(_ROLE_HEADS)) + r")\b")
+
+
+def _role_head(m: re.Match) -> tuple[str, str]:
+    """The (canonical head, pattern) of `_ROLE_HEADS` that a `_ROLE` match matched."""
+    return next(x for i, x in enumerate(_ROLE_HEADS) if m.group(f"h{i}"))
+
+
 # Words that may follow a role's head and still be part of it ("directeur général adjoint de l'Anssi",
 # "président de la région Bretagne", "ministre déléguée chargée de l'IA et du numérique").
 _ROLE_LINK = set("de du des la le les a au aux et of the for and in charge".split())
@@ -807,7 +814,7 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
     close_run()
     names = list(out)
     for m in _ROLE.finditer(flat):
-        head = next(h for i, (h, _) in enumerate(_ROLE_HEADS) if m.group(f"h{i}"))
+        head = _role_head(m)[0]
         if head == "directeur" and m.group("head") in ("head",) and not m.group().startswith(("the ", "a ", "an ")):
             continue  # "head" is a role only as "the head of"
         end, scope, loose = m.end(), set(), 0
@@ -1245,7 +1252,7 @@ def nobody_there(claim: str, passage: str, question: str | None = None) -> str:
     for m in _ROLE.finditer(flat):
         if _inside(m.start(), quotes):
             continue
-        pattern = next(p for i, (_, p) in enumerate(_ROLE_HEADS) if m.group(f"h{i}"))
+        pattern = _role_head(m)[1]
         if any(re.search(rf"\b(?:{pattern})\b", t) for t in (p_flat, q_flat)):
             continue
         # Only now the passage's people: most claims name no role the passage lacks.
@@ -1421,7 +1428,7 @@ def misses_asked_role(claim: str, question: str) -> str:
 
 
 def _role_heads(text: str) -> set[str]:
-    return {next(h for i, (h, _) in enumerate(_ROLE_HEADS) if m.group(f"h{i}")) for m in _ROLE.finditer(_flat(text))}
+    return {_role_head(m)[0] for m in _ROLE.finditer(_flat(text))}
 
 
 _HEADS = _content("patron patronne directeur directrice président présidente dirigeant dirigeante chef responsable "
