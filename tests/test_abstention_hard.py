@@ -42,6 +42,8 @@ HARD = [
     #          publics", the experiment's count: the judge accepted it; the number must count what is asked)
     "a131",  # La ministre est-elle favorable à l'utilisation de Microsoft ? ("La ministre est favorable…", its
     #          "Microsoft" from the quoted headline over her paragraph; Guillaume Poupard says it further on)
+    "a146",  # Quelle est la position de la ministre sur le nucléaire ? (answered with what she said of the loi
+    #          Résilience: true, on another subject)
 ]
 
 

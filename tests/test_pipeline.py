@@ -655,3 +655,16 @@ def test_a_refusal_that_copies_nothing_is_not_written_again(make):
     # Nor an answer the check keeps, whatever it copies: only a refusal is worth a second draft.
     p = make(_cite("Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."))
     assert not p.ask("Qui est le directeur général de l'Anssi ?").abstained and len(p.components.llm.calls) == 1
+
+
+def test_a_quoted_sentence_drops_a_quotation_mark_it_leaves_unpaired():
+    """Session 28 (a143): the quoted answer read « "93% des locaux… grâce à Orange. », the passage's quotation running
+    past the sentence. A mark the sentence opens or closes without its partner is left out; paired ones stay."""
+    from rag.pipeline import unpaired_marks_off
+
+    assert unpaired_marks_off('"93% des locaux sont raccordables, deux tiers grâce à Orange.') == (
+        "93% des locaux sont raccordables, deux tiers grâce à Orange.")
+    assert unpaired_marks_off("« Les régions sont partout.") == "Les régions sont partout."
+    assert unpaired_marks_off("Il faut agir. »") == "Il faut agir."
+    assert unpaired_marks_off('Il a dit "non".') == 'Il a dit "non".'
+    assert unpaired_marks_off("« Tout » va bien.") == "« Tout » va bien."

@@ -20,6 +20,7 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
            "speaker_conflict", "role_conflict", "answer_as_claim", "with_asked_speaker", "asked_facts",
            "ends_quotation", "misquoted", "names_only", "quote_regions", "causal_premise", "counts_other",
+           "figure_of_another_name",
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
            "about_the_assistant",
@@ -125,6 +126,40 @@ def regnal_numbers(question: str) -> dict[str, str]:
     return {n: fold(m.group(1))
             for m in re.finditer(r"\b([A-ZÀ-Ý][\w'-]+)\s+([IVXLCDM]+(?:er|re|e)?)\b", question)
             if (n := _roman(m.group(2)))}
+
+
+# A count of the things asked, after a determiner ("Qui sont les trois peintres…", "Quelles sont les deux tailles…"):
+# the answer lists them and need not say how many. Not before "%" or a digit ("moins des 10 % des couleurs"), nor
+# a span of time, which is what the answer must be about ("les deux dernières années", "the ten years").
+_COUNT_OF_ASKED = re.compile(
+    r"\b(?:les|des|ces|ses|leurs|nos|vos|the|these|those|its|their)\s+(\w+)\s+(?!(?:derni|premi|prochain|"
+    r"ann[ée]e|ans\b|mois\b|jours?\b|semaines?\b|heures?\b|si[èe]cles?\b|d[ée]cennies?\b|last\b|first\b|next\b|"
+    r"years?\b|months?\b|weeks?\b|days?\b|hours?\b|centur|decades?\b))(?=[^\W\d])", re.I)
+
+
+def counted_facts(question: str) -> set[str]:
+    """The numbers that count the things a question asks for ("les deux boîtes de production": {"#2"})."""
+    out = set()
+    for m in _COUNT_OF_ASKED.finditer(question):
+        value = _WORD_VALUES.get(fold(m.group(1)), m.group(1))
+        if value.isdigit() and 2 <= int(value) <= 12:  # (not a fraction: "les tiers payants")
+            out.add("#" + value)
+    return out
+
+
+# What someone says or thinks "sur <sujet>": the subject is what the answer must be about. "Quelle est la position
+# de la ministre sur le nucléaire ?" was answered, verified, with what she said of the loi Résilience (session 28).
+# (French only: an English question's words are not the French passage's, and its answer copies them.)
+_SAYS_ON = re.compile(r"(?:\b(?:que|qu['’])\s*(?:a\s+|ont\s+)?(?:dit|dis|disent|pense|pensent|affirme|déclare|"
+                      r"déclaré|affirmé|pensé|estime|estimé)\b|\b(?:position|avis|opinion|point de vue|regard|"
+                      r"discours|message)\b).*?\b(?:sur|à propos d(?:e|u|es|['’])|au sujet d(?:e|u|es|['’])|"
+                      r"concernant)\s*(?P<topic>[^?]+?)\s*\?\s*$", re.IGNORECASE)
+
+
+def said_on(question: str) -> str:
+    """The subject a French question asks someone's words or view on ("…sur le nucléaire ?": "le nucléaire"), or ""."""
+    m = _SAYS_ON.search(question)
+    return m.group("topic") if m else ""
 
 
 def question_facts(text: str) -> set[str]:
@@ -609,6 +644,52 @@ def figure_of_the_other_side(claim: str, passage: str, question: str | None) -> 
             return (f"the passage gives {', '.join(sorted(nums)).replace('#', '')} to what follows "
                     f"“{m.group(1)}”, not to {', '.join(sorted(other))}")
     return ""
+
+
+def figure_of_another_name(claim: str, passage: str, question: str | None) -> str:
+    """To a question that asks a figure of a name, a figure the passage's sentence sets apart from that name, with
+    the name's own figure next to it: "93% [1]." to "Quelle proportion des locaux raccordables à la fibre l'est grâce
+    à Orange ?" from "93% des locaux français sont raccordables à la fibre, deux tiers grâce à Orange" (session 28;
+    "93% of local French connections are due to Orange", session 27). The name's figure is one the claim and the
+    question do not give, at most six words from it, between it and the claim's; a name the question asks the words
+    of ("selon Orange", "according to Orange") is who says the figures, not whose they are. "" otherwise."""
+    if not question or not (_ASKS_NUMBER.search(question) or _ASKS_SHARE.search(question)):
+        return ""
+    asked = fact_index(question)[0]
+    given = fact_index(claim)[0] | asked
+    nums = {f for f in claim_facts(claim) if f.startswith("#")} - asked
+    if not nums:
+        return ""
+    speakers = {fold(_unelided(w)) for w in _SPEAKER_NAMES.findall(question)}
+    names = {fold(_unelided(w)) for w in re.findall(r"(?<=\S\s)[\w’'-]+", question)
+             if _unelided(w)[:1].isupper()} - _NOT_NAME - speakers
+    for a, b in split_sentences(passage):
+        sentence = passage[a:b]
+        figures = [(m.start(), m.end(), m.group(), fact_index(m.group())[0]) for m in _NUMBER.finditer(sentence)
+                   if not re.match(r"\w", sentence[m.start() - 1:m.start()]) and not re.match(r"\w", sentence[m.end():])]
+        figures += [(m.start(), m.end(), m.group(), {"#" + _WORD_VALUES[fold(m.group())]})
+                    for m in re.finditer(r"\w+", sentence) if fold(m.group()) in _WORD_VALUES]
+        # (Not a date: "le 10 août à la gare de Sinjuku" gives the place no figure.)
+        figures = [x for x in figures if not re.fullmatch(r"1[5-9]\d\d|20\d\d", x[2])
+                   and fold(sentence[x[1]:].split(maxsplit=1)[0] if sentence[x[1]:].split() else "") not in _MONTHS]
+        ours = [at for at, _, _, values in figures if values & nums]
+        for name in re.finditer(r"[\w’'-]+", sentence):
+            if fold(_unelided(name.group())) not in names:
+                continue
+            x = name.start()
+            for p in ours:
+                near = [at for at, to, text, values in figures if min(p, x) < at < max(p, x) and not values & given
+                        and len(re.findall(r"\w+", sentence[min(to, x):max(at, name.end())])) <= 7]
+                if near:
+                    figure = re.match(r"\S+(?:\s+(?:tiers|quarts?|thirds?|quarters?)\b)?", sentence[near[0]:]).group()
+                    return f"the passage gives {name.group()} another figure (“{figure}”)"
+    return ""
+
+
+_ASKS_SHARE = re.compile(r"\b(?:proportion|share|fraction|quelle part|what part)\b", re.IGNORECASE)
+# The name after "selon", "d'après", "according to": whose words the figures are.
+_SPEAKER_NAMES = re.compile(r"\b(?:selon|d['’]apr[eè]s|according to|pour)\s+(?:l[ea]s?\s+|l['’]|the\s+)?([\w’'-]+)",
+                            re.IGNORECASE)
 
 
 def about_the_assistant(claim: str, passage: str) -> str:
@@ -1471,8 +1552,10 @@ def _describes_kind(words: list[str], question: str, q_words: set[str]) -> bool:
                 if len(n) > 3 and n.isalpha() and n not in q_words and n not in STOP_WORDS:
                     return True
     return False
-_PLACE = re.compile(r"\b(?:à|au|aux|en|dans|sur|sous|chez|près|vers|outre|hors|entre|nord|sud|ouest|in|at|on|near|"
-                    r"inside|outside|into|across|north|south|east|west)\b|\bl['’]est\b", re.IGNORECASE)
+# (With "parmi", "derrière"…: "Yasu s'est dissimulé parmi les figurants" answers "Où Yasu s'est-il caché ?".)
+_PLACE = re.compile(r"\b(?:à|au|aux|en|dans|sur|sous|chez|près|vers|outre|hors|entre|parmi|derrière|devant|auprès|"
+                    r"nord|sud|ouest|in|at|on|near|inside|outside|into|across|among|amid|behind|beneath|under|above|"
+                    r"beside|north|south|east|west)\b|\bl['’]est\b", re.IGNORECASE)
 _WHICH_KIND = re.compile(r"\b(?:which|what|quel(?:le)?s?)\s+(city|town|region|country|company|firm|operator|région|"
                          r"ville|pays|département|commune|entreprise|société|organisme|opérateur)\b", re.IGNORECASE)
 _INDEFINITE = {"a", "an", "some", "un", "une"}

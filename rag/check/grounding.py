@@ -29,7 +29,7 @@ from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, asks_negated, causal_premise, claim_facts, claim_parts,
-                    about_the_assistant, figure_of_the_other_side,
+                    about_the_assistant, figure_of_another_name, figure_of_the_other_side,
                     common_word_only, contrasted, counts_other, cross_facts, denied, denied_object, ends_quotation,
                     fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
                     nobody_there, one_as_word, own_words_absent, question_facts, respell_claim, role_conflict,
@@ -211,7 +211,8 @@ class GroundingChecker:
         assistant = about_the_assistant(claim, passage)
         if assistant:
             return Verdict(False, round(0.3 * coverage, 3), assistant, (s, e), True, "about_assistant")
-        contrast = "" if cross else (contrasted(claim, passage) or figure_of_the_other_side(claim, passage, question))
+        contrast = ("" if cross else (contrasted(claim, passage) or figure_of_the_other_side(claim, passage, question))
+                    ) or figure_of_another_name(claim, passage, question)  # (numbers and names: in any language)
         if contrast:
             return Verdict(False, round(0.4 * coverage, 3), contrast, (s, e), True, "contrast")
         wrong_quote = misquoted(claim, passage)
