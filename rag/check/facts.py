@@ -671,7 +671,7 @@ def figure_of_another_name(claim: str, passage: str, question: str | None) -> st
                     for m in re.finditer(r"\w+", sentence) if fold(m.group()) in _WORD_VALUES]
         # (Not a date: "le 10 août à la gare de Sinjuku" gives the place no figure.)
         figures = [x for x in figures if not re.fullmatch(r"1[5-9]\d\d|20\d\d", x[2])
-                   and fold(sentence[x[1]:].split(maxsplit=1)[0] if sentence[x[1]:].split() else "") not in _MONTHS]
+                   and fold(next(iter(sentence[x[1]:].split()), "")) not in _MONTHS]
         ours = [at for at, _, _, values in figures if values & nums]
         for name in re.finditer(r"[\w’'-]+", sentence):
             if fold(_unelided(name.group())) not in names:
