@@ -582,7 +582,8 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     from "Elle appelle aussi…", three passages after her name.)"""
     asked = answer.standalone_question or answer.question
     facts = asked_facts(asked) - counted_facts(asked)
-    if detect_language(answer.question) != "fr":  # English names of French things do not match word for word
+    french = detect_language(answer.question) == "fr"
+    if not french:  # English names of French things do not match word for word
         facts = {f for f in facts if f.startswith("#")}
     cited = [hits[n - 1].passage for n in sorted({n for x in kept for n in x.citations if 1 <= n <= len(hits)})]
     around = [q for p in cited for q in (neighbours(p) if neighbours else [])]
@@ -595,7 +596,8 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     names = written_as_names([h.passage.text for h in hits])
     missing = [f for f in facts if not has_fact(f, nums, words) and not respelled(f, words)
                and not (f in reigns and has_fact(reigns[f], nums, words)) or f in names and common_word_only(f, text)]
-    subject = said_on(asked) if detect_language(answer.question) == "fr" else ""
-    if subject and analyse(subject) and not set(analyse(subject)) & set(analyse(text)):
+    subject = said_on(asked) if french else ""
+    stems = set(analyse(subject))
+    if stems and not stems & set(analyse(text)):
         missing.append(subject)  # what is said is on something else
     return ", ".join(m.lstrip("#") for m in missing)

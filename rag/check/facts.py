@@ -628,8 +628,7 @@ def figure_of_the_other_side(claim: str, passage: str, question: str | None) -> 
     nums = {f for f in claim_facts(claim) if f.startswith("#")}
     if not nums:
         return ""
-    said = f"{question or ''} {claim}"
-    names = {fold(_unelided(w)) for w in re.findall(r"(?<=\S\s)[\w’'-]+", said) if _unelided(w)[:1].isupper()} - _NOT_NAME
+    names = _inner_names(f"{question or ''} {claim}")
     for a, b in split_sentences(passage):
         sentence = passage[a:b]
         m = _IN_SENTENCE_CONTRAST.search(sentence)
@@ -661,8 +660,7 @@ def figure_of_another_name(claim: str, passage: str, question: str | None) -> st
     if not nums:
         return ""
     speakers = {fold(_unelided(w)) for w in _SPEAKER_NAMES.findall(question)}
-    names = {fold(_unelided(w)) for w in re.findall(r"(?<=\S\s)[\w’'-]+", question)
-             if _unelided(w)[:1].isupper()} - _NOT_NAME - speakers
+    names = _inner_names(question) - speakers
     for a, b in split_sentences(passage):
         sentence = passage[a:b]
         figures = [(m.start(), m.end(), m.group(), fact_index(m.group())[0]) for m in _NUMBER.finditer(sentence)
@@ -690,6 +688,11 @@ _ASKS_SHARE = re.compile(r"\b(?:proportion|share|fraction|quelle part|what part)
 # The name after "selon", "d'après", "according to": whose words the figures are.
 _SPEAKER_NAMES = re.compile(r"\b(?:selon|d['’]apr[eè]s|according to|pour)\s+(?:l[ea]s?\s+|l['’]|the\s+)?([\w’'-]+)",
                             re.IGNORECASE)
+
+
+def _inner_names(text: str) -> set[str]:
+    """The folded words `text` capitalises after its first word, less those that are no names."""
+    return {fold(_unelided(w)) for w in re.findall(r"(?<=\S\s)[\w’'-]+", text) if _unelided(w)[:1].isupper()} - _NOT_NAME
 
 
 def about_the_assistant(claim: str, passage: str) -> str:
