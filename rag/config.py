@@ -40,6 +40,8 @@ class Thresholds:
     coverage: float = 0.6  # share of a claim's content words in the passage window to accept it on words
     dense: float = 0.62  # embedding similarity that accepts a same-language paraphrase
     dense_cross: float = 0.55  # the same, claim and passage in different languages
+    # The least similarity, across languages, of a claim to its passage for the model judge's yes to count.
+    dense_cross_judged: float = 0.58
     coverage_floor: float = 0.2  # below it a claim is refused without asking the model
     llm_margin: float = -1.0  # log P(YES) - log P(NO) above which the model judge accepts
     llm_margin_cross: float = -1.0

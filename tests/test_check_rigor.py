@@ -1759,3 +1759,100 @@ def test_a_figure_the_passage_sets_apart_from_the_name_asked_is_not_that_name_s(
                "et participent à hauteur de 500 millions d'euros à France 2030 régionalisé")
     assert other("500 millions d'euros.", regions,
                  "À combien s'élève la participation des régions à France 2030 régionalisé ?") == ""
+
+
+def test_a_fact_the_passage_gives_apart_from_the_question_s_words_needs_a_surer_judge():
+    """Session 29, from the verified sentences stored under eval/runs/: "Le deuxième temps a été réalisé par Nelson
+    Piquet Jr." (PIAF, wrong) took its name from a sentence about another car than the one with "le deuxième temps";
+    the judge said yes at +0.29. A fact the claim adds that the passage writes only in sentences sharing no word with
+    the question is held to the unheard-words margin (+0.5); where a sentence holding it shares one, the usual one."""
+    from rag.check.facts import fact_apart
+
+    race = ("6 Heures de Shanghai 2017\nEn LMP2, l'Oreca 07 no 13 de Vaillante Rebellion conserve son rang au sommet "
+            "de la catégorie, mais cette fois grâce à Nelson Piquet Jr. Après une séance plus discrète, l'Oreca 07 "
+            "no 38 du Jackie Chan DC Racing retrouve des couleurs avec le deuxième temps.")
+    asked = "Qui a réalisé le deuxième temps ?"
+    claim = "Le deuxième temps a été réalisé par Nelson Piquet Jr."
+    assert fact_apart(claim, race, asked) in {"nelson", "piquet", "jr"}
+    war = "Guerre d'indépendance espagnole\nLa guerre commença en 1808 lorsque Madrid se souleva contre l'armée."
+    assert fact_apart("La guerre démarre en 1808.", war, "Quand démarre la guerre ?") == ""  # "guerre" is in both
+    assert fact_apart("La guerre démarre en 1815.", war, "Quand démarre la guerre ?") == ""  # not written: not this rule
+    assert fact_apart("Le deuxième temps.", race, asked) == ""  # no fact added
+    # A sentence that opens on "Cette voiture" goes on with the one before it (PIAF seed 13, right, replayed).
+    gaz = ("En 1950, débute la production de la première voiture grand public soviétique, la GAZ-69. Cette voiture "
+           "marque le commencement de la ligne célèbre des véhicules UAZ construits par l'usine.")
+    assert fact_apart("La GAZ-69 a été fabriquée par l'usine de l'UAZ.", gaz, "Qui a fabriqué la GAZ-69 ?") == ""
+    assert fact_apart("La GAZ-69 a été fabriquée par l'usine de l'UAZ.", gaz.replace("Cette voiture", "Elle"),
+                      "Qui a fabriqué la GAZ-69 ?") == ""
+    assert fact_apart("La GAZ-69 a été fabriquée par l'usine de l'UAZ.", gaz.replace("Cette voiture", "La Volga"),
+                      "Qui a fabriqué la GAZ-69 ?") == "uaz"
+    # …and a chain of them, back and forth: Duryodhana is named two sentences after Gandhari (seed 10, right).
+    mahabharata = ("Dhritarashtra, le roi aveugle de Hastinapura, a donc épousé Gandhari. Elle lui donne cent fils. Ce "
+                   "sont les cent frères Kaurava, dont l'aîné est Duryodhana. Deux autres Kaurava sont Vikarna et "
+                   "Sukarna.")
+    assert fact_apart("La mère de Duryodhana est Gandhari.", mahabharata, "Qui est la mère de Duryodhana ?") == ""
+    assert fact_apart("La mère de Duryodhana est Sukarna.", mahabharata, "Qui est la mère de Duryodhana ?") == "sukarna"
+
+    def verdict(margin, passage=race, question=asked, text=claim):
+        return GroundingChecker(model=_Always(margin)).judge(text, passage, question=question, whole_answer=True)
+
+    refused = verdict(0.3)
+    assert not refused.supported and "in a sentence about something else" in refused.reason, refused.reason
+    assert verdict(0.8).supported  # a surer judge
+    assert verdict(0.3, war, "Quand démarre la guerre ?", "La guerre d'indépendance espagnole démarre en 1808.").supported
+    # Across languages no word is shared anyway: the rule does not apply.
+    assert verdict(0.3, war, "When does the war start?", "The Spanish war of independence starts in 1808.").supported
+
+
+def test_across_languages_the_judge_s_yes_needs_a_claim_near_its_passage():
+    """Session 29: "Anne Le Hénanff said that AI is very hard to analyse and even harder to fix [2]." (a113, a false
+    premise: Vincent Strubel's words) was verified on this session's host from her own passage, the judge's margin
+    just above its limit; its similarity to that passage is 0.55. Across languages, below 0.58 the judge's yes does
+    not count (the 9 stored English claims it accepted below that were all wrong; the lowest right one 0.61)."""
+
+    class Embed:  # a scripted similarity: the cosine is set per passage
+        def __init__(self, sims):
+            self.sims = sims
+
+        def embed_for_similarity(self, texts):
+            t = texts[0]
+            if t in self.sims:  # a passage: a unit vector at the scripted angle to the claims'
+                c = self.sims[t]
+                return [[c, (1 - c * c) ** 0.5]]
+            return [[1.0, 0.0]]  # a claim
+
+    claim = "Anne Le Hénanff said that AI is very hard to analyse and even harder to fix."
+    own = ("\"Les cybermenaces ne connaissent ni frontières administratives\", a rappelé la ministre Anne Le Hénanff "
+           "lors de son discours d'ouverture.")
+    judge = _Always(0.0)
+    v = GroundingChecker(embed=Embed({own: 0.55}), model=judge).judge(claim, own)
+    assert not v.supported and v.code == "meaning_differs" and not v.hard_fail, v.reason
+    assert judge.asked == []  # refused before the model is asked
+    assert GroundingChecker(embed=Embed({own: 0.62}), model=_Always(0.0)).judge(claim, own).supported
+    # In the passage's language words decide how near it is, as before.
+    french = "Anne Le Hénanff a dit que les cybermenaces ne connaissent ni frontières administratives."
+    assert GroundingChecker(embed=Embed({own: 0.1}), model=_Always(0.0)).judge(french, own).supported
+
+
+def test_a_claim_cited_one_passage_on_from_a_passage_split_by_a_blank_line_keeps_the_writer_s_margin():
+    """Session 29, measured in session 28: "Le 23 octobre 2025 [2]." (a054) and "The experiment with Mistral's chatbot
+    involves 10,000 public servants. [2]" (a064) hold passage 1's words, where a blank line splits passage 1 in two:
+    the writer took its second paragraph for passage 2. Re-pointed to passage 1, they are held to the margin a claim
+    citing it would have (−1.0), not the stricter one of a claim moved to a passage its writer did not see it in."""
+    from rag.types import Sentence
+
+    split = ('"Je fais mes mails sur Microsoft, oui, mais cela ne veut pas dire renoncer au reste"\n\nLa ministre a '
+             "également évoqué l'expérimentation menée avec 10.000 agents publics (notre article du 23 octobre 2025).")
+    other = "Du côté des grands groupes, Guillaume Poupard a mis en garde contre les illusions d'une IA sans maîtrise."
+    claim = "L'expérimentation de la ministre a été menée avec 10.000 agents publics."
+
+    def checked(first, margin=-0.7):
+        hits = [_hit(first), _hit(other, 2000)]
+        [s] = GroundingChecker(model=_Always(margin)).check([Sentence(text=claim, citations=[2])], hits, hits, "fr")
+        return s
+
+    moved = checked(split)
+    assert moved.supported and moved.citations == [1], moved.reason
+    assert not checked(split.replace("\n\n", " ")).supported  # no blank line: the stricter margin (−0.4)
+    assert checked(split.replace("\n\n", " "), margin=-0.2).supported
+    assert not checked(split, margin=-1.2).supported  # below the writer's margin

@@ -20,7 +20,7 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
            "speaker_conflict", "role_conflict", "answer_as_claim", "with_asked_speaker", "asked_facts",
            "ends_quotation", "misquoted", "names_only", "quote_regions", "causal_premise", "counts_other",
-           "figure_of_another_name",
+           "figure_of_another_name", "fact_apart",
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
            "about_the_assistant",
@@ -682,6 +682,41 @@ def figure_of_another_name(claim: str, passage: str, question: str | None) -> st
                     figure = re.match(r"\S+(?:\s+(?:tiers|quarts?|thirds?|quarters?)\b)?", sentence[near[0]:]).group()
                     return f"the passage gives {name.group()} another figure (“{figure}”)"
     return ""
+
+
+def fact_apart(claim: str, passage: str, question: str) -> str:
+    """A fact the claim adds to the question (a number, a date, a name) that the passage writes only in sentences
+    sharing no word with the question: the claim ties the question's words to a fact the passage says of something
+    else: "Le deuxième temps a été réalisé par Nelson Piquet Jr." from "…mais cette fois grâce à Nelson Piquet Jr.
+    Après une séance plus discrète, l'Oreca 07 no 38… retrouve des couleurs avec le deuxième temps." The judge's
+    yes is then held to a higher margin: of the sentences in the passage's language stored under eval/runs/ where
+    this holds, those it accepted below +0.5 were 21 wrong and 2 right (session 29). The fact (folded), or "" (a fact
+    the passage does not write is the fact layer's)."""
+    asked = set(analyse(question))
+    sentences = split_sentences(passage)
+    for fact in sorted(claim_facts(claim) - claim_facts(question)):
+        found, near = False, False
+        for i, (a, b) in enumerate(sentences):
+            nums, words = fact_index(passage[a:b])
+            if has_fact(fact, nums, words):
+                found = True
+                # A sentence that opens on "Cette voiture", "Elle"… goes on with the one before it ("…la GAZ-69.
+                # Cette voiture marque le commencement de la ligne… UAZ"; "…a épousé Gandhari. Elle lui donne cent
+                # fils. Ce sont les cent frères Kaurava, dont l'aîné est Duryodhana").
+                first, last = i, i
+                while first and _ANAPHORA.match(passage[slice(*sentences[first])]):
+                    first -= 1
+                while last + 1 < len(sentences) and _ANAPHORA.match(passage[slice(*sentences[last + 1])]):
+                    last += 1
+                told = passage[sentences[first][0]:sentences[last][1]]
+                near = near or bool((asked - set(analyse(fact.lstrip("#")))) & set(analyse(told)))
+        if found and not near:
+            return fact.lstrip("#")
+    return ""
+
+
+_ANAPHORA = re.compile(r"\W*(?:ce|cet|cette|ces|celui|celle|ceux|celles|il|elle|ils|elles|son|sa|ses|leurs?|this|"
+                       r"these|those|he|she|it|they|his|her|its|their)\b", re.IGNORECASE)
 
 
 _ASKS_SHARE = re.compile(r"\b(?:proportion|share|fraction|quelle part|what part)\b", re.IGNORECASE)
