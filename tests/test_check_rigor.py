@@ -1839,8 +1839,6 @@ def test_a_claim_cited_one_passage_on_from_a_passage_split_by_a_blank_line_keeps
     involves 10,000 public servants. [2]" (a064) hold passage 1's words, where a blank line splits passage 1 in two:
     the writer took its second paragraph for passage 2. Re-pointed to passage 1, they are held to the margin a claim
     citing it would have (−1.0), not the stricter one of a claim moved to a passage its writer did not see it in."""
-    from rag.types import Sentence
-
     split = ('"Je fais mes mails sur Microsoft, oui, mais cela ne veut pas dire renoncer au reste"\n\nLa ministre a '
              "également évoqué l'expérimentation menée avec 10.000 agents publics (notre article du 23 octobre 2025).")
     other = "Du côté des grands groupes, Guillaume Poupard a mis en garde contre les illusions d'une IA sans maîtrise."

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.check.facts import claim_facts
 from rag.check.grounding import judge_messages
 from rag.components import Components
 from rag.generate.prompts import load_template, render
@@ -253,7 +254,6 @@ def test_a_question_read_while_it_is_typed_gets_the_same_answer_at_once(real):
     # The same answer; on a host whose arithmetic depends on how the prompt was cut into reads (session 29's AVX2
     # host, in a full run: "…est directeur…" against "…est le directeur…"), a one-token difference at a near tie, with
     # the same facts, the same citations, and both verified.
-    from rag.check.facts import claim_facts
     same = primed.draft == plain.draft and primed.answer == plain.answer
     assert same or (not primed.abstained and not plain.abstained
                     and [c.n for c in primed.citations] == [c.n for c in plain.citations]
