@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from typing import Iterator
 
-from .check.facts import (asked_facts, claim_facts, common_word_only, counted_facts, fact_index, has_fact,
+from .check.facts import (asked_across, asked_facts, claim_facts, common_word_only, counted_facts, fact_index, has_fact,
                           pronoun_antecedent, regnal_numbers, respelled, said_on, topic, written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
@@ -379,7 +379,8 @@ class Pipeline:
                                                    self.components.vocabulary, people) if sentences else [])
         kept = [x for x in sentences if x.supported]
         answer.sentences = sentences
-        off_topic = _unanswered_facts(answer, kept, hits, self.components.index.neighbours, people) if kept else ""
+        off_topic = (_unanswered_facts(answer, kept, hits, self.components.index.neighbours, people,
+                                       self.components.vocabulary) if kept else "")
         if kept and off_topic:
             for x in kept:
                 x.supported, x.code = False, "off_topic"
@@ -541,7 +542,8 @@ class _EarlyCheck:
             x = self.checker.check_now(sentences[self.decided], self.context, self.answer.standalone_question,
                                        self.vocabulary, self.people)
             self.decided += 1
-            if x is None or _unanswered_facts(self.answer, [x], self.context, self.neighbours, self.people):
+            if x is None or _unanswered_facts(self.answer, [x], self.context, self.neighbours, self.people,
+                                              self.vocabulary):
                 self.decided = done  # sentences are shown in order: the rest wait for the final check
                 break
             self.shown += 1
@@ -569,7 +571,7 @@ def _people(hits: list[Hit], index) -> dict[str, str]:
 
 
 def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None,
-                      people: dict[str, str] | None = None) -> str:
+                      people: dict[str, str] | None = None, vocabulary: str | None = None) -> str:
     """Names and numbers of the question (of its asking sentences: `asked_facts`) that neither the kept answer nor
     the passages it cites (read under their heading when it names a topic), nor the passages just around them in
     their source (`neighbours(passage)`), mention: a true sentence about something else is not an answer.
@@ -579,12 +581,13 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     Antonio ?" from a passage whose season is named in the one before it. And the person a cited passage speaks of
     by a pronoun before naming anyone, named in its source before it (`people`, see `_people`): "Les collectivités
     doivent être forces d'entraînement [3]." answers "Que doivent être les collectivités selon Constance Nebbula ?"
-    from "Elle appelle aussi…", three passages after her name.)"""
+    from "Elle appelle aussi…", three passages after her name.) A question in another language than the corpus
+    (`vocabulary`: its folded words) keeps its numbers and the names the corpus writes the same (`asked_across`)."""
     asked = answer.standalone_question or answer.question
     facts = asked_facts(asked) - counted_facts(asked)
     french = detect_language(answer.question) == "fr"
-    if not french:  # English names of French things do not match word for word
-        facts = {f for f in facts if f.startswith("#")}
+    if not french:  # English names of French things do not match word for word; those the corpus writes the same do
+        facts = asked_across(facts, vocabulary) if vocabulary else {f for f in facts if f.startswith("#")}
     cited = [hits[n - 1].passage for n in sorted({n for x in kept for n in x.citations if 1 <= n <= len(hits)})]
     around = [q for p in cited for q in (neighbours(p) if neighbours else [])]
     who = [people.get(p.id, "") for p in cited] if people else []

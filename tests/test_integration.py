@@ -172,9 +172,10 @@ def test_writing_with_drafts_from_the_prompt_keeps_the_words_in_fewer_passes(rea
     assert "comportements humains" in drafted and drafted == plain, replies
     assert perf["accepted"] >= 10 and perf["steps"] < perf["pieces"] / 2, perf
     del model
-    # The pipeline's own model (its child process) drafts too: the setting (RAG_LOOKUP_DRAFTS, 8) reaches it.
+    # The pipeline's own model (its child process) drafts too: the setting (RAG_LOOKUP_DRAFTS, 8) reaches it, unless
+    # its passes so far showed that drafting loses on this host (`_PassCosts`; safe mode on session 30's host).
     assert "comportements humains" in "".join(worker.stream(msgs, max_tokens=60))
-    assert worker.last_perf["accepted"] >= 10, worker.last_perf
+    assert worker.last_perf["accepted"] >= 10 or not worker.last_perf["drafting_pays"], worker.last_perf
 
 
 def test_a_question_gets_the_same_scores_whatever_was_read_before(real):

@@ -3,7 +3,7 @@ writes with it in test_integration)."""
 
 from __future__ import annotations
 
-from rag.generate.backends import _LookupDrafts, _whole_utf8
+from rag.generate.backends import _LookupDrafts, _PassCosts, _whole_utf8
 
 
 def test_the_tokens_after_the_latest_earlier_place_of_the_last_words_are_proposed():
@@ -172,3 +172,39 @@ def test_a_second_passage_kept_as_a_tail_is_put_back_not_read():
     assert m._read(llm, prompt) == 41 and calls == [] and llm.chunks == [42, 51] and m._paired == 0
     short = [0] + [1] * 40 + [0] + [2] * 40 + [9] + [4] * 30 + [9]  # nothing after the second passage
     assert m._next_break(llm, short, 83) is None and m._next_break(llm, prompt, 83) == 114
+
+
+def _passes(plain_s: float, drafted_s: float, kept: int = 4) -> _PassCosts:
+    passes = _PassCosts()
+    for _ in range(_PassCosts.LEAST):
+        passes.add(0, 0, plain_s)
+        passes.add(8, kept, drafted_s)
+    return passes
+
+
+def test_drafting_stops_where_its_passes_write_fewer_tokens_a_second_and_is_probed_again():
+    """Session 30's AMD host in safe mode: a pass reading a proposal cost about a pass per token, so drafting wrote
+    10 tokens/s against 16 without. Each drafted pass below writes 5 tokens in 0.5 s (10/s), a plain one 1 in 0.06 s."""
+    passes = _passes(0.06, 0.5)
+    assert not passes.pays()
+    drafts = _LookupDrafts(8, passes)
+    tokens = [1, 2, 3, 4, 5, 6, 7, 1, 2]
+    proposals = [drafts.propose(tokens, room=10) for _ in range(2 * _PassCosts.PROBE)]
+    assert sum(1 for x in proposals if x) == 2 and proposals[_PassCosts.PROBE - 1] == [3, 4, 5, 6, 7, 1, 2]
+    # A probe that writes fast again counts: drafting resumes once it pays.
+    for _ in range(200):
+        passes.add(8, 8, 0.1)
+    assert passes.pays() and drafts.propose(tokens, room=10)
+
+
+def test_drafting_goes_on_where_it_pays_and_until_both_kinds_of_pass_are_measured():
+    passes = _passes(0.06, 0.12)  # 5 tokens in 0.12 s: 42/s against 17/s
+    assert passes.pays()
+    young = _PassCosts()
+    for _ in range(_PassCosts.LEAST - 1):
+        young.add(8, 0, 1.0)  # slow, but not yet measured against plain passes
+    assert young.pays()
+    drafts = _LookupDrafts(8)
+    drafts.tally(8, 2, 0.3)
+    drafts.tally(0, 0, 0.05)
+    assert drafts.passes.drafted == [1, 0.3, 3] and drafts.passes.plain == [1, 0.05]

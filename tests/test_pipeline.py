@@ -276,6 +276,24 @@ def test_true_but_off_topic_answer_abstains(make):
     assert ans.abstain_code == "off_topic"
 
 
+def test_an_english_question_s_names_the_corpus_writes_the_same_must_be_answered(make):
+    """Session 30's seventh round: "According to Vincent Strubel, what does cybersecurity need beyond Paris?" drew a
+    true sentence about the overseas regions, shown as verified: an English question's names were never asked of the
+    answer (English names of French things differ). Those the corpus writes the same ("Paris", "Vincent Strubel")
+    are; "AI", a title or an adjective is not."""
+    q = "According to Vincent Strubel, what does cybersecurity need beyond Paris?"
+    p = make(_cite("ultramarines", "Les régions ultramarines devront bénéficier d'un accompagnement renforcé [{n}]."))
+    ans = p.ask("According to Vincent Strubel, what do the régions ultramarines need beyond Paris?")
+    assert ans.abstained and ans.abstain_code == "off_topic" and "paris" in ans.abstain_reason, ans.abstain_reason
+    p = make(_cite("ancrage local", "La cybersécurité ne peut pas se penser seulement à Paris : elle a besoin d'un "
+                                    "ancrage local [{n}]."))
+    ans = p.ask(q)
+    assert not ans.abstained, (ans.abstain_code, ans.abstain_reason)
+    p = make(_cite("Mistral", "La start-up française Mistral a développé le modèle conversationnel [{n}]."))
+    ans = p.ask("Which French AI start-up developed the conversational model tested by the State's public servants?")
+    assert not ans.abstained, (ans.abstain_code, ans.abstain_reason)
+
+
 def test_the_questions_names_may_be_anywhere_in_the_cited_passage(make):
     """The sentence that answers need not repeat the question's names when the passage it cites holds them
     (here the sentence before it names the speaker): that is an answer, not a true sentence about something else."""

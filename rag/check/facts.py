@@ -363,6 +363,20 @@ def cross_facts(claim: str, facts: set[str], known: str) -> set[str]:
     return out
 
 
+def asked_across(facts: set[str], known: str) -> set[str]:
+    """Of the facts of a question in another language than the corpus (`known`: its folded words), those an answer
+    must still be about: numbers, and names the corpus writes the same ("Paris", "Vincent Strubel", "Orange's"
+    as "Orange"), not a word the corpus may hold as something else ("AI": the French "ai"), a title or an
+    adjective. "Specifically, regions ultramarines… will benefit from enhanced support [3]." does not answer
+    "According to Vincent Strubel, what does cybersecurity need beyond Paris?" (session 30)."""
+    out = set()
+    for f in facts:
+        f = re.sub(r"['’]s$", "", f)
+        if f.startswith("#") or (len(f) > 2 and f not in _ADJECTIVES and f not in _EN_TITLES and _knows(f, known)):
+            out.add(f)
+    return out
+
+
 def _knows(word: str, known: str) -> bool:
     """The corpus holds the word, or each part of a hyphenated one (`known` is a set of words, not a text)."""
     return all(has_fact(part, set(), known) for part in word.split("-") if part)

@@ -69,6 +69,7 @@ class LlamaCppModel:
         self.last_judge_perf: dict = {}  # the last `yes_no`: its prompt tokens, how many were not read again
         self.name = self.path.stem
         self._llm = None
+        self._passes = _PassCosts()  # whether drafting from the prompt pays on this host, from the passes made
         # llama.cpp contexts are not thread-safe: one generation at a time per process.
         self.lock = threading.Lock()
 
@@ -123,7 +124,7 @@ class LlamaCppModel:
                 placed = self._blocks.place(llm, toks, min(reused, len(toks) - 1)) if self._blocks else 0
             self._reused = 0
             greedy = temperature == 0 and not stop and _can_draft(llm)
-            drafts = _LookupDrafts(max(self.lookup, 0))
+            drafts = _LookupDrafts(max(self.lookup, 0), self._passes)
             try:
                 if greedy:
                     pieces = self._greedy(llm, toks, max_tokens, drafts)
@@ -147,7 +148,8 @@ class LlamaCppModel:
                                   "prompt_prefilled": self._prefilled,
                                   "first_piece_s": round((first or end) - start, 3), "pieces": n,
                                   "writing_s": round(end - (first or end), 3),
-                                  "drafted": drafts.drafted, "accepted": drafts.accepted, "steps": drafts.steps}
+                                  "drafted": drafts.drafted, "accepted": drafts.accepted, "steps": drafts.steps,
+                                  "drafting_pays": self._passes.pays()}
                 # Only the prompt's cells, read in its own chunks, are kept (see `_read`); create_completion read
                 # the prompt's last token again on its own.
                 self._truncate(llm, len(toks) if greedy else max([0, *self._bounds(llm, toks[:-1])]))
@@ -182,11 +184,13 @@ class LlamaCppModel:
             if room <= 0:
                 return
             guess = drafts.propose(written, room - 1)
+            t = time.perf_counter()
             best = self._best_next(llm, [written[-1], *guess])  # the last token chosen is read with the guess
+            seconds = time.perf_counter() - t
             kept = 0
             while kept < len(guess) and guess[kept] == best[kept]:
                 kept += 1
-            drafts.tally(len(guess), kept)
+            drafts.tally(len(guess), kept, seconds)
             self._truncate(llm, len(written) + kept)  # the cells of the guessed tokens not chosen are dropped
             chosen = [*guess[:kept], int(best[kept])]
 
@@ -413,13 +417,14 @@ class _LookupDrafts:
 
     LONGEST, SHORTEST = 3, 2
 
-    def __init__(self, most: int):
+    def __init__(self, most: int, passes: "_PassCosts | None" = None):
         self.most, self.size = most, most
         self.steps = self.drafted = self.accepted = 0
+        self.passes = passes if passes is not None else _PassCosts()
 
     def propose(self, tokens: list[int], room: int) -> list[int]:
         k = min(self.size, room)
-        if k <= 0:
+        if k <= 0 or not self.passes.draft_now():
             return []
         for n in range(self.LONGEST, self.SHORTEST - 1, -1):
             tail = tokens[-n:]
@@ -428,12 +433,54 @@ class _LookupDrafts:
                     return tokens[i + n:i + n + k]
         return []
 
-    def tally(self, proposed: int, kept: int) -> None:
+    def tally(self, proposed: int, kept: int, seconds: float | None = None) -> None:
         self.steps += 1
         self.drafted += proposed
         self.accepted += kept
         if proposed:
             self.size = min(2 * self.most, self.size * 2) if kept == proposed else max(2, kept + 1)
+        if seconds is not None:
+            self.passes.add(proposed, kept, seconds)
+
+
+class _PassCosts:
+    """Whether drafting from the prompt pays on this host, read from the model's own passes: tokens written per
+    second by passes that read a proposal with the last token, against passes that read the last token alone.
+    It pays where llama.cpp reads a few tokens in one pass for little more than one (weights repacked for the CPU:
+    18 against 13 tokens/s on session 11's host) and loses where each token costs nearly a pass of its own (safe
+    mode on session 30's AMD host: 10 against 16 tokens/s, the same prompts in one process). Until each kind has
+    `LEAST` passes it drafts; once drafting loses it stops, and drafts one pass in `PROBE` so that a host whose
+    load changes is read again."""
+
+    LEAST, PROBE = 24, 64
+
+    def __init__(self):
+        self.plain = [0, 0.0]  # passes, seconds
+        self.drafted = [0, 0.0, 0]  # passes, seconds, tokens written (those kept and the model's own after them)
+        self._since = 0  # passes without a proposal since drafting was found to lose
+
+    def add(self, proposed: int, kept: int, seconds: float) -> None:
+        if proposed:
+            self.drafted[0] += 1
+            self.drafted[1] += seconds
+            self.drafted[2] += kept + 1
+        else:
+            self.plain[0] += 1
+            self.plain[1] += seconds
+
+    def pays(self) -> bool:
+        if self.plain[0] < self.LEAST or self.drafted[0] < self.LEAST:
+            return True
+        return self.drafted[2] * self.plain[1] >= self.plain[0] * self.drafted[1]
+
+    def draft_now(self) -> bool:
+        if self.pays():
+            return True
+        self._since += 1
+        if self._since >= self.PROBE:
+            self._since = 0
+            return True
+        return False
 
 
 def _can_draft(llm) -> bool:
