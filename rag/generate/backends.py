@@ -447,10 +447,10 @@ class _PassCosts:
     """Whether drafting from the prompt pays on this host, read from the model's own passes: tokens written per
     second by passes that read a proposal with the last token, against passes that read the last token alone.
     It pays where llama.cpp reads a few tokens in one pass for little more than one (weights repacked for the CPU:
-    18 against 13 tokens/s on session 11's host) and loses where each token costs nearly a pass of its own (safe
-    mode on session 30's AMD host: 10 against 16 tokens/s, the same prompts in one process). Until each kind has
-    `LEAST` passes it drafts; once drafting loses it stops, and drafts one pass in `PROBE` so that a host whose
-    load changes is read again."""
+    18 against 13 tokens/s on session 11's host) and loses where such a pass costs much more than one over the last
+    token alone (safe mode on session 30's AMD host: 10 against 16 tokens/s, the same prompts in one process). Until
+    each kind has `LEAST` passes it drafts; once drafting loses it stops, and drafts one pass in `PROBE` so that a
+    host whose load changes is read again."""
 
     LEAST, PROBE = 24, 64
 
