@@ -138,7 +138,7 @@ class Components:
                 path = resolve_llm_path(s.llm_model, s.models_dir, s.auto_install, self.progress)
                 self._llm = ModelWorker(path, n_ctx=s.n_ctx, threads=s.threads, home=s.home, safe_mode=s.safe_mode,
                                         timeout=s.model_timeout, memory_limit=s.model_memory_mb << 20 or None,
-                                        lookup=s.lookup_drafts)
+                                        lookup=s.lookup_drafts, state_cap=s.state_cache_mb << 20)
         return self._llm
 
     @property

@@ -212,13 +212,19 @@ class Pipeline:
     def prime(self) -> None:
         """Have the model read the fixed part of each prompt once (the instructions and example of the answer
         prompt in French and English, the judge's instructions): it keeps its state for them, so the first
-        question is no slower than the next ones."""
+        question is no slower than the next ones. A local model keeps these states for good (`remember`), and on
+        disk for its next start (`RAG_STATE_CACHE_MB`): a restart is ready without reading them again."""
         llm = self.components.llm
         for lang in ("fr", "en"):
-            for _ in llm.stream(self.messages("…", [], lang), max_tokens=1):
-                pass
+            if callable(getattr(llm, "remember", None)):
+                llm.remember(self.messages("…", [], lang))
+            else:
+                for _ in llm.stream(self.messages("…", [], lang), max_tokens=1):
+                    pass
         judge = self.components.checker.model
-        if judge is not None:
+        if judge is not None and callable(getattr(judge, "remember", None)):
+            judge.remember(judge_messages("…", "…"))
+        elif judge is not None:
             judge.yes_no(judge_messages("…", "…"))
 
     def warm_passages(self, turn=contextlib.nullcontext, passages=None) -> int:
@@ -272,11 +278,17 @@ class Pipeline:
         s, c = self.settings, self.components
         if s.passage_pairs <= 0 or s.passage_blocks:  # moved blocks already stand in for later passages
             return 0
-        follow = {p: [h.passage for h in self.retrieve(p.text, k=s.passage_pairs + 4)[0] if h.passage != p]
-                  for p in passages if not instruction_flags(p.text)}
-        done = 0
+        found: dict = {}  # each passage's followers, retrieved when first needed: none if this model keeps no tails
+
+        def follow(p):
+            if p not in found:
+                found[p] = [h.passage for h in self.retrieve(p.text, k=s.passage_pairs + 4)[0] if h.passage != p]
+            return found[p]
+
+        done, firsts = 0, [p for p in passages if not instruction_flags(p.text)]
         for rank in range(s.passage_pairs):
-            for p, after in follow.items():
+            for p in firsts:
+                after = follow(p)
                 if rank >= len(after):
                     continue
                 q = after[rank]

@@ -242,6 +242,50 @@ def test_a_question_gets_the_same_scores_whatever_was_read_before(real):
     del model
 
 
+def test_states_read_ahead_are_put_back_by_the_next_process(real, tmp_path):
+    """A passage and a pair read ahead (`remember`) are kept on disk (`StateFiles`): the next process on this host
+    puts them back rather than reading them, and a question then gets bit for bit the same scores as in the process
+    that read them. A damaged file is read again, not loaded."""
+    import numpy as np
+    import llama_cpp
+
+    from rag.generate.backends import LlamaCppModel
+
+    s, worker = real.settings, real.components.llm
+    question = "Quelle entreprise a conçu le modèle conversationnel testé auprès des agents publics ?"
+    hits = retrieve(real.components.index, question, k=s.retrieve_k, depth=s.retrieve_depth, rrf_k=s.rrf_k,
+                    weights=(1.0, s.bm25_weight))[: s.top_k]
+    messages = real.messages(question, hits, "fr")
+    content = messages[-1]["content"]
+    first = [*messages[:-1], {**messages[-1], "content": content[:content.index("[2]")]}]
+    pair = [*messages[:-1], {**messages[-1], "content": content[:content.index("[3]")]}]
+
+    def run():
+        model = LlamaCppModel(worker.path, n_ctx=s.n_ctx, threads=s.threads, safe=worker.safe,
+                              state_dir=tmp_path, state_cap=1 << 30)
+        llm = model.llm
+        kept = (model.remember(first), model.remember(pair, tail=True))
+        reused = model._read(llm, model._prompt_tokens(messages))
+        row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),))
+        return model, kept, reused, row.copy()
+
+    a, kept_a, reused_a, scores_a = run()
+    assert a.files.loaded == 0 and a.files.written == 2  # the state, and the tail (or the mark that tails are off)
+    b, kept_b, reused_b, scores_b = run()
+    assert b.files.loaded == 2 and b.files.written == 0 and b._reused == reused_a and b._paired == a._paired
+    assert kept_b == kept_a and reused_b == reused_a > 300 and np.array_equal(scores_a, scores_b)
+    if a._tails.enabled:
+        assert a._paired > 10 and b._tails.enabled
+    else:
+        assert not b._tails.enabled and b._tails.off_reason
+    del a, b
+    state = next(tmp_path.glob("*/*.state"))
+    state.write_bytes(state.read_bytes()[:-100])  # torn, as by a crash while it was copied
+    c, kept_c, reused_c, scores_c = run()
+    assert c.files.loaded == 1 and c.files.written == 1 and np.array_equal(scores_a, scores_c)
+    del c
+
+
 def test_a_question_read_while_it_is_typed_gets_the_same_answer_at_once(real):
     """`Pipeline.prefill` (the widget and the chat window send a first question once it ends with "?"): the model
     process reads the prompt then; asked, the question reads nothing and gets the same answer, sooner."""

@@ -208,3 +208,22 @@ def test_drafting_goes_on_where_it_pays_and_until_both_kinds_of_pass_are_measure
     drafts.tally(8, 2, 0.3)
     drafts.tally(0, 0, 0.05)
     assert drafts.passes.drafted == [1, 0.3, 3] and drafts.passes.plain == [1, 0.05]
+
+
+def test_what_drafting_was_found_worth_carries_over_to_the_next_process_scaled_down():
+    """Kept on disk with the states read ahead (`StateFiles`, "passes"): the next model process starts from the
+    last one's verdict rather than drafting through its first answers again, and its own passes soon outweigh it."""
+    many = _PassCosts()
+    for _ in range(10 * _PassCosts.LEAST):
+        many.add(0, 0, 0.06)
+        many.add(8, 4, 0.5)
+    carried = _PassCosts.from_json(many.to_json())
+    assert carried.measured() and not carried.pays()
+    assert carried.plain[0] == carried.drafted[0] == 4 * _PassCosts.LEAST
+    for _ in range(8 * _PassCosts.LEAST):  # this process's passes: drafting now pays here
+        carried.add(8, 8, 0.1)
+    assert carried.pays()
+    for damaged in (b"", b"{}", b'{"plain": [0, 0.0], "drafted": [3, 1.0, 9]}', b'{"plain": "x", "drafted": []}',
+                    b'{"plain": [Infinity, 1.0], "drafted": [30, 1.0, 90]}'):
+        fresh = _PassCosts.from_json(damaged)
+        assert (fresh.plain, fresh.drafted) == ([0, 0.0], [0, 0.0, 0]) and fresh.pays()

@@ -376,6 +376,17 @@ def test_prime_reads_the_fixed_part_of_each_prompt_once(make):
     assert all("…" in m[-1]["content"] for m in llm.calls)  # no passage, no question: only the fixed part matters
 
 
+def test_prime_has_a_model_that_keeps_states_remember_the_fixed_parts_rather_than_answer(make):
+    """The local model keeps the fixed parts for good (`remember`: never pushed out, and kept on disk for its next
+    start), so prime asks it to remember them, not to write a token after them."""
+    p = make("unused")
+    llm, remembered = p.components.llm, []
+    llm.remember = lambda messages, block=None, tail=False: remembered.append(messages) or 1
+    p.prime()
+    assert llm.calls == [] and llm.judged == [] and len(remembered) == 3
+    assert any("français" in m[0]["content"] for m in remembered) and "…" in remembered[-1][-1]["content"]
+
+
 def test_a_passage_speaking_through_a_pronoun_is_shown_with_whom_it_stands_for(make):
     """Session 25: "Qui a affirmé que la menace n'attend pas ?" drew "Le conseil municipal a affirmé…" (the prompt
     example's subject): its passage says "…, il reconnaît… La menace, elle, n'attend pas", Vincent Strubel named a

@@ -55,8 +55,11 @@ class LlamaCppModel:
     CHUNK_MIN = 32  # fewest tokens between two cuts of a prompt in chunks (`_bounds`)
 
     def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 2, seed: int = 0, safe: bool = False,
-                 lookup: int = 8):
+                 lookup: int = 8, state_dir: Path | None = None, state_cap: int = 0):
         self.path, self.n_ctx, self.threads, self.seed, self.safe = Path(path), n_ctx, threads, seed, safe
+        # States `remember`ed, kept on disk for the next process (`StateFiles`); None: kept in memory only.
+        self._state_dir, self._state_cap = (Path(state_dir), state_cap) if state_dir and state_cap > 0 else (None, 0)
+        self.files = None
         self.lookup = lookup  # most tokens drafted from the prompt per step when writing greedily; 0: none
         self._breaks: dict[int, str] = {}  # token id -> where it cuts a prompt in chunks (`_bounds`)
         self._reused = 0  # tokens the last `_read` did not read again
@@ -91,6 +94,16 @@ class LlamaCppModel:
             self._states = _PrefixStates()
             self._blocks = _Blocks() if movable else None
             self._tails = _Tails() if movable else None
+            if self._state_dir is not None:
+                from .state_files import StateFiles, identity
+
+                self.files = StateFiles(self._state_dir, identity(self.path, safe=self.safe, n_ctx=self.n_ctx,
+                                                                   threads=self.threads), self._state_cap)
+                if self._tails is not None and self.files.get("tails-off", []):
+                    self._tails.disable("a pass split in two computes other numbers on this host (found before)")
+                found = self.files.get("passes", [])
+                if found is not None:  # what an earlier process found drafting worth here, from its start
+                    self._passes = _PassCosts.from_json(found[1])
         return self._llm
 
     @property
@@ -154,6 +167,8 @@ class LlamaCppModel:
                 # the prompt's last token again on its own.
                 self._truncate(llm, len(toks) if greedy else max([0, *self._bounds(llm, toks[:-1])]))
                 self._states.save(llm)
+                if self.files is not None and drafts.steps and self._passes.measured():
+                    self.files.put("passes", [], self._passes.to_json())
 
     def _greedy(self, llm, toks: list[int], max_tokens: int, drafts: "_LookupDrafts"):
         """Greedy writing with prompt lookup decoding: answers copy runs of words from the passages, so the
@@ -228,10 +243,17 @@ class LlamaCppModel:
             toks = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
             if tail:
                 return self._remember_tail(llm, toks)
+            blocks = bool(block and self._blocks is not None)  # cells kept apart from the live read: read it
+            found = self.files.get("state", toks) if self.files is not None and not blocks else None
+            if found is not None:
+                self._states.pin(tuple(toks), found[1])  # put back when a prompt starts this way, as if read
+                return len(toks)
             self._read(llm, toks)
-            self._states.save(llm, pinned=True)
+            data = self._states.save(llm, pinned=True)
+            if self.files is not None and data is not None:
+                self.files.put("state", toks, data)
             body = text.rstrip("\n")  # the blank line after a passage belongs to no block
-            if block and self._blocks is not None and body.endswith(block):
+            if blocks and body.endswith(block):
                 lead = llm.tokenize(body[: -len(block)].encode("utf-8"), add_bos=False, special=True)
                 # The block's first token may merge with the words before it, its last with what follows.
                 self._blocks.keep(llm, llm.longest_token_prefix(lead, toks), len(toks) - 1)
@@ -279,6 +301,10 @@ class LlamaCppModel:
         (kernels that take rows in groups, as weight repacking does, may not: tails are then turned off)."""
         if self._tails is None or not self._tails.enabled:
             return 0
+        found = self.files.get("tail", toks) if self.files is not None else None
+        if found is not None:  # kept by an earlier process on this host, model and mode: verified there
+            self._tails.put(tuple(toks), *found)
+            return len(toks) - found[0]
         start = self._read(llm, toks)
         if not start or start != max([0, *self._bounds(llm, toks)]) or len(toks) - start < 2:
             return 0  # no state kept after the first passage: nothing a prompt would continue from
@@ -294,8 +320,13 @@ class LlamaCppModel:
             llm.eval(toks[mid:])
             if not np.array_equal(whole, last()):
                 self._tails.disable("a pass split in two computes other numbers on this host")
+                if self.files is not None:
+                    self.files.put("tails-off", [], b"1")
                 return 0
             self._tails.verified += 1
+        kept = self._tails.items.get(tuple(toks))
+        if self.files is not None and kept is not None:
+            self.files.put("tail", toks, kept[1], start=start)
         return len(toks) - start
 
     def format(self, messages: list[dict]) -> str:
@@ -450,7 +481,8 @@ class _PassCosts:
     18 against 13 tokens/s on session 11's host) and loses where such a pass costs much more than one over the last
     token alone (safe mode on session 30's AMD host: 10 against 16 tokens/s, the same prompts in one process). Until
     each kind has `LEAST` passes it drafts; once drafting loses it stops, and drafts one pass in `PROBE` so that a
-    host whose load changes is read again."""
+    host whose load changes is read again. With states kept on disk, the next model process on this host starts from
+    these tallies, scaled down (`to_json`, `from_json`)."""
 
     LEAST, PROBE = 24, 64
 
@@ -468,10 +500,33 @@ class _PassCosts:
             self.plain[0] += 1
             self.plain[1] += seconds
 
+    def measured(self) -> bool:
+        return self.plain[0] >= self.LEAST and self.drafted[0] >= self.LEAST
+
     def pays(self) -> bool:
-        if self.plain[0] < self.LEAST or self.drafted[0] < self.LEAST:
+        if not self.measured():
             return True
         return self.drafted[2] * self.plain[1] >= self.plain[0] * self.drafted[1]
+
+    def to_json(self) -> bytes:
+        return json.dumps({"plain": self.plain, "drafted": self.drafted}).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes, most: int = 4 * LEAST) -> "_PassCosts":
+        """Tallies an earlier process kept (`to_json`), scaled down to `most` passes a kind so that this process's
+        own passes soon weigh as much; unreadable: none."""
+        costs = cls()
+        try:
+            d = json.loads(data)
+            plain, drafted = [float(x) for x in d["plain"]], [float(x) for x in d["drafted"]]
+        except (ValueError, KeyError, TypeError):
+            return costs
+        for old, new in ((plain, costs.plain), (drafted, costs.drafted)):
+            if len(old) != len(new) or not old[0] > 0 or not all(0 <= x < float("inf") for x in old):
+                return cls()
+            scale = min(1.0, most / old[0])
+            new[:] = [round(old[0] * scale), old[1] * scale, *([round(old[2] * scale)] if len(old) > 2 else [])]
+        return costs
 
     def draft_now(self) -> bool:
         if self.pays():
@@ -678,7 +733,9 @@ class _Tails:
         cells = _cells(llm, start, end)
         if cells is None:
             return
-        key = tuple(llm._input_ids[:end].tolist())
+        self.put(tuple(llm._input_ids[:end].tolist()), start, cells)
+
+    def put(self, key: tuple[int, ...], start: int, cells: bytes) -> None:
         self.items.pop(key, None)
         self.items[key] = (start, cells)
         while len(self.items) > self.max_items:
@@ -753,18 +810,23 @@ class _PrefixStates:
         llm.n_tokens = len(key)
         return True
 
-    def save(self, llm, pinned: bool = False) -> None:
+    def save(self, llm, pinned: bool = False) -> bytes | None:
+        """Keep the live state (`pinned`: for good); returns its bytes."""
         if llm.n_tokens == 0:
-            return
+            return None
         data = self.snapshot(llm)
         key = tuple(llm._input_ids.tolist())
         if pinned:
-            self.pinned.pop(key, None)
-            self.pinned[key] = data
-            while len(self.pinned) > self.max_pinned:
-                self.pinned.popitem(last=False)
+            self.pin(key, data)
         else:
             self.keep(key, data)
+        return data
+
+    def pin(self, key: tuple[int, ...], data: bytes) -> None:
+        self.pinned.pop(key, None)
+        self.pinned[key] = data
+        while len(self.pinned) > self.max_pinned:
+            self.pinned.popitem(last=False)
 
     def keep(self, key: tuple[int, ...], data: bytes) -> None:
         """Store a state as the newest; drop the oldest of its family past `per_family`, then the oldest of

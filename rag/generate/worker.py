@@ -115,9 +115,10 @@ class ModelWorker:
 
     def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 2, *, home: Path, safe_mode: str = "auto",
                  timeout: float = 120.0, memory_limit: int | None = None, command: list[str] | None = None,
-                 lookup: int = 8):
+                 lookup: int = 8, state_cap: int = 0):
         self.path, self.n_ctx, self.threads, self.home = Path(path), n_ctx, threads, Path(home)
         self.lookup = lookup
+        self.state_cap = state_cap  # bytes of states read ahead the child keeps on disk, in HOME/states (0: none)
         self.name = self.path.stem
         self.safe_mode, self.timeout, self.memory_limit = safe_mode, timeout, memory_limit
         self.command = command  # the child's argv before its options (tests run a stand-in child)
@@ -167,6 +168,8 @@ class ModelWorker:
             argv.append("--safe")
         if self.memory_limit:
             argv += ["--memory-limit", str(self.memory_limit)]
+        if self.state_cap > 0:
+            argv += ["--state-dir", str(self.home / "states"), "--state-cap", str(self.state_cap)]
         self._buf = b""
         self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None,
                                       start_new_session=True)  # Ctrl-C reaches the parent, which ends the child
@@ -352,6 +355,8 @@ def _child(argv: list[str]) -> int:
     ap.add_argument("--safe", action="store_true")
     ap.add_argument("--lookup", type=int, default=8)
     ap.add_argument("--memory-limit", type=int, default=None)
+    ap.add_argument("--state-dir", default=None)
+    ap.add_argument("--state-cap", type=int, default=0)
     args = ap.parse_args(argv)
     _die_with_parent()
     if args.memory_limit:
@@ -365,7 +370,8 @@ def _child(argv: list[str]) -> int:
     from .backends import LlamaCppModel
 
     model = LlamaCppModel(Path(args.model), n_ctx=args.n_ctx, threads=args.threads, safe=args.safe,
-                          lookup=args.lookup)
+                          lookup=args.lookup, state_dir=args.state_dir and Path(args.state_dir),
+                          state_cap=args.state_cap)
 
     def send(obj: dict) -> None:
         out.write(json.dumps(obj, ensure_ascii=False) + "\n")
