@@ -105,7 +105,9 @@ def test_once_ready_the_server_reads_each_passage_ahead_in_a_turn_of_its_own(tmp
     health.on_step = lambda step, info: seen.append((step, info))
     health.warm_up()
     n = len(pipeline.components.index.passages)
-    assert held == [("ready", 1)] * n  # after "ready", the model held once per passage
+    # Before "ready", the fixed parts (`prime`: the answer prompt in French and in English; this server's check has
+    # no model judge); after it, the model held once per passage.
+    assert [state for state, _ in held[:-n]] == ["starting"] * 2 and held[-n:] == [("ready", 1)] * n
     assert health.answerer.answering == 0 and health.state == "ready"
     assert [s for s, _ in seen][-2:] == ["ready", "passages kept"] and seen[-1][1]["passages"] == n
 
@@ -123,7 +125,7 @@ def test_a_new_index_version_has_its_new_passages_read_ahead(tmp_path):
     pipeline.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else read.append(messages[-1]["content"]) or 1
     health.warm_up()
     first = len(read)
-    assert first == len(pipeline.components.index.passages)
+    assert first == 2 + len(pipeline.components.index.passages)  # the fixed parts (`prime`), then each passage
     extra = tmp_path / "notes.txt"
     extra.write_text("Les répliques lisent un index partagé. Une nouvelle version remplace l'ancienne d'un coup.\n")
     Components(settings, embed=make_embed()).build([ARTICLE, extra])  # a build job swaps a new version in
@@ -144,7 +146,9 @@ def test_a_failure_while_reading_ahead_leaves_the_server_ready(tmp_path):
     _, pipeline, health = _served(tmp_path)
 
     def remember(messages, block=None, tail=False):
-        raise ModelUnavailable("the model process stopped (SIGKILL)")
+        if health.state == "ready":  # the passages (the fixed parts, `prime`, come before "ready")
+            raise ModelUnavailable("the model process stopped (SIGKILL)")
+        return 1
 
     pipeline.components.llm.remember = remember
     health.warm_up()
