@@ -32,7 +32,7 @@ while True:
     req = json.loads(line)
     op = req["op"]
     text = " ".join(m["content"] for m in req.get("messages", []))
-    if op in ("stream", "yes_no") and "amx" in model and not safe:
+    if op in ("stream", "yes_no", "remember") and "amx" in model and not safe:
         os.kill(os.getpid(), signal.SIGILL)
     if "HANG" in text:
         time.sleep(3600)
@@ -40,7 +40,7 @@ while True:
         send({"value": True})
     elif op == "yes_no":
         send({"value": 2.5 if "YES" in text else -2.5})
-    elif op == "prefill":  # (a prompt "read" and kept: nothing to keep here)
+    elif op in ("prefill", "remember"):  # (a prompt "read" and kept: nothing to keep here)
         send({"value": 1})
     elif op == "stream":
         if len(text) > 1000 and ("slow-normal" in model) != safe:
