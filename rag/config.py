@@ -116,8 +116,9 @@ class Settings:
     # (about 17 MB of memory a passage, both states). 0: none.
     passage_states: int = 64
     # ... and kept on disk, in HOME/states, for the next process on this host, model, build and mode
-    # (RAG_STATE_CACHE_MB, at most that many MB, the oldest dropped first; ~1.5 GB for the article): a restart
-    # puts them back in seconds rather than reading them again (minutes on a slow host). 0: kept in memory only.
+    # (RAG_STATE_CACHE_MB, at most that many MB, the least recently used dropped first; 0.75 GB for the article
+    # without pairs, ~1.2 GB with them): a restart puts them back in seconds rather than reading them again
+    # (minutes on a slow host). 0: kept in memory only.
     state_cache_mb: int = 2048
     # Passages read ahead are also kept as movable blocks (RAG_PASSAGE_BLOCKS): where a question's prompt lists
     # one second or third, its attention cells are moved in rather than read again (~4 MB a passage). Off: on the
