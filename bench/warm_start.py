@@ -49,8 +49,9 @@ def start(settings, questions: list[str]) -> dict:
         answers.append({"question": q, "answer": a.answer, "abstained": a.abstained,
                         "seconds": round(time.perf_counter() - t, 2), "citations": [x.n for x in a.citations],
                         "verdicts": [x.supported for x in a.sentences]})
+    safe = c.llm.safe  # (from this start's RAG_HOME, which is gone once the command ends)
     c.llm.close()
-    return {"load_s": round(load_s, 2), "prime_s": round(prime_s, 2), "read_ahead_s": round(warm_s, 2), "passages": warmed,
+    return {"safe_mode": safe, "load_s": round(load_s, 2), "prime_s": round(prime_s, 2), "read_ahead_s": round(warm_s, 2), "passages": warmed,
             "pairs": pipeline.pairs_read, "answers": answers}
 
 
@@ -80,7 +81,7 @@ def main() -> None:
     same = [a == b for a, b in ((dict(x, seconds=0), dict(y, seconds=0))
                                 for x, y in zip(runs["cold"]["answers"], runs["warm"]["answers"]))]
     result = {"command": "python bench/warm_start.py " + f"--questions {args.questions}",
-              "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "safe_mode": c.llm.safe,
+              "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "safe_mode": runs["cold"]["safe_mode"],
               "states_on_disk": kept, "runs": runs,
               "prime_ratio": round(runs["warm"]["prime_s"] / max(runs["cold"]["prime_s"], 1e-9), 4),
               "read_ahead_ratio": round(runs["warm"]["read_ahead_s"] / max(runs["cold"]["read_ahead_s"], 1e-9), 4),
