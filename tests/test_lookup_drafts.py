@@ -165,11 +165,18 @@ def test_a_second_passage_kept_as_a_tail_is_put_back_not_read():
 
     m._tails = Tails()
     prompt = [0] + [1] * 40 + [0] + [2] * 40 + [9] + [4] * 30 + [9] + [3] * 20  # instructions, two passages, the rest
-    assert m._read(llm, prompt) == 0 and calls == [] and llm.chunks == [41, 42, 51]  # nothing kept: all read
-    llm.chunks = []
+    # Nothing kept: all read, cut after the second passage too, so the tail is read in the pass it is kept from.
+    assert m._read(llm, prompt) == 0 and calls == [] and llm.chunks == [41, 42, 31, 20]
+    llm.chunks = []  # asked again: the live state holds the second passage too (no tail needed)
+    assert m._read(llm, prompt) == 114 and calls == [] and llm.chunks == [20] and m._paired == 0
+    llm.n_tokens, llm.chunks = 83, []  # the state kept after the first passage: the tail is put back
     assert m._read(llm, prompt) == 114 and calls == [(83, 114)] and llm.chunks == [20] and m._paired == 31
     llm.n_tokens, llm.chunks, calls[:] = 41, [], []  # only the instructions kept: no tail starts there
-    assert m._read(llm, prompt) == 41 and calls == [] and llm.chunks == [42, 51] and m._paired == 0
+    assert m._read(llm, prompt) == 41 and calls == [] and llm.chunks == [42, 31, 20] and m._paired == 0
+    # The tail's own prompt (up to the blank line after the second passage) ends with the chunk it keeps.
+    assert m._bounds(llm, prompt[:114]) == [41, 83]
+    m._tails = None  # a model that keeps no tails: no third cut (each costs a pass over the weights)
+    assert m._bounds(llm, prompt) == [41, 83]
     short = [0] + [1] * 40 + [0] + [2] * 40 + [9] + [4] * 30 + [9]  # nothing after the second passage
     assert m._next_break(llm, short, 83) is None and m._next_break(llm, prompt, 83) == 114
 

@@ -99,8 +99,6 @@ class LlamaCppModel:
 
                 self.files = StateFiles(self._state_dir, identity(self.path, safe=self.safe, n_ctx=self.n_ctx,
                                                                    threads=self.threads), self._state_cap)
-                if self._tails is not None and self.files.get("tails-off", []):
-                    self._tails.disable("a pass split in two computes other numbers on this host (found before)")
                 found = self.files.get("passes", [])
                 if found is not None:  # what an earlier process found drafting worth here, from its start
                     self._passes = _PassCosts.from_json(found[1])
@@ -296,34 +294,20 @@ class LlamaCppModel:
     def _remember_tail(self, llm, toks: list[int]) -> int:
         """Read `toks` (a prompt up to the blank line after its second passage) as `_read` does, from the state
         kept after its first passage, and keep the cells it read as a tail. A prompt that continues the same way
-        has them put back in place rather than reading that passage: the same numbers as reading it, provided
-        this llama.cpp computes each position alike however a pass is split, which the first tails verify
-        (kernels that take rows in groups, as weight repacking does, may not: tails are then turned off)."""
-        if self._tails is None or not self._tails.enabled:
+        has them put back in place rather than reading that passage: the same numbers as reading it, as `_read`
+        cuts a prompt after its second passage too (`_bounds`), so the passage is read in the same pass either way.
+        (Session 31 checked instead that a pass split anywhere computes the same numbers: weight repacking does not,
+        so hosts in normal mode kept no tails.)"""
+        if self._tails is None:
             return 0
         found = self.files.get("tail", toks) if self.files is not None else None
-        if found is not None:  # kept by an earlier process on this host, model and mode: verified there
+        if found is not None:  # kept by an earlier process on this host, model and mode
             self._tails.put(tuple(toks), *found)
             return len(toks) - found[0]
         start = self._read(llm, toks)
         if not start or start != max([0, *self._bounds(llm, toks)]) or len(toks) - start < 2:
             return 0  # no state kept after the first passage: nothing a prompt would continue from
         self._tails.keep(llm, start, len(toks))
-        if self._tails.verified < _Tails.VERIFY:
-            import numpy as np
-
-            last = lambda: np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),)).copy()  # noqa: E731
-            whole = last()
-            mid = start + max(1, (len(toks) - start) // 2 - 1)  # an odd split: group kernels would show it
-            self._truncate(llm, start)
-            llm.eval(toks[start:mid])
-            llm.eval(toks[mid:])
-            if not np.array_equal(whole, last()):
-                self._tails.disable("a pass split in two computes other numbers on this host")
-                if self.files is not None:
-                    self.files.put("tails-off", [], b"1")
-                return 0
-            self._tails.verified += 1
         kept = self._tails.items.get(tuple(toks))
         if self.files is not None and kept is not None:
             self.files.put("tail", toks, kept[1], start=start)
@@ -364,7 +348,7 @@ class LlamaCppModel:
         """Have the model read `toks` from the best kept state: only what follows the longest prefix already read
         (the last token at least, so its scores are fresh). Returns how many tokens it did not read again.
 
-        Always in the prompt's own chunks (`_bounds`: the instructions, the first passage, the rest), a kept
+        Always in the prompt's own chunks (`_bounds`: the instructions, the first passage, the second, the rest), a kept
         prefix cut back to the last chunk it holds whole: a pass over some tokens sums
         in another order than a pass over others, and the 1.5B model's choice between two close words follows
         (one prompt read whole, or its last token alone after a kept state, gave "Orange [3]." or "La start-up
@@ -387,7 +371,7 @@ class LlamaCppModel:
         keep = shared if moved else max([0, *(b for b in bounds if b <= shared)])
         llm.n_tokens = keep  # eval() drops the cached state past this point
         self._paired = 0
-        if not moved and self._tails is not None and keep and keep == max([0, *bounds]):
+        if not moved and self._tails is not None and len(bounds) > 1 and keep == bounds[1]:
             # The second passage as read ahead after this first one: its cells put back, the same numbers.
             self._paired = self._tails.place(llm, toks, keep, self._next_break(llm, toks, keep))
             keep += self._paired
@@ -414,8 +398,11 @@ class LlamaCppModel:
         """Where a prompt is cut in chunks: before its first chat-template control token (the instructions'
         message ends there), and after the first paragraph break that follows (a token that ends with a blank
         line, "\\n\\n" or ".\\n\\n"…: the first passage ends there), each at least `CHUNK_MIN` tokens after the
-        last cut. A function of the tokens before each place only, so two prompts that share a beginning are cut
-        the same way there. No more cuts: each costs a pass over the model's weights (~0.1 s here)."""
+        last cut; then, where this model keeps tails, after the next break (the second passage ends there).
+        A function of the tokens before each place only, so two prompts that share a beginning are cut the same
+        way there. The third cut makes a tail read ahead exactly the chunk a question would read: the same numbers
+        on every host, where weight repacking computes a pass split elsewhere differently (session 31's AMD host in
+        normal mode). No more cuts: each costs a pass over the model's weights (~0.1 s here)."""
         out, last = [], 0
         for i, tok in enumerate(toks):
             kind = self._kind(llm, tok)
@@ -425,6 +412,9 @@ class LlamaCppModel:
                 last = at
                 if len(out) == 2:
                     break
+        if len(out) == 2 and self._tails is not None:
+            third = self._next_break(llm, toks, out[1])
+            out += [third] if third is not None else []
         return out
 
     @staticmethod
@@ -712,21 +702,15 @@ class _Tails:
     """Second passages read ahead: the attention cells a prompt adds, past the state kept after its first passage
     (instructions and passage P), when it lists passage Q next. A question whose two best passages are P then Q
     gets Q's cells put back where they were computed (same positions, same passage before them: the same numbers
-    as reading Q, checked by `LlamaCppModel._remember_tail`) and reads only the third passage and the question.
-    Keyed by the prompt's tokens up to the blank line after Q (overlap removal makes Q's text depend on P)."""
-
-    VERIFY = 3  # the first tails kept are each checked against one pass split in two
+    as reading Q, which `LlamaCppModel._read` reads as a chunk of its own) and reads only the third passage and
+    the question. Keyed by the prompt's tokens up to the blank line after Q (overlap removal makes Q's text depend
+    on P)."""
 
     def __init__(self, max_items: int = 256):
         # RAG_PASSAGE_STATES' 64 passages x RAG_PASSAGE_PAIRS' 4: ~0.6 GB at most; past it (new index versions)
         # the least recently used go.
         self.max_items = max_items
         self.items: "OrderedDict[tuple[int, ...], tuple[int, bytes]]" = OrderedDict()  # tokens -> (start, cells)
-        self.enabled, self.verified, self.off_reason = True, 0, ""
-
-    def disable(self, reason: str) -> None:
-        self.enabled, self.off_reason = False, reason
-        self.items.clear()
 
     def keep(self, llm, start: int, end: int) -> None:
         """Keep the cells of positions [start, end) of the live sequence, keyed by its tokens up to `end`."""
@@ -746,7 +730,7 @@ class _Tails:
         Returns how many tokens it holds (0: none kept, or it would not load: the prompt is then read)."""
         import llama_cpp.llama_cpp as lib
 
-        key = tuple(toks[:end]) if self.enabled and end else None
+        key = tuple(toks[:end]) if end else None
         found = self.items.get(key) if key else None
         if found is None or found[0] != at:
             return 0
