@@ -175,6 +175,7 @@ def test_a_second_passage_kept_as_a_tail_is_put_back_not_read():
     assert m._read(llm, prompt) == 41 and calls == [] and llm.chunks == [42, 31, 20] and m._paired == 0
     # The tail's own prompt (up to the blank line after the second passage) ends with the chunk it keeps.
     assert m._bounds(llm, prompt[:114]) == [41, 83]
+    assert m._bounds(llm, prompt, third=False) == [41, 83]  # a judge's prompt: no pair to read as a chunk
     m._tails = None  # a model that keeps no tails: no third cut (each costs a pass over the weights)
     assert m._bounds(llm, prompt) == [41, 83]
     short = [0] + [1] * 40 + [0] + [2] * 40 + [9] + [4] * 30 + [9]  # nothing after the second passage

@@ -338,13 +338,15 @@ class LlamaCppModel:
         with self.lock:
             llm = self.llm
             toks = self._prompt_tokens(messages)
-            self.last_judge_perf = {"prompt_tokens": len(toks), "prompt_reused": self._read(llm, toks)}
+            # No cut after a second paragraph: a judge's prompt holds no pair, and a cut would cost a pass and
+            # move the margins its limits were measured with.
+            self.last_judge_perf = {"prompt_tokens": len(toks), "prompt_reused": self._read(llm, toks, third=False)}
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits(llm._ctx.ctx), shape=(llm.n_vocab(),))
             self._states.save(llm)
             ids = self._answer_ids()
             return float(max(logits[i] for i in ids["yes"]) - max(logits[i] for i in ids["no"]))
 
-    def _read(self, llm, toks: list[int]) -> int:
+    def _read(self, llm, toks: list[int], third: bool = True) -> int:
         """Have the model read `toks` from the best kept state: only what follows the longest prefix already read
         (the last token at least, so its scores are fresh). Returns how many tokens it did not read again.
 
@@ -365,7 +367,7 @@ class LlamaCppModel:
         shared = min(llm.longest_token_prefix(llm._input_ids.tolist(), toks), len(toks) - 1)
         # Passages moved in as blocks (RAG_PASSAGE_BLOCKS) are approximate anyway: all they hold is kept.
         moved = self._blocks is not None and bool(self._blocks.items)
-        bounds = [] if moved else self._bounds(llm, toks)
+        bounds = [] if moved else self._bounds(llm, toks, third)
         # A chunk boundary depends only on the tokens before it, so the kept state was cut there too (every state
         # kept holds a prompt read by this method, cut back to it after writing). No cut: read whole.
         keep = shared if moved else max([0, *(b for b in bounds if b <= shared)])
@@ -394,7 +396,7 @@ class LlamaCppModel:
         """Just past the first blank line at or after `at` (where a passage listed there ends), before the end."""
         return next((i + 1 for i in range(at, len(toks) - 1) if self._kind(llm, toks[i]) == "break"), None)
 
-    def _bounds(self, llm, toks: list[int]) -> list[int]:
+    def _bounds(self, llm, toks: list[int], third: bool = True) -> list[int]:
         """Where a prompt is cut in chunks: before its first chat-template control token (the instructions'
         message ends there), and after the first paragraph break that follows (a token that ends with a blank
         line, "\\n\\n" or ".\\n\\n"…: the first passage ends there), each at least `CHUNK_MIN` tokens after the
@@ -402,7 +404,9 @@ class LlamaCppModel:
         A function of the tokens before each place only, so two prompts that share a beginning are cut the same
         way there. The third cut makes a tail read ahead exactly the chunk a question would read: the same numbers
         on every host, where weight repacking computes a pass split elsewhere differently (session 31's AMD host in
-        normal mode). No more cuts: each costs a pass over the model's weights (~0.1 s here)."""
+        normal mode). Not with `third` False (the judge's prompts: no pair there, and a prompt kind never shares
+        more than its first cut with another, so each kind is still cut alike). No more cuts: each costs a pass over
+        the model's weights (~0.1 s here)."""
         out, last = [], 0
         for i, tok in enumerate(toks):
             kind = self._kind(llm, tok)
@@ -412,7 +416,7 @@ class LlamaCppModel:
                 last = at
                 if len(out) == 2:
                     break
-        if len(out) == 2 and self._tails is not None:
+        if third and len(out) == 2 and self._tails is not None:
             third = self._next_break(llm, toks, out[1])
             out += [third] if third is not None else []
         return out
