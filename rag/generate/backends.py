@@ -417,8 +417,8 @@ class LlamaCppModel:
                 if len(out) == 2:
                     break
         if third and len(out) == 2 and self._tails is not None:
-            third = self._next_break(llm, toks, out[1])
-            out += [third] if third is not None else []
+            end = self._next_break(llm, toks, out[1])
+            out += [end] if end is not None else []
         return out
 
     @staticmethod
