@@ -398,6 +398,33 @@ def test_an_empty_answer_is_not_shown_as_verified(make, question, reply):
     assert ans.sentences[0].code in ("restates_question", "tautology")
 
 
+def test_an_answer_in_the_questions_inverted_form_is_shown_as_the_statement_it_makes(make):
+    """Session 32's bench, and article-full before: "La loi Résilience doit-elle transposer la directive européenne
+    NIS2 [1]?" was shown as verified, a question for an answer. It is checked and shown as the statement it makes."""
+    p = make(_cite("NIS2", "La loi Résilience doit-elle transposer la directive européenne NIS2 ?"),
+             judge=_grounding_only(10.0))
+    ans = p.ask("Quelle directive européenne la loi Résilience doit-elle transposer ?")
+    assert not ans.abstained and "?" not in ans.answer, ans.answer
+    assert ans.answer.startswith("La loi Résilience doit transposer la directive européenne NIS2 [")
+    assert ans.draft.endswith("NIS2 ?")  # the model's own words are kept as the draft
+    from rag.generate.draft import as_statement
+
+    # A PIAF draft (seed 11), its question typed "s'empare t-il": the pronoun goes, not a stray "t".
+    assert (as_statement("En 1204, Philippe II Auguste s'empare t-il du comté d'Amiens ?")
+            == "En 1204, Philippe II Auguste s'empare du comté d'Amiens.")
+
+
+@pytest.mark.parametrize("text", ["Est-elle vieille ?", "Qui est-il ?", "Quelle directive la loi doit-elle transposer ?",
+                                  "Y a-t-il un plan ?", "Le président a-t-il dit « oui » ?", "Does the law transpose NIS2?",
+                                  "La loi doit-elle transposer NIS2 et peut-on l'attendre ?"])
+def test_a_real_question_is_not_rewritten(text):
+    """`as_statement` rewrites only a statement in the inverted form (its noun subject first); see also
+    test_an_answer_in_the_questions_inverted_form_is_shown_as_the_statement_it_makes."""
+    from rag.generate.draft import as_statement
+
+    assert as_statement(text) == text
+
+
 def test_a_passage_that_only_names_the_speaker_does_not_support_what_they_said():
     # The passage names Loïg Chesnais-Girard, but says nothing of human behaviour: the real judge said YES.
     passage = ("Sur ce point, Loïg Chesnais-Girard plaide pour que les régions disposent de leviers renforcés en "

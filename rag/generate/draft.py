@@ -8,7 +8,7 @@ from ..index.lexical import fold
 from ..ingest.chunk import split_sentences
 from ..types import Sentence
 
-__all__ = ["CITATION", "parse_sentences", "strip_citations", "says_abstain", "open_quotation", "ends_quotation",
+__all__ = ["CITATION", "parse_sentences", "as_statement", "strip_citations", "says_abstain", "open_quotation", "ends_quotation",
            "copies_example"]
 
 CITATION = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
@@ -37,8 +37,28 @@ def parse_sentences(draft: str) -> list[Sentence]:
             if sentences:
                 sentences[-1].citations.extend(n for n in nums if n not in sentences[-1].citations)
             continue
-        sentences.append(Sentence(text=text, citations=list(dict.fromkeys(nums))))
+        sentences.append(Sentence(text=as_statement(text), citations=list(dict.fromkeys(nums))))
     return _whole_quotations(sentences)
+
+
+# A subject pronoun after a verb's hyphen ("doit-elle", "entre-t-elle", or as a PIAF question typed it, "s'empare
+# t-il"): French inversion, the mark of a question.
+_INVERSION = re.compile(r"(?:(?<=\w\w)(?:-t)?|\s+t)-(?:il|elle|ils|elles|on)\b")
+_ASKING = re.compile(r"(?:qui|que|qu['’]|quel|quelle|quels|quelles|quoi|ou|quand|comment|pourquoi|combien|est-ce|y a)\b")
+
+
+def as_statement(text: str) -> str:
+    """A sentence that gives its answer in the question's inverted form ("La loi Résilience doit-elle transposer la
+    directive européenne NIS2 ?", "La France entre-t-elle en guerre en 1689 avec l'Angleterre ?": the 1.5B model
+    copying the question's words) said as the statement it makes: the claim the check verifies and people read, not
+    a question shown as an answer. Only a noun subject, then its verb and pronoun ("Est-elle…" and "Qui…" start
+    real questions), and nothing quoted."""
+    body = text.rstrip()
+    found = list(_INVERSION.finditer(body))
+    if (not body.endswith("?") or len(found) != 1 or _ASKING.match(fold(body))
+            or len(body[:found[0].start()].split()) < 3 or any(q in body for q in '"«»“”')):
+        return text
+    return (body[:found[0].start()] + body[found[0].end():-1]).rstrip() + "."
 
 
 # A sentence that closes a quotation it did not open: its first quotation mark is a closing one.
