@@ -374,8 +374,9 @@ class LlamaCppModel:
         llm.n_tokens = keep  # eval() drops the cached state past this point
         self._paired = 0
         if not moved and self._tails is not None and len(bounds) > 1 and keep == bounds[1]:
-            # The second passage as read ahead after this first one: its cells put back, the same numbers.
-            self._paired = self._tails.place(llm, toks, keep, self._next_break(llm, toks, keep))
+            # The second passage as read ahead after this first one: its cells put back, the same numbers. It ends
+            # at the third cut (`_bounds`); none, no tail (a judge's prompt, or nothing after the second passage).
+            self._paired = self._tails.place(llm, toks, keep, bounds[2] if len(bounds) > 2 else None)
             keep += self._paired
         for start, end in itertools.pairwise([keep, *(b for b in bounds if keep < b < len(toks)), len(toks)]):
             llm.eval(toks[start:end])

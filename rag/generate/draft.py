@@ -8,8 +8,8 @@ from ..index.lexical import fold
 from ..ingest.chunk import split_sentences
 from ..types import Sentence
 
-__all__ = ["CITATION", "parse_sentences", "as_statement", "strip_citations", "says_abstain", "open_quotation", "ends_quotation",
-           "copies_example"]
+__all__ = ["CITATION", "parse_sentences", "as_statement", "strip_citations", "says_abstain", "open_quotation",
+           "ends_quotation", "copies_example"]
 
 CITATION = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 
@@ -44,7 +44,8 @@ def parse_sentences(draft: str) -> list[Sentence]:
 # A subject pronoun after a verb's hyphen ("doit-elle", "entre-t-elle", or as a PIAF question typed it, "s'empare
 # t-il"): French inversion, the mark of a question.
 _INVERSION = re.compile(r"(?:(?<=\w\w)(?:-t)?|\s+t)-(?:il|elle|ils|elles|on)\b")
-_ASKING = re.compile(r"(?:qui|que|qu['’]|quel|quelle|quels|quelles|quoi|ou|quand|comment|pourquoi|combien|est-ce|y a)\b")
+_ASKING = re.compile(r"(?:qui|que|qu['’]|quel|quelle|quels|quelles|quoi|ou|quand|comment|pourquoi|combien"
+                     r"|est-ce|y a)\b")
 
 
 def as_statement(text: str) -> str:
