@@ -6,7 +6,7 @@ Takes every one-sentence answer of saved eval runs that the model judge decided 
 labels it right when it holds a gold answer (unanswerable questions: wrong), and scores its claim tokens with the
 writer model read in the judge's own prompt: log P(token | judge prompt with the passage) and the same with an empty
 passage. Prints the AUC of right-over-wrong for the judge's margin (saved in the run) and for each likelihood
-feature, alone and added to the margin. Session 15 measured it (README, "Tried in session 15"): no feature ranks
+feature, alone and added to the margin. Session 15 measured it (docs/measurements.md, "Tried in session 15"): no feature ranks
 better than the judge, so nothing here is used by the assistant. Logits for every position: a model of its own.
 """
 

@@ -625,7 +625,7 @@ class _Blocks:
     A block is computed as the first passage after the fixed instructions; moved, its cells keep their relative
     positions (llama.cpp shifts the rotary positions) but were not computed beside the passages now before it.
     The words between blocks (the "[2]" that numbers a passage, the question) are read as usual, so they see
-    every passage before them. Answers can differ from reading the whole prompt: measured in the README."""
+    every passage before them. Answers can differ from reading the whole prompt: measured in docs/measurements.md."""
 
     GRAM, MIN_RUN = 4, 16  # blocks are found by their 4-token runs; fewer than 16 tokens are read, not moved
 
