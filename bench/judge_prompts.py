@@ -42,14 +42,13 @@ def variants() -> dict[str, tuple[str, str]]:
     en = load_template("judge", "en")
     system = en["system"]
     cut = system.index("Answer YES")
-    question = en["user"][en["user"].rindex("\n\n") + 2:]  # the question after the claim
+    shown, question = en["user"].rsplit("\n\n", 1)  # passage and claim; the question after them
     return {"en": (system, en["user"]), "fr": _FR,
             "en_paraphrase": (system[:cut] + _PARAPHRASE + system[cut:], en["user"]),
             # The question read before the passage (kept with its state), or only in the instructions: a judge call
             # then reads the claim and the chat template's few tokens, not the question's ~14 after the claim.
-            "en_question_first": (system, question.replace("the claim?", "the claim below?") + "\n\n"
-                                  + en["user"][:en["user"].rindex("\n\n")]),
-            "en_no_question": (system, en["user"][:en["user"].rindex("\n\n")])}
+            "en_question_first": (system, question.replace("the claim?", "the claim below?") + "\n\n" + shown),
+            "en_no_question": (system, shown)}
 
 
 def main() -> None:
