@@ -120,6 +120,10 @@ class Settings:
     # without pairs, ~1.2 GB with them): a restart puts them back in seconds rather than reading them again
     # (minutes on a slow host). 0: kept in memory only.
     state_cache_mb: int = 2048
+    # A question whose passages this process has not read ahead yet (just after a start; `rag ask`) first has what
+    # is kept on disk for them put back, reading nothing (RAG_PUT_BACK; `Pipeline.put_back`). Off: the bench's
+    # reference (bench/first_question.py).
+    put_back: bool = True
     # Passages read ahead are also kept as movable blocks (RAG_PASSAGE_BLOCKS): where a question's prompt lists
     # one second or third, its attention cells are moved in rather than read again (~4 MB a passage). Off: on the
     # article set it made answers ~1.6x faster but 4 of 72 fewer right (the moved cells never saw the passages

@@ -62,6 +62,7 @@ class Pipeline:
         # Passage texts the model has read ahead (`warm_passages`): a new index version reads only its new ones.
         self._read_ahead: set = set()  # passage texts, and (first, second) pairs read as tails
         self.pairs_read = 0  # pairs kept by the last `warm_passages` (`_warm_pairs`)
+        self._put_back_tried: set = set()  # what `put_back` looked for on disk (found or not: not looked for again)
         self._read_ahead_lock = threading.Lock()
         # Follow-ups rewritten lately: (question, turns) -> (standalone, query). The rewrite is the model's, at
         # temperature 0 and read in the same chunks, so the same each time: a follow-up read while it was typed
@@ -108,6 +109,10 @@ class Pipeline:
             yield AnswerEvent(answer)
             return
         context = hits[: s.top_k]
+        t = time.perf_counter()
+        put = self.put_back(context, lang)
+        if put:
+            timings["states_put_back"], timings["put_back"] = put, round(time.perf_counter() - t, 3)
         messages = self.messages(standalone, context, lang)
         t = time.perf_counter()
         pieces: list[str] = []
@@ -206,6 +211,7 @@ class Pipeline:
         hits = self.retrieve(query)[0]
         if not self.relevant(hits):
             return False
+        self.put_back(hits[: self.settings.top_k], lang)
         prefill(self.messages(standalone, hits[: self.settings.top_k], lang))
         return True
 
@@ -272,6 +278,44 @@ class Pipeline:
             done += 1
         self.pairs_read = self._warm_pairs(turn, passages, lang)
         return done
+
+    def put_back(self, context: list[Hit], lang: str) -> int:
+        """What `warm_passages` keeps for this question's passages and has not read yet in this process (its first
+        passage after the fixed instructions, the judge's prompt for each passage, the pair of its first two), put
+        back now where an earlier process on this host kept it on disk: ~0.1 s each where reading costs seconds. A
+        question asked before the read-ahead reached its passages (just after a start, while it reads them; `rag
+        ask`, which reads nothing ahead) is then as quick as later ones. Nothing is read here: what is not on disk
+        the question reads as before. Returns the states put back."""
+        llm, s = self.components.llm, self.settings
+        if (not context or not s.put_back or s.passage_blocks or not callable(getattr(llm, "remember", None))
+                or not 0 < len(self.components.index.passages) <= s.passage_states):
+            return 0
+        checker = self.components.checker
+        judge = checker.model if checker.judge_reads == "passage" else None
+        judge = judge if callable(getattr(judge, "remember", None)) else None
+        # (what it is, model, prompt head, a tail?). `_read_ahead` is not asked: `warm_passages` marks a passage
+        # there before its turn with the model, which the question may hold (then the model finds what it holds).
+        wanted = []
+        for i, hit in enumerate(context):
+            p = hit.passage
+            first = [Hit(p, 0.0, None, None)]
+            if i == 0:  # (a passage listed later is read after the first: only its judge's prompt starts with it)
+                wanted.append((("answer", lang, p.text), llm,
+                               _head(self.messages("…", first, lang), self.shown(first, lang)[0]), False))
+            if judge is not None:
+                wanted.append((("judge", p.text), judge, _head(judge_messages(p.text, "…"), one_block(p.text)), False))
+        if len(context) > 1 and s.passage_pairs > 0:
+            two = [Hit(h.passage, 0.0, None, None) for h in context[:2]]
+            wanted.append(((two[0].passage.text, two[1].passage.text), llm,
+                           _head(self.messages("…", two, lang), f"[2] {self.shown(two, lang)[1]}"), True))
+        put = 0
+        for key, model, head, tail in wanted:
+            with self._read_ahead_lock:
+                if key in self._put_back_tried:
+                    continue  # looked for once (found; or not, and read by a question or the read-ahead since)
+                self._put_back_tried.add(key)
+            put += bool(model.remember(head, tail=tail, kept_only=True))
+        return put
 
     def _warm_pairs(self, turn, passages, lang: str) -> int:
         """The tails of `warm_passages`, the likeliest pairs first (every passage's first, then its second…)."""

@@ -100,7 +100,7 @@ def test_once_ready_the_server_reads_each_passage_ahead_in_a_turn_of_its_own(tmp
     of its own with the model (so a waiting question goes between two), and says how many when done."""
     settings, pipeline, health = _served(tmp_path)
     held = []
-    pipeline.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else held.append((health.state, health.answerer.answering)) or 1
+    pipeline.components.llm.remember = lambda messages, block=None, tail=False, kept_only=False: 0 if tail or kept_only else held.append((health.state, health.answerer.answering)) or 1
     seen = []
     health.on_step = lambda step, info: seen.append((step, info))
     health.warm_up()
@@ -122,7 +122,7 @@ def test_a_new_index_version_has_its_new_passages_read_ahead(tmp_path):
 
     settings, pipeline, health = _served(tmp_path)
     read = []
-    pipeline.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else read.append(messages[-1]["content"]) or 1
+    pipeline.components.llm.remember = lambda messages, block=None, tail=False, kept_only=False: 0 if tail or kept_only else read.append(messages[-1]["content"]) or 1
     health.warm_up()
     first = len(read)
     assert first == 2 + len(pipeline.components.index.passages)  # the fixed parts (`prime`), then each passage
@@ -145,7 +145,7 @@ def test_a_failure_while_reading_ahead_leaves_the_server_ready(tmp_path):
 
     _, pipeline, health = _served(tmp_path)
 
-    def remember(messages, block=None, tail=False):
+    def remember(messages, block=None, tail=False, kept_only=False):
         if health.state == "ready":  # the passages (the fixed parts, `prime`, come before "ready")
             raise ModelUnavailable("the model process stopped (SIGKILL)")
         return 1

@@ -243,7 +243,9 @@ def test_a_question_gets_the_same_scores_whatever_was_read_before(real):
 def test_states_read_ahead_are_put_back_by_the_next_process(real, tmp_path):
     """A passage and a pair read ahead (`remember`) are kept on disk (`StateFiles`): the next process on this host
     puts them back rather than reading them, and a question then gets bit for bit the same scores as in the process
-    that read them. A damaged file is read again, not loaded."""
+    that read them. A damaged file is read again, not loaded. Asked to put back only what is kept (`kept_only`, as
+    `Pipeline.put_back` does for a question whose passages were not read ahead yet), a model finds the same on disk,
+    and where nothing is kept it reads nothing."""
     import numpy as np
     import llama_cpp
 
@@ -258,11 +260,13 @@ def test_states_read_ahead_are_put_back_by_the_next_process(real, tmp_path):
     first = [*messages[:-1], {**messages[-1], "content": content[:content.index("[2]")]}]
     pair = [*messages[:-1], {**messages[-1], "content": content[:content.index("[3]")]}]
 
-    def run():
+    def run(kept_only=False, where=tmp_path):
         model = LlamaCppModel(worker.path, n_ctx=s.n_ctx, threads=s.threads, safe=worker.safe,
-                              state_dir=tmp_path, state_cap=1 << 30)
+                              state_dir=where, state_cap=1 << 30)
         llm = model.llm
-        kept = (model.remember(first), model.remember(pair, tail=True))
+        kept = (model.remember(first, kept_only=kept_only), model.remember(pair, tail=True, kept_only=kept_only))
+        if kept_only and not any(kept):
+            return model, kept, llm.n_tokens, None
         llm.reset()  # from the kept states, as a later question would
         reused = model._read(llm, model._prompt_tokens(messages))
         row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),))
@@ -270,16 +274,22 @@ def test_states_read_ahead_are_put_back_by_the_next_process(real, tmp_path):
 
     a, kept_a, reused_a, scores_a = run()
     assert a.files.loaded == 0 and a.files.written == 2  # the state, and the tail
-    b, kept_b, reused_b, scores_b = run()
+    b, kept_b, reused_b, scores_b = run(kept_only=True)
     assert b.files.loaded == 2 and b.files.written == 0 and b._reused == reused_a and b._paired == a._paired
     assert kept_b == kept_a and reused_b == reused_a > 300 and np.array_equal(scores_a, scores_b)
     assert a._paired > 10
+    # Held in memory already: given as kept, with nothing read from disk again.
+    assert (b.remember(first, kept_only=True), b.remember(pair, tail=True, kept_only=True)) == kept_b
+    assert b.files.loaded == 2
     del a, b
     state = next(tmp_path.glob("*/*.state"))
     state.write_bytes(state.read_bytes()[:-100])  # torn, as by a crash while it was copied
     c, kept_c, reused_c, scores_c = run()
     assert c.files.loaded == 1 and c.files.written == 1 and np.array_equal(scores_a, scores_c)
     del c
+    d, kept_d, read_d, _ = run(kept_only=True, where=tmp_path / "empty")
+    assert kept_d == (0, 0) and read_d == 0 and d.files.loaded == d.files.written == 0  # nothing kept: nothing read
+    del d
 
 
 def test_a_question_read_while_it_is_typed_gets_the_same_answer_at_once(real):

@@ -381,7 +381,7 @@ def test_prime_has_a_model_that_keeps_states_remember_the_fixed_parts_rather_tha
     start), so prime asks it to remember them, not to write a token after them."""
     p = make("unused")
     llm, remembered = p.components.llm, []
-    llm.remember = lambda messages, block=None, tail=False: remembered.append(messages) or 1
+    llm.remember = lambda messages, block=None, tail=False, kept_only=False: remembered.append(messages) or 1
     p.prime()
     assert llm.calls == [] and llm.judged == [] and len(remembered) == 3
     assert any("français" in m[0]["content"] for m in remembered) and "…" in remembered[-1][-1]["content"]
@@ -412,7 +412,7 @@ def test_each_passage_is_read_ahead_as_the_first_of_a_prompt(make):
     p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."), passage_blocks=True)
     llm = p.components.llm
     kept, blocks = [], []
-    llm.remember = lambda messages, block=None, tail=False: 0 if tail else kept.append(messages) or blocks.append(block) or 1
+    llm.remember = lambda messages, block=None, tail=False, kept_only=False: 0 if tail or kept_only else kept.append(messages) or blocks.append(block) or 1
     turns = []
 
     @contextlib.contextmanager
@@ -447,7 +447,7 @@ def test_the_likeliest_second_passages_are_read_ahead_after_each_first(make):
     second first, then each one's next; the prompt of a question listing that pair starts with exactly those words."""
     p = make("unused", passage_pairs=2)
     singles, tails = [], []
-    p.components.llm.remember = (lambda messages, block=None, tail=False:
+    p.components.llm.remember = (lambda messages, block=None, tail=False, kept_only=False:
                                  (tails if tail else singles).append(messages[-1]["content"]) or 1)
     passages = p.components.index.passages
     assert p.warm_passages() == len(passages) and p.pairs_read == len(tails) == 2 * len(passages)
@@ -463,14 +463,14 @@ def test_the_likeliest_second_passages_are_read_ahead_after_each_first(make):
     assert asked[-1]["content"].startswith(tails[0]) and not asked[-1]["content"].startswith(tails[1])
     assert p.warm_passages() == 0 and p.pairs_read == 0 and len(tails) == 2 * len(passages)  # none read again
     q = make("unused", passage_pairs=0)
-    q.components.llm.remember = lambda messages, block=None, tail=False: pytest.fail("a pair read") if tail else 1
+    q.components.llm.remember = lambda messages, block=None, tail=False, kept_only=False: pytest.fail("a pair read") if tail else 1
     assert q.warm_passages() == len(q.components.index.passages) and q.pairs_read == 0
 
 
 def test_a_new_index_version_has_only_its_new_passages_read_ahead(make, tmp_path):
     p = make("unused")
     kept = []
-    p.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else kept.append(messages[-1]["content"]) or 1
+    p.components.llm.remember = lambda messages, block=None, tail=False, kept_only=False: 0 if tail or kept_only else kept.append(messages[-1]["content"]) or 1
     before = len(p.components.index.passages)
     assert p.warm_passages() == before and len(kept) == 2 * before
     assert p.warm_passages() == 0 and len(kept) == 2 * before  # nothing new: nothing read again
@@ -486,7 +486,7 @@ def test_a_passage_whose_reading_failed_is_read_at_the_next_call(make):
     p = make("unused")
     calls = []
 
-    def remember(messages, block=None, tail=False):
+    def remember(messages, block=None, tail=False, kept_only=False):
         if tail:
             return 0
         calls.append(1)
@@ -518,22 +518,52 @@ def test_the_check_is_given_the_corpus_vocabulary_of_the_index_in_use(make, tmp_
 def test_a_judge_shown_windows_has_no_passage_read_ahead_for_it(make):
     p = make("unused", judge_reads="window")
     kept = []
-    p.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else kept.append(messages) or 1
+    p.components.llm.remember = lambda messages, block=None, tail=False, kept_only=False: 0 if tail or kept_only else kept.append(messages) or 1
     assert p.warm_passages() == len(kept) == len(p.components.index.passages)
 
 
 def test_passages_are_kept_as_blocks_only_when_asked(make):
     p = make("unused")  # off by default
     blocks = []
-    p.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else blocks.append(block) or 1
+    p.components.llm.remember = lambda messages, block=None, tail=False, kept_only=False: 0 if tail or kept_only else blocks.append(block) or 1
     assert p.warm_passages() > 0 and set(blocks) == {None}
 
 
 def test_no_passage_is_read_ahead_past_the_limit_or_without_a_model_that_keeps_states(make):
     p = make("unused", passage_states=5)  # the article has more passages than that
-    p.components.llm.remember = lambda messages, block=None, tail=False: 0 if tail else pytest.fail("read ahead past the limit")
+    p.components.llm.remember = lambda messages, block=None, tail=False, kept_only=False: 0 if tail or kept_only else pytest.fail("read ahead past the limit")
     assert p.warm_passages() == 0
     assert make("unused").warm_passages() == 0  # the scripted model keeps no states (no `remember`)
+
+
+def test_a_question_puts_back_what_an_earlier_process_kept_for_its_passages_before_reading_its_prompt(make):
+    """Asked before the read-ahead reached its passages (just after a start; `rag ask`), a question has the model
+    put back from disk, reading nothing (`kept_only`), what `warm_passages` keeps for them: its first passage after
+    the instructions, the judge's prompt of each passage, the pair of its first two; each looked for once."""
+    p = make(_cite("Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."), passage_pairs=2)
+    llm = p.components.llm
+    looked = []
+    llm.remember = lambda messages, block=None, tail=False, kept_only=False: looked.append((messages, tail, kept_only)) or 1
+    question = "Qui est le directeur général de l'Anssi ?"
+    a = p.ask(question)
+    k = p.settings.top_k
+    assert not a.abstained and a.timings["states_put_back"] == len(looked) == k + 2 and all(x[2] for x in looked)
+    asked, judged = llm.calls[-1], llm.judged[-1]
+    answer, judges, pair = looked[0][0], [x[0] for x in looked[1:-1]], looked[-1][0]
+    for head in (answer, pair):  # both are where the question's own prompt starts, up to the end of a passage
+        assert head[0] == asked[0] and asked[-1]["content"].startswith(head[-1]["content"])
+    assert "[2] " in pair[-1]["content"] and "[3]" not in pair[-1]["content"] and looked[-1][1]
+    assert all(j[0]["content"].startswith("You verify facts") for j in judges)
+    assert any(judged[-1]["content"].startswith(j[-1]["content"]) for j in judges)
+    assert p.ask(question).timings.get("states_put_back") is None and len(looked) == k + 2  # once
+    assert p.warm_passages() == len(p.components.index.passages)  # the read-ahead reads (or puts back) as before
+    nothing = make(_cite("Strubel", "Le directeur général de l'Anssi est Vincent Strubel [{n}]."))
+    nothing.components.llm.remember = lambda messages, block=None, tail=False, kept_only=False: 0  # none on disk
+    assert "states_put_back" not in nothing.ask(question).timings
+    assert make("unused", passage_states=5).put_back(p.retrieve(question)[0][:k], "fr") == 0  # past the limit
+    off = make("unused", put_back=False)
+    off.components.llm.remember = lambda *a, **kw: pytest.fail("looked for with RAG_PUT_BACK=0")
+    assert off.put_back(p.retrieve(question)[0][:k], "fr") == 0
 
 
 def test_the_questions_names_may_be_in_the_passages_around_the_cited_one():

@@ -225,13 +225,15 @@ class LlamaCppModel:
         llm.n_tokens = n_past + len(run)
         return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(run), llm.n_vocab())).argmax(axis=1)
 
-    def remember(self, messages: list[dict], block: str | None = None, tail: bool = False) -> int:
+    def remember(self, messages: list[dict], block: str | None = None, tail: bool = False,
+                 kept_only: bool = False) -> int:
         """Read the prompt of `messages` up to the end of the last message's text (not what the chat template
         adds after it) and keep the model state there for good: a prompt that starts the same way (the fixed
         instructions, then a passage listed first) skips reading that part. With `block` (the text that ends the
         last message, a passage), the attention cells of its words are also kept apart, to be moved into a later
         prompt wherever the same words stand (`_Blocks`). With `tail` (the text ends with a second passage after
         one remembered), only the cells read past the kept state are kept (`_Tails`: ~2.4 MB, not a 10 MB state).
+        With `kept_only`, only what an earlier process kept on disk is put back: nothing is read (0).
         Returns the tokens kept."""
         mark = "\u2063\u2063"  # invisible separators: where the last message's text ends in the prompt
         with self.lock:
@@ -239,13 +241,21 @@ class LlamaCppModel:
             text = self.format([*messages[:-1], {**messages[-1], "content": messages[-1]["content"] + mark}])
             text = text[: text.index(mark)]
             toks = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+            if kept_only:  # already in memory: nothing to put back
+                held = self._tails.items.get(tuple(toks)) if tail and self._tails is not None else None
+                if held is not None:
+                    return len(toks) - held[0]
+                if not tail and tuple(toks) in self._states.pinned:
+                    return len(toks)
             if tail:
-                return self._remember_tail(llm, toks)
+                return self._remember_tail(llm, toks, kept_only)
             blocks = bool(block and self._blocks is not None)  # cells kept apart from the live read: read it
             found = self.files.get("state", toks) if self.files is not None and not blocks else None
             if found is not None:
                 self._states.pin(tuple(toks), found[1])  # put back when a prompt starts this way, as if read
                 return len(toks)
+            if kept_only:
+                return 0
             self._read(llm, toks)
             data = self._states.save(llm, pinned=True)
             if self.files is not None and data is not None:
@@ -291,7 +301,7 @@ class LlamaCppModel:
         ctypes.memmove(out, scores, len(scores))
         return True
 
-    def _remember_tail(self, llm, toks: list[int]) -> int:
+    def _remember_tail(self, llm, toks: list[int], kept_only: bool = False) -> int:
         """Read `toks` (a prompt up to the blank line after its second passage) as `_read` does, from the state
         kept after its first passage, and keep the cells it read as a tail. A prompt that continues the same way
         has them put back in place rather than reading that passage: the same numbers as reading it, as `_read`
@@ -304,6 +314,8 @@ class LlamaCppModel:
         if found is not None:  # kept by an earlier process on this host, model and mode
             self._tails.put(tuple(toks), *found)
             return len(toks) - found[0]
+        if kept_only:
+            return 0
         start = self._read(llm, toks)
         if not start or start != max([0, *self._bounds(llm, toks)]) or len(toks) - start < 2:
             return 0  # no state kept after the first passage: nothing a prompt would continue from

@@ -186,11 +186,12 @@ class ModelWorker:
         with self.lock:
             return self._request({"op": "yes_no", "messages": messages}, collect=True)
 
-    def remember(self, messages: list[dict], block: str | None = None, tail: bool = False) -> int:
+    def remember(self, messages: list[dict], block: str | None = None, tail: bool = False,
+                 kept_only: bool = False) -> int:
         """See `LlamaCppModel.remember` (the states live in the child: a restarted child starts without them)."""
         with self.lock:
-            return self._request({"op": "remember", "messages": messages, "block": block, "tail": tail},
-                                 collect=True)
+            return self._request({"op": "remember", "messages": messages, "block": block, "tail": tail,
+                                  "kept_only": kept_only}, collect=True)
 
     def prefill(self, messages: list[dict]) -> int:
         """See `LlamaCppModel.prefill`."""
@@ -398,7 +399,8 @@ def _child(argv: list[str]) -> int:
             elif op == "yes_no":
                 send({"value": model.yes_no(req["messages"]), "perf": model.last_judge_perf})
             elif op == "remember":
-                send({"value": model.remember(req["messages"], req.get("block"), bool(req.get("tail")))})
+                send({"value": model.remember(req["messages"], req.get("block"), bool(req.get("tail")),
+                                              bool(req.get("kept_only")))})
             elif op == "prefill":
                 send({"value": model.prefill(req["messages"])})
             elif op == "stream":
