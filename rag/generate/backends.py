@@ -233,7 +233,8 @@ class LlamaCppModel:
         last message, a passage), the attention cells of its words are also kept apart, to be moved into a later
         prompt wherever the same words stand (`_Blocks`). With `tail` (the text ends with a second passage after
         one remembered), only the cells read past the kept state are kept (`_Tails`: ~2.4 MB, not a 10 MB state).
-        With `kept_only`, only what an earlier process kept on disk is put back: nothing is read (0).
+        With `kept_only`, nothing is read: a state held already (in memory, or on disk from an earlier process) is
+        put back, else 0.
         Returns the tokens kept."""
         mark = "\u2063\u2063"  # invisible separators: where the last message's text ends in the prompt
         with self.lock:
