@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from functools import partial
 from typing import Iterator
 
 from .check.facts import (asked_across, asked_facts, claim_facts, common_word_only, counted_facts, fact_index, has_fact,
@@ -253,25 +254,22 @@ class Pipeline:
         if not callable(getattr(llm, "remember", None)) or not 0 < len(passages) <= limit:
             return 0
         lang = detect_language(passages[0].text)
-        checker = self.components.checker
-        judge = checker.model if checker.judge_reads == "passage" else None
-        judge = judge if callable(getattr(judge, "remember", None)) else None
+        judge = self._reading_judge()
         done = 0
         for p in passages:
             with self._read_ahead_lock:  # two calls at once (two new versions in a row) read each passage once
                 if p.text in self._read_ahead:
                     continue
                 self._read_ahead.add(p.text)
-            first = [Hit(p, 0.0, None, None)]
-            prompts = [(llm, self.messages("…", first, lang), self.shown(first, lang)[0], self.settings.passage_blocks)]
+            # As a block, the passage's cells are also moved in where it is listed second or third.
+            block = self.shown([Hit(p, 0.0, None, None)], lang)[0] if self.settings.passage_blocks else None
+            prompts = [(llm, self._answer_head([p], lang), block)]
             if judge is not None:  # the judge's prompt shows the whole passage first too
-                prompts.append((judge, judge_messages(p.text, "…"), one_block(p.text), False))
+                prompts.append((judge, _judge_head(p), None))
             try:
-                for model, messages, shown, block in prompts:
-                    head = _head(messages, shown)
+                for model, head, kept_apart in prompts:
                     with turn():
-                        # As a block, the passage's cells are also moved in where it is listed second or third.
-                        model.remember(head, block=shown) if block else model.remember(head)
+                        model.remember(head, block=kept_apart) if kept_apart else model.remember(head)
             except BaseException:
                 self._read_ahead.discard(p.text)  # not read: a later call tries it again
                 raise
@@ -290,32 +288,34 @@ class Pipeline:
         if (not context or not s.put_back or s.passage_blocks or not callable(getattr(llm, "remember", None))
                 or not 0 < len(self.components.index.passages) <= s.passage_states):
             return 0
+        judge = self._reading_judge()
+        # (what it is, model, its passages). `_read_ahead` is not asked: `warm_passages` marks a passage there
+        # before its turn with the model, which the question may hold (then the model finds what it holds).
+        # (what it is, model, how its head is made, a tail?): the heads `warm_passages` and `_warm_pairs` read.
+        first = context[0].passage  # (a passage listed later is read after it: only its judge's prompt starts with it)
+        wanted = [(("answer", lang, first.text), llm, partial(self._answer_head, [first], lang), False)]
+        if judge is not None:
+            wanted += [(("judge", h.passage.text), judge, partial(_judge_head, h.passage), False) for h in context]
+        if len(context) > 1 and s.passage_pairs > 0:
+            second = context[1].passage
+            wanted.append(((first.text, second.text), llm, partial(self._answer_head, [first, second], lang), True))
+        with self._read_ahead_lock:  # each looked for once (found; or not, and read by a question or the read-ahead)
+            wanted = [w for w in wanted if w[0] not in self._put_back_tried]
+            self._put_back_tried.update(w[0] for w in wanted)
+        return sum(bool(model.remember(head(), tail=tail, kept_only=True)) for _, model, head, tail in wanted)
+
+    def _reading_judge(self):
+        """The model judge, when its prompts are read ahead too (it is shown whole passages and keeps states)."""
         checker = self.components.checker
         judge = checker.model if checker.judge_reads == "passage" else None
-        judge = judge if callable(getattr(judge, "remember", None)) else None
-        # (what it is, model, prompt head, a tail?). `_read_ahead` is not asked: `warm_passages` marks a passage
-        # there before its turn with the model, which the question may hold (then the model finds what it holds).
-        wanted = []
-        for i, hit in enumerate(context):
-            p = hit.passage
-            first = [Hit(p, 0.0, None, None)]
-            if i == 0:  # (a passage listed later is read after the first: only its judge's prompt starts with it)
-                wanted.append((("answer", lang, p.text), llm,
-                               _head(self.messages("…", first, lang), self.shown(first, lang)[0]), False))
-            if judge is not None:
-                wanted.append((("judge", p.text), judge, _head(judge_messages(p.text, "…"), one_block(p.text)), False))
-        if len(context) > 1 and s.passage_pairs > 0:
-            two = [Hit(h.passage, 0.0, None, None) for h in context[:2]]
-            wanted.append(((two[0].passage.text, two[1].passage.text), llm,
-                           _head(self.messages("…", two, lang), f"[2] {self.shown(two, lang)[1]}"), True))
-        put = 0
-        for key, model, head, tail in wanted:
-            with self._read_ahead_lock:
-                if key in self._put_back_tried:
-                    continue  # looked for once (found; or not, and read by a question or the read-ahead since)
-                self._put_back_tried.add(key)
-            put += bool(model.remember(head, tail=tail, kept_only=True))
-        return put
+        return judge if callable(getattr(judge, "remember", None)) else None
+
+    def _answer_head(self, passages: list, lang: str) -> list[dict]:
+        """The answer prompt listing `passages` (one, or a pair), cut after the last (`_head`): what `warm_passages`
+        and `_warm_pairs` read ahead, and a question's prompt starts with."""
+        hits = [Hit(p, 0.0, None, None) for p in passages]
+        shown = self.shown(hits, lang)[-1]
+        return _head(self.messages("…", hits, lang), shown if len(hits) == 1 else f"[{len(hits)}] {shown}")
 
     def _warm_pairs(self, turn, passages, lang: str) -> int:
         """The tails of `warm_passages`, the likeliest pairs first (every passage's first, then its second…)."""
@@ -340,8 +340,7 @@ class Pipeline:
                     if (p.text, q.text) in self._read_ahead:
                         continue
                     self._read_ahead.add((p.text, q.text))
-                context = [Hit(p, 0.0, None, None), Hit(q, 0.0, None, None)]
-                head = _head(self.messages("…", context, lang), f"[2] {self.shown(context, lang)[1]}")
+                head = self._answer_head([p, q], lang)
                 try:
                     with turn():
                         kept = c.llm.remember(head, tail=True)
@@ -545,6 +544,11 @@ def _head(messages: list[dict], shown: str) -> list[dict]:
     cut = content.index(shown) + len(shown)
     cut += len(content[cut:]) - len(content[cut:].lstrip("\n"))
     return [*messages[:-1], {**messages[-1], "content": content[:cut]}]
+
+
+def _judge_head(passage) -> list[dict]:
+    """The judge's prompt for `passage`, cut after it: what `warm_passages` reads ahead, and a judge call starts with."""
+    return _head(judge_messages(passage.text, "…"), one_block(passage.text))
 
 
 def prompt_texts(context: list[Hit]) -> list[str]:
