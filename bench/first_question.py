@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ui_latency import free_port  # noqa: E402
+from warm_start import scratch_home  # noqa: E402
+
+from rag.config import settings_from_env  # noqa: E402
 
 
 def post(url: str, body: dict, timeout: float = 300) -> dict:
@@ -97,17 +99,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "first-question.json")
     args = ap.parse_args()
     questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "article.jsonl").open()][: args.questions]
-    sys.path.insert(0, str(ROOT))
-    from rag.config import settings_from_env
-
     real = settings_from_env()
     starts: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp) / "home"
-        home.mkdir()
-        os.symlink(real.models_dir, home / "models")
-        if (real.home / "runtime.json").exists():
-            shutil.copy(real.home / "runtime.json", home / "runtime.json")
+        home = scratch_home(Path(tmp), real)
         env = {**os.environ, "RAG_HOME": str(home), "GRADIO_ANALYTICS_ENABLED": "False"}
         runs = (("cold", questions, "1"), ("warm_no_put_back", questions, "0"), ("warm", questions, "1"),
                 ("warm_reversed", questions[::-1], "1"))

@@ -55,6 +55,17 @@ def start(settings, questions: list[str]) -> dict:
             "pairs": pipeline.pairs_read, "answers": answers}
 
 
+def scratch_home(tmp: Path, real) -> Path:
+    """A RAG_HOME under `tmp` for a bench's starts: its `models` a link to the real ones, the recorded runtime mode
+    copied, no states: the user's own states stay out of it."""
+    home = tmp / "home"
+    home.mkdir()
+    os.symlink(real.models_dir, home / "models")
+    if (real.home / "runtime.json").exists():
+        shutil.copy(real.home / "runtime.json", home / "runtime.json")
+    return home
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--questions", type=int, default=6)
@@ -63,11 +74,7 @@ def main() -> None:
     questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "article.jsonl").open()][: args.questions]
     real = settings_from_env()
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp) / "home"
-        home.mkdir()
-        os.symlink(real.models_dir, home / "models")
-        if (real.home / "runtime.json").exists():
-            shutil.copy(real.home / "runtime.json", home / "runtime.json")
+        home = scratch_home(Path(tmp), real)
         s = settings_from_env(home=home, index_dir=Path(tmp) / "index")
         c = Components(s)
         c.embed.load()
