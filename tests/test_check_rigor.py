@@ -1893,3 +1893,35 @@ def test_an_english_question_keeps_the_names_the_corpus_writes_the_same():
     assert asked_across(asked_facts("What is Orange's in-house AI tool called?"), known) == {"orange"}  # not "ai"
     assert asked_across(asked_facts("Who is the President of the Brittany region?"), known) == set()  # translated
     assert asked_across({"#2026", "national", "minister"}, known) == {"#2026"}
+
+
+STRUBEL_CALL = ("Le DG de l'Anssi appelle à \"démystifier le numérique : la cybersécurité n’est pas de la magie noire. "
+                "Tous les métiers doivent s'en emparer, élus compris\".")
+
+
+def test_a_leader_s_title_does_not_say_who_leads():
+    """"Le DG de l'Anssi est appelé à « démystifier le numérique… »" to "Qui dirige l'Anssi ?" (session 35's held-out
+    round, r801): shown as verified; the title says only what the question does, and the quotation names nobody.
+    So for the tautology of issue 11, "Le président de la région Bretagne est le président de la région Bretagne"."""
+    question = "Qui dirige l'Anssi ?"
+    claim = ("Le DG de l'Anssi est appelé à \"démystifier le numérique : la cybersécurité n’est pas de la magie noire. "
+             "Tous les métiers doivent s'en emparer, élus compris\".")
+    assert misses_asked_kind(claim, question) == "the question asks who leads; the sentence gives only a title"
+    v = GroundingChecker(model=_Always()).judge(claim, STRUBEL_CALL, question=question, whole_answer=True)
+    assert not v.supported and v.code == "restates_question"
+    assert misses_asked_kind("Le président de la région Bretagne est le président de la région Bretagne.",
+                             "Qui préside la région Bretagne ?")
+    assert misses_asked_kind("It is chaired by its co-president.", "Who chairs the CNIA?")
+    assert misses_asked_kind("Orange est dirigé par son Chief executive officier.", "Qui dirige Orange ?")
+    # A name beside the title answers, wherever the title stands; so does a leader told without a title.
+    assert not misses_asked_kind("Vincent Strubel, directeur général de l'Anssi, la dirige.", question)
+    assert not misses_asked_kind("Le directeur général de l'Anssi est Vincent Strubel.", question)
+    assert not misses_asked_kind("Jérôme Hénique, Chief executive officier d'Orange.", "Qui dirige Orange ?")
+    assert not misses_asked_kind("The CNIA is co-chaired by Guillaume Poupard.", "Who chairs the CNIA?")
+    assert not misses_asked_kind("Les moines dirigent l'abbaye.", "Qui dirige l'abbaye ?")
+    # A person's name counts even when the question holds it too (what else it misses is another rule's).
+    assert not misses_asked_kind("Vincent Strubel est directeur général de l'Anssi.",
+                                 "Qui dirige la région Occitanie et l'Anssi de Vincent Strubel ?")
+    # Other "who" questions keep their rule: a role may say who did something ("la ministre").
+    assert not misses_asked_kind("La ministre a déclaré que le numérique est politique.",
+                                 "Qui a déclaré que le numérique est politique ?")

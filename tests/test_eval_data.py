@@ -121,3 +121,18 @@ def test_answerable_consistency():
             assert not r["answerable"], r["id"]
         if r["category"] == "english":
             assert r["lang"] == "en", r["id"]
+
+
+def test_held_out_rounds():
+    """The held-out rounds (eval/round7.jsonl, eval/round8.jsonl) follow article.jsonl's rules, and use ids of
+    their own, so a question is never counted in two sets."""
+    seen = {r["id"] for r in QROWS}
+    for name in ("round7.jsonl", "round8.jsonl"):
+        rows = load(ROOT / "eval" / name)
+        _check_schema(rows, Q_FIELDS, name)
+        assert len(rows) == 40 and not seen & {r["id"] for r in rows}, name
+        seen |= {r["id"] for r in rows}
+        for r in rows:
+            assert r["category"] in CATEGORIES, r["id"]
+            assert bool(r["answers"]) == bool(r["evidence"]) == r["answerable"], r["id"]
+            assert all(norm(e) in ART_NORM for e in r["evidence"]), r["id"]

@@ -1511,6 +1511,11 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
             return "the question asks for a sum of money; the sentence gives only a share or a year"
     if _ASKS_NAME.search(question) and not gives_name() and not _describes_kind(words, question, q_words):
         return "the question asks for a name; the sentence gives none"
+    if _ASKS_LEADER.search(question) and _ROLE.search(_flat(claim)) and not _names_beside_titles(claim, q_words):
+        # "Qui dirige l'Anssi ?" answered "Le DG de l'Anssi est appelé à « démystifier le numérique… »" (session 35):
+        # who leads something is its leader's name; the leader's title says only what the question does, and
+        # a quotation of theirs names nobody. (Who, told otherwise, may answer: "les moines".)
+        return "the question asks who leads; the sentence gives only a title"
     if _ASKS_WHO.search(question) and not gives_name():
         # "Qui a dit « agir, plutôt que subir » ?" answered "Il a dit « agir, plutôt que subir »…": "il" is whoever
         # the reader takes it for.
@@ -1575,6 +1580,22 @@ _ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|
                        r"(?:\s|$|(?<=['’])).*$", re.IGNORECASE | re.DOTALL)
 
 
+def _names_beside_titles(claim: str, q_words: set[str]) -> bool:
+    """Does `claim` name someone outside its quotations, titles not counted ("DG", "Directeur général")? A name the
+    question does not hold, or a person's first name and surname (the question may hold those too)."""
+    bounds = [0, *(i for r in quote_regions(claim) for i in r), len(claim)]
+    said = " ".join(claim[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2))
+    # A title's words become a gap, not nothing: the names on each side of it stay apart.
+    words = ["·" if _ROLE.fullmatch(fold(_unelided(w))) or fold(_unelided(w)) in _ROLE_WORDS | {"chief"} else w
+             for w in re.findall(r"[\w’'-]+", said)]
+    caps = [w[:1].isupper() and fold(w) not in _NOT_NAME for w in words]
+    return bool(_new_names(words, q_words)) or any(a and b for a, b in zip(caps, caps[1:]))
+
+
+# "Qui dirige… ?", "Who chairs… ?": asks for the leader of something, by name.
+_ASKS_LEADER = re.compile(r"^\W*(?:qui|who)\s+(?:dirige|dirigeait|dirigera|préside|présidait|présidera|pilote|pilotait|"
+                          r"est\s+à\s+la\s+tête|était\s+à\s+la\s+tête|leads|led|heads|headed|runs|ran|chairs|chaired|"
+                          r"directs|directed|manages|managed)\b", re.IGNORECASE)
 _LEAD_PRONOUN = re.compile(r"^\W*(il|elle|ils|elles|on|he|she|they)\b(?![’'-])", re.IGNORECASE)
 # "Qui a…?", "Who did…?" (not "Qui est X ?", which a description answers).
 _ASKS_WHO = re.compile(r"^\W*(?:par\s+qui|by\s+whom|qui|who)\b(?!\s+(?:est|sont|était|étaient|fut|is|are|was|were)\b)",
