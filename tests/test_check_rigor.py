@@ -1925,3 +1925,46 @@ def test_a_leader_s_title_does_not_say_who_leads():
     # Other "who" questions keep their rule: a role may say who did something ("la ministre").
     assert not misses_asked_kind("La ministre a déclaré que le numérique est politique.",
                                  "Qui a déclaré que le numérique est politique ?")
+
+
+OVERSEAS = ("Les régions ultramarines, \"particulièrement exposées et vulnérables\", devront également bénéficier d'un "
+            "accompagnement renforcé. \"Ces territoires sont parfois directement la cible d'actes de cybermalveillance "
+            "commandités depuis l'étranger\", a averti Anne Le Hénanff, appelant à un sursaut collectif.")
+
+
+def test_a_quotation_of_common_words_names_no_country():
+    """"Les régions ultramarines, « particulièrement exposées et vulnérables »… [1]." to "Quel pays étranger commandite
+    les cyberattaques… ?" (session 35, r933, unanswerable): shown as verified; the quotation counted as a name."""
+    question = "Quel pays étranger commandite les cyberattaques contre les territoires ultramarins ?"
+    claim = ("Les régions ultramarines, \"particulièrement exposées et vulnérables\", devront également bénéficier "
+             "d'un accompagnement renforcé.")
+    assert misses_asked_kind(claim, question) == "the question asks which pays; the sentence names none"
+    v = GroundingChecker(model=_Always()).judge(claim, OVERSEAS, question=question, whole_answer=True)
+    assert not v.supported and v.code == "restates_question"
+    # Nor does the person the answer's next sentence attributes a quotation to (the two sentences are judged together).
+    both = claim + (" \"Ces territoires sont parfois directement la cible d'actes de cybermalveillance commandités "
+                    "depuis l'étranger\", a averti Anne Le Hénanff, appelant à un sursaut collectif.")
+    assert misses_asked_kind(both, question) == "the question asks which pays; the sentence names none"
+    assert not misses_asked_kind("La Russie commandite ces attaques.", question)
+    assert not misses_asked_kind("Selon Anne Le Hénanff, la Russie commandite ces attaques.", question)
+    # The kind told by words of its own, or a name, still answers; "quel organisme" may ask for a living one.
+    assert not misses_asked_kind("Les régions ultramarines sont particulièrement exposées.",
+                                 "Quelles régions sont particulièrement exposées ?")
+    assert not misses_asked_kind("Dinootoo a été développé par « Orange ».", "Quelle entreprise a développé Dinootoo ?")
+    assert not misses_asked_kind("Les algues emprisonnèrent du CO2.", "Quel organisme emprisonnait du CO2 ?")
+
+
+def test_the_question_asked_back_is_no_answer():
+    """"La menace attend-elle, selon le directeur de l'Anssi, est une contrainte, mais surtout une opportunité… [2][3]."
+    to "La menace attend-elle, selon le directeur de l'Anssi ?" (session 35, r918): shown as verified; it opens with the
+    question's own words and its inverted verb, then says something else."""
+    question = "La menace attend-elle, selon le directeur de l'Anssi ?"
+    claim = ("La menace attend-elle, selon le directeur de l'Anssi, est une contrainte, mais surtout une opportunité "
+             "pour clarifier les responsabilités et déclencher les décisions.")
+    assert misses_asked_kind(claim, question) == "the sentence opens with the question itself"
+    assert not misses_asked_kind("La menace, elle, n'attend pas.", question)
+    assert not misses_asked_kind("La loi Résilience doit transposer la directive NIS2.",
+                                 "La loi Résilience doit-elle transposer la directive NIS2 ?")
+    # An incise's inversion ("a-t-il prévenu") is a statement's too.
+    assert not misses_asked_kind("Les agents, a-t-il prévenu, utiliseront ceux disponibles sur les réseaux.",
+                                 "Les agents, a-t-il prévenu, utiliseront quoi ?")

@@ -123,11 +123,11 @@ def test_answerable_consistency():
             assert r["lang"] == "en", r["id"]
 
 
-def test_held_out_rounds():
-    """The held-out rounds (eval/round7.jsonl, eval/round8.jsonl) follow article.jsonl's rules, and use ids of
-    their own, so a question is never counted in two sets."""
+def test_new_user_rounds():
+    """The rounds of a new user's questions (eval/round7.jsonl … round9.jsonl) follow article.jsonl's rules, and use
+    ids of their own, so a question is never counted in two sets."""
     seen = {r["id"] for r in QROWS}
-    for name in ("round7.jsonl", "round8.jsonl"):
+    for name in ("round7.jsonl", "round8.jsonl", "round9.jsonl"):
         rows = load(ROOT / "eval" / name)
         _check_schema(rows, Q_FIELDS, name)
         assert len(rows) == 40 and not seen & {r["id"] for r in rows}, name

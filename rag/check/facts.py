@@ -1511,6 +1511,20 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
             return "the question asks for a sum of money; the sentence gives only a share or a year"
     if _ASKS_NAME.search(question) and not gives_name() and not _describes_kind(words, question, q_words):
         return "the question asks for a name; the sentence gives none"
+    kind = _WHICH_KIND.search(question)
+    # (Punctuation kept as tokens of its own: "Selon Anne Le Hénanff, la Russie…" holds two names, not one run.)
+    if (kind and fold(kind.group(1)) != "organisme"
+            and not _new_names(re.findall(r"[\w’'-]+|[^\w\s’'-]", claim), q_words | _speakers(claim))
+            and not _describes_kind(words, question, q_words)):
+        # "Quel pays étranger commandite les cyberattaques… ?" answered "Les régions ultramarines, « particulièrement
+        # exposées et vulnérables »… [1]. « Ces territoires sont… la cible d'actes… commandités depuis l'étranger »,
+        # a averti Anne Le Hénanff [1]." (session 35, r933): a quotation of common words names no country, nor does
+        # the person it is attributed to. (Not "quel organisme", which asks for a living one as often: "Les algues".)
+        return f"the question asks which {kind.group(1)}; the sentence names none"
+    if _gives_question_back(claim, question):
+        # "La menace attend-elle, selon le directeur de l'Anssi, est une contrainte… [2][3]." to "La menace
+        # attend-elle, selon le directeur de l'Anssi ?" (session 35, r918): the question's words, asked again.
+        return "the sentence opens with the question itself"
     if _ASKS_LEADER.search(question) and _ROLE.search(_flat(claim)) and not _names_beside_titles(claim, q_words):
         # "Qui dirige l'Anssi ?" answered "Le DG de l'Anssi est appelé à « démystifier le numérique… »" (session 35):
         # who leads something is its leader's name; the leader's title says only what the question does, and
@@ -1533,7 +1547,6 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     if _WHERE.search(question) and not _PLACE.search(claim) and not gives_name():
         # "Où est mort Antoine Lavoisier ?" answered "…a été guillotiné le 8 mai 1794.": where, and no place.
         return "the question asks where; the sentence names no place"
-    kind = _WHICH_KIND.search(question)
     if kind:
         # "…will be held in a region before December" to "Which region…?": the kind asked, left unnamed (a name
         # elsewhere in the sentence, a person's, does not answer it); "une entreprise française, Mistral" does.
@@ -1542,6 +1555,25 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
                     and not _new_names(words[i + 2:i + 5], q_words)):
                 return f"the question asks which {kind.group(1)}; the sentence says only \"{words[i]} {words[i + 1]}\""
     return misses_asked_role(claim, question)
+
+
+def _speakers(text: str) -> set[str]:
+    """The words (folded) of the names `text` attributes words to ("…", a averti Anne Le Hénanff)."""
+    flat, quotes = _flat(text), quote_regions(text)
+    cues = _cues(text, flat, quotes, _mentions(text, flat, quotes))
+    return {w for c in cues if c.speaker is not None for name in c.speaker.names for w in name}
+
+
+# A verb and its subject pronoun inverted, as a question asks ("attend-elle", "doit-il"); not "a-t-il", "est-elle",
+# which incises and passive forms use in statements too.
+_ASKED_INVERSION = re.compile(r"(?<![\w-])(?!(?:a|est|ont|sont|avait|etait)-)[a-z]+(?:-t)?-(?:il|elle|ils|elles|on)\b")
+
+
+def _gives_question_back(claim: str, question: str) -> bool:
+    """Does `claim` open with the question's own words up to its inverted verb ("La menace attend-elle…")?"""
+    q = _flat(question)
+    m = _ASKED_INVERSION.search(q)
+    return bool(m) and len(q[:m.end()].split()) >= 2 and _flat(claim).lstrip(" \"«“").startswith(q[:m.end()])
 
 
 def misses_asked_role(claim: str, question: str) -> str:
