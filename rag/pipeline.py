@@ -16,8 +16,9 @@ from collections import OrderedDict
 from functools import partial
 from typing import Iterator
 
-from .check.facts import (asked_across, asked_facts, claim_facts, common_word_only, counted_facts, fact_index, has_fact,
-                          pronoun_antecedent, regnal_numbers, respelled, said_on, topic, written_as_names)
+from .check.facts import (asked_about, asked_across, asked_facts, claim_facts, common_word_only, counted_facts,
+                          fact_index, has_fact, pronoun_antecedent, regnal_numbers, respelled, said_on, topic,
+                          written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -661,6 +662,14 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
                and not (f in reigns and has_fact(reigns[f], nums, words)) or f in names and common_word_only(f, text)]
     subject = said_on(asked) if french else ""
     stems = set(analyse(subject))
-    if stems and not stems & set(analyse(text)):
+    said = set(analyse(text))
+    if stems and not stems & said:
         missing.append(subject)  # what is said is on something else
+    about = asked_about(asked) if french and len(strip_citations(" ".join(x.text for x in kept)).split()) > 6 else []
+    if about and not set(analyse(" ".join(about))) & said:
+        # "Où se vérifiera la réussite selon la ministre ?" answered "La ministre a déclaré que les réunions du Conseil
+        # État-Régions… seront tenues dans une des régions avant décembre [3]." (session 35, r912): not one word of
+        # what the question is about, in the answer or around it. (A bare answer, "Toyota [3].", says only what is
+        # asked; an English question's words are not the corpus's.)
+        missing.append(" ".join(about))
     return ", ".join(m.lstrip("#") for m in missing)

@@ -276,6 +276,20 @@ def test_true_but_off_topic_answer_abstains(make):
     assert ans.abstain_code == "off_topic"
 
 
+def test_an_answer_with_no_word_of_what_the_question_is_about_does_not_answer_it(make):
+    """Session 35's round 9 (r912): "Où se vérifiera la réussite selon la ministre ?" drew a true sentence about the
+    next Conseil État-Régions meeting, shown as verified: neither it nor its passage says anything of "la réussite".
+    Here a true sentence on training, which answers what it is about; a bare answer says only what is asked."""
+    training = ("La ministre a insisté sur l'importance de la formation et de la sensibilisation aux enjeux "
+                "numériques [{n}].")
+    ans = make(_cite("sensibilisation", training)).ask("Où se vérifiera la réussite selon la ministre ?")
+    assert ans.abstained and ans.abstain_code == "off_topic" and "réussite" in ans.abstain_reason
+    ans = make(_cite("sensibilisation", training)).ask("Sur quoi la ministre a-t-elle insisté ?")
+    assert not ans.abstained, ans.abstain_reason
+    ans = make(_cite("sur le terrain", "Sur le terrain [{n}].")).ask("Où se vérifiera la réussite selon la ministre ?")
+    assert not ans.abstained, ans.abstain_reason
+
+
 def test_an_english_question_s_names_the_corpus_writes_the_same_must_be_answered(make):
     """Session 30's seventh round: "According to Vincent Strubel, what does cybersecurity need beyond Paris?" drew a
     true sentence about the overseas regions, shown as verified: an English question's names were never asked of the

@@ -24,7 +24,7 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
            "about_the_assistant",
-           "asks_negated", "wrong_yes", "antecedent", "pronoun_antecedent"]
+           "asks_negated", "asked_about", "wrong_yes", "antecedent", "pronoun_antecedent"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -160,6 +160,19 @@ def said_on(question: str) -> str:
     """The subject a French question asks someone's words or view on ("…sur le nucléaire ?": "le nucléaire"), or ""."""
     m = _SAYS_ON.search(question)
     return m.group("topic") if m else ""
+
+
+# Who the question asks it of ("selon la ministre", "d'après lui"), and words that only ask or say who speaks.
+_ASKED_OF = re.compile(r"\b(?:selon|d['’]après|pour)\s+[^,?;]+", re.IGNORECASE)
+_ASKING_STEMS = set(analyse("combien lequel laquelle lesquels lesquelles dit dire disent déclaré déclare affirme "
+                            "affirmé pense pensé estime estimé"))
+
+
+def asked_about(question: str) -> list[str]:
+    """The words of a French question that say what it is about: not those that ask, nor who it asks it of ("Où se
+    vérifiera la réussite selon la ministre ?": "vérifiera", "réussite")."""
+    body = _ASKED_OF.sub(" ", question)
+    return [w for w in re.findall(r"[\w’'-]+", body) if set(analyse(w)) - _ASKING_STEMS]
 
 
 def question_facts(text: str) -> set[str]:
