@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.check.facts import (about_the_assistant, asked_across, adds_nothing, answer_as_claim, figure_of_the_other_side, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
+from rag.check.facts import (leader_unsaid, about_the_assistant, asked_across, adds_nothing, answer_as_claim, figure_of_the_other_side, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
                              asks_negated, contrasted, denied_object, own_words_absent, undefined, unnamed_speaker,
                              wrong_yes, pronoun_antecedent,
                              counts_other, fact_index, has_fact, nobody_there, one_as_word, misses_asked_role,
@@ -1968,3 +1968,34 @@ def test_the_question_asked_back_is_no_answer():
     # An incise's inversion ("a-t-il prévenu") is a statement's too.
     assert not misses_asked_kind("Les agents, a-t-il prévenu, utiliseront ceux disponibles sur les réseaux.",
                                  "Les agents, a-t-il prévenu, utiliseront quoi ?")
+
+
+NEXT_MEETING = ("Prochaine réunion du Conseil État-Régions du numérique avant décembre \n\nAbordant le second volet de "
+                "son portefeuille, Anne Le Hénanff a souligné que \"les régions ont un rôle majeur à jouer pour que tous "
+                "les territoires tirent parti de la révolution technologique qu'est l'IA\".")
+
+
+def test_who_leads_needs_a_passage_that_says_someone_leads():
+    """"Le Conseil État-Régions du numérique est préside par Anne Le Hénanff [1]." to "Qui préside le Conseil
+    État-Régions du numérique ?" (session 35, round 10, unanswerable): shown as verified from a passage where she
+    speaks of its next meeting; nothing there presides over anything."""
+    question = "Qui préside le Conseil État-Régions du numérique ?"
+    claim = "Le Conseil État-Régions du numérique est préside par Anne Le Hénanff."
+    v = GroundingChecker(model=_Always()).judge(claim, NEXT_MEETING, question=question, whole_answer=True)
+    assert not v.supported and v.code == "wrong_role"
+    assert leader_unsaid(NEXT_MEETING, question) and not leader_unsaid(NEXT_MEETING, "Qui a parlé du portefeuille ?")
+    assert not leader_unsaid(ANSSI, "Qui dirige l'Anssi ?")  # "directeur général de l'Anssi"
+    assert not leader_unsaid("Le pays était alors dirigé par Julius Nyerere.", "Qui dirigeait la Tanzanie en 1967 ?")
+
+
+def test_a_count_is_no_share():
+    """"Le pourcentage des agents publics qui utilise déjà l'IA est de 300 projets internes déjà menés [1]." to "Quel
+    pourcentage des agents publics utilise déjà l'IA ?" (session 35, round 10, unanswerable): shown as verified."""
+    question = "Quel pourcentage des agents publics utilise déjà l'IA ?"
+    claim = "Le pourcentage des agents publics qui utilise déjà l'IA est de 300 projets internes déjà menés."
+    assert misses_asked_kind(claim, question) == "the question asks for a share; the sentence gives none"
+    assert not misses_asked_kind("93% des locaux français sont raccordables à la fibre.",
+                                 "Quel pourcentage des locaux français est raccordable à la fibre ?")
+    assert not misses_asked_kind("Deux tiers des locaux le sont grâce à Orange.",
+                                 "Quelle part des locaux raccordables l'est grâce à Orange ?")
+    assert not misses_asked_kind("Two thirds of them are.", "What share of the premises can get fibre thanks to Orange?")

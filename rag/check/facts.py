@@ -24,7 +24,7 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
            "about_the_assistant",
-           "asks_negated", "asked_about", "wrong_yes", "antecedent", "pronoun_antecedent"]
+           "asks_negated", "asked_about", "leader_unsaid", "wrong_yes", "antecedent", "pronoun_antecedent"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -1463,6 +1463,8 @@ _ASKS_SUM = re.compile(r"\bcombien\s+(?:co[uû]te|co[uû]tent|co[uû]tait|co[uû
                        re.IGNORECASE)
 _SUM = re.compile(r"€|\$|£|\b(?:euros?|dollars?|eur|usd|francs?|livres?|pounds?|gratuite?s?|free|centimes?|cents?|"
                   r"millions?|milliards?|billions?)\b", re.IGNORECASE)
+_ASKS_PERCENT = re.compile(r"\b(?:quel(?:le)?\s+(?:pourcentage|proportion|part|taux)|what\s+(?:percentage|proportion|"
+                           r"share|rate)|combien\s+de\s+pour\s?cent|how\s+many\s+per\s?cent)\b", re.IGNORECASE)
 _SHARE = re.compile(r"%|\b(?:pour\s?cent|per\s?cent|percent|tiers|moitié|quarts?|thirds?|half|quarters?)\b", re.IGNORECASE)
 _ASKS_NAME = re.compile(r"\b(?:comment s['’]appelle|comment se nomme|quel(?:le)? est (?:le|son|leur) nom|"
                         r"quel(?:s|les)? (?:est|sont) les? noms?|nom exact|what is (?:the|its|his|her|their) (?:exact )?name|"
@@ -1522,6 +1524,10 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         figures = {f for f in claim_facts(claim) if f.startswith("#")}
         if _SHARE.search(claim) or figures and all(re.fullmatch(r"#(?:1[5-9]|20)\d\d", f) for f in figures):
             return "the question asks for a sum of money; the sentence gives only a share or a year"
+    if _ASKS_PERCENT.search(question) and not _SHARE.search(claim):
+        # "Quel pourcentage des agents publics utilise déjà l'IA ?" answered "…est de 300 projets internes déjà
+        # menés [1]." (session 35, round 10): a count is no share.
+        return "the question asks for a share; the sentence gives none"
     if _ASKS_NAME.search(question) and not gives_name() and not _describes_kind(words, question, q_words):
         return "the question asks for a name; the sentence gives none"
     kind = _WHICH_KIND.search(question)
@@ -1568,6 +1574,20 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
                     and not _new_names(words[i + 2:i + 5], q_words)):
                 return f"the question asks which {kind.group(1)}; the sentence says only \"{words[i]} {words[i + 1]}\""
     return misses_asked_role(claim, question)
+
+
+# Words that say someone leads something ("présidé par", "directeur", "à la tête de", "chairs"…), folded.
+_LEADS_WORDS = re.compile(r"\b(?:presid|dirig|direct|pilot|tete|chef|patron|pdg|dg|ceo|chair|head|lead|manag|run|gouvern|"
+                          r"command|mene|conduit|conduis|anim)")
+
+
+def leader_unsaid(passage: str, question: str | None) -> str:
+    """To "Qui dirige / préside… ?", a passage that says nobody leads anything cannot support who does: "Le Conseil
+    État-Régions du numérique est préside par Anne Le Hénanff [1]." (session 35, round 10, unanswerable) from a
+    passage where she speaks of its next meeting. "" when the question asks no such thing or the passage says it."""
+    if not question or not _ASKS_LEADER.search(question) or _LEADS_WORDS.search(_flat(passage)):
+        return ""
+    return "the question asks who leads; the passage says nobody leads or presides anything"
 
 
 def _speakers(text: str) -> set[str]:

@@ -31,8 +31,8 @@ from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, asks_negated, causal_premise, claim_facts, claim_parts,
                     about_the_assistant, fact_apart, figure_of_another_name, figure_of_the_other_side,
                     common_word_only, contrasted, counts_other, cross_facts, denied, denied_object, ends_quotation,
-                    fact_index, has_fact, misquoted, misses_asked_kind, names_only, near_verbatim, negated,
-                    nobody_there, one_as_word, own_words_absent, question_facts, respell_claim, role_conflict,
+                    fact_index, has_fact, leader_unsaid, misquoted, misses_asked_kind, names_only, near_verbatim,
+                    negated, nobody_there, one_as_word, own_words_absent, question_facts, respell_claim, role_conflict,
                     speaker_conflict, tautology, topic, undescribed, unnamed_speaker, unstated_since,
                     with_asked_speaker, without_quoted_headlines, written_as_names, wrong_yes)
 
@@ -263,6 +263,10 @@ class GroundingChecker:
         nobody = nobody_there(claim, passage, question) or ("" if cross else unnamed_speaker(claim, passage, question))
         if nobody:
             return Verdict(False, round(0.3 * coverage, 3), nobody, (s, e), True, "nobody_there")
+        # (The whole answer only: a second sentence may say something else of the leader its first one names.)
+        unsaid = leader_unsaid(f"{heading}\n{passage}" if heading else passage, question) if whole_answer else ""
+        if unsaid:
+            return Verdict(False, round(0.3 * coverage, 3), unsaid, (s, e), True, "wrong_role")
         added = undescribed(claim, window, cross)
         if added:
             return Verdict(False, round(0.3 * coverage, 3), added, (s, e), True, "added_description")
