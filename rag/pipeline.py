@@ -290,9 +290,9 @@ class Pipeline:
                 or not 0 < len(self.components.index.passages) <= s.passage_states):
             return 0
         judge = self._reading_judge()
-        # (what it is, model, its passages). `_read_ahead` is not asked: `warm_passages` marks a passage there
-        # before its turn with the model, which the question may hold (then the model finds what it holds).
         # (what it is, model, how its head is made, a tail?): the heads `warm_passages` and `_warm_pairs` read.
+        # `_read_ahead` is not asked: `warm_passages` marks a passage there before its turn with the model, which
+        # the question may hold (then the model finds what it holds).
         first = context[0].passage  # (a passage listed later is read after it: only its judge's prompt starts with it)
         wanted = [(("answer", lang, first.text), llm, partial(self._answer_head, [first], lang), False)]
         if judge is not None:

@@ -1927,9 +1927,7 @@ def test_a_leader_s_title_does_not_say_who_leads():
                                  "Qui a déclaré que le numérique est politique ?")
 
 
-OVERSEAS = ("Les régions ultramarines, \"particulièrement exposées et vulnérables\", devront également bénéficier d'un "
-            "accompagnement renforcé. \"Ces territoires sont parfois directement la cible d'actes de cybermalveillance "
-            "commandités depuis l'étranger\", a averti Anne Le Hénanff, appelant à un sursaut collectif.")
+OVERSEAS = OVERSEAS_THEN_ANSSI.split("\n\n")[0]
 
 
 def test_a_quotation_of_common_words_names_no_country():

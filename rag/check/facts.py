@@ -1622,8 +1622,7 @@ def misses_asked_role(claim: str, question: str) -> str:
     # Whoever holds a role has a name: "The mayor of Rennes is the maire de 3.000 habitants…", "L'historien
     # relevant… était l'invasion napoléonienne" name nobody (session 27), nor does "Le DG de l'Anssi est le
     # Directeur général de l'Anssi" (a role's words, capitalised).
-    words = [w for w in re.findall(r"[\w’'-]+", claim) if not _ROLE.fullmatch(fold(_unelided(w)))
-             and fold(_unelided(w)) not in _ROLE_WORDS]
+    words = [w for w in re.findall(r"[\w’'-]+", claim) if not _is_title(w)]
     if not _new_names(words, set(re.findall(r"\w+", fold(question)))) and not quote_regions(claim):
         return f"the question asks who is the {role}; the sentence names nobody"
     asked, said = _content(role), _content(claim)
@@ -1645,14 +1644,19 @@ _ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|
                        r"(?:\s|$|(?<=['’])).*$", re.IGNORECASE | re.DOTALL)
 
 
+def _is_title(word: str) -> bool:
+    """A role's own word ("DG", "directeur", "général", "executive"): a title, not a name, even capitalised."""
+    bare = fold(_unelided(word))
+    return bool(_ROLE.fullmatch(bare)) or bare in _ROLE_WORDS
+
+
 def _names_beside_titles(claim: str, q_words: set[str]) -> bool:
     """Does `claim` name someone outside its quotations, titles not counted ("DG", "Directeur général")? A name the
     question does not hold, or a person's first name and surname (the question may hold those too)."""
     bounds = [0, *(i for r in quote_regions(claim) for i in r), len(claim)]
     said = " ".join(claim[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2))
     # A title's words become a gap, not nothing: the names on each side of it stay apart.
-    words = ["·" if _ROLE.fullmatch(fold(_unelided(w))) or fold(_unelided(w)) in _ROLE_WORDS | {"chief"} else w
-             for w in re.findall(r"[\w’'-]+", said)]
+    words = ["·" if _is_title(w) or fold(w) == "chief" else w for w in re.findall(r"[\w’'-]+", said)]
     caps = [w[:1].isupper() and fold(w) not in _NOT_NAME for w in words]
     return bool(_new_names(words, q_words)) or any(a and b for a, b in zip(caps, caps[1:]))
 
