@@ -229,6 +229,26 @@ def has_fact(fact: str, nums: set[str], words: str) -> bool:
     return " " + " ".join(re.findall(r"\w+", fact)) + " " in words
 
 
+# Small words an acronym may skip ("Agence nationale de la sécurité des systèmes d'information": ANSSI).
+_ACRONYM_SKIPS = {"de", "la", "le", "les", "l", "des", "du", "d", "et", "a", "en", "of", "the", "and", "for"}
+
+
+def spelt_out(fact: str, claim: str, text: str) -> bool:
+    """The claim writes `fact` as an acronym ("IA", "PS") and `text` writes it in full: the initials of a run of its
+    words, with or without the small ones ("l'intelligence artificielle", "Parti socialiste", "La République en
+    marche"). The model judge still reads the claim against the text."""
+    if fact.startswith("#") or not 2 <= len(fact) <= 6 or not fact.isalpha():
+        return False
+    if not any(w.isupper() and fold(w) == fact for w in re.findall(r"\w+", claim)):
+        return False
+    every = re.findall(r"\w+", fold(text))
+    for words in (every, [w for w in every if w not in _ACRONYM_SKIPS]):
+        initials = "".join(w[0] for w in words)
+        if any(initials[i:i + len(fact)] == fact for i in range(len(initials) - len(fact) + 1)):
+            return True
+    return False
+
+
 def one_as_word(claim: str, passage: str) -> bool:
     """The claim's "1 <noun>" is the passage's "un <noun>" or "une <noun>" ("dont un porte-avions en service"): the
     article, never a number fact on its own, is one when it counts the same noun."""
@@ -1540,6 +1560,11 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         # a averti Anne Le Hénanff [1]." (session 35, r933): a quotation of common words names no country, nor does
         # the person it is attributed to. (Not "quel organisme", which asks for a living one as often: "Les algues".)
         return f"the question asks which {kind.group(1)}; the sentence names none"
+    if _ASKS_VERSION.search(question) and not claim_facts(claim) - fact_index(question)[0] - q_words:
+        # "Quelle version du modèle de Mistral les agents publics testent-ils ?" answered "Les agents publics testent
+        # le modèle conversationnel développé par la start-up française Mistral [1]." (session 36, round 11): a
+        # version is a name or a number ("Mistral Large", "3"), and the model's maker is neither.
+        return "the question asks which version; the sentence gives none"
     if _gives_question_back(claim, question):
         # "La menace attend-elle, selon le directeur de l'Anssi, est une contrainte… [2][3]." to "La menace
         # attend-elle, selon le directeur de l'Anssi ?" (session 35, r918): the question's words, asked again.
@@ -1683,9 +1708,30 @@ _KIND_ASKED = re.compile(r"\bquel(?:le)?s?\s+(régions?|villes?|pays|départemen
                          r"organismes?|opérateurs?)\b", re.IGNORECASE)
 
 
+# Adjectives of nationality (folded, masculine singular): "une entreprise française" says which country.
+_NATIONALITIES = set("""francais allemand britannique anglais americain italien espagnol portugais belge suisse
+neerlandais hollandais luxembourgeois autrichien polonais russe ukrainien chinois japonais coreen indien canadien
+quebecois mexicain bresilien argentin chilien australien algerien marocain tunisien egyptien turc grec irlandais
+ecossais suedois norvegien danois finlandais israelien iranien irakien syrien libanais senegalais ivoirien
+camerounais malien congolais nigerian sud-africain vietnamien thailandais indonesien pakistanais roumain hongrois
+tcheque slovaque croate serbe bulgare ougandais kenyan ethiopien european europeen french german british english
+american italian spanish portuguese belgian swiss dutch austrian polish russian ukrainian chinese japanese korean
+indian canadian mexican brazilian australian irish scottish swedish norwegian danish greek turkish""".split())
+
+
+def _nationality(word: str) -> bool:
+    """A folded word is an adjective of nationality in any gender and number ("françaises", "italienne")."""
+    w = word[:-1] if word.endswith("s") and len(word) > 4 else word
+    return any(x in _NATIONALITIES for x in (w, w[:-1] if w.endswith("e") else w, w[:-2] if w.endswith("ne") else w,
+                                            w[:-2] if w.endswith("que") else w))
+
+
 def _describes_kind(words: list[str], question: str, q_words: set[str]) -> bool:
     """"Les régions ultramarines" to "Quelles régions…?": the kind asked, told by a word of its own rather than a
-    name, answers it too."""
+    name, answers it too; so does a nationality ("une entreprise française") to "De quel pays…?"."""
+    if re.search(r"\b(?:pays|country|countries|nationalit\w*)\b", fold(question)) and any(
+            _nationality(fold(w)) and fold(w) not in q_words for w in words):
+        return True
     k = _KIND_ASKED.search(question)
     if not k:
         return False
@@ -1703,6 +1749,7 @@ _PLACE = re.compile(r"\b(?:à|au|aux|en|dans|sur|sous|chez|près|vers|outre|hors
                     r"beside|north|south|east|west)\b|\bl['’]est\b", re.IGNORECASE)
 _WHICH_KIND = re.compile(r"\b(?:which|what|quel(?:le)?s?)\s+(city|town|region|country|company|firm|operator|région|"
                          r"ville|pays|département|commune|entreprise|société|organisme|opérateur)\b", re.IGNORECASE)
+_ASKS_VERSION = re.compile(r"\b(?:quelle|which|what)\s+(?:version|release|édition|mouture)s?\b", re.IGNORECASE)
 _INDEFINITE = {"a", "an", "some", "un", "une"}
 
 

@@ -33,7 +33,7 @@ from .facts import (adds_nothing, answer_as_claim, asks_negated, causal_premise,
                     common_word_only, contrasted, counts_other, cross_facts, denied, denied_object, ends_quotation,
                     fact_index, has_fact, leader_unsaid, misquoted, misses_asked_kind, names_only, near_verbatim,
                     negated, nobody_there, one_as_word, own_words_absent, question_facts, respell_claim, role_conflict,
-                    speaker_conflict, tautology, topic, undescribed, unnamed_speaker, unstated_since,
+                    speaker_conflict, spelt_out, tautology, topic, undescribed, unnamed_speaker, unstated_since,
                     with_asked_speaker, without_quoted_headlines, written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
@@ -161,7 +161,8 @@ class GroundingChecker:
         for s, e in self.windows(passage):
             nums, words = fact_index(passage[s:e])
             missing = sorted(f for f in facts if not has_fact(f, nums, words)
-                             and not (f == "#1" and one_as_word(claim, passage[s:e])))
+                             and not (f == "#1" and one_as_word(claim, passage[s:e]))
+                             and not spelt_out(f, claim, passage[s:e]))
             stems = set(analyse(passage[s:e]))
             coverage = len(claim_stems & stems) / len(claim_stems) if claim_stems else 0.0
             scored.append((len(missing), coverage, (s, e), missing))
