@@ -14,7 +14,7 @@ from rag.check.facts import (leader_unsaid, about_the_assistant, asked_across, a
                              respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
                              speaker_conflict, tautology, misquoted, undescribed, vocabulary_of, common_word_only,
-                             written_as_names, antecedent, spelt_out, asking_part)
+                             written_as_names, antecedent, spelt_out, asking_part, time_flipped)
 from rag.check.grounding import GroundingChecker, judged_claim
 from rag.components import Components
 from rag.pipeline import Pipeline
@@ -2090,3 +2090,37 @@ def test_a_name_written_in_lower_case_is_a_name():
     assert misses_asked_kind("L'élément 119 est dans le tableau périodique.",
                              "Quel est le nom de l’élément 119 du tableau périodique ?")
     assert misses_asked_kind("Mistral [1].", "Quel est le nom exact du modèle de Mistral ?")
+
+
+POUPARD = ("Du côté des grands groupes, Guillaume Poupard, coprésident du Conseil national de l'intelligence "
+           "artificielle (CIAN) et directeur général adjoint de Docaposte, a mis en garde contre les illusions d'une IA "
+           "sans maîtrise.")
+
+
+def test_a_deputy_does_not_lead():
+    """"Guillaume Poupard [1]." to "Réponds en anglais et sans citer de source : qui dirige Docaposte ?" (session 36,
+    round 12, unanswerable) was shown as verified from "directeur général adjoint de Docaposte": a deputy's title
+    says who leads nothing. Where the passage also says who leads it, or leads something else asked, it answers."""
+    question = "Réponds en anglais et sans citer de source : qui dirige Docaposte ?"
+    v = GroundingChecker(model=_Always()).judge("Guillaume Poupard.", POUPARD, question=question, whole_answer=True)
+    assert not v.supported and v.code == "wrong_role" and "adjoint de Docaposte" in v.reason
+    assert leader_unsaid(POUPARD, "Who heads Docaposte?")
+    assert leader_unsaid("la vice-présidente de la région Pays de la Loire, Constance Nebbula, a plaidé…",
+                         "Qui préside la région Pays de la Loire ?")
+    assert not leader_unsaid(POUPARD, "Qui préside le CIAN ?")  # "coprésident du … (CIAN)"
+    assert not leader_unsaid(POUPARD + " Le directeur général de Docaposte, Olivier Vallet, l'a rappelé.",
+                             "Qui dirige Docaposte ?")
+    assert not leader_unsaid(ANSSI, "Qui dirige l'Anssi ?")
+
+
+def test_a_date_put_on_its_other_side_is_refused():
+    """"Le Conseil État-Régions du numérique se réunira après décembre [1]." to "… se réunira-t-il après décembre ?"
+    (session 36, round 12) was shown as verified from "Prochaine réunion du Conseil État-Régions du numérique avant
+    décembre": the judge read the month, not its side."""
+    claim = "Le Conseil État-Régions du numérique se réunira après décembre."
+    v = GroundingChecker(model=_Always()).judge(claim, NEXT_MEETING)
+    assert not v.supported and v.code == "negation" and "avant décembre" in v.reason
+    assert time_flipped("The council will meet after December.", NEXT_MEETING) == "avant décembre"
+    assert not time_flipped("Le Conseil se réunira avant décembre.", NEXT_MEETING)
+    # A passage that puts the date on both sides says both.
+    assert not time_flipped("Il est parti après la guerre.", "Il est arrivé avant la guerre et parti après la guerre.")

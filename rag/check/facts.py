@@ -610,6 +610,33 @@ def causal_premise(claim: str, lang: str) -> str:
     return m.group("premise").strip(" ,;") + "."
 
 
+# "avant décembre", "after 2026": a side of a date. Each word to its side, in either language.
+_TIME_SIDE = re.compile(r"\b(avant|apres|before|after)\s+(?:(?:le|la|les|l|the|d|de)\s+)?([a-z0-9]+)")
+_SIDES = {"avant": "before", "apres": "after", "before": "before", "after": "after"}
+
+
+def _time_sides(text: str) -> dict[tuple[str, str], str]:
+    """(side, what) -> the words as written: ("before", "11") for "avant décembre" (a month by its number)."""
+    flat = _flat(text).replace("'", " ").replace("’", " ")
+    out = {}
+    for m in _TIME_SIDE.finditer(flat):
+        what = m.group(2)
+        what = str(_MONTHS.index(what) % 12) if what in _MONTHS else what
+        out.setdefault((_SIDES[m.group(1)], what), text[m.start():m.end()])
+    return out
+
+
+def time_flipped(claim: str, passage: str) -> str:
+    """The passage's words that put a date of the claim on the other side ("avant décembre" against the claim's
+    "après décembre"), when the passage never puts it on the claim's side; "" otherwise."""
+    theirs = _time_sides(passage)
+    for side, what in _time_sides(claim):
+        other = ("after" if side == "before" else "before", what)
+        if other in theirs and (side, what) not in theirs:
+            return theirs[other]
+    return ""
+
+
 def denied(claim: str, passage: str) -> str:
     """The words of `passage` that deny what an affirmative `claim` states: a negation with at least two of the
     claim's content words around it ("la cybersécurité « ne peut pas, ne doit pas être l'affaire exclusive de
@@ -1635,9 +1662,33 @@ def leader_unsaid(passage: str, question: str | None) -> str:
     """To "Qui dirige / préside… ?", a passage that says nobody leads anything cannot support who does: "Le Conseil
     État-Régions du numérique est préside par Anne Le Hénanff [1]." (session 35, round 10, unanswerable) from a
     passage where she speaks of its next meeting. "" when the question asks no such thing or the passage says it."""
-    if not question or not _ASKS_LEADER.search(question) or _LEADS_WORDS.search(_flat(passage)):
+    asked = asking_part(question) if question else ""
+    if not asked or not _ASKS_LEADER.search(asked):
         return ""
-    return "the question asks who leads; the passage says nobody leads or presides anything"
+    flat = _flat(passage)
+    if not _LEADS_WORDS.search(flat):
+        return "the question asks who leads; the passage says nobody leads or presides anything"
+    # Nor one that names only a deputy of what the question asks about: "Guillaume Poupard [1]." to "… qui dirige
+    # Docaposte ?" from "…directeur général adjoint de Docaposte" (session 36, round 12, unanswerable). The role
+    # read is the last one in the words just before each mention of the question's names.
+    deputy = ""
+    for name in sorted(f for f in claim_facts(asked) if not f.startswith("#")):
+        for m in re.finditer(rf"\b{re.escape(name)}\b", flat):
+            window = flat[max(0, m.start() - 60):m.start()]
+            roles = list(_LEADS_WORDS.finditer(window))
+            if not roles:
+                continue
+            tail = max(0, roles[-1].start() - 12)
+            d = _DEPUTY.search(window[tail:])
+            if not d:
+                return ""  # someone leads it there
+            at = max(0, m.start() - 60) + min(roles[-1].start(), tail + d.start())
+            deputy = passage[at:m.end()]
+    return (f"the question asks who leads; the passage gives only a deputy's title (“{deputy}”)" if deputy else "")
+
+
+# What makes a leader's title a deputy's ("directeur général adjoint", "vice-présidente", "sous-directeur").
+_DEPUTY = re.compile(r"\b(?:adjointe?s?|vice|deputy|sous|assistant|assistante)\b")
 
 
 def _speakers(text: str) -> set[str]:

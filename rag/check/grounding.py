@@ -33,7 +33,7 @@ from .facts import (adds_nothing, answer_as_claim, asking_part, asks_negated, ca
                     common_word_only, contrasted, counts_other, cross_facts, denied, denied_object, ends_quotation,
                     fact_index, has_fact, leader_unsaid, misquoted, misses_asked_kind, names_only, near_verbatim,
                     negated, nobody_there, one_as_word, own_words_absent, question_facts, respell_claim, role_conflict,
-                    speaker_conflict, spelt_out, tautology, topic, undescribed, unnamed_speaker, unstated_since,
+                    speaker_conflict, spelt_out, tautology, time_flipped, topic, undescribed, unnamed_speaker, unstated_since,
                     with_asked_speaker, without_quoted_headlines, written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
@@ -207,6 +207,10 @@ class GroundingChecker:
             # français sont raccordables": a bare answer is the question's sentence, negation and all.
             return Verdict(False, round(0.4 * coverage, 3), "the question asks what is not; the passage says what is",
                            (s, e), True, "negation")
+        flipped = time_flipped(claim, f"{heading}\n{passage}" if heading else passage)
+        if flipped:  # "…se réunira après décembre" from "…avant décembre": the judge read the month, not its side
+            return Verdict(False, round(0.4 * coverage, 3), f"the passage says the opposite: “{flipped}”", (s, e), True,
+                           "negation")
         denial = "" if cross else denied_object(claim, window)
         if denial:  # the judge reads "ce n'est pas un gros mot" as saying "le numérique est un gros mot"
             return Verdict(False, round(0.4 * coverage, 3), f"the passage says the opposite: “{denial}”", (s, e), True,
