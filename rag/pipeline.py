@@ -436,7 +436,7 @@ class Pipeline:
         kept = [x for x in sentences if x.supported]
         answer.sentences = sentences
         off_topic = (_unanswered_facts(answer, kept, hits, self.components.index.neighbours, people,
-                                       self.components.vocabulary) if kept else "")
+                                       self.components.vocabulary, self.components.index.preceding) if kept else "")
         if kept and off_topic:
             for x in kept:
                 x.supported, x.code = False, "off_topic"
@@ -586,6 +586,7 @@ class _EarlyCheck:
         self.checker, self.answer, self.context = pipeline.components.checker, answer, context
         self.first_n = first_n  # events of a second draft are numbered after the first's
         self.vocabulary, self.neighbours = pipeline.components.vocabulary, pipeline.components.index.neighbours
+        self.preceding = pipeline.components.index.preceding
         self.people = _people(context, pipeline.components.index)  # the context is fixed: once, not per sentence
         self.text, self.decided, self.shown, self.spent = "", 0, 0, 0.0
 
@@ -604,7 +605,7 @@ class _EarlyCheck:
                                        self.vocabulary, self.people)
             self.decided += 1
             if x is None or _unanswered_facts(self.answer, [x], self.context, self.neighbours, self.people,
-                                              self.vocabulary):
+                                              self.vocabulary, self.preceding):
                 self.decided = done  # sentences are shown in order: the rest wait for the final check
                 break
             self.shown += 1
@@ -631,8 +632,18 @@ def _people(hits: list[Hit], index) -> dict[str, str]:
     return {k: who for k, (_, who) in _pronouns(hits, index).items()}
 
 
+def _named_in(before: str, name: str) -> str:
+    """The sentence of `before` where `name` last stands, from the name on ("Vincent Strubel, directeur général de
+    l'Anssi."), or ""."""
+    i = before.rfind(name)
+    if i < 0:
+        return ""
+    end = re.search(r"[.!?](?:\s|$)", before[i:])
+    return before[i:i + end.end()] if end else before[i:]
+
+
 def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None,
-                      people: dict[str, str] | None = None, vocabulary: str | None = None) -> str:
+                      people: dict[str, str] | None = None, vocabulary: str | None = None, preceding=None) -> str:
     """Names and numbers of the question (of its asking sentences: `asked_facts`) that neither the kept answer nor
     the passages it cites (read under their heading when it names a topic), nor the passages just around them in
     their source (`neighbours(passage)`), mention: a true sentence about something else is not an answer.
@@ -652,6 +663,11 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     cited = [hits[n - 1].passage for n in sorted({n for x in kept for n in x.citations if 1 <= n <= len(hits)})]
     around = [q for p in cited for q in (neighbours(p) if neighbours else [])]
     who = [people.get(p.id, "") for p in cited] if people else []
+    if preceding:
+        # With that person, the sentence their name stands in before the passage: their title says what they speak
+        # for ("Vincent Strubel, directeur général de l'Anssi." before "L'agence, dit-il, mise sur la coopération…":
+        # "La cybersécurité a besoin d'un ancrage local [3]." answers "… selon l'Anssi ?", session 36, r1224).
+        who += [_named_in(preceding(p), people[p.id]) for p in cited if people.get(p.id)]
     text = " ".join([x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited + around] + who)
     nums, words = fact_index(text)
     reigns = regnal_numbers(asked)

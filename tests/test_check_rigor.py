@@ -2124,3 +2124,28 @@ def test_a_date_put_on_its_other_side_is_refused():
     assert not time_flipped("Le Conseil se réunira avant décembre.", NEXT_MEETING)
     # A passage that puts the date on both sides says both.
     assert not time_flipped("Il est parti après la guerre.", "Il est arrivé avant la guerre et parti après la guerre.")
+
+
+def test_the_title_of_whom_a_pronoun_stands_for_says_what_they_speak_for():
+    """"La cybersécurité a besoin d'un ancrage local [3]." to "De quoi la cybersécurité a-t-elle besoin selon l'Anssi,
+    au-delà de Paris ?" (session 36, round 12, right) was refused as saying nothing of the Anssi: its passage says
+    "L'agence, dit-il, …", and "il" is Vincent Strubel, "directeur général de l'Anssi" in the sentence his name stands
+    in before it. That sentence is read with the name; another person's title is not."""
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer
+
+    before = ("La sécurité doit rester la condition de tout déploiement de l'IA, a effectivement rappelé Vincent Strubel, "
+              "directeur général de l'Anssi. \"Une IA, c'est très compliqué à analyser.\" Sur la loi Résilience, il "
+              "reconnaît \"des lenteurs\". ")
+    agency = ("L'agence, dit-il, mise sur la coopération. \"Nous soutenons la création d'équipes régionales de réponse à "
+              "incident. La cybersécurité ne peut pas se penser seulement à Paris : elle a besoin d'un ancrage local.\"")
+    assert antecedent(agency, before) == "Vincent Strubel"
+    question = "De quoi la cybersécurité a-t-elle besoin selon l'Anssi, au-delà de Paris ?"
+    answer = Answer(question=question, answer="", abstained=False, standalone_question=question)
+    kept = [Sentence(text="La cybersécurité a besoin d'un ancrage local.", citations=[1], supported=True)]
+    hits = [_hit(agency, 2000)]
+    people = {hits[0].passage.id: antecedent(agency, before)}
+    assert _unanswered_facts(answer, kept, hits, lambda p: [], people) == "anssi"
+    assert _unanswered_facts(answer, kept, hits, lambda p: [], people, None, lambda p: before) == ""
+    elsewhere = before.replace("directeur général de l'Anssi", "directeur de l'agence")
+    assert _unanswered_facts(answer, kept, hits, lambda p: [], people, None, lambda p: elsewhere) == "anssi"
