@@ -1658,6 +1658,10 @@ _LEADS_WORDS = re.compile(r"\b(?:presid|dirig|direct|pilot|tete|chef|patron|pdg|
                           r"command|mene|conduit|conduis|anim)")
 
 
+# What makes a leader's title a deputy's ("directeur général adjoint", "vice-présidente", "sous-directeur").
+_DEPUTY = re.compile(r"\b(?:adjointe?s?|vice|deputy|sous|assistant|assistante)\b")
+
+
 def leader_unsaid(passage: str, question: str | None) -> str:
     """To "Qui dirige / préside… ?", a passage that says nobody leads anything cannot support who does: "Le Conseil
     État-Régions du numérique est préside par Anne Le Hénanff [1]." (session 35, round 10, unanswerable) from a
@@ -1674,7 +1678,8 @@ def leader_unsaid(passage: str, question: str | None) -> str:
     deputy = ""
     for name in sorted(f for f in claim_facts(asked) if not f.startswith("#")):
         for m in re.finditer(rf"\b{re.escape(name)}\b", flat):
-            window = flat[max(0, m.start() - 60):m.start()]
+            start = max(0, m.start() - 60)
+            window = flat[start:m.start()]
             roles = list(_LEADS_WORDS.finditer(window))
             if not roles:
                 continue
@@ -1682,13 +1687,8 @@ def leader_unsaid(passage: str, question: str | None) -> str:
             d = _DEPUTY.search(window[tail:])
             if not d:
                 return ""  # someone leads it there
-            at = max(0, m.start() - 60) + min(roles[-1].start(), tail + d.start())
-            deputy = passage[at:m.end()]
+            deputy = passage[start + min(roles[-1].start(), tail + d.start()):m.end()]
     return (f"the question asks who leads; the passage gives only a deputy's title (“{deputy}”)" if deputy else "")
-
-
-# What makes a leader's title a deputy's ("directeur général adjoint", "vice-présidente", "sous-directeur").
-_DEPUTY = re.compile(r"\b(?:adjointe?s?|vice|deputy|sous|assistant|assistante)\b")
 
 
 def _speakers(text: str) -> set[str]:
@@ -1798,8 +1798,7 @@ indian canadian mexican brazilian australian irish scottish swedish norwegian da
 def _nationality(word: str) -> bool:
     """A folded word is an adjective of nationality in any gender and number ("françaises", "italienne")."""
     w = word[:-1] if word.endswith("s") and len(word) > 4 else word
-    return any(x in _NATIONALITIES for x in (w, w[:-1] if w.endswith("e") else w, w[:-2] if w.endswith("ne") else w,
-                                            w[:-2] if w.endswith("que") else w))
+    return any(x in _NATIONALITIES for x in (w, w[:-1] if w.endswith("e") else w, w[:-2] if w.endswith("ne") else w))
 
 
 def _describes_kind(words: list[str], question: str, q_words: set[str]) -> bool:

@@ -144,6 +144,7 @@ class GroundingChecker:
             known = vocabulary if vocabulary is not None else fact_index(passage)[1]
             facts = cross_facts(claim, facts, known)
         heading = topic(heading)
+        headed = f"{heading}\n{passage}" if heading else passage  # what the rules on the passage's topic read
 
         def held_by(text: str) -> set[str]:  # only names the question brought: the text is what the question is about
             if not text or not question:
@@ -207,7 +208,7 @@ class GroundingChecker:
             # français sont raccordables": a bare answer is the question's sentence, negation and all.
             return Verdict(False, round(0.4 * coverage, 3), "the question asks what is not; the passage says what is",
                            (s, e), True, "negation")
-        flipped = time_flipped(claim, f"{heading}\n{passage}" if heading else passage)
+        flipped = time_flipped(claim, headed)
         if flipped:  # "…se réunira après décembre" from "…avant décembre": the judge read the month, not its side
             return Verdict(False, round(0.4 * coverage, 3), f"the passage says the opposite: “{flipped}”", (s, e), True,
                            "negation")
@@ -271,7 +272,7 @@ class GroundingChecker:
         if nobody:
             return Verdict(False, round(0.3 * coverage, 3), nobody, (s, e), True, "nobody_there")
         # (The whole answer only: a second sentence may say something else of the leader its first one names.)
-        unsaid = leader_unsaid(f"{heading}\n{passage}" if heading else passage, question) if whole_answer else ""
+        unsaid = leader_unsaid(headed, question) if whole_answer else ""
         if unsaid:
             return Verdict(False, round(0.3 * coverage, 3), unsaid, (s, e), True, "wrong_role")
         added = undescribed(claim, window, cross)
