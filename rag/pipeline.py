@@ -435,19 +435,27 @@ class Pipeline:
                                                    self.components.vocabulary, people) if sentences else [])
         kept = [x for x in sentences if x.supported]
         answer.sentences = sentences
-        off_topic = (_unanswered_facts(answer, kept, hits, self.components.index.neighbours, people,
-                                       self.components.vocabulary, self.components.index.preceding) if kept else "")
-        if kept and off_topic:
+        # The draft's first sentence is its answer; the sentences after it add to that answer. With the first
+        # refused, what follows it answers nothing alone: "It is important to think about the resilience of the
+        # system…" after "Vincent Strubel said cybersecurity is black magic because…" (session 37, r1337). Of the
+        # answers stored under eval/runs/ shown from such leftovers (quotations aside), none was right.
+        leftover = bool(kept) and not sentences[0].supported
+        off_topic = ("" if leftover or not kept else _unanswered_facts(
+            answer, kept, hits, self.components.index.neighbours, people, self.components.vocabulary,
+            self.components.index.preceding))
+        if leftover or off_topic:
             for x in kept:
                 x.supported, x.code = False, "off_topic"
-                x.reason = f"true, but does not answer the question (nothing about {off_topic})"
+                x.reason = ("true, but the sentence it adds to was refused: alone it does not answer the question"
+                            if leftover else f"true, but does not answer the question (nothing about {off_topic})")
             kept = []
         if not kept:
-            code = ("model_declined" if not sentences else "off_topic" if off_topic
+            code = ("model_declined" if not sentences else "off_topic" if off_topic or leftover
                     else "no_citations" if not any(x.citations for x in sentences) else "not_supported")
-            quote = self.quote(answer, context) if code in ("no_citations", "not_supported") else None
+            quote = self.quote(answer, context) if code in ("no_citations", "not_supported") or leftover else None
             if quote is None:
-                _abstain(answer, code, sentences[0].reason if off_topic else None)
+                _abstain(answer, code, next(x.reason for x in sentences if x.code == "off_topic") if code == "off_topic"
+                         else None)
                 return
             answer.sentences.append(quote)
             kept, answer.quoted = [quote], True
@@ -620,16 +628,16 @@ def _abstain(answer: Answer, code: str, reason: str | None = None) -> None:
     answer.abstain_code, answer.abstain_reason = code, reason or ABSTAIN_REASONS[code]
 
 
-def _pronouns(hits: list[Hit], index) -> dict[str, tuple[str, str]]:
+def _pronouns(hits: list[Hit], index, roles: bool = False) -> dict[str, tuple[str, str]]:
     """Passage id -> (the pronoun, the person it stands for) of a passage that speaks of someone by a pronoun before
-    naming anyone (`pronoun_antecedent`)."""
+    naming anyone (`pronoun_antecedent`; with `roles`, by a role too)."""
     return {h.passage.id: found for h in hits
-            if (found := pronoun_antecedent(h.passage.text, index.preceding(h.passage)))[1]}
+            if (found := pronoun_antecedent(h.passage.text, index.preceding(h.passage), roles))[1]}
 
 
 def _people(hits: list[Hit], index) -> dict[str, str]:
-    """Passage id -> the person it speaks of by a pronoun before naming anyone (`antecedent`), for the check."""
-    return {k: who for k, (_, who) in _pronouns(hits, index).items()}
+    """Passage id -> the person it speaks of by a pronoun or a role before naming anyone, for the check."""
+    return {k: who for k, (_, who) in _pronouns(hits, index, roles=True).items()}
 
 
 def _named_in(before: str, name: str) -> str:
@@ -682,7 +690,10 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     if stems and not stems & said:
         missing.append(subject)  # what is said is on something else
     about = asked_about(asked) if french and len(strip_citations(" ".join(x.text for x in kept)).split()) > 6 else []
-    if about and not set(analyse(" ".join(about))) & said:
+    # In the answer or the passages it cites, not only next to them (the neighbours hold names a passage leaves out,
+    # not what a question is about).
+    close = set(analyse(" ".join([x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited] + who)))
+    if about and not set(analyse(" ".join(about))) & close:
         # "Où se vérifiera la réussite selon la ministre ?" answered "La ministre a déclaré que les réunions du Conseil
         # État-Régions… seront tenues dans une des régions avant décembre [3]." (session 35, r912): not one word of
         # what the question is about, in the answer or around it. (A bare answer, "Toyota [3].", says only what is

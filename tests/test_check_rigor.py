@@ -1452,6 +1452,25 @@ def test_a_leading_pronoun_stands_for_someone_only_when_both_speak():
     assert pronoun_antecedent("Il annonce un plan.", "Le rapport de Vincent Strubel fut publié en mars. ") == ("", "")
 
 
+def test_a_passage_that_opens_on_a_speaking_role_speaks_of_who_holds_it_for_the_check():
+    """Session 37's round 13 (r1316): "Pourquoi les agents veulent-ils utiliser des outils d'IA d'après Loïg
+    Chesnais-Girard ?" found its answer in « Car le président de la région Bretagne ne s'y trompe pas : "Les agents
+    s'y intéressent…", a-t-il prévenu », two passages after "Loïg Chesnais-Girard, président de la région Bretagne",
+    and the true sentence was refused as about nobody the question names. For the check (`roles=True`), a role that
+    opens a passage and speaks stands for the last name before it holding that role; not for the prompt's notes."""
+    before = ("Les collectivités doivent être \"capables d'offrir des outils encadrés\", a confirmé Loïg Chesnais-Girard, "
+              "président de la région Bretagne en introduction de la première table ronde. ")
+    passage = ("Car le président de la région Bretagne ne s'y trompe pas : \"Les agents s'y intéressent\", a-t-il "
+               "prévenu.")
+    assert pronoun_antecedent(passage, before, roles=True) == ("le président de la région Bretagne",
+                                                               "Loïg Chesnais-Girard")
+    assert pronoun_antecedent(passage, before) == ("", "")  # the prompt's notes: pronouns only
+    # Another region's president, or a role nobody before holds: nobody.
+    assert pronoun_antecedent(passage.replace("Bretagne", "Occitanie"), before, roles=True) == ("", "")
+    # A role that does not speak: nobody either.
+    assert pronoun_antecedent("Le président de la région Bretagne a reçu un rapport.", before, roles=True) == ("", "")
+
+
 def test_the_name_a_leading_pronoun_stands_for_is_the_passage_s():
     """Session 23: "Qu'a lancé Constance Nebbula en Pays de la Loire ?" drafted "Constance Nebbula a lancé un data
     center public en Pays de la Loire [3]." (right), refused for her name: [3] says « En Pays de la Loire, nous avons

@@ -290,6 +290,22 @@ def test_an_answer_with_no_word_of_what_the_question_is_about_does_not_answer_it
     assert not ans.abstained, ans.abstain_reason
 
 
+def test_what_follows_a_refused_first_sentence_does_not_stand_as_the_answer(make):
+    """Session 37's round 13 (r1337): "Why did Vincent Strubel say cybersecurity is black magic?" drew a false first
+    sentence (refused) and a true second one about resilience, shown alone as the verified answer. The second adds
+    to the first; without it, it answers nothing. The same true sentence after a true first one stays."""
+    resilience = "Il faut penser la résilience à l'échelle du système d'information [{n}]."
+    q = "Pourquoi Vincent Strubel dit-il que la cybersécurité est de la magie noire ?"
+    ans = make(_cite("système d'information", "Vincent Strubel dit que la cybersécurité est de la magie noire car "
+                     "elle est compliquée. " + resilience)).ask(q)
+    assert ans.abstained and ans.abstain_code == "off_topic", (ans.answer, ans.abstain_code)
+    assert "refused" in ans.abstain_reason and [x.code for x in ans.sentences][1:] == ["off_topic"]
+    q = "Que dit Vincent Strubel de l'IA ?"
+    ans = make(_cite("système d'information", "Vincent Strubel dit qu'une IA est très compliquée à analyser [{n}]. "
+                     + resilience)).ask(q)
+    assert not ans.abstained and "résilience" in ans.answer, (ans.abstain_code, ans.abstain_reason)
+
+
 def test_an_english_question_s_names_the_corpus_writes_the_same_must_be_answered(make):
     """Session 30's seventh round: "According to Vincent Strubel, what does cybersecurity need beyond Paris?" drew a
     true sentence about the overseas regions, shown as verified: an English question's names were never asked of the

@@ -1405,7 +1405,7 @@ def antecedent(passage: str, before: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def pronoun_antecedent(passage: str, before: str) -> tuple[str, str]:
+def pronoun_antecedent(passage: str, before: str, roles: bool = False) -> tuple[str, str]:
     """(The pronoun as the passage writes it, the name it stands for), or ("", ""). Who a passage speaks of by a
     pronoun before it names anyone ("Elle appelle aussi à une véritable stratégie cyber…", three passages after
     "…Constance Nebbula…"): the last person `before` (the source's text just before the passage) speaks of, by name,
@@ -1415,24 +1415,29 @@ def pronoun_antecedent(passage: str, before: str) -> tuple[str, str]:
     Only a pronoun that speaks ("il reconnaît", "dit-il", "Pour lui,") for a name that speaks before it: the model is
     shown that name with the passage (`Pipeline.shown`). Any leading pronoun and the last name before it were often
     wrong in PIAF's Wikipedia texts (148 of 1,122 passages: "Grands Lacs", "Première Guerre", the historian a
-    biography cites for its subject); held to speech, 1 of them (right) and the article's 11 (all right)."""
+    biography cites for its subject); held to speech, 1 of them (right) and the article's 11 (all right).
+    `roles`: a passage that opens on a role, with no name, that speaks ("Car le président de la région Bretagne ne
+    s'y trompe pas : « Les agents… », a-t-il prévenu", two passages after "Loïg Chesnais-Girard, président de la
+    région Bretagne") speaks of the last name before it that holds that role (for the check only: the prompt's
+    notes name what a pronoun stands for)."""
     flat, quotes = _flat(passage), quote_regions(passage)
     mentions = _mentions(passage, flat, quotes)
     first = next((m for m in mentions
                   if not _inside(m.start, quotes) and not (m.pronoun and _IMPERSONAL.match(passage[m.end:]))), None)
-    if first is None or not first.pronoun:
+    role_led = roles and first is not None and not first.pronoun and bool(first.roles) and not first.names
+    if first is None or not first.pronoun and not role_led:
         return "", ""
     if not any(c.start <= first.start < c.end or 0 <= c.start - first.end <= 2 or 0 <= first.start - c.end <= 2
-               for c in _cues(passage, flat, quotes, mentions)):
+               or role_led and c.speaker is first for c in _cues(passage, flat, quotes, mentions)):
         return "", ""  # the pronoun says nothing: "Il reçoit le nom de…", "Il se trouve que…"
     b_flat, b_quotes = _flat(before), quote_regions(before)
     b_mentions = _mentions(before, b_flat, b_quotes)
     people = [m for m in b_mentions if (m.names or m.roles) and not m.pronoun and not _inside(m.start, b_quotes)]
     if not people:
         return "", ""
-    last = people[-1]
+    last = first if role_led else people[-1]
     if not last.names:  # a role alone: the name that holds it earlier, if one does
-        holders = [m for m in people[:-1] if m.names and any(
+        holders = [m for m in (people if role_led else people[:-1]) if m.names and any(
             h == head and (not scope or not s or bool(scope & s)) for head, scope in last.roles for h, s in m.roles)]
         last = holders[-1] if holders else last
     if not last.names:
