@@ -2168,3 +2168,19 @@ def test_the_title_of_whom_a_pronoun_stands_for_says_what_they_speak_for():
     assert _unanswered_facts(answer, kept, hits, lambda p: [], people, None, lambda p: before) == ""
     elsewhere = before.replace("directeur général de l'Anssi", "directeur de l'agence")
     assert _unanswered_facts(answer, kept, hits, lambda p: [], people, None, lambda p: elsewhere) == "anssi"
+
+
+def test_a_negation_denies_within_its_clause_and_not_under_a_condition():
+    """Session 37's round 13 (r1316): "Les agents veulent utiliser des outils d'IA car ils s'y intéressent et ont envie
+    d'utiliser ces outils pour accroître leur productivité." (true) was refused as denied by its passage: « Car le
+    président de la région Bretagne ne s'y trompe pas : "Les agents s'y intéressent…" » (the negation is his, before
+    the colon) and « Si nous ne leur proposons pas des outils encadrés… » (a condition)."""
+    passage = ("Car le président de la région Bretagne ne s'y trompe pas : \"Les agents s'y intéressent, ils ont envie "
+               "d'utiliser ces outils pour accroître leur productivité. Si nous ne leur proposons pas des outils "
+               "encadrés et sécurisés, ils utiliseront ceux disponibles sur les réseaux\", a-t-il prévenu.")
+    assert denied_object("Les agents s'y intéressent.", passage) == ""
+    assert denied("Les agents veulent utiliser des outils d'IA.", passage) == ""
+    # What the negation itself governs is still denied, colon or not.
+    assert denied_object("Le numérique est un gros mot.", "Le numérique, c'est politique : ce n'est pas un gros mot.")
+    assert denied("Les agents veulent utiliser des outils d'IA.",
+                  "Le président l'a dit : les agents ne veulent pas utiliser ces outils d'IA.")

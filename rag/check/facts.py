@@ -646,10 +646,12 @@ def denied(claim: str, passage: str) -> str:
     if negated(claim):
         return ""
     wanted = _content(claim)
-    for sentence in re.split(r"(?<=[.!?])\s+", passage):  # a negation denies within its own sentence
+    for sentence in re.split(r"(?<=[.!?])\s+|\s*[:;]\s+", passage):  # within its own clause (`denied_object`)
         words = re.findall(r"[\w’'-]+", sentence)
         for i, w in enumerate(words):
             if _NEG.fullmatch(w) or re.fullmatch(r"n['’]\w+", w, re.IGNORECASE):
+                if {fold(x) for x in words[max(0, i - 5):i]} & _IF:
+                    continue  # "Si nous ne leur proposons pas des outils…": a condition denies nothing
                 span = words[max(0, i - 4): i + 9]
                 if len(wanted & _content(" ".join(span))) >= 2:
                     return " ".join(span)
@@ -841,11 +843,13 @@ def denied_object(claim: str, passage: str) -> str:
     """What an affirmative `claim` states that the passage says in the same words after a negation: "Le numérique
     est un gros mot." against « ce n'est pas un gros mot ». The words the negation governs (the five after its
     closing word) must give the claim two of its content words; a denial of anything else near the claim's words
-    ("…sur Microsoft, oui, mais cela ne veut pas dire renoncer au reste") does not count. "" when none."""
+    ("…sur Microsoft, oui, mais cela ne veut pas dire renoncer au reste") does not count, nor what a colon or a
+    semicolon opens: « Car le président… ne s'y trompe pas : "Les agents s'y intéressent…" » denies nothing of the
+    agents (session 37, r1316). "" when none."""
     if negated(claim):
         return ""
     wanted = _content(claim)
-    for sentence in re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"»”]))\s+|\n+", passage):
+    for sentence in re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"»”]))\s+|\n+|\s*[:;]\s+", passage):
         words = re.findall(r"[\w’'-]+", sentence)
         for i, w in enumerate(words):
             f = fold(w)
