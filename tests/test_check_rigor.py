@@ -1463,12 +1463,25 @@ def test_a_passage_that_opens_on_a_speaking_role_speaks_of_who_holds_it_for_the_
     passage = ("Car le président de la région Bretagne ne s'y trompe pas : \"Les agents s'y intéressent\", a-t-il "
                "prévenu.")
     assert pronoun_antecedent(passage, before, roles=True) == ("le président de la région Bretagne",
-                                                               "Loïg Chesnais-Girard")
+                                                               "Loïg Chesnais-Girard, président de la région Bretagne")
     assert pronoun_antecedent(passage, before) == ("", "")  # the prompt's notes: pronouns only
     # Another region's president, or a role nobody before holds: nobody.
     assert pronoun_antecedent(passage.replace("Bretagne", "Occitanie"), before, roles=True) == ("", "")
     # A role that does not speak: nobody either.
     assert pronoun_antecedent("Le président de la région Bretagne a reçu un rapport.", before, roles=True) == ("", "")
+    # The person comes with the titles the text gives them (r1318: "Le directeur de l'Anssi qualifie la loi
+    # Résilience…" from "Sur la loi Résilience…, il reconnaît…" lacked "Anssi"); the prompt's notes keep the name.
+    strubel = "La sécurité doit rester la condition de tout, a rappelé Vincent Strubel, directeur général de l'Anssi. "
+    law = ("Sur la loi Résilience, il reconnaît \"des lenteurs\". \"C'est une contrainte, mais surtout une opportunité "
+           "pour clarifier les responsabilités et déclencher les décisions.\"")
+    _, who = pronoun_antecedent(law, strubel, roles=True)
+    assert who == "Vincent Strubel, directeur général de l'Anssi" and antecedent(law, strubel) == "Vincent Strubel"
+    claim = "Le directeur de l'Anssi qualifie la loi Résilience d'opportunité pour clarifier les responsabilités."
+    question = "Comment le directeur de l'Anssi qualifie-t-il la loi Résilience ?"
+    judge = _Always()
+    assert not GroundingChecker(model=judge).judge(claim, law, question=question, who="Vincent Strubel").supported
+    assert GroundingChecker(model=judge).judge(claim, law, question=question, who=who).supported
+    assert "(Vincent Strubel, directeur général de l'Anssi)" in " ".join(m["content"] for m in judge.asked[-1])
 
 
 def test_the_name_a_leading_pronoun_stands_for_is_the_passage_s():

@@ -1420,10 +1420,12 @@ def pronoun_antecedent(passage: str, before: str, roles: bool = False) -> tuple[
     shown that name with the passage (`Pipeline.shown`). Any leading pronoun and the last name before it were often
     wrong in PIAF's Wikipedia texts (148 of 1,122 passages: "Grands Lacs", "Première Guerre", the historian a
     biography cites for its subject); held to speech, 1 of them (right) and the article's 11 (all right).
-    `roles`: a passage that opens on a role, with no name, that speaks ("Car le président de la région Bretagne ne
-    s'y trompe pas : « Les agents… », a-t-il prévenu", two passages after "Loïg Chesnais-Girard, président de la
-    région Bretagne") speaks of the last name before it that holds that role (for the check only: the prompt's
-    notes name what a pronoun stands for)."""
+    `roles` (for the check; the prompt's notes name only what a pronoun stands for): a passage that opens on a role,
+    with no name, that speaks ("Car le président de la région Bretagne ne s'y trompe pas : « Les agents… », a-t-il
+    prévenu", two passages after "Loïg Chesnais-Girard, président de la région Bretagne") speaks of the last name
+    before it that holds that role; and the person is given with the titles the text gives them there ("Vincent
+    Strubel, directeur général de l'Anssi"): "Le directeur de l'Anssi qualifie la loi Résilience…" from "Sur la loi
+    Résilience…, il reconnaît…" lacked "Anssi" (session 37, r1318)."""
     flat, quotes = _flat(passage), quote_regions(passage)
     mentions = _mentions(passage, flat, quotes)
     first = next((m for m in mentions
@@ -1449,6 +1451,8 @@ def pronoun_antecedent(passage: str, before: str, roles: bool = False) -> tuple[
     if not any(c.speaker is not None and any(last.names[0] <= n or n <= last.names[0] for n in c.speaker.names)
                for c in _cues(before, b_flat, b_quotes, b_mentions)):
         return "", ""  # a name nobody quotes: "…selon l'historien Gérard Prunier" is a source, not the subject
+    if roles:
+        return first.text, before[last.start:last.end]
     # The name as the text writes it: the mention's words that its (folded) name is made of.
     name = " ".join(w for w in _TOKEN.findall(before[last.start:last.end]) if fold(w) in last.names[0])
     return first.text, name
