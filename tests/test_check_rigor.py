@@ -1482,6 +1482,11 @@ def test_a_passage_that_opens_on_a_speaking_role_speaks_of_who_holds_it_for_the_
     assert not GroundingChecker(model=judge).judge(claim, law, question=question, who="Vincent Strubel").supported
     assert GroundingChecker(model=judge).judge(claim, law, question=question, who=who).supported
     assert "(Vincent Strubel, directeur général de l'Anssi)" in " ".join(m["content"] for m in judge.asked[-1])
+    # Shown only when the claim needs them: a claim that names him reads his name alone, as before (a018's verdict
+    # turned with the longer line).
+    assert GroundingChecker(model=judge).judge("Vincent Strubel qualifie la loi Résilience d'opportunité.", law,
+                                               question=question, who=who).supported
+    assert "(Vincent Strubel)" in " ".join(m["content"] for m in judge.asked[-1])
 
 
 def test_the_name_a_leading_pronoun_stands_for_is_the_passage_s():

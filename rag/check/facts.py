@@ -1451,11 +1451,20 @@ def pronoun_antecedent(passage: str, before: str, roles: bool = False) -> tuple[
     if not any(c.speaker is not None and any(last.names[0] <= n or n <= last.names[0] for n in c.speaker.names)
                for c in _cues(before, b_flat, b_quotes, b_mentions)):
         return "", ""  # a name nobody quotes: "…selon l'historien Gérard Prunier" is a source, not the subject
-    if roles:
-        return first.text, before[last.start:last.end]
-    # The name as the text writes it: the mention's words that its (folded) name is made of.
-    name = " ".join(w for w in _TOKEN.findall(before[last.start:last.end]) if fold(w) in last.names[0])
-    return first.text, name
+    return first.text, before[last.start:last.end] if roles else _name_as_written(before, last)
+
+
+def _name_as_written(text: str, mention: _Mention) -> str:
+    """The mention's words that its (folded) name is made of, as the text writes them."""
+    return " ".join(w for w in _TOKEN.findall(text[mention.start:mention.end]) if fold(w) in mention.names[0])
+
+
+@functools.lru_cache(maxsize=256)
+def person_name(titled: str) -> str:
+    """The name of the first person `titled` names ("Vincent Strubel" of "Vincent Strubel, directeur général de
+    l'Anssi"), or `titled` itself."""
+    found = next((m for m in _mentions(titled, _flat(titled), quote_regions(titled)) if m.names), None)
+    return _name_as_written(titled, found) if found else titled
 
 
 def nobody_there(claim: str, passage: str, question: str | None = None) -> str:
