@@ -16,7 +16,7 @@ from collections import OrderedDict
 from functools import partial
 from typing import Iterator
 
-from .check.facts import (asked_about, asked_across, asked_facts, claim_facts, common_word_only, counted_facts,
+from .check.facts import (asked_about, asked_across, asks_why, asked_facts, claim_facts, common_word_only, counted_facts,
                           fact_index, has_fact, pronoun_antecedent, regnal_numbers, respelled, said_on, topic,
                           written_as_names)
 from .check.grounding import judge_messages
@@ -435,11 +435,12 @@ class Pipeline:
                                                    self.components.vocabulary, people) if sentences else [])
         kept = [x for x in sentences if x.supported]
         answer.sentences = sentences
-        # The draft's first sentence is its answer; the sentences after it add to that answer. With the first
-        # refused, what follows it answers nothing alone: "It is important to think about the resilience of the
-        # system…" after "Vincent Strubel said cybersecurity is black magic because…" (session 37, r1337). Of the
-        # answers stored under eval/runs/ shown from such leftovers (quotations aside), none was right.
-        leftover = bool(kept) and not sentences[0].supported
+        # A why-question's answer opens by stating the question's premise, then gives reasons for it. With that
+        # first sentence refused, the reasons after it explain a premise the sources do not hold: "It is important
+        # to think about the resilience of the system…" after "Vincent Strubel said cybersecurity is black magic
+        # because…" (session 37, r1337). (Not for other questions: "It involves taking control of the
+        # architecture…" is the answer to "what is sovereignty?" after a refused first sentence, r923.)
+        leftover = bool(kept) and not sentences[0].supported and asks_why(answer.standalone_question or answer.question)
         off_topic = ("" if leftover or not kept else _unanswered_facts(
             answer, kept, hits, self.components.index.neighbours, people, self.components.vocabulary,
             self.components.index.preceding))

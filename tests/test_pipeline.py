@@ -292,8 +292,10 @@ def test_an_answer_with_no_word_of_what_the_question_is_about_does_not_answer_it
 
 def test_what_follows_a_refused_first_sentence_does_not_stand_as_the_answer(make):
     """Session 37's round 13 (r1337): "Why did Vincent Strubel say cybersecurity is black magic?" drew a false first
-    sentence (refused) and a true second one about resilience, shown alone as the verified answer. The second adds
-    to the first; without it, it answers nothing. The same true sentence after a true first one stays."""
+    sentence (refused) and a true second one about resilience, shown alone as the verified answer. A why-answer's
+    first sentence states the question's premise; the reasons after it explain nothing once it is refused. The same
+    true sentence after a true first one stays, and so does what follows a refused first sentence in answer to
+    another kind of question (r923: "It involves taking control of the architecture…", to "what is sovereignty?")."""
     resilience = "Il faut penser la résilience à l'échelle du système d'information [{n}]."
     q = "Pourquoi Vincent Strubel dit-il que la cybersécurité est de la magie noire ?"
     ans = make(_cite("système d'information", "Vincent Strubel dit que la cybersécurité est de la magie noire car "
@@ -304,6 +306,9 @@ def test_what_follows_a_refused_first_sentence_does_not_stand_as_the_answer(make
     ans = make(_cite("système d'information", "Vincent Strubel dit qu'une IA est très compliquée à analyser [{n}]. "
                      + resilience)).ask(q)
     assert not ans.abstained and "résilience" in ans.answer, (ans.abstain_code, ans.abstain_reason)
+    ans = make(_cite("système d'information", "Vincent Strubel dit que la résilience est de la magie noire. "
+                     + resilience)).ask("Que dit Vincent Strubel de la résilience ?")
+    assert not ans.abstained and ans.answer.startswith("Il faut penser"), (ans.abstain_code, ans.abstain_reason)
 
 
 def test_an_english_question_s_names_the_corpus_writes_the_same_must_be_answered(make):

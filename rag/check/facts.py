@@ -24,7 +24,7 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
            "about_the_assistant",
-           "asks_negated", "asked_about", "leader_unsaid", "wrong_yes", "antecedent", "pronoun_antecedent"]
+           "asks_negated", "asks_why", "asked_about", "leader_unsaid", "wrong_yes", "antecedent", "pronoun_antecedent"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -608,6 +608,11 @@ def causal_premise(claim: str, lang: str) -> str:
     if not m or len(m.group("premise").split()) < 3:
         return ""
     return m.group("premise").strip(" ,;") + "."
+
+
+def asks_why(question: str) -> bool:
+    """A why-question: its answer opens by stating the question's premise, then gives reasons for it."""
+    return bool(re.search(r"\b(?:pourquoi|why)\b", fold(question)))
 
 
 # "avant décembre", "after 2026": a side of a date. Each word to its side, in either language.
