@@ -16,9 +16,9 @@ from collections import OrderedDict
 from functools import partial
 from typing import Iterator
 
-from .check.facts import (asked_about, asked_across, asks_why, asked_facts, claim_facts, common_word_only, counted_facts,
-                          fact_index, has_fact, pronoun_antecedent, regnal_numbers, respelled, said_on, topic,
-                          written_as_names)
+from .check.facts import (asked_about, asked_across, asked_facts, asks_why, claim_facts, common_word_only,
+                          counted_facts, fact_index, has_fact, pronoun_antecedent, regnal_numbers, respelled, said_on,
+                          topic, written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError

@@ -32,7 +32,8 @@ from .facts import (adds_nothing, answer_as_claim, asking_part, asks_negated, ca
                     about_the_assistant, fact_apart, figure_of_another_name, figure_of_the_other_side,
                     common_word_only, contrasted, counts_other, cross_facts, denied, denied_object, ends_quotation,
                     fact_index, has_fact, leader_unsaid, misquoted, misses_asked_kind, names_only, near_verbatim,
-                    negated, nobody_there, one_as_word, own_words_absent, person_name, question_facts, respell_claim, role_conflict,
+                    negated, nobody_there, one_as_word, own_words_absent, person_name, question_facts, respell_claim,
+                    role_conflict,
                     speaker_conflict, spelt_out, tautology, time_flipped, topic, undescribed, unnamed_speaker, unstated_since,
                     with_asked_speaker, without_quoted_headlines, written_as_names, wrong_yes)
 
@@ -126,7 +127,8 @@ class GroundingChecker:
         `heading`: the passage's heading; when it names a topic, the question's names that it holds need not be in
         the passage too ("… directeur du Clark Art Institute" from a passage of that article saying "l'institution").
         `names`: the words the retrieved passages write as names (`written_as_names`). `who`: the person the passage
-        speaks of by a pronoun before naming anyone (`antecedent`), shown to the model with it; it holds the claim's
+        speaks of by a pronoun or a role before naming anyone (`pronoun_antecedent(roles=True)`, with their titles),
+        shown to the model with it (by name alone unless the claim takes a name from the titles); it holds the claim's
         names it holds ("Constance Nebbula a lancé un data center public" from "En Pays de la Loire, nous avons lancé
         un data center public…, a-t-elle témoigné", her name two passages before). `strict`: the judge is held to the
         bare-answer margin (a claim whose names come from another passage than its words)."""
@@ -469,7 +471,7 @@ class GroundingChecker:
         repeats it (or gives no number or name when it asks for one) is refused: a sentence alone, or all the
         sentences of an answer when none of them says more. `vocabulary` (`vocabulary_of` the corpus): a claim in
         another language than its passage must find there the names the corpus knows (see `judge`). `people`: passage
-        id -> the person it speaks of by a leading pronoun (`antecedent`), for `judge(who=…)`."""
+        id -> the person it speaks of by a leading pronoun or role, with their titles, for `judge(who=…)`."""
         people = people or {}
         judge = partial(self.judge, vocabulary=vocabulary, names=written_as_names([h.passage.text for h in hits]))
         whole = len(sentences) == 1
