@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.check.facts import (leader_unsaid, about_the_assistant, asked_across, adds_nothing, answer_as_claim, figure_of_the_other_side, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
+from rag.check.facts import (asks_why, leader_unsaid, about_the_assistant, asked_across, adds_nothing, answer_as_claim, figure_of_the_other_side, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
                              asks_negated, contrasted, denied_object, own_words_absent, undefined, unnamed_speaker,
                              wrong_yes, pronoun_antecedent,
                              counts_other, fact_index, has_fact, nobody_there, one_as_word, misses_asked_role,
@@ -2202,3 +2202,14 @@ def test_a_negation_denies_within_its_clause_and_not_under_a_condition():
     assert denied_object("Le numérique est un gros mot.", "Le numérique, c'est politique : ce n'est pas un gros mot.")
     assert denied("Les agents veulent utiliser des outils d'IA.",
                   "Le président l'a dit : les agents ne veulent pas utiliser ces outils d'IA.")
+
+
+def test_a_why_question_is_asked_in_either_language_and_in_other_words():
+    """`asks_why` decides whether a refused first sentence takes the reasons after it down (`Pipeline.finish`)."""
+    for q in ("Pourquoi Vincent Strubel s'oppose-t-il à la loi Résilience ?", "Why did the Anssi fine Orange?",
+              "Pour quelle raison la ministre a-t-elle critiqué les régions ?", "For what reason did Orange build Dinootoo?",
+              "How come the regions pay for France 2030?"):
+        assert asks_why(q), q
+    for q in ("Qu'est-ce que la souveraineté selon Guillaume Poupard ?", "What is sovereignty?",
+              "Quelle raison sociale porte Docaposte ?"):
+        assert not asks_why(q), q

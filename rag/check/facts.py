@@ -612,7 +612,7 @@ def causal_premise(claim: str, lang: str) -> str:
 
 def asks_why(question: str) -> bool:
     """A why-question: its answer opens by stating the question's premise, then gives reasons for it."""
-    return bool(re.search(r"\b(?:pourquoi|why)\b", fold(question)))
+    return bool(re.search(r"\b(?:pourquoi|why|pour quelles? raisons?|for what reasons?|how come)\b", fold(question)))
 
 
 # "avant décembre", "after 2026": a side of a date. Each word to its side, in either language.
