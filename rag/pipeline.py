@@ -693,8 +693,8 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     about = asked_about(asked) if french and len(strip_citations(" ".join(x.text for x in kept)).split()) > 6 else []
     # In the answer or the passages it cites, not only next to them (the neighbours hold names a passage leaves out,
     # not what a question is about).
-    close = set(analyse(" ".join([x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited] + who)))
-    if about and not set(analyse(" ".join(about))) & close:
+    if about and not set(analyse(" ".join(about))) & set(analyse(" ".join(
+            [x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited] + who))):
         # "Où se vérifiera la réussite selon la ministre ?" answered "La ministre a déclaré que les réunions du Conseil
         # État-Régions… seront tenues dans une des régions avant décembre [3]." (session 35, r912): not one word of
         # what the question is about, in the answer or around it. (A bare answer, "Toyota [3].", says only what is

@@ -655,8 +655,8 @@ def denied(claim: str, passage: str) -> str:
         words = re.findall(r"[\w’'-]+", sentence)
         for i, w in enumerate(words):
             if _NEG.fullmatch(w) or re.fullmatch(r"n['’]\w+", w, re.IGNORECASE):
-                if {fold(x) for x in words[max(0, i - 5):i]} & _IF:
-                    continue  # "Si nous ne leur proposons pas des outils…": a condition denies nothing
+                if _under_condition(words, i):
+                    continue
                 span = words[max(0, i - 4): i + 9]
                 if len(wanted & _content(" ".join(span))) >= 2:
                     return " ".join(span)
@@ -841,6 +841,12 @@ _CONTRAST_IN_CLAIM = re.compile(rf"\b(?:{_CONTRASTS}|contrairement|alors que|tan
 
 
 _IF = {"si", "s'il", "s’il", "s'ils", "s’ils", "if", "unless", "sinon"}
+
+
+def _under_condition(words: list[str], i: int) -> bool:
+    """The negation at `words[i]` is in a condition ("Si nous ne leur proposons pas des outils encadrés…"), which
+    denies nothing."""
+    return bool({fold(x) for x in words[max(0, i - 5):i]} & _IF)
 _CLOSING = {"pas", "jamais", "plus", "point", "guere", "nullement", "aucun", "aucune", "ni", "rien"}
 
 
@@ -862,8 +868,8 @@ def denied_object(claim: str, passage: str) -> str:
                                            for x in words[max(0, i - 3):i])
             if not (french or f in ("not", "never") or f.endswith("n't")):
                 continue
-            if {fold(x) for x in words[max(0, i - 5):i]} & _IF:
-                continue  # "Si nous ne leur proposons pas des outils encadrés…": a condition denies nothing
+            if _under_condition(words, i):
+                continue
             governed = " ".join(words[i + 1:i + 6])
             if len(wanted & _content(governed)) >= 2:
                 return " ".join(words[max(0, i - 3):i + 6])

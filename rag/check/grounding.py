@@ -165,8 +165,9 @@ class GroundingChecker:
         if from_who:
             # Their titles are shown to the judge only when the claim takes a name from them ("Le directeur de
             # l'Anssi…", r1318): a longer line it does not need turned its verdict on a018 (session 37).
-            name_facts = fact_index(person_name(who))
-            who = who if any(not has_fact(f, *name_facts) for f in from_who) else person_name(who)
+            name = person_name(who)
+            name_facts = fact_index(name)
+            who = who if any(not has_fact(f, *name_facts) for f in from_who) else name
         scored = []
         for s, e in self.windows(passage):
             nums, words = fact_index(passage[s:e])
