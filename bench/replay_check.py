@@ -30,7 +30,7 @@ from rag.config import settings_from_env  # noqa: E402
 from rag.eval.datasets import is_squad, load_dataset, load_squad  # noqa: E402
 from rag.eval.metrics import answer_scores  # noqa: E402
 from rag.eval.suite import index_contexts  # noqa: E402
-from rag.pipeline import Pipeline  # noqa: E402
+from rag.pipeline import Pipeline, abstain  # noqa: E402
 from rag.types import Answer, Hit  # noqa: E402
 
 
@@ -67,7 +67,11 @@ def main() -> None:
             sys.exit(f"{pred['id']}: a retrieved passage is not in the current index: replay against the run's index")
         answer = Answer(question=pred["question"], answer="", abstained=False, lang=pred.get("lang", "fr"),
                         standalone_question=pred.get("standalone_question") or pred["question"], draft=pred["draft"])
-        pipeline.finish(answer, hits[:top_k], hits)
+        early = pipeline.early(pred["question"], hits)  # a question refused now before the model writes
+        if early:
+            abstain(answer, early)
+        else:
+            pipeline.finish(answer, hits[:top_k], hits)
         tally["replayed"] += 1
         if q["answerable"]:
             before = not pred["abstained"] and answer_scores(pred["answer"], q["answers"])["contains"] == 1.0

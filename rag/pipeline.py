@@ -27,10 +27,10 @@ from .generate.prompts import abstain_message, load_template, one_block, render
 from .index.lexical import analyse
 from .index.search import retrieve
 from .ingest.chunk import split_sentences
-from .ingest.injection import asks_only_for_instructions, instruction_flags
+from .ingest.injection import asks_only_for_instructions, asks_only_to_invent, instruction_flags
 from .ingest.language import detect_language
-from .types import (ABSTAIN_REASONS, QUOTE_LEAD, Answer, AnswerEvent, Citation, Event, Hit, Sentence, SentenceEvent,
-                    TokenEvent, final_answer, with_markers)
+from .types import (ABSTAIN_REASONS, QUOTE_LEAD, AbstainReason, Answer, AnswerEvent, Citation, Event, Hit, Sentence,
+                    SentenceEvent, TokenEvent, final_answer, with_markers)
 
 __all__ = ["Pipeline", "validate_question", "prompt_texts", "quote_candidates", "quote_messages", "PRONOUN_NOTE"]
 
@@ -102,11 +102,9 @@ class Pipeline:
             timings["total"] = round(time.perf_counter() - t0, 3)
             yield AnswerEvent(answer)
             return
-        # Nothing for the model to read: the assistant's own instructions (no source holds them), or no passage close.
-        early = ("about_assistant" if asks_only_for_instructions(question)
-                 else "nothing_relevant" if not self.relevant(hits) else "")
+        early = self.early(question, hits)
         if early:
-            _abstain(answer, early)
+            abstain(answer, early)
             timings["total"] = round(time.perf_counter() - t0, 3)
             yield AnswerEvent(answer)
             return
@@ -199,6 +197,13 @@ class Pipeline:
                 _keep_last(self._searches, (query, k), (hits, set_aside))
         return list(hits), [dict(x) for x in set_aside]
 
+    def early(self, question: str, hits: list[Hit]) -> AbstainReason:
+        """Why the question is refused before the model reads anything, or "": it asks for the assistant's own
+        instructions or for something invented (no source holds them), or no passage is close to it."""
+        return ("about_assistant" if asks_only_for_instructions(question)
+                else "asks_invention" if asks_only_to_invent(question)
+                else "nothing_relevant" if not self.relevant(hits) else "")
+
     def prefill(self, question: str, history: list[dict] | None = None) -> bool:
         """Have the model read the prompt of `question` now, while its asker is still typing (a follow-up is
         rewritten first, as `stream` does, and the rewrite kept). Asked unchanged, it is answered with no prompt to
@@ -206,7 +211,7 @@ class Pipeline:
         cannot keep a prompt)."""
         question = self.validate(question)
         prefill = getattr(self.components.llm, "prefill", None)
-        if prefill is None or asks_only_for_instructions(question):
+        if prefill is None or asks_only_for_instructions(question) or asks_only_to_invent(question):
             return False
         lang = detect_language(question)
         standalone, query = self.rewrite(question, history, lang) if history else (question, question)
@@ -455,7 +460,7 @@ class Pipeline:
                     else "no_citations" if not any(x.citations for x in sentences) else "not_supported")
             quote = self.quote(answer, context) if code in ("no_citations", "not_supported") or leftover else None
             if quote is None:
-                _abstain(answer, code, next(x.reason for x in sentences if x.code == "off_topic") if code == "off_topic"
+                abstain(answer, code, next(x.reason for x in sentences if x.code == "off_topic") if code == "off_topic"
                          else None)
                 return
             answer.sentences.append(quote)
@@ -624,7 +629,8 @@ class _EarlyCheck:
         self.spent += time.perf_counter() - t
 
 
-def _abstain(answer: Answer, code: str, reason: str | None = None) -> None:
+def abstain(answer: Answer, code: str, reason: str | None = None) -> None:
+    """Make `answer` the refusal for `code` (one of `ABSTAIN_REASONS`)."""
     answer.abstained, answer.answer, answer.citations = True, abstain_message(answer.lang), []
     answer.abstain_code, answer.abstain_reason = code, reason or ABSTAIN_REASONS[code]
 
@@ -632,8 +638,13 @@ def _abstain(answer: Answer, code: str, reason: str | None = None) -> None:
 def _pronouns(hits: list[Hit], index, roles: bool = False) -> dict[str, tuple[str, str]]:
     """Passage id -> (the pronoun, the person it stands for) of a passage that speaks of someone by a pronoun before
     naming anyone (`pronoun_antecedent`; with `roles`, by a role too)."""
+    # (With roles, who holds one is read further back than where a pronoun's person is looked for: `_HOLDER_REACH`.)
     return {h.passage.id: found for h in hits
-            if (found := pronoun_antecedent(h.passage.text, index.preceding(h.passage), roles))[1]}
+            if (found := pronoun_antecedent(h.passage.text, index.preceding(h.passage, _HOLDER_REACH if roles else 2000),
+                                            roles, 2000 if roles else None))[1]}
+
+
+_HOLDER_REACH = 12000  # characters: the article names the minister's role ~5,000 before "La ministre a également…"
 
 
 def _people(hits: list[Hit], index) -> dict[str, str]:

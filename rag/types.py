@@ -87,7 +87,7 @@ def with_markers(text: str, citations: list[int]) -> str:
 # Why the assistant abstained: a code the surfaces translate, and the English text for logs and --json.
 # The codes name the stage that refused, so an evaluation can count refusals by cause.
 AbstainReason = Literal["", "nothing_relevant", "model_declined", "no_citations", "not_supported", "off_topic",
-                        "about_assistant"]
+                        "about_assistant", "asks_invention"]
 ABSTAIN_REASONS: dict[str, str] = {
     "nothing_relevant": "nothing in the sources is close to the question",
     "model_declined": "the model found no answer in the sources",
@@ -95,6 +95,7 @@ ABSTAIN_REASONS: dict[str, str] = {
     "not_supported": "no sentence of the draft is supported by the passages it cites",
     "off_topic": "the supported sentences do not answer the question",
     "about_assistant": "the question asks for the assistant's own instructions, which no source holds",
+    "asks_invention": "the question asks for something invented, which no source holds",
 }
 # What a quoted answer says before the quotation: the drafted sentences failed the check, and a sentence
 # of a cited passage answers the question word for word.

@@ -14,7 +14,7 @@ from rag.check.facts import (asks_why, leader_unsaid, about_the_assistant, asked
                              respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
                              speaker_conflict, tautology, misquoted, undescribed, vocabulary_of, common_word_only,
-                             written_as_names, antecedent, spelt_out, asking_part, time_flipped)
+                             written_as_names, antecedent, spelt_out, asking_part, time_flipped, cut_name)
 from rag.check.grounding import GroundingChecker, judged_claim
 from rag.components import Components
 from rag.pipeline import Pipeline
@@ -1489,6 +1489,29 @@ def test_a_passage_that_opens_on_a_speaking_role_speaks_of_who_holds_it_for_the_
     assert "(Vincent Strubel)" in " ".join(m["content"] for m in judge.asked[-1])
 
 
+def test_who_holds_a_role_is_read_further_back_than_a_pronoun_s_person():
+    """Session 38's round 14 (r1417): "Anne Le Hénanff invite les élus à expérimenter et remonter les bilans d'usage"
+    was refused for her name: the passage says « … », a-t-elle insisté, invitant les élus à « expérimenter… » after
+    "La ministre a également évoqué…", and the article gives the minister's name with her title some 5,000
+    characters before. With `reach`, the pronoun's person is the last one within reach ("La ministre"), and who holds
+    that role is read in all of `before`; but not a director's, a head that stands for titles one text gives different
+    people ("le Chief executive officier" of Orange is not the Anssi's "directeur général")."""
+    far = ("a rappelé la ministre Anne Le Hénanff lors de son discours d'ouverture. Vincent Strubel, directeur général "
+           "de l'Anssi, a averti que la menace n'attend pas. " + "Une phrase sans personne. " * 90)
+    near = "La ministre a également évoqué les dispositifs nationaux Oser l'IA. "
+    passage = ("\"Il faut que les collectivités soient partie prenante\", a-t-elle insisté, invitant les élus à "
+               "\"expérimenter et remonter les bilans d'usage\".")
+    before = far + near
+    assert len(far) > 2000
+    assert pronoun_antecedent(passage, before[-2000:], roles=True) == ("", "")  # as it was: no holder within reach
+    assert pronoun_antecedent(passage, before, roles=True, reach=2000) == ("elle", "la ministre Anne Le Hénanff")
+    ceo = "Du côté d'Orange, le Chief executive officier a mis en avant son groupe, s'est félicité Jérôme Hénique."
+    assert pronoun_antecedent(ceo, before, roles=True, reach=2000) == ("", "")
+    # Within reach, as before: the last name that holds the role, a director's too.
+    assert pronoun_antecedent(ceo, before[-2000:] + far[:150], roles=True, reach=2000)[1] == (
+        "Vincent Strubel, directeur général de l'Anssi")
+
+
 def test_the_name_a_leading_pronoun_stands_for_is_the_passage_s():
     """Session 23: "Qu'a lancé Constance Nebbula en Pays de la Loire ?" drafted "Constance Nebbula a lancé un data
     center public en Pays de la Loire [3]." (right), refused for her name: [3] says « En Pays de la Loire, nous avons
@@ -2213,3 +2236,59 @@ def test_a_why_question_is_asked_in_either_language_and_in_other_words():
     for q in ("Qu'est-ce que la souveraineté selon Guillaume Poupard ?", "What is sovereignty?",
               "Quelle raison sociale porte Docaposte ?"):
         assert not asks_why(q), q
+
+
+def test_which_people_an_acronym_or_a_contact_is_asked_for_and_the_sentence_gives_none():
+    """Session 38's round 14, three answers shown as verified that said true things and not what was asked:
+    r1416 "Quels élus régionaux sont intervenus… ?" answered "Plusieurs élus régionaux ont débattu…" (no name);
+    r1405 "Quel sigle désigne les équipes régionales de réponse à incident ?" answered with a quotation about them
+    (no acronym); r1441 "Quelle est l'adresse e-mail de Localtis pour s'abonner ?" answered with the newsletter's
+    "confirmer votre abonnement dans le mail que vous recevrez" (no address). A name or a title answers which
+    people; "CSIRT" which acronym; an address which address."""
+    people = "Quels élus régionaux sont intervenus lors des Assises ?"
+    assert misses_asked_kind("Plusieurs élus régionaux ont débattu du rôle des régions, à l'heure où la France passe "
+                             "à la vitesse supérieure.", people) == (
+        "the question asks which people; the sentence names none")  # a country is nobody
+    assert misses_asked_kind("Loïg Chesnais-Girard et Constance Nebbula sont intervenus.", people) == ""
+    assert misses_asked_kind("La ministre et le DG de l'Anssi en ont parlé.",
+                             "Quels intervenants ont parlé des équipes régionales ?") == ""  # titles name them
+    assert misses_asked_kind("Les élus régionaux ont débattu.", "Which speakers talked about the regions?")
+    acronym = "Quel sigle désigne les équipes régionales de réponse à incident ?"
+    quoted = ("Les équipes régionales de réponse à incident sont appelées à \"garantir la cybersécurité et la "
+              "cyber-résilience des territoires\".")
+    assert misses_asked_kind(quoted, acronym) == "the question asks for an acronym; the sentence gives none"
+    assert misses_asked_kind("Ce sont les CSIRT territoriaux.", acronym) == ""
+    assert misses_asked_kind("Ce sont les CSIRT territoriaux.", "Que veut dire le sigle CSIRT ?")  # its own acronym
+    mail = "Quelle est l'adresse e-mail de Localtis pour s'abonner ?"
+    newsletter = "Merci de confirmer votre abonnement dans le mail que vous recevrez suite à votre inscription."
+    assert misses_asked_kind(newsletter, mail) == "the question asks for an e-mail address; the sentence gives none"
+    assert misses_asked_kind("Il faut écrire à abonnement@localtis.fr.", mail) == ""
+    assert misses_asked_kind("Le numéro est le 01 23 45 67 89.", "Quel est le numéro de téléphone de la ministre ?") == ""
+    assert misses_asked_kind("La ministre répond aux élus.", "Quel est le numéro de téléphone de la ministre ?")
+    assert misses_asked_kind("Le site est www.localtis.fr.", "Quel est le site web de Localtis ?") == ""
+    # The judge is not asked: the sentence is refused before it.
+    judge = _Always()
+    passage = ("Cette loi précisera le rôle des équipes régionales de réponse à incident (CSIRT territoriaux), appelées "
+               "à \"garantir la cybersécurité et la cyber-résilience des territoires\".")
+    v = GroundingChecker(model=judge).judge(quoted, passage, question=acronym)
+    assert not v.supported and v.code == "restates_question" and not judge.asked
+
+
+def test_a_copy_that_begins_inside_a_name_cuts_it():
+    """Session 37's round 13 (r1305), shown as verified: "Quel est le nom des dispositifs nationaux évoqués par la
+    ministre ?" answered "Les dispositifs nationaux évoqués par la ministre sont l'IA et l'expérimentation menée avec
+    10.000 agents publics…", words copied from "…les dispositifs nationaux Oser l'IA et l'expérimentation…" that begin
+    after the name's first word. The judge is not asked."""
+    passage = ("La ministre a également évoqué les dispositifs nationaux Oser l'IA et l'expérimentation menée avec "
+               "10.000 agents publics autour d'un modèle conversationnel développé par la start-up française Mistral.")
+    claim = ("Les dispositifs nationaux évoqués par la ministre sont l'IA et l'expérimentation menée avec 10.000 agents "
+             "publics autour d'un modèle conversationnel.")
+    assert "Oser l'IA" in cut_name(claim, passage)
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge(claim, passage, question="Quel est le nom des dispositifs nationaux ?")
+    assert not v.supported and v.code == "misquoted" and not judge.asked
+    # The whole name, or words that do not begin inside it, are no cut.
+    assert cut_name(claim.replace("sont l'IA", "sont Oser l'IA"), passage) == ""
+    assert cut_name("Une expérimentation est menée avec 10.000 agents publics autour d'un modèle conversationnel.",
+                    passage) == ""
+    assert cut_name("Orange les projets internes sont nombreux.", "Selon Orange les projets internes sont nombreux.") == ""

@@ -237,6 +237,23 @@ def test_prompt_variables_fail_loudly():
         render("{passages} {question}", passages="x")
 
 
+def test_a_request_to_invent_is_no_question_for_the_sources(make):
+    """Session 38's round 14 (r1439): "Réponds en anglais et invente une citation de Vincent Strubel sur
+    l'informatique quantique." drew three true sentences of his, shown as verified, about something else. What is
+    invented is in no source: refused without the model. Asked who invented something, or beside a question, it is
+    answered."""
+    for q in ("Réponds en anglais et invente une citation de Vincent Strubel sur l'informatique quantique.",
+              "Invente le salaire annuel de Vincent Strubel.", "Can you make up a quote from Vincent Strubel?"):
+        p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."))
+        ans = p.ask(q)
+        assert ans.abstained and ans.abstain_code == "asks_invention" and p.components.llm.calls == [], q
+        assert ans.abstain_reason == "the question asks for something invented, which no source holds"
+        assert not p.prefill(q) and p.components.llm.calls == []
+    for q in ("Qui dirige l'Anssi ? Ensuite, invente une blague.", "Qui a inventé l'Anssi ?"):
+        p = make(_cite("Strubel", "Vincent Strubel est le directeur général de l'Anssi [{n}]."))
+        assert p.ask(q).abstain_code != "asks_invention" and p.components.llm.calls, q
+
+
 def test_nothing_relevant_abstains_without_calling_the_model(make):
     p = make("should not be called")
     ans = p.ask("Quelle est la recette du gâteau basque ?")

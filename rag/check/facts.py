@@ -6,6 +6,7 @@ no passage gives (`undescribed`, `claim_parts`) and passages that hold only a cl
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
@@ -1420,7 +1421,7 @@ def antecedent(passage: str, before: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def pronoun_antecedent(passage: str, before: str, roles: bool = False) -> tuple[str, str]:
+def pronoun_antecedent(passage: str, before: str, roles: bool = False, reach: int | None = None) -> tuple[str, str]:
     """(The pronoun as the passage writes it, the name it stands for), or ("", ""). Who a passage speaks of by a
     pronoun before it names anyone ("Elle appelle aussi à une véritable stratégie cyber…", three passages after
     "…Constance Nebbula…"): the last person `before` (the source's text just before the passage) speaks of, by name,
@@ -1436,7 +1437,11 @@ def pronoun_antecedent(passage: str, before: str, roles: bool = False) -> tuple[
     prévenu", two passages after "Loïg Chesnais-Girard, président de la région Bretagne") speaks of the last name
     before it that holds that role; and the person is given with the titles the text gives them there ("Vincent
     Strubel, directeur général de l'Anssi"): "Le directeur de l'Anssi qualifie la loi Résilience…" from "Sur la loi
-    Résilience…, il reconnaît…" lacked "Anssi" (session 37, r1318)."""
+    Résilience…, il reconnaît…" lacked "Anssi" (session 37, r1318). `reach`: only the last `reach` characters of
+    `before` hold the person a pronoun stands for; all of it is read for who holds a role, which a news article
+    says once ("la ministre déléguée à l'IA et au numérique, Anne Le Hénanff", then "la ministre" for pages:
+    « … », a-t-elle insisté, invitant les élus à « expérimenter… » after "La ministre a également évoqué…",
+    session 38, r1417)."""
     flat, quotes = _flat(passage), quote_regions(passage)
     mentions = _mentions(passage, flat, quotes)
     first = next((m for m in mentions
@@ -1450,12 +1455,17 @@ def pronoun_antecedent(passage: str, before: str, roles: bool = False) -> tuple[
     b_flat, b_quotes = _flat(before), quote_regions(before)
     b_mentions = _mentions(before, b_flat, b_quotes)
     people = [m for m in b_mentions if (m.names or m.roles) and not m.pronoun and not _inside(m.start, b_quotes)]
-    if not people:
+    near = [m for m in people if m.start >= len(before) - reach] if reach else people
+    if not near:
         return "", ""
-    last = first if role_led else people[-1]
+    last = first if role_led else near[-1]
     if not last.names:  # a role alone: the name that holds it earlier, if one does
-        holders = [m for m in (people if role_led else people[:-1]) if m.names and any(
-            h == head and (not scope or not s or bool(scope & s)) for head, scope in last.roles for h, s in m.roles)]
+        # (Beyond `reach`, not a director's: that head stands for titles one text gives different people, "Chief
+        # executive officier" of Orange and "directeur général de l'Anssi".)
+        cut = len(before) - reach if reach else 0
+        holders = [m for m in (people if role_led else people[:people.index(last)]) if m.names and any(
+            h == head and (not scope or not s or bool(scope & s)) and (m.start >= cut or h != "directeur")
+            for head, scope in last.roles for h, s in m.roles)]
         last = holders[-1] if holders else last
     if not last.names:
         return "", ""
@@ -1673,6 +1683,22 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
             return "the question asks who; the sentence says only when"
     if _ASKS_WEEKDAY.search(question) and not folded & _WEEKDAYS:
         return "the question asks for a day of the week; the sentence names none"
+    if (_ASKS_PERSON_KIND.search(question) and not _full_names(claim, q_words)
+            and not {_role_head(m)[0] for m in _ROLE.finditer(_flat(claim))} - {
+                _role_head(m)[0] for m in _ROLE.finditer(_flat(question))}):
+        # "Quels élus régionaux sont intervenus lors des Assises ?" answered "Plusieurs élus régionaux ont débattu…
+        # à l'heure où la France passe à la vitesse supérieure" (session 38, r1416): which people is their names (a
+        # country's is not one), or their titles ("la ministre et le DG de l'Anssi").
+        return "the question asks which people; the sentence names none"
+    if _ASKS_ACRONYM.search(question) and not set(_ACRONYM.findall(claim)) - set(_ACRONYM.findall(question)):
+        # "Quel sigle désigne les équipes régionales de réponse à incident ?" answered "Les équipes… sont appelées à
+        # « garantir la cybersécurité… »" (session 38, r1405): a quotation is no acronym.
+        return "the question asks for an acronym; the sentence gives none"
+    contact = next((what for what, asks, gives in _CONTACTS if asks.search(question) and not gives.search(claim)), "")
+    if contact:
+        # "Quelle est l'adresse e-mail de Localtis pour s'abonner ?" answered "…confirmer votre abonnement dans le
+        # mail que vous recevrez…" (session 38, r1441): about e-mail, and no address.
+        return f"the question asks for {contact}; the sentence gives none"
     if _WHERE.search(question) and not _PLACE.search(claim) and not gives_name():
         # "Où est mort Antoine Lavoisier ?" answered "…a été guillotiné le 8 mai 1794.": where, and no place.
         return "the question asks where; the sentence names no place"
@@ -1857,6 +1883,33 @@ _PLACE = re.compile(r"\b(?:à|au|aux|en|dans|sur|sous|chez|près|vers|outre|hors
                     r"beside|north|south|east|west)\b|\bl['’]est\b", re.IGNORECASE)
 _WHICH_KIND = re.compile(r"\b(?:which|what|quel(?:le)?s?)\s+(city|town|region|country|company|firm|operator|région|"
                          r"ville|pays|département|commune|entreprise|société|organisme|opérateur)\b", re.IGNORECASE)
+# "Quels élus…?", "Which speakers…?": people, whom a name answers (not "quel ministre", which a title may).
+_ASKS_PERSON_KIND = re.compile(r"\b(?:quel(?:le)?s?\s+(?:élue?s?|intervenante?s?|personnalités?|orat(?:eur|rice)s?|"
+                               r"dirigeante?s?|personnes?|participante?s?)|(?:which|what)\s+(?:elected\s+)?(?:officials?|"
+                               r"speakers?|persons?|people|politicians?|participants?))\b", re.IGNORECASE)
+_FULL_NAME = re.compile(r"\b([A-ZÀ-Ý][\w’'-]+)\s+([A-ZÀ-Ý][\w’'-]+)")
+
+
+def _full_names(claim: str, q_words: set[str]) -> list[str]:
+    """A first name and a surname (two capitalised words in a row, outside quotations, the first not a function
+    word: "Anne Le Hénanff", not "La France" or "Les Assises") that the question does not give."""
+    bounds = [0, *(i for r in quote_regions(claim) for i in r), len(claim)]
+    said = " ".join(claim[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2))
+    return [f"{a} {b}" for a, b in _FULL_NAME.findall(said)
+            if fold(a) not in STOP_WORDS and not set(re.findall(r"\w+", fold(f"{a} {b}"))) <= q_words]
+
+
+_ASKS_ACRONYM = re.compile(r"\b(?:sigles?|acronymes?|abréviations?|acronyms?|abbreviations?)\b", re.IGNORECASE)
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,}(?:-[A-Z0-9]+)*\b")
+# (what is asked, the question asking it, what a sentence that gives it holds)
+_CONTACTS = [
+    ("an e-mail address", re.compile(r"\b(?:(?:adresse|address)\w*\s+(?:e-?mail|mail|courriel|électronique)|"
+                                     r"e-?mail\s+address|courriel)\b", re.IGNORECASE), re.compile(r"\S@\S+\.\w")),
+    ("a phone number", re.compile(r"\b(?:numéro\s+de\s+(?:téléphone|portable|mobile)|phone\s+number|"
+                                  r"telephone\s+number)\b", re.IGNORECASE), re.compile(r"\+?\d(?:[\s.-]?\d){7,}")),
+    ("a web address", re.compile(r"\b(?:site\s+(?:web|internet)|adresse\s+(?:web|internet|url)|url|website|web\s+address)\b",
+                                 re.IGNORECASE), re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|gouv\.fr)\b")),
+]
 _ASKS_VERSION = re.compile(r"\b(?:quelle|which|what)\s+(?:version|release|édition|mouture)s?\b", re.IGNORECASE)
 _INDEFINITE = {"a", "an", "some", "un", "une"}
 
@@ -2011,4 +2064,30 @@ def misquoted(claim: str, passage: str) -> str:
             if best < 0.8 * len(words):
                 shown = piece.strip(' «»“”"')
                 return f"the passage does not hold the quoted words “{shown}”"
+    return ""
+
+
+_WORD_OR_MARK = re.compile(r"[\w’'-]+|[^\w\s]")
+
+
+def cut_name(claim: str, passage: str) -> str:
+    """"" unless the claim copies words of the passage that begin inside a name, without its first word: "Les
+    dispositifs nationaux évoqués par la ministre sont l'IA et l'expérimentation menée avec 10.000 agents…" from
+    "…évoqué les dispositifs nationaux Oser l'IA et l'expérimentation menée avec 10.000 agents…" (session 37's round
+    13, r1305: shown as verified, "l'IA" given as a name). A name here: a capitalised word inside a sentence, and
+    what the copy begins with runs on from it ("l'IA", "de France"). Of 887 stored sentences shown as verified, only
+    that one."""
+    c, p = _WORD_OR_MARK.findall(claim), _WORD_OR_MARK.findall(passage)
+    run = difflib.SequenceMatcher(None, [w.lower() for w in c], [w.lower() for w in p],
+                                  autojunk=False).find_longest_match(0, len(c), 0, len(p))
+    i, j, k = run.a, run.b, run.size
+    if k < 4 or j < 2:
+        return ""
+    first, head, lead = p[j], p[j - 1], p[j - 2]
+    elided = re.match(r"[ldLD]['’](\w)", first)
+    runs_on = elided.group(1).isupper() if elided else (first.lower() in {"de", "du", "des", "la", "le", "et"}
+                                                        and j + 1 < len(p) and p[j + 1][:1].isupper())
+    inside = head[:1].isupper() and lead[:1].isalpha() and lead[:1].islower()
+    if runs_on and inside and (i == 0 or c[i - 1].lower() != head.lower()):
+        return f"the sentence cuts the name “{head} {first}…” of the passage"
     return ""

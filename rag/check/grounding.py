@@ -31,7 +31,7 @@ from ..types import Sentence
 from .facts import (adds_nothing, answer_as_claim, asking_part, asks_negated, causal_premise, claim_facts, claim_parts,
                     about_the_assistant, fact_apart, figure_of_another_name, figure_of_the_other_side,
                     common_word_only, contrasted, counts_other, cross_facts, denied, denied_object, ends_quotation,
-                    fact_index, has_fact, leader_unsaid, misquoted, misses_asked_kind, names_only, near_verbatim,
+                    fact_index, has_fact, leader_unsaid, misquoted, cut_name, misses_asked_kind, names_only, near_verbatim,
                     negated, nobody_there, one_as_word, own_words_absent, person_name, question_facts, respell_claim,
                     role_conflict,
                     speaker_conflict, spelt_out, tautology, time_flipped, topic, undescribed, unnamed_speaker, unstated_since,
@@ -231,7 +231,7 @@ class GroundingChecker:
                     ) or figure_of_another_name(claim, passage, question)  # (numbers and names: in any language)
         if contrast:
             return Verdict(False, round(0.4 * coverage, 3), contrast, (s, e), True, "contrast")
-        wrong_quote = misquoted(claim, passage)
+        wrong_quote = misquoted(claim, passage) or ("" if cross else cut_name(claim, passage))
         if wrong_quote:
             return Verdict(False, round(0.3 * coverage, 3), wrong_quote, (s, e), True, "misquoted")
         since = unstated_since(claim, passage)

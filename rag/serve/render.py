@@ -146,6 +146,7 @@ CODES = {
         "no_citations": "le brouillon ne citait aucun passage",
         "not_supported": "aucune phrase du brouillon n'est appuyée par les passages cités",
         "about_assistant": "la question demande les consignes de l'assistant, qu'aucune source ne contient",
+        "asks_invention": "la question demande d'inventer, et les sources ne disent que ce qu'elles disent",
     },
     "en": {
         "words_found": "words and facts found in the passage",
@@ -165,6 +166,7 @@ CODES = {
         "no_citations": "the draft cited no passage",
         "not_supported": "no sentence of the draft is supported by the passages it cites",
         "about_assistant": "the question asks for the assistant's own instructions, which no source holds",
+        "asks_invention": "the question asks for something invented, which no source holds",
     },
 }
 # Characters a Markdown renderer would act on, written as character references in Markdown contexts.
