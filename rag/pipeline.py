@@ -461,7 +461,7 @@ class Pipeline:
             quote = self.quote(answer, context) if code in ("no_citations", "not_supported") or leftover else None
             if quote is None:
                 abstain(answer, code, next(x.reason for x in sentences if x.code == "off_topic") if code == "off_topic"
-                         else None)
+                        else None)
                 return
             answer.sentences.append(quote)
             kept, answer.quoted = [quote], True

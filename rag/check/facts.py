@@ -1439,7 +1439,7 @@ def pronoun_antecedent(passage: str, before: str, roles: bool = False, reach: in
     Strubel, directeur général de l'Anssi"): "Le directeur de l'Anssi qualifie la loi Résilience…" from "Sur la loi
     Résilience…, il reconnaît…" lacked "Anssi" (session 37, r1318). `reach`: only the last `reach` characters of
     `before` hold the person a pronoun stands for; all of it is read for who holds a role, which a news article
-    says once ("la ministre déléguée à l'IA et au numérique, Anne Le Hénanff", then "la ministre" for pages:
+    says once ("la ministre déléguée à l'IA et au numérique, Anne Le Hénanff", then "la ministre" pages later:
     « … », a-t-elle insisté, invitant les élus à « expérimenter… » after "La ministre a également évoqué…",
     session 38, r1417)."""
     flat, quotes = _flat(passage), quote_regions(passage)
