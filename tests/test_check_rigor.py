@@ -2266,6 +2266,10 @@ def test_which_people_an_acronym_or_a_contact_is_asked_for_and_the_sentence_give
     assert misses_asked_kind("Le numéro est le 01 23 45 67 89.", "Quel est le numéro de téléphone de la ministre ?") == ""
     assert misses_asked_kind("La ministre répond aux élus.", "Quel est le numéro de téléphone de la ministre ?")
     assert misses_asked_kind("Le site est www.localtis.fr.", "Quel est le site web de Localtis ?") == ""
+    assert misses_asked_kind("La région est en tête.", "Quel est le site web de la région ?")
+    # Spoken of, not asked for: "Que dit le site web…?" is answered by what it says.
+    assert misses_asked_kind("Il annonce un data center public.", "Que dit le site web de la région ?") == ""
+    assert misses_asked_kind("Elle remercie les élus.", "Quel courriel la ministre a-t-elle envoyé aux élus ?") == ""
     # The judge is not asked: the sentence is refused before it.
     judge = _Always()
     passage = ("Cette loi précisera le rôle des équipes régionales de réponse à incident (CSIRT territoriaux), appelées "

@@ -1901,14 +1901,17 @@ def _full_names(claim: str, q_words: set[str]) -> list[str]:
 
 _ASKS_ACRONYM = re.compile(r"\b(?:sigles?|acronymes?|abréviations?|acronyms?|abbreviations?)\b", re.IGNORECASE)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,}(?:-[A-Z0-9]+)*\b")
-# (what is asked, the question asking it, what a sentence that gives it holds)
+# (what is asked, the question asking for it, what a sentence that gives it holds). Asked for: "Quelle est l'adresse
+# e-mail…", "What is the phone number…"; not "Que dit le site web de la région ?".
+_ASKED_FOR = r"\b(?:quel(?:le)?s?|what|which|donne[rz]?(?:-moi)?|give\s+me)\b[^?.!]{0,25}?\b(?:"
 _CONTACTS = [
-    ("an e-mail address", re.compile(r"\b(?:(?:adresse|address)\w*\s+(?:e-?mail|mail|courriel|électronique)|"
-                                     r"e-?mail\s+address|courriel)\b", re.IGNORECASE), re.compile(r"\S@\S+\.\w")),
-    ("a phone number", re.compile(r"\b(?:numéro\s+de\s+(?:téléphone|portable|mobile)|phone\s+number|"
-                                  r"telephone\s+number)\b", re.IGNORECASE), re.compile(r"\+?\d(?:[\s.-]?\d){7,}")),
-    ("a web address", re.compile(r"\b(?:site\s+(?:web|internet)|adresse\s+(?:web|internet|url)|url|website|web\s+address)\b",
-                                 re.IGNORECASE), re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|gouv\.fr)\b")),
+    ("an e-mail address", re.compile(_ASKED_FOR + r"(?:adresses?|address(?:es)?)\s+(?:e-?mail|mail|courriel|électronique)|"
+                                     r"e-?mail\s+address(?:es)?)\b", re.IGNORECASE), re.compile(r"\S@\S+\.\w")),
+    ("a phone number", re.compile(_ASKED_FOR + r"numéros?\s+de\s+(?:téléphone|portable|mobile)|(?:tele)?phone\s+numbers?)\b",
+                                  re.IGNORECASE), re.compile(r"\+?\d(?:[\s.-]?\d){7,}")),
+    ("a web address", re.compile(_ASKED_FOR + r"sites?\s+(?:web|internet)|adresses?\s+(?:web|internet|url)|url|websites?|"
+                                 r"web\s+address(?:es)?)\b", re.IGNORECASE),
+     re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|gouv\.fr)\b")),
 ]
 _ASKS_VERSION = re.compile(r"\b(?:quelle|which|what)\s+(?:version|release|édition|mouture)s?\b", re.IGNORECASE)
 _INDEFINITE = {"a", "an", "some", "un", "une"}
