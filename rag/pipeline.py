@@ -198,11 +198,9 @@ class Pipeline:
         return list(hits), [dict(x) for x in set_aside]
 
     def early(self, question: str, hits: list[Hit]) -> AbstainReason:
-        """Why the question is refused before the model reads anything, or "": it asks for the assistant's own
-        instructions or for something invented (no source holds them), or no passage is close to it."""
-        return ("about_assistant" if asks_only_for_instructions(question)
-                else "asks_invention" if asks_only_to_invent(question)
-                else "nothing_relevant" if not self.relevant(hits) else "")
+        """Why the question is refused before the model reads anything, or "": it asks for what no source holds
+        (`_no_source_holds`), or no passage is close to it."""
+        return _no_source_holds(question) or ("nothing_relevant" if not self.relevant(hits) else "")
 
     def prefill(self, question: str, history: list[dict] | None = None) -> bool:
         """Have the model read the prompt of `question` now, while its asker is still typing (a follow-up is
@@ -211,7 +209,7 @@ class Pipeline:
         cannot keep a prompt)."""
         question = self.validate(question)
         prefill = getattr(self.components.llm, "prefill", None)
-        if prefill is None or asks_only_for_instructions(question) or asks_only_to_invent(question):
+        if prefill is None or _no_source_holds(question):
             return False
         lang = detect_language(question)
         standalone, query = self.rewrite(question, history, lang) if history else (question, question)
@@ -629,6 +627,13 @@ class _EarlyCheck:
         self.spent += time.perf_counter() - t
 
 
+def _no_source_holds(question: str) -> AbstainReason:
+    """"about_assistant" or "asks_invention" when the question asks only for the assistant's own instructions or for
+    something invented, which no source holds; else ""."""
+    return ("about_assistant" if asks_only_for_instructions(question)
+            else "asks_invention" if asks_only_to_invent(question) else "")
+
+
 def abstain(answer: Answer, code: str, reason: str | None = None) -> None:
     """Make `answer` the refusal for `code` (one of `ABSTAIN_REASONS`)."""
     answer.abstained, answer.answer, answer.citations = True, abstain_message(answer.lang), []
@@ -638,13 +643,15 @@ def abstain(answer: Answer, code: str, reason: str | None = None) -> None:
 def _pronouns(hits: list[Hit], index, roles: bool = False) -> dict[str, tuple[str, str]]:
     """Passage id -> (the pronoun, the person it stands for) of a passage that speaks of someone by a pronoun before
     naming anyone (`pronoun_antecedent`; with `roles`, by a role too)."""
-    # (With roles, who holds one is read further back than where a pronoun's person is looked for: `_HOLDER_REACH`.)
+    # (With roles, who holds one is read further back than where a pronoun's person is looked for.)
+    before = _HOLDER_REACH if roles else _PRONOUN_REACH
     return {h.passage.id: found for h in hits
-            if (found := pronoun_antecedent(h.passage.text, index.preceding(h.passage, _HOLDER_REACH if roles else 2000),
-                                            roles, 2000 if roles else None))[1]}
+            if (found := pronoun_antecedent(h.passage.text, index.preceding(h.passage, before), roles,
+                                            _PRONOUN_REACH))[1]}
 
 
-_HOLDER_REACH = 12000  # characters: the article names the minister's role ~5,000 before "La ministre a également…"
+_PRONOUN_REACH = 2000  # characters before a passage where the person its pronoun stands for is looked for
+_HOLDER_REACH = 12000  # where who holds a role is: the article names the minister's ~5,000 before "La ministre a…"
 
 
 def _people(hits: list[Hit], index) -> dict[str, str]:

@@ -848,6 +848,8 @@ def _under_condition(words: list[str], i: int) -> bool:
     """The negation at `words[i]` is in a condition ("Si nous ne leur proposons pas des outils encadrés…"), which
     denies nothing."""
     return bool({fold(x) for x in words[max(0, i - 5):i]} & _IF)
+
+
 _CLOSING = {"pas", "jamais", "plus", "point", "guere", "nullement", "aucun", "aucune", "ni", "rien"}
 
 
@@ -1455,14 +1457,14 @@ def pronoun_antecedent(passage: str, before: str, roles: bool = False, reach: in
     b_flat, b_quotes = _flat(before), quote_regions(before)
     b_mentions = _mentions(before, b_flat, b_quotes)
     people = [m for m in b_mentions if (m.names or m.roles) and not m.pronoun and not _inside(m.start, b_quotes)]
-    near = [m for m in people if m.start >= len(before) - reach] if reach else people
+    cut = len(before) - reach if reach else 0
+    near = [m for m in people if m.start >= cut]
     if not near:
         return "", ""
     last = first if role_led else near[-1]
     if not last.names:  # a role alone: the name that holds it earlier, if one does
         # (Beyond `reach`, not a director's: that head stands for titles one text gives different people, "Chief
         # executive officier" of Orange and "directeur général de l'Anssi".)
-        cut = len(before) - reach if reach else 0
         holders = [m for m in (people if role_led else people[:people.index(last)]) if m.names and any(
             h == head and (not scope or not s or bool(scope & s)) and (m.start >= cut or h != "directeur")
             for head, scope in last.roles for h, s in m.roles)]
@@ -1684,8 +1686,7 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     if _ASKS_WEEKDAY.search(question) and not folded & _WEEKDAYS:
         return "the question asks for a day of the week; the sentence names none"
     if (_ASKS_PERSON_KIND.search(question) and not _full_names(claim, q_words)
-            and not {_role_head(m)[0] for m in _ROLE.finditer(_flat(claim))} - {
-                _role_head(m)[0] for m in _ROLE.finditer(_flat(question))}):
+            and not _role_heads(claim) - _role_heads(question)):
         # "Quels élus régionaux sont intervenus lors des Assises ?" answered "Plusieurs élus régionaux ont débattu…
         # à l'heure où la France passe à la vitesse supérieure" (session 38, r1416): which people is their names (a
         # country's is not one), or their titles ("la ministre et le DG de l'Anssi").
@@ -1804,6 +1805,12 @@ _ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|
                        r"(?:\s|$|(?<=['’])).*$", re.IGNORECASE | re.DOTALL)
 
 
+def _outside_quotations(text: str) -> str:
+    """`text` without its quotations (the gaps kept as spaces): what it says in its own voice."""
+    bounds = [0, *(i for r in quote_regions(text) for i in r), len(text)]
+    return " ".join(text[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2))
+
+
 def _is_title(word: str) -> bool:
     """A role's own word ("DG", "directeur", "général", "executive"): a title, not a name, even capitalised."""
     bare = fold(_unelided(word))
@@ -1813,8 +1820,7 @@ def _is_title(word: str) -> bool:
 def _names_beside_titles(claim: str, q_words: set[str]) -> bool:
     """Does `claim` name someone outside its quotations, titles not counted ("DG", "Directeur général")? A name the
     question does not hold, or a person's first name and surname (the question may hold those too)."""
-    bounds = [0, *(i for r in quote_regions(claim) for i in r), len(claim)]
-    said = " ".join(claim[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2))
+    said = _outside_quotations(claim)
     # A title's words become a gap, not nothing: the names on each side of it stay apart.
     words = ["·" if _is_title(w) or fold(w) == "chief" else w for w in re.findall(r"[\w’'-]+", said)]
     caps = [w[:1].isupper() and fold(w) not in _NOT_NAME for w in words]
@@ -1885,32 +1891,38 @@ _WHICH_KIND = re.compile(r"\b(?:which|what|quel(?:le)?s?)\s+(city|town|region|co
                          r"ville|pays|département|commune|entreprise|société|organisme|opérateur)\b", re.IGNORECASE)
 # "Quels élus…?", "Which speakers…?": people, whom a name answers (not "quel ministre", which a title may).
 _ASKS_PERSON_KIND = re.compile(r"\b(?:quel(?:le)?s?\s+(?:élue?s?|intervenante?s?|personnalités?|orat(?:eur|rice)s?|"
-                               r"dirigeante?s?|personnes?|participante?s?)|(?:which|what)\s+(?:elected\s+)?(?:officials?|"
-                               r"speakers?|persons?|people|politicians?|participants?))\b", re.IGNORECASE)
+                               r"dirigeante?s?|personnes?|participante?s?)|(?:which|what)\s+(?:elected\s+)?"
+                               r"(?:officials?|speakers?|persons?|people|politicians?|participants?))\b", re.IGNORECASE)
 _FULL_NAME = re.compile(r"\b([A-ZÀ-Ý][\w’'-]+)\s+([A-ZÀ-Ý][\w’'-]+)")
 
 
 def _full_names(claim: str, q_words: set[str]) -> list[str]:
     """A first name and a surname (two capitalised words in a row, outside quotations, the first not a function
     word: "Anne Le Hénanff", not "La France" or "Les Assises") that the question does not give."""
-    bounds = [0, *(i for r in quote_regions(claim) for i in r), len(claim)]
-    said = " ".join(claim[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2))
+    said = _outside_quotations(claim)
     return [f"{a} {b}" for a, b in _FULL_NAME.findall(said)
             if fold(a) not in STOP_WORDS and not set(re.findall(r"\w+", fold(f"{a} {b}"))) <= q_words]
 
 
 _ASKS_ACRONYM = re.compile(r"\b(?:sigles?|acronymes?|abréviations?|acronyms?|abbreviations?)\b", re.IGNORECASE)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,}(?:-[A-Z0-9]+)*\b")
-# (what is asked, the question asking for it, what a sentence that gives it holds). Asked for: "Quelle est l'adresse
-# e-mail…", "What is the phone number…"; not "Que dit le site web de la région ?".
-_ASKED_FOR = r"\b(?:quel(?:le)?s?|what|which|donne[rz]?(?:-moi)?|give\s+me)\b[^?.!]{0,25}?\b(?:"
+
+
+def _asked_for(things: str) -> re.Pattern:
+    """A question asking for one of `things` ("Quelle est l'adresse e-mail…", "What is the phone number…"), not one
+    speaking of it ("Que dit le site web de la région ?")."""
+    return re.compile(r"\b(?:quel(?:le)?s?|what|which|donne[rz]?(?:-moi)?|give\s+me)\b[^?.!]{0,25}?\b(?:"
+                      + things + r")\b", re.IGNORECASE)
+
+
+# (what is asked, the question asking for it, what a sentence that gives it holds)
 _CONTACTS = [
-    ("an e-mail address", re.compile(_ASKED_FOR + r"(?:adresses?|address(?:es)?)\s+(?:e-?mail|mail|courriel|électronique)|"
-                                     r"e-?mail\s+address(?:es)?)\b", re.IGNORECASE), re.compile(r"\S@\S+\.\w")),
-    ("a phone number", re.compile(_ASKED_FOR + r"numéros?\s+de\s+(?:téléphone|portable|mobile)|(?:tele)?phone\s+numbers?)\b",
-                                  re.IGNORECASE), re.compile(r"\+?\d(?:[\s.-]?\d){7,}")),
-    ("a web address", re.compile(_ASKED_FOR + r"sites?\s+(?:web|internet)|adresses?\s+(?:web|internet|url)|url|websites?|"
-                                 r"web\s+address(?:es)?)\b", re.IGNORECASE),
+    ("an e-mail address", _asked_for(r"(?:adresses?|address(?:es)?)\s+(?:e-?mail|mail|courriel|électronique)|"
+                                     r"e-?mail\s+address(?:es)?"), re.compile(r"\S@\S+\.\w")),
+    ("a phone number", _asked_for(r"numéros?\s+de\s+(?:téléphone|portable|mobile)|(?:tele)?phone\s+numbers?"),
+     re.compile(r"\+?\d(?:[\s.-]?\d){7,}")),
+    ("a web address", _asked_for(r"sites?\s+(?:web|internet)|adresses?\s+(?:web|internet|url)|url|websites?|"
+                                 r"web\s+address(?:es)?"),
      re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|gouv\.fr)\b")),
 ]
 _ASKS_VERSION = re.compile(r"\b(?:quelle|which|what)\s+(?:version|release|édition|mouture)s?\b", re.IGNORECASE)

@@ -28,14 +28,14 @@ from ..ingest.chunk import split_sentences
 from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
-from .facts import (adds_nothing, answer_as_claim, asking_part, asks_negated, causal_premise, claim_facts, claim_parts,
-                    about_the_assistant, fact_apart, figure_of_another_name, figure_of_the_other_side,
-                    common_word_only, contrasted, counts_other, cross_facts, denied, denied_object, ends_quotation,
-                    fact_index, has_fact, leader_unsaid, misquoted, cut_name, misses_asked_kind, names_only, near_verbatim,
-                    negated, nobody_there, one_as_word, own_words_absent, person_name, question_facts, respell_claim,
-                    role_conflict,
-                    speaker_conflict, spelt_out, tautology, time_flipped, topic, undescribed, unnamed_speaker, unstated_since,
-                    with_asked_speaker, without_quoted_headlines, written_as_names, wrong_yes)
+from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_part, asks_negated, causal_premise,
+                    claim_facts, claim_parts, common_word_only, contrasted, counts_other, cross_facts, cut_name, denied,
+                    denied_object, ends_quotation, fact_apart, fact_index, figure_of_another_name,
+                    figure_of_the_other_side, has_fact, leader_unsaid, misquoted, misses_asked_kind, names_only,
+                    near_verbatim, negated, nobody_there, one_as_word, own_words_absent, person_name, question_facts,
+                    respell_claim, role_conflict, speaker_conflict, spelt_out, tautology, time_flipped, topic,
+                    undescribed, unnamed_speaker, unstated_since, with_asked_speaker, without_quoted_headlines,
+                    written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
 
