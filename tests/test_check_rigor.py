@@ -14,7 +14,8 @@ from rag.check.facts import (asks_why, leader_unsaid, about_the_assistant, asked
                              respelled, unstated_since,
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
                              speaker_conflict, tautology, misquoted, undescribed, vocabulary_of, common_word_only,
-                             written_as_names, antecedent, spelt_out, asking_part, time_flipped, cut_name)
+                             written_as_names, antecedent, spelt_out, asking_part, time_flipped, cut_name,
+                             unstated_total, listed_count, counted_facts)
 from rag.check.grounding import GroundingChecker, judged_claim
 from rag.components import Components
 from rag.pipeline import Pipeline
@@ -2296,3 +2297,142 @@ def test_a_copy_that_begins_inside_a_name_cuts_it():
     assert cut_name("Une expérimentation est menée avec 10.000 agents publics autour d'un modèle conversationnel.",
                     passage) == ""
     assert cut_name("Orange les projets internes sont nombreux.", "Selon Orange les projets internes sont nombreux.") == ""
+
+
+def test_the_question_s_quotation_given_back_with_its_speaker_answers_nothing():
+    """Session 39's round 15 (r1501), shown as verified: "Selon la ministre, qu'est-ce qui fait des régions les
+    « artisans de la muraille numérique » du pays ?" answered with the article's title, the quotation itself and who
+    said it. What makes them so (proximity, knowledge of the territories) answers it; who said it answers "Qui… ?"."""
+    what = "Selon la ministre, qu'est-ce qui fait des régions les « artisans de la muraille numérique » du pays ?"
+    title = ("Les régions sont \"les artisans de la muraille numérique de la France\", estime la ministre Anne Le "
+             "Hénanff.")
+    assert "quotation" in misses_asked_kind(title, what)
+    assert misses_asked_kind("La proximité et la connaissance fine des territoires font des régions \"les artisans de "
+                             "la muraille numérique de la France\".", what) == ""
+    assert misses_asked_kind(title, "Qui a qualifié les régions d'« artisans de la muraille numérique » ?") == ""
+    assert misses_asked_kind("Anne Le Hénanff a dit « agir, plutôt que subir ».",
+                             "Qui a dit « agir, plutôt que subir » ?") == ""
+    # A reason beside the quotation answers a why-question.
+    assert misses_asked_kind("La ministre estime que les régions sont \"les artisans de la muraille numérique\" car "
+                             "elles connaissent finement les territoires.",
+                             "Pourquoi la ministre dit-elle que les régions sont les « artisans de la muraille "
+                             "numérique » ?") == ""
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge(title, title, question=what)
+    assert not v.supported and v.code == "restates_question" and not judge.asked
+
+
+def test_a_figure_called_a_total_needs_a_passage_that_says_total():
+    """Session 39's round 15 (r1531), unanswerable and answered: "Quel est le montant total de France 2030
+    régionalisé, toutes contributions confondues ?" answered "Le montant total…, toutes contributions confondues,
+    est de 500 millions d'euros [1]." from a passage where 500 million euros is the regions' share."""
+    passage = ("Les collectivités sont à la fois utilisatrices, facilitatrices et financeuses : \"L'État investit, mais "
+               "les régions injectent chaque année près de 400 millions d'euros pour le numérique et participent à "
+               "hauteur de 500 millions d'euros à France 2030 régionalisé\".")
+    claim = ("Le montant total de France 2030 régionalisé, toutes contributions confondues, est de 500 millions "
+             "d'euros.")
+    assert "no total" in unstated_total(claim, passage)
+    assert unstated_total("The regions contribute 500 million euros in total.", passage)
+    assert unstated_total("Les régions participent à hauteur de 500 millions d'euros.", passage) == ""  # no total
+    assert unstated_total("Le total est de 900 millions d'euros.", "soit 900 millions d'euros au total") == ""
+    assert unstated_total("Le total reste à définir.", passage) == ""  # no figure
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge(claim, passage)
+    assert not v.supported and v.code == "unstated_total" and not judge.asked
+
+
+def test_a_quotation_in_the_source_s_language_is_held_by_the_passage_even_in_an_english_claim():
+    """Session 39's round 15 (r1526), shown as verified: "The president of Brittany wants to bring the whole local
+    public sector towards an AI that is « utile et maîtrisée »" cited to his passage; those French words are Orange's
+    boss's, in another passage. A quotation the claim leaves in the corpus's words is not a translation."""
+    orange = ("Il défend une IA \"utile et maîtrisée\", citant les 300 projets internes déjà menés.")
+    known = vocabulary_of([BRITTANY, orange])
+    claim = "The president of Brittany wants to bring the local public sector towards an AI that is \"utile et maîtrisée\"."
+    assert "utile et maîtrisée" in misquoted(claim, BRITTANY, known)
+    assert misquoted(claim, BRITTANY) == ""  # without the corpus's words, it may be a translation
+    assert misquoted(claim, orange, known) == ""  # where it is said
+    # A translated quotation is left to the judge: its words are not the corpus's.
+    assert misquoted("He warned they would pay \"with our data\" otherwise.", BRITTANY, known) == ""
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge(claim, BRITTANY, known)
+    assert not v.supported and v.code == "misquoted" and not judge.asked
+
+
+def test_a_role_given_to_the_person_a_pronoun_stands_for_is_read_with_their_titles():
+    """Session 39's round 15 (r1525), shown as verified: "The mayor of 3,000 habitants, Loïg Chesnais-Girard,
+    insisted on…" from a passage whose "il" is the president of Brittany and whose mayor of a 3,000-people town is
+    one of his examples. The figure no longer cuts the role's words, and the titles of the person the pronoun stands
+    for say he is no mayor."""
+    passage = ("\"Les grandes collectivités pourront s'offrir une IA sécurisée. Mais le maire de 3.000 habitants, lui, "
+               "prendra ce qu’il trouve\".\nIl a de ce fait insisté sur le fait que l'enjeu est démocratique autant "
+               "que technologique.")
+    who = "Loïg Chesnais-Girard, président de la région Bretagne"
+    for claim in ("The mayor of 3,000 habitants, Loïg Chesnais-Girard, insisted that the stakes are democratic.",
+                  "Le maire de 3.000 habitants, Loïg Chesnais-Girard, a insisté sur l'enjeu démocratique."):
+        assert "not as maire" in role_conflict(claim, f"{who}\n{passage}", claim.startswith("The"))
+        judge = _Always()
+        v = GroundingChecker(model=judge).judge(claim, passage, who=who)
+        assert not v.supported and v.code == "wrong_role" and not judge.asked, v
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge("Loïg Chesnais-Girard a insisté sur le fait que l'enjeu est démocratique "
+                                            "autant que technologique.", passage, who=who)
+    assert v.supported, v
+
+
+def test_a_count_is_held_by_the_list_of_what_it_counts():
+    """Session 39's round 15 (r1519), a right answer refused: "Le texte cite trois régions comme ayant déjà engagé un
+    plan régional : Occitanie, Paca et Île-de-France." from "Plusieurs plans régionaux — en Occitanie, en Paca ou en
+    Île-de-France —": the passage never writes "trois", and names the three. A count whose list the passage does not
+    hold, or of another length, is still refused."""
+    passage = ("Plusieurs plans régionaux — en Occitanie, en Paca ou en Île-de-France — ont déjà été engagés, démontrant "
+               "la capacité des territoires à agir comme laboratoires d'innovation publique.")
+    claim = "Le texte cite trois régions comme ayant déjà engagé un plan régional : Occitanie, Paca et Île-de-France."
+    assert listed_count("#3", claim, passage)
+    assert listed_count("#3", "3 régions (Occitanie, Paca, Île-de-France) ont un plan.", passage)
+    assert not listed_count("#3", "Trois régions : Occitanie, Paca et Bretagne.", passage)  # one not in the passage
+    assert not listed_count("#4", "Quatre régions : Occitanie, Paca et Île-de-France.", passage)  # miscounted
+    assert not listed_count("#3", "Trois régions ont engagé un plan.", passage)  # nothing listed
+    # "Le texte" who "cite" is the source itself, not someone the passage should name.
+    assert unnamed_speaker(claim, passage) == ""
+    assert unnamed_speaker("Le conseil municipal cite trois régions.", passage)
+    question = "Combien de régions l'article cite-t-il comme ayant déjà engagé un plan régional ?"
+    assert not own_words_absent(claim, passage, question)  # what it adds is the count and the names
+    assert GroundingChecker(model=_Always()).judge(claim, passage, question=question).supported
+    judge = _Always()
+    assert GroundingChecker(model=judge).judge(claim, passage).supported
+    v = GroundingChecker(model=judge).judge("Quatre régions : Occitanie, Paca et Île-de-France.", passage)
+    assert not v.supported and v.code == "missing_facts"
+
+
+def test_a_rank_that_stands_for_a_title_is_not_a_figure_to_answer_about():
+    """Session 39's round 15 (r1518), a right answer refused as off the question: "Pour le numéro deux de Docaposte,
+    quel travers le secteur public ne peut-il absolument pas se permettre ?" answered "…on ne peut pas s'offrir le luxe
+    de la légèreté [1]." from Guillaume Poupard's passage, "directeur général adjoint de Docaposte": "deux" ranks him,
+    it is no figure the answer must be about."""
+    assert counted_facts("Pour le numéro deux de Docaposte, quel travers le secteur public ne peut-il pas se "
+                         "permettre ?") == {"#2"}
+    assert counted_facts("Who is number two of the Anssi?") == {"#2"}
+    assert counted_facts("Quel est le numéro de téléphone de la région ?") == set()
+    assert counted_facts("Combien d'agents compte la région numéro 2 ?") == set()  # no "de" after it: a figure
+
+
+def test_a_title_of_whom_a_pronoun_stands_for_shows_them_to_the_judge():
+    """Session 39's round 15 (r1511), a right answer refused by the judge: "La ministre veut que les collectivités
+    soient partie prenante de cette grande aventure de l'intelligence artificielle [1]." from « Il faut que les
+    collectivités soient partie prenante… », a-t-elle insisté: the passage never says who "elle" is. The claim names
+    her by a title of hers the passage does not write, so the judge is shown who she is, as for her name."""
+    passage = ("\"Il faut que les collectivités soient partie prenante de cette grande aventure de l'intelligence "
+               "artificielle\", a-t-elle insisté, invitant les élus à \"expérimenter et remonter les bilans d'usage\".")
+    who = "Anne Le Hénanff, ministre déléguée chargée de l'intelligence artificielle et du numérique"
+    claim = ("La ministre veut que les collectivités soient partie prenante de cette grande aventure de l'intelligence "
+             "artificielle.")
+    judge = _Always()
+    assert GroundingChecker(model=judge).judge(claim, passage, who=who).supported
+    shown = judge.asked[-1][-1]["content"]
+    assert "Anne Le Hénanff, ministre déléguée" in shown
+    # Not shown when the claim names no title of theirs, nor one the passage writes itself.
+    for other, text in (("Les collectivités doivent être partie prenante de cette grande aventure.", passage),
+                        ("La ministre veut que les collectivités soient partie prenante.", "La ministre dit : " + passage)):
+        judge = _Always()
+        GroundingChecker(model=judge).judge(other, text, who=who)
+        assert all("Anne Le Hénanff" not in m[-1]["content"] for m in judge.asked), other

@@ -19,6 +19,7 @@ from ..ingest.chunk import split_sentences
 __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_facts", "fact_index", "has_fact",
            "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
+           "unstated_total", "listed_count", "role_heads",
            "speaker_conflict", "role_conflict", "answer_as_claim", "with_asked_speaker", "asked_facts",
            "ends_quotation", "misquoted", "names_only", "quote_regions", "causal_premise", "counts_other",
            "figure_of_another_name", "fact_apart",
@@ -146,10 +147,15 @@ _COUNT_OF_ASKED = re.compile(
     r"years?\b|months?\b|weeks?\b|days?\b|hours?\b|centur|decades?\b))(?=[^\W\d])", re.I)
 
 
+# A rank that stands for a title: "le numéro deux de Docaposte" is its deputy director general (session 39, r1518).
+_RANK_OF = re.compile(r"\b(?:num[ée]ro|number|n°)\s*(\w+)\s+(?:de|du|des|d['’]|of)\b", re.I)
+
+
 def counted_facts(question: str) -> set[str]:
-    """The numbers that count the things a question asks for ("les deux boîtes de production": {"#2"})."""
+    """The numbers that count the things a question asks for ("les deux boîtes de production": {"#2"}), or rank a
+    person ("le numéro deux de Docaposte"): no answer need repeat them."""
     out = set()
-    for m in _COUNT_OF_ASKED.finditer(question):
+    for m in [*_COUNT_OF_ASKED.finditer(question), *_RANK_OF.finditer(question)]:
         value = _WORD_VALUES.get(fold(m.group(1)), m.group(1))
         if value.isdigit() and 2 <= int(value) <= 12:  # (not a fraction: "les tiers payants")
             out.add("#" + value)
@@ -265,6 +271,28 @@ def one_as_word(claim: str, passage: str) -> bool:
     return bool(m) and bool(re.search(rf"\b(?:un|une|one|a single)\s+{re.escape(fold(m.group(1)))}\b", fold(passage)))
 
 
+def listed_count(fact: str, claim: str, passage: str) -> bool:
+    """The claim counts things and names them, each of which the passage names: "Le texte cite trois régions :
+    Occitanie, Paca et Île-de-France" from "Plusieurs plans régionaux — en Occitanie, en Paca ou en Île-de-France —"
+    (session 39, r1519). The count is the list's length, which the passage need not write."""
+    n = fact.lstrip("#")
+    if not n.isdigit() or not 2 <= int(n) <= 12:
+        return False
+    held = set(re.findall(r"\w+", fold(passage)))
+    for m in re.finditer(r"[\w’'-]+", claim):
+        if (m.group() if m.group().isdigit() else _WORD_VALUES.get(fold(m.group()))) != n:
+            continue
+        # The list after a colon, a dash or a bracket, a few words on: "trois régions comme ayant … : …", "3 (…)".
+        after = re.match(r"(?:\s+[\w’'-]+){0,10}?\s*[:(—–]\s*(?P<items>[^.;:()!?]+)", claim[m.end():])
+        if not after:
+            continue
+        items = [set(re.findall(r"\w+", fold(x))) - STOP_WORDS
+                 for x in re.split(r"\s*,\s*|\s+(?:et|ou|and|or)\s+", after.group("items").strip()) if x]
+        if len(items) == int(n) and all(x and x <= held for x in items):
+            return True
+    return False
+
+
 def respelled(fact: str, words: str) -> str | None:
     """The passage's spelling of a name the question misspelt by one letter ("Cybertport" for "Cyberport",
     "Exelsior" for "Excelsior"): that word sequence of `words` (folded, as `fact_index` gives), or None. Names of
@@ -337,6 +365,22 @@ def unstated_since(claim: str, passage: str) -> str:
                    for x in re.finditer(r"(?<!\d)" + re.escape(num) + r"(?!\d)", text)):
             return f"the passage does not say that it holds since {num}"
     return ""
+
+
+# Words that make a figure a total ("le montant total", "au total", "toutes contributions confondues", "in total").
+_TOTAL = re.compile(r"\b(?:totale?s?|totaux|en tout|confondue?s?|cumule(?:e?s?)?|cumul|in total|overall|altogether|"
+                    r"combined)\b")
+
+
+def unstated_total(claim: str, passage: str) -> str:
+    """"Le montant total de France 2030 régionalisé, toutes contributions confondues, est de 500 millions d'euros"
+    from "les régions … participent à hauteur de 500 millions d'euros à France 2030 régionalisé" (session 39, r1531):
+    a figure called a total says that nothing else adds to it, and the passage must say so too. "" when it does (or
+    the claim gives no figure), else the reason."""
+    said = _TOTAL.search(fold(claim))
+    if not said or not any(f.startswith("#") for f in claim_facts(claim)) or _TOTAL.search(fold(passage)):
+        return ""
+    return f"the passage gives no total (\"{said.group(0)}\"), only a figure"
 
 
 def counts_other(claim: str, passage: str, question: str | None) -> str:
@@ -677,13 +721,15 @@ def unnamed_speaker(claim: str, passage: str, question: str | None = None) -> st
         subject = [x for x in words[:i] if fold(x) not in _AUXILIARIES]
         if _ROLE.search(_flat(" ".join(subject))):
             return ""  # a role: the passage may name the person who holds it ("La ministre" for Anne Le Hénanff)
-        said = _content(" ".join(x for x in subject if not x[:1].isupper())) - _content(question or "")
+        said = _content(" ".join(x for x in subject if not x[:1].isupper())) - _content(question or "") - _THE_SOURCE
         if said and not said & _stems(passage):
             return f"the passage does not name “{' '.join(subject)}”"
         return ""
     return ""
 
 
+# The source itself as the one who says: "Le texte cite trois régions…" (session 39, r1519).
+_THE_SOURCE = _content("texte article source passage extrait document text excerpt")
 _AUXILIARIES = {"a", "ont", "avait", "avaient", "aurait", "has", "have", "had", "also", "aussi", "egalement", "en",
                 "effectivement", "quant", "elle", "lui"}
 
@@ -1041,7 +1087,9 @@ def _mentions(text: str, flat: str, quotes) -> list[_Mention]:
             continue  # "head" is a role only as "the head of"
         end, scope, loose = m.end(), set(), 0
         deputy = m.group().split()[0] == "deputy" or m.group().startswith(("the deputy", "a deputy", "its deputy"))
-        for w in list(re.finditer(r"[^\s,;:.!?\"«»“”()]+", text[m.end():m.end() + 90]))[:8]:
+        # (A figure is one word: "le maire de 3.000 habitants, Loïg Chesnais-Girard" is one person, session 39.)
+        for w in list(re.finditer(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?!\d)|[^\s,;:.!?\"«»“”()]+",
+                                  text[m.end():m.end() + 90]))[:8]:
             if re.search(r"[,;:.!?\"«»“”()]", text[end:m.end() + w.start()]):
                 break
             if any(n.start == m.end() + w.start() for n in names):
@@ -1396,7 +1444,7 @@ def role_conflict(claim: str, passage: str, cross: bool = False) -> str:
             # The passage does not name them with a role, but names other roles and not the one claimed: "The prefect
             # of Brittany is Loïg Chesnais-Girard [2]." from "…le président de la région Bretagne…" (session 27:
             # the name came from the passage before, the role from the question).
-            written = _role_heads(passage)
+            written = role_heads(passage)
             missing = [h for h, _ in roles if h != "dirige" and h not in written]
             if written and missing:
                 return (f"the passage names {', '.join(sorted(written))}, no {missing[0]}, for "
@@ -1686,7 +1734,7 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     if _ASKS_WEEKDAY.search(question) and not folded & _WEEKDAYS:
         return "the question asks for a day of the week; the sentence names none"
     if (_ASKS_PERSON_KIND.search(question) and not _full_names(claim, q_words)
-            and not _role_heads(claim) - _role_heads(question)):
+            and not role_heads(claim) - role_heads(question)):
         # "Quels élus régionaux sont intervenus lors des Assises ?" answered "Plusieurs élus régionaux ont débattu…
         # à l'heure où la France passe à la vitesse supérieure" (session 38, r1416): which people is their names (a
         # country's is not one), or their titles ("la ministre et le DG de l'Anssi").
@@ -1700,6 +1748,11 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         # "Quelle est l'adresse e-mail de Localtis pour s'abonner ?" answered "…confirmer votre abonnement dans le
         # mail que vous recevrez…" (session 38, r1441): about e-mail, and no address.
         return f"the question asks for {contact}; the sentence gives none"
+    if _quotation_given_back(claim, question):
+        # "Selon la ministre, qu'est-ce qui fait des régions les « artisans de la muraille numérique » du pays ?"
+        # answered "Les régions sont « les artisans de la muraille numérique de la France », estime la ministre Anne
+        # Le Hénanff [2]." (session 39, r1501): the question's own quotation, and who said it, which it did not ask.
+        return "the sentence gives back the question's quotation and who said it, not what the question asks"
     if _WHERE.search(question) and not _PLACE.search(claim) and not gives_name():
         # "Où est mort Antoine Lavoisier ?" answered "…a été guillotiné le 8 mai 1794.": where, and no place.
         return "the question asks where; the sentence names no place"
@@ -1787,13 +1840,14 @@ def misses_asked_role(claim: str, question: str) -> str:
     if not _new_names(words, set(re.findall(r"\w+", fold(question)))) and not quote_regions(claim):
         return f"the question asks who is the {role}; the sentence names nobody"
     asked, said = _content(role), _content(claim)
-    if not asked or asked <= said or (asked & _HEADS and said & _HEADS) or _role_heads(role) & _role_heads(claim):
+    if not asked or asked <= said or (asked & _HEADS and said & _HEADS) or role_heads(role) & role_heads(claim):
         return ""  # named, or named as another word for who leads ("le patron" answered "président de…", "le DG"
         # answered "directeur général")
     return f"the question asks who is the {role}; the sentence names no {role}"
 
 
-def _role_heads(text: str) -> set[str]:
+def role_heads(text: str) -> set[str]:
+    """The roles a text writes, by their canonical heads ("la ministre déléguée" → "ministre")."""
     return {_role_head(m)[0] for m in _ROLE.finditer(_flat(text))}
 
 
@@ -1902,6 +1956,29 @@ def _full_names(claim: str, q_words: set[str]) -> list[str]:
     said = _outside_quotations(claim)
     return [f"{a} {b}" for a, b in _FULL_NAME.findall(said)
             if fold(a) not in STOP_WORDS and not set(re.findall(r"\w+", fold(f"{a} {b}"))) <= q_words]
+
+
+# What, why or how (not who, nor a name): "Qu'est-ce qui…", "Que…", "Pourquoi…", "Comment…", "De quoi…", "What…".
+_ASKS_WHAT = re.compile(r"^\W*(?:(?:selon|d['’]apr[eè]s|pour|according to)\s[^,?]*,\s*)?(?:qu['’]est-ce|que\b|qu['’]|"
+                        r"pourquoi|comment|(?:de|à|a|sur|par|en|pour|avec)\s+quoi\b|what\b|why\b|how\b)", re.IGNORECASE)
+
+
+def _quotation_given_back(claim: str, question: str) -> bool:
+    """To a what / why / how question about a quotation, the claim gives that quotation back, and beside it only
+    words of the question, who said it (names, and a verb of saying), and nothing else."""
+    if not _ASKS_WHAT.search(question) or _ASKS_NAME.search(question) or not asks_for_something(question):
+        return False
+    asked = [c for c in (_content(question[a:b]) for a, b in quote_regions(question)) if c]
+    rest, last, echoed = [], 0, False
+    for a, b in quote_regions(claim):
+        if any(len(c & _content(claim[a:b])) >= 0.6 * len(c) for c in asked):
+            rest.append(claim[last:a])
+            last, echoed = b, True
+    if not echoed:
+        return False
+    words = re.findall(r"[\w’'-]+", " ".join(rest + [claim[last:]]))
+    own = " ".join(w for w in words if not w[:1].isupper() and not _SAYING.fullmatch(fold(_unelided(w))))
+    return not (_content(own) - _content(question)) and not claim_facts(own) - fact_index(question)[0]
 
 
 _ASKS_ACRONYM = re.compile(r"\b(?:sigles?|acronymes?|abréviations?|acronyms?|abbreviations?)\b", re.IGNORECASE)
@@ -2040,8 +2117,13 @@ def own_words_absent(claim: str, passage: str, question: str | None) -> bool:
     question's words hold it there. "La cybersécurité n'est pas de la magie noire." to "Selon Anne Le Hénanff, la
     cybersécurité est-elle l'affaire exclusive de l'État ?", cited to the passage on the State's business (session
     22; the judge accepted it). For a claim in the passage's language."""
+    # (Numbers in words are the facts' to check: "Le texte cite trois régions … : Occitanie, Paca et Île-de-France"
+    # adds to its question only the count of what it names and "texte", session 39, r1519.)
     own = _rest(claim) - _content(question or "")
-    return bool(question) and len(own) >= 2 and not own & _stems(passage)
+    return bool(question) and len(own - _NUMBER_STEMS) >= 2 and not own & _stems(passage)
+
+
+_NUMBER_STEMS = _content(" ".join(_WORD_VALUES))
 
 
 def _rest(claim: str) -> set[str]:
@@ -2059,17 +2141,22 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(analyse(text))
 
 
-def misquoted(claim: str, passage: str) -> str:
+def misquoted(claim: str, passage: str, known: str | None = None) -> str:
     """A quotation of the claim, in the passage's words, that the passage does not hold word for word
     ("« la cybersécurité n'est pas de la magie noire »" cited to a passage that never says it): "" when every
-    quotation is there (or is a translation: most of its words are not the passage's)."""
+    quotation is there (or is a translation: most of its words are not the passage's). `known`: for a claim in
+    another language than the passage, the corpus's words (`vocabulary_of`): a quotation written only in them is in
+    the passage's language, not a translation ("The president of Brittany wants … an AI that is « utile et
+    maîtrisée »" cited to his passage, when Orange's says it: session 39, r1526)."""
     ptoks = re.findall(r"\w+", fold(passage))
     held = set(ptoks)
     text = " ".join(ptoks)
     for qs, qe in quote_regions(claim):
         for piece in re.split(r"…|\.\.\.|\[…\]|\(…\)", claim[qs:qe]):
             words = re.findall(r"\w+", fold(piece))
-            if len(piece.split()) < 3 or sum(w in held for w in words) < 0.5 * len(words):
+            source_words = bool(known) and all(f" {w} " in known for w in words) and any(
+                len(w) > 3 and w not in STOP_WORDS and w not in held for w in words)
+            if len(piece.split()) < 3 or sum(w in held for w in words) < 0.5 * len(words) and not source_words:
                 continue  # too short to tell (or a link, an attribute), or another language: the judge reads it
             if " ".join(words) in text:
                 continue

@@ -31,11 +31,11 @@ from ..types import Sentence
 from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_part, asks_negated, causal_premise,
                     claim_facts, claim_parts, common_word_only, contrasted, counts_other, cross_facts, cut_name, denied,
                     denied_object, ends_quotation, fact_apart, fact_index, figure_of_another_name,
-                    figure_of_the_other_side, has_fact, leader_unsaid, misquoted, misses_asked_kind, names_only,
-                    near_verbatim, negated, nobody_there, one_as_word, own_words_absent, person_name, question_facts,
-                    respell_claim, role_conflict, speaker_conflict, spelt_out, tautology, time_flipped, topic,
-                    undescribed, unnamed_speaker, unstated_since, with_asked_speaker, without_quoted_headlines,
-                    written_as_names, wrong_yes)
+                    figure_of_the_other_side, has_fact, leader_unsaid, listed_count, misquoted, misses_asked_kind,
+                    names_only, near_verbatim, negated, nobody_there, one_as_word, own_words_absent, person_name,
+                    question_facts, respell_claim, role_conflict, role_heads, speaker_conflict, spelt_out, tautology,
+                    time_flipped, topic, undescribed, unnamed_speaker, unstated_since, unstated_total, with_asked_speaker,
+                    without_quoted_headlines, written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
 
@@ -160,6 +160,7 @@ class GroundingChecker:
         # the claim's names it holds ("Vincent Strubel a affirmé que la menace n'attend pas" from "…, il reconnaît…
         # La menace, elle, n'attend pas"), at the bare-answer margin.
         who_facts = fact_index(who) if who else None
+        titled = ""  # that person with their titles, when the claim names them: the roles it gives them are read there
         from_who = {f for f in facts if has_fact(f, *who_facts)} if who_facts else set()
         facts -= from_who
         if from_who:
@@ -167,12 +168,16 @@ class GroundingChecker:
             # l'Anssi…", r1318): a longer line it does not need turned its verdict on a018 (session 37).
             name = person_name(who)
             name_facts = fact_index(name)
-            who = who if any(not has_fact(f, *name_facts) for f in from_who) else name
+            titled, who = who, (who if any(not has_fact(f, *name_facts) for f in from_who) else name)
+        # Or the claim names them by a title of theirs the passage does not write: "La ministre veut que les
+        # collectivités soient partie prenante…" from « … », a-t-elle insisté (session 39, r1511). Shown the same way.
+        by_title = bool(who) and not from_who and bool(role_heads(claim) & role_heads(who) - role_heads(passage))
         scored = []
         for s, e in self.windows(passage):
             nums, words = fact_index(passage[s:e])
             missing = sorted(f for f in facts if not has_fact(f, nums, words)
                              and not (f == "#1" and one_as_word(claim, passage[s:e]))
+                             and not listed_count(f, claim, passage[s:e])
                              and not spelt_out(f, claim, passage[s:e]))
             stems = set(analyse(passage[s:e]))
             coverage = len(claim_stems & stems) / len(claim_stems) if claim_stems else 0.0
@@ -231,12 +236,15 @@ class GroundingChecker:
                     ) or figure_of_another_name(claim, passage, question)  # (numbers and names: in any language)
         if contrast:
             return Verdict(False, round(0.4 * coverage, 3), contrast, (s, e), True, "contrast")
-        wrong_quote = misquoted(claim, passage) or ("" if cross else cut_name(claim, passage))
+        wrong_quote = misquoted(claim, passage, known if cross else None) or ("" if cross else cut_name(claim, passage))
         if wrong_quote:
             return Verdict(False, round(0.3 * coverage, 3), wrong_quote, (s, e), True, "misquoted")
         since = unstated_since(claim, passage)
         if since:
             return Verdict(False, round(0.3 * coverage, 3), since, (s, e), True, "unstated_since")
+        total = unstated_total(claim, passage)
+        if total:
+            return Verdict(False, round(0.3 * coverage, 3), total, (s, e), True, "unstated_total")
         counted = counts_other(claim, passage, question)
         if counted:
             return Verdict(False, round(0.3 * coverage, 3), counted, (s, e), True, "counts_other")
@@ -273,7 +281,9 @@ class GroundingChecker:
             wrong = speaker_conflict(said, passage, cross, similarity)
             if wrong:
                 return Verdict(False, round(0.3 * coverage, 3), wrong, (s, e), True, "wrong_speaker")
-            wrong = role_conflict(said, passage, cross)
+            # ("The mayor of 3,000 habitants, Loïg Chesnais-Girard, insisted…" from a passage whose "il" is he, the
+            # president of Brittany, and whose mayor is one of his examples: session 39, r1525.)
+            wrong = role_conflict(said, f"{titled}\n{passage}" if titled else passage, cross)
             if wrong:
                 return Verdict(False, round(0.3 * coverage, 3), wrong, (s, e), True, "wrong_role")
         nobody = nobody_there(claim, passage, question) or ("" if cross else unnamed_speaker(claim, passage, question))
@@ -320,7 +330,7 @@ class GroundingChecker:
             full, bare = judged_claim(claim, question)
             read = passage if self.judge_reads == "passage" else window
             read = f"{heading}\n{read}" if from_heading else read  # the names it took from the heading
-            read = f"({who})\n{read}" if from_who else read  # and the one its pronoun stands for
+            read = f"({who})\n{read}" if from_who or by_title else read  # and the one its pronoun stands for
             # A name the passage does not write is held to the stricter margin, as a bare answer is (a091's false
             # premise drew three clauses to her name, one from no passage: −0.6, where the right ones score ≥ 0.9).
             # Words the claim brings from neither its passage nor its question are what a judge that leans to yes
@@ -342,7 +352,8 @@ class GroundingChecker:
                     return Verdict(False, round(sim, 3), f"across languages, the claim's meaning is far from the "
                                    f"passage's (similarity {sim:.2f})", (s, e), code="meaning_differs")
             apart = "" if cross or not question else fact_apart(claim, passage, question)
-            return self._judge_with_model(full, read, coverage, cross, (s, e), bare or bool(from_who) or strict,
+            return self._judge_with_model(full, read, coverage, cross, (s, e),
+                                          bare or bool(from_who) or by_title or strict,
                                           unheard, apart)
         if cross:
             sim = self._similarity(claim, window)
