@@ -169,9 +169,6 @@ class GroundingChecker:
             name = person_name(who)
             name_facts = fact_index(name)
             titled, who = who, (who if any(not has_fact(f, *name_facts) for f in from_who) else name)
-        # Or the claim names them by a title of theirs the passage does not write: "La ministre veut que les
-        # collectivités soient partie prenante…" from « … », a-t-elle insisté (session 39, r1511). Shown the same way.
-        by_title = bool(who) and not from_who and bool(role_heads(claim) & role_heads(who) - role_heads(passage))
         scored = []
         for s, e in self.windows(passage):
             nums, words = fact_index(passage[s:e])
@@ -330,6 +327,10 @@ class GroundingChecker:
             full, bare = judged_claim(claim, question)
             read = passage if self.judge_reads == "passage" else window
             read = f"{heading}\n{read}" if from_heading else read  # the names it took from the heading
+            # Or the claim names them by a title of theirs the passage does not write: "La ministre veut que les
+            # collectivités soient partie prenante…" from « … », a-t-elle insisté (session 39, r1511). Shown the
+            # same way. (Read here, where the judge is asked: the rules above do not need it.)
+            by_title = bool(who) and not from_who and bool(role_heads(claim) & role_heads(who) - role_heads(passage))
             read = f"({who})\n{read}" if from_who or by_title else read  # and the one its pronoun stands for
             # A name the passage does not write is held to the stricter margin, as a bare answer is (a091's false
             # premise drew three clauses to her name, one from no passage: −0.6, where the right ones score ≥ 0.9).
