@@ -17,8 +17,8 @@ from functools import partial
 from typing import Iterator
 
 from .check.facts import (asked_about, asked_across, asked_facts, asks_why, claim_facts, common_word_only,
-                          counted_facts, fact_index, has_fact, pronoun_antecedent, regnal_numbers, respelled, said_on,
-                          topic, written_as_names)
+                          counted_facts, fact_index, has_fact, picked_option, pronoun_antecedent, question_options,
+                          regnal_numbers, respelled, said_on, topic, written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -684,6 +684,10 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     (`vocabulary`: its folded words) keeps its numbers and the names the corpus writes the same (`asked_across`)."""
     asked = answer.standalone_question or answer.question
     facts = asked_facts(asked) - counted_facts(asked)
+    if picked_option(" ".join(x.text for x in kept), asked):
+        # "…: la ministre ou le directeur général de l'Anssi ?" answered "La ministre a confirmé… [1].": the option
+        # it leaves is not what the question is about (session 40, r1610).
+        facts -= claim_facts(" ".join(question_options(asked)))
     french = detect_language(answer.question) == "fr"
     if not french:  # English names of French things do not match word for word; those the corpus writes the same do
         facts = asked_across(facts, vocabulary) if vocabulary else {f for f in facts if f.startswith("#")}

@@ -15,7 +15,8 @@ from rag.check.facts import (asks_why, leader_unsaid, about_the_assistant, asked
                              claim_facts, claim_parts, misses_asked_kind, quote_regions, role_conflict,
                              speaker_conflict, tautology, misquoted, undescribed, vocabulary_of, common_word_only,
                              written_as_names, antecedent, spelt_out, asking_part, time_flipped, cut_name,
-                             unstated_total, listed_count, counted_facts)
+                             unstated_total, listed_count, counted_facts, opening_name, swapped_qualifier,
+                             picked_option, quote_of_other)
 from rag.check.grounding import GroundingChecker, judged_claim
 from rag.components import Components
 from rag.pipeline import Pipeline
@@ -2436,3 +2437,119 @@ def test_a_title_of_whom_a_pronoun_stands_for_shows_them_to_the_judge():
         judge = _Always()
         GroundingChecker(model=judge).judge(other, text, who=who)
         assert all("Anne Le Hénanff" not in m[-1]["content"] for m in judge.asked), other
+
+
+# --- session 40: round 16 -------------------------------------------------------------------------------------
+
+ORANGE_PROJECTS = ("Il défend une IA \"utile et maîtrisée\", citant les 300 projets internes déjà menés. Son message : "
+                   "\"agir, plutôt que subir\" avec des outils adaptés aux agents publics.")
+
+
+def test_a_claim_opening_on_a_name_must_find_it_in_its_passage():
+    """Session 40's round 16 (r1632), shown as verified: "Docaposte has carried out 300 internal AI projects [2]." from
+    Orange's passage, which never names Docaposte: the first word of a sentence was never read as a name. It is now
+    when the retrieved passages write it as one."""
+    names = written_as_names(["Guillaume Poupard, directeur général adjoint de Docaposte, a parlé.", ORANGE_PROJECTS])
+    assert opening_name("Docaposte has carried out 300 internal AI projects.", names) == {"docaposte"}
+    assert opening_name("L'Anssi soutient les équipes.", written_as_names(["Le DG de l'Anssi parle."])) == {"anssi"}
+    assert opening_name("Docaposte a mené 300 projets.", frozenset()) == set()  # no passage writes it as a name
+    assert opening_name("Les régions investissent.", frozenset({"les"})) == set()  # a function word
+    judge = _Always()
+    checker = GroundingChecker(model=judge)
+    v = checker.judge("Docaposte has carried out 300 internal AI projects.", ORANGE_PROJECTS, names=names,
+                      vocabulary=vocabulary_of([ARTICLE.read_text(encoding="utf-8")]))
+    assert not v.supported and v.code == "missing_facts" and "docaposte" in v.reason and not judge.asked, v
+    assert checker.judge("Il défend une IA utile et maîtrisée, citant les 300 projets internes déjà menés.",
+                         ORANGE_PROJECTS, names=names).supported
+
+
+def test_a_qualifier_the_question_brings_is_not_the_one_the_passage_gives():
+    """Session 40's round 16 (r1636), a false premise answered and shown as verified: "Pourquoi l'outil Dinootoo
+    affiche-t-il le coût financier de chaque modèle testé ?" answered "L'outil Dinootoo affiche le coût financier…
+    car… en affichant à chaque fois le coût carbone [1]." The judge reads "coût" and says yes."""
+    passage = ("Chez Orange, nous avons développé \"Dinootoo\" un outil d'IA interne qui permet de tester les "
+               "principaux modèles, y compris français, en affichant à chaque fois le coût carbone.")
+    question = "Pourquoi l'outil Dinootoo affiche-t-il le coût financier de chaque modèle testé ?"
+    claim = ("L'outil Dinootoo affiche le coût financier de chaque modèle testé car il est développé par Orange et "
+             "affiche à chaque fois le coût carbone.")
+    assert "cout carbone" in swapped_qualifier(claim, passage, question)
+    assert swapped_qualifier("L'outil Dinootoo affiche le coût carbone de chaque modèle.", passage, question) == ""
+    assert swapped_qualifier(claim, passage, None) == ""  # the question's qualifier is what is read
+    # A qualifier the passage writes elsewhere, or a noun it never qualifies, is the judge's to read.
+    assert swapped_qualifier(claim, passage + " Son coût financier reste secret.", question) == ""
+    assert swapped_qualifier("Le prix financier est affiché.", passage, "Le prix financier est-il affiché ?") == ""
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge(claim, passage, question=question)
+    assert not v.supported and v.code == "contrast" and not judge.asked, v
+
+
+def test_a_quotation_given_as_a_description_describes_what_the_passage_says_it_does():
+    """Session 40's round 16 (r1603), shown as verified: "Comment la ministre qualifie-t-elle l'IA… ?" answered "La
+    ministre qualifie l'IA comme un « artisan de la muraille numérique de la France »…" from a passage where the
+    proximity of the territories makes the regions "les artisans de la muraille numérique de la France"."""
+    passage = ("Pour la ministre déléguée chargée de l'intelligence artificielle et du numérique, la proximité et la "
+               "connaissance fine des territoires font des régions \"les artisans de la muraille numérique de la "
+               "France\", une muraille \"faite d'expertise, de solidarité et de confiance\".")
+    claim = "La ministre qualifie l'IA comme un \"artisan de la muraille numérique de la France\"."
+    assert "something else than l'IA" in quote_of_other(claim, passage)
+    assert quote_of_other("La ministre décrit les régions comme \"les artisans de la muraille numérique de la "
+                          "France\".", passage) == ""
+    assert quote_of_other("La ministre dit que l'IA est \"les artisans de la muraille\".", passage) == ""  # no "as"
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge(claim, passage)
+    assert not v.supported and v.code == "contrast" and not judge.asked, v
+
+
+def test_which_person_holds_a_role_is_a_name_and_a_choice_between_two_is_an_answer():
+    """Session 40's round 16. r1630, unanswerable and answered: "Auprès de quel ministre Anne Le Hénanff est-elle
+    ministre déléguée ?" with "Anne Le Hénanff est ministre déléguée à l'IA et au numérique [3]." (she is not the
+    one asked for). r1610, right and refused: "Qui a confirmé… : la ministre ou le directeur général de l'Anssi ?"
+    answered "La ministre a confirmé…": every word the question's, yet the choice is the answer."""
+    q = "Auprès de quel ministre Anne Le Hénanff est-elle ministre déléguée ?"
+    assert "which person" in misses_asked_kind("Anne Le Hénanff est ministre déléguée à l'IA et au numérique.", q)
+    assert misses_asked_kind("Elle est ministre déléguée auprès de Jean Dupont.", q) == ""
+    assert misses_asked_kind("Le président de la région Bretagne a parlé des hémicycles.",
+                             "Quel président de région a parlé des hémicycles ?") == ""  # names the region
+    q = ("Qui a confirmé que la loi Résilience serait présentée au début de 2026 : la ministre ou le directeur "
+         "général de l'Anssi ?")
+    claim = "La ministre a confirmé que la loi Résilience serait présentée au début de 2026."
+    assert picked_option(claim, q) and not adds_nothing(claim, q) and misses_asked_kind(claim, q) == ""
+    assert picked_option("Le directeur général de l'Anssi.", q)
+    assert not picked_option("La ministre et le directeur général de l'Anssi.", q)  # both: no choice
+    assert not picked_option("La loi Résilience sera présentée en 2026.", q)  # neither
+    assert adds_nothing("La loi Résilience serait présentée au début de 2026.", q)
+    assert not picked_option(claim, "Qui a confirmé que la loi Résilience serait présentée au début de 2026 ?")
+
+
+def test_a_bare_name_its_passage_writes_only_through_a_pronoun_reaches_the_judge_at_the_strictest_margin():
+    """Session 40's round 16 (r1608), a right answer refused: "Loïg Chesnais-Girard." to "Quel intervenant a pris
+    l'exemple du maire d'une commune de 3.000 habitants ?" from his quotation, whose "Il" follows: none of the
+    claim's words were in the passage, so the judge never read it with whom the pronoun stands for. It does now, and
+    accepts it only with the margin of words from nowhere (a wrong name to r1614 scored −0.30, the right one +0.94)."""
+    passage = ("\"Les grandes collectivités pourront s'offrir une IA sécurisée. Mais le maire de 3.000 habitants, lui, "
+               "prendra ce qu’il trouve\".\nIl a de ce fait insisté sur le fait que l'enjeu est démocratique.")
+    who = "Loïg Chesnais-Girard, président de la région Bretagne"
+    question = "Quel intervenant a pris l'exemple du maire d'une commune de 3.000 habitants ?"
+    checker = GroundingChecker(model=_Always(0.9))
+    assert checker.judge("Loïg Chesnais-Girard.", passage, question=question, who=who, bare_from_who=True).supported
+    v = GroundingChecker(model=_Always(-0.3)).judge("Loïg Chesnais-Girard.", passage, question=question, who=who,
+                                                    bare_from_who=True)
+    assert not v.supported and v.code == "model_no", v
+    v = GroundingChecker(model=_Always(0.9)).judge("Loïg Chesnais-Girard.", passage, question=question,
+                                                   bare_from_who=True)
+    assert not v.supported  # without whom the pronoun stands for, nothing of the claim is there
+    # A person's name is no answer to a question asking for something else (r1236, "Quelle entreprise…?").
+    v = GroundingChecker(model=_Always(0.9)).judge("Loïg Chesnais-Girard.", passage, who=who, bare_from_who=True,
+                                                   question="Quelle entreprise prendra ce qu'elle trouve ?")
+    assert not v.supported and v.code == "low_coverage", v
+    # The check tries it last: a passage that writes the name, when there is one, is the one cited (a004).
+    named = "Loïg Chesnais-Girard, président de la région Bretagne, a pris l'exemple du maire de 3.000 habitants."
+    hits = [_hit(passage), _hit(named, 2000)]
+    sentence = Sentence(text="Loïg Chesnais-Girard.", citations=[1])
+    checked, = GroundingChecker(model=_Always(0.9)).check([sentence], hits, hits, "fr", question,
+                                                          people={hits[0].passage.id: who})
+    assert checked.supported and checked.citations == [2], checked
+    sentence = Sentence(text="Loïg Chesnais-Girard.", citations=[1])
+    checked, = GroundingChecker(model=_Always(0.9)).check([sentence], hits[:1], hits[:1], "fr", question,
+                                                          people={hits[0].passage.id: who})
+    assert checked.supported and checked.citations == [1], checked

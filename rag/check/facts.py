@@ -19,7 +19,8 @@ from ..ingest.chunk import split_sentences
 __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_facts", "fact_index", "has_fact",
            "vocabulary_of", "near_verbatim", "negated",
            "adds_nothing", "asks_for_something", "misses_asked_kind", "tautology", "claim_parts", "undescribed",
-           "unstated_total", "listed_count", "role_heads",
+           "unstated_total", "listed_count", "role_heads", "opening_name", "swapped_qualifier",
+           "picked_option", "question_options", "quote_of_other", "asks_person",
            "speaker_conflict", "role_conflict", "answer_as_claim", "with_asked_speaker", "asked_facts",
            "ends_quotation", "misquoted", "names_only", "quote_regions", "causal_premise", "counts_other",
            "figure_of_another_name", "fact_apart",
@@ -112,6 +113,16 @@ def claim_facts(text: str) -> set[str]:
         if i > 0 and bare[:1].isupper() and fold(bare) not in _COMMON_CAPS and len(bare) > 1:
             facts.add(_roman(bare) or fold(bare))
     return facts
+
+
+def opening_name(claim: str, names: frozenset[str]) -> set[str]:
+    """The claim's first word as a fact when the passages write it as a name: "Docaposte has carried out 300 internal
+    AI projects" names Docaposte as much as "…by Docaposte" does (session 40, r1632: Orange's figure given to
+    Docaposte, which the cited passage never names). `claim_facts` skips a sentence's first word, capitalised anyway."""
+    words = re.findall(r"[\w’'-]+", claim)
+    bare = _unelided(words[0]) if words else ""
+    f = fold(bare)
+    return {f} if len(bare) > 1 and bare[:1].isupper() and f not in _COMMON_CAPS and f in names else set()
 
 
 def _question_sentences(text: str) -> list[tuple[str, bool]]:
@@ -383,6 +394,63 @@ def unstated_total(claim: str, passage: str) -> str:
     return f"the passage gives no total (\"{said.group(0)}\"), only a figure"
 
 
+# The endings of a French adjective ("financier", "carbone" is none): what `swapped_qualifier` reads as a qualifier.
+_ADJECTIVE_END = re.compile(r"(?:ier|iere|iers|ieres|el|elle|els|elles|al|ale|aux|ales|ique|iques|if|ive|ifs|ives|eux|"
+                            r"euse|euses|aire|aires|ible|ibles|able|ables|ais|aise|ain|aine|ien|ienne|iens|iennes)$")
+
+
+def swapped_qualifier(claim: str, passage: str, question: str | None) -> str:
+    """"L'outil Dinootoo affiche le coût financier de chaque modèle testé car…" to "Pourquoi l'outil Dinootoo
+    affiche-t-il le coût financier… ?" from "…en affichant à chaque fois le coût carbone" (session 40, r1636): the
+    claim carries the question's noun and qualifier ("coût financier") where the passage qualifies that noun otherwise
+    and never writes the qualifier. The judge reads "coût" and says yes. "" when it is not so, else the reason."""
+    if not question:
+        return ""
+    asked = set(re.findall(r"\w+", fold(question)))
+    p_words = re.findall(r"\w+", fold(passage))
+    p_stems = set(analyse(passage))
+    c_words = re.findall(r"\w+", fold(_outside_quotations(claim)))
+    for noun, qualifier in zip(c_words, c_words[1:]):
+        if (noun in STOP_WORDS or qualifier in STOP_WORDS or len(noun) < 3 or len(qualifier) < 4
+                or not {noun, qualifier} <= asked
+                or not _ADJECTIVE_END.search(qualifier) or qualifier in p_words or set(analyse(qualifier)) & p_stems):
+            continue
+        other = sorted({b for a, b in zip(p_words, p_words[1:]) if a == noun and b not in STOP_WORDS and len(b) >= 4})
+        if other:
+            return f"the passage says “{noun} {other[0]}”, not “{noun} {qualifier}”"
+    return ""
+
+
+# "qualifie l'IA comme un « … »", "décrit les régions comme « … »": what a quotation is given as a description of.
+_DESCRIBED_AS = re.compile(r"\b(?:qualifi\w*|décri\w*|désign\w*|consid[èé]r\w*|compar\w*|présent\w*|voi[ts]|voient|"
+                           r"trait\w*|describ\w*|call\w*|regard\w*|consider\w*)\s+"
+                           r"(?P<what>(?:[\w’'-]+\s+){0,3}?[\w’'-]+)\s+(?:comme|de|d['’]|en|as)\s+"
+                           r"(?:(?:un|une|des|le|la|les|l['’]|the|a|an)\s*)?$", re.IGNORECASE)
+
+
+def quote_of_other(claim: str, passage: str) -> str:
+    """"La ministre qualifie l'IA comme un « artisan de la muraille numérique de la France »" from "…la proximité et
+    la connaissance fine des territoires font des régions « les artisans de la muraille numérique de la France »"
+    (session 40, r1603): a quotation the claim gives as a description of something must be near it in the passage
+    (within 60 characters before it, 40 after), not given there of something else. The judge saw the minister, the
+    quotation and "l'intelligence artificielle" in one sentence and said yes. "" when it is so, else the reason."""
+    text = fold(passage)
+    for a, b in quote_regions(claim):
+        m = _DESCRIBED_AS.search(claim[max(0, a - 80):a].rstrip(" «\"“") + " ")
+        if not m:
+            continue
+        what = {w for w in re.findall(r"\w+", fold(m.group("what"))) if w not in STOP_WORDS and len(w) > 1}
+        quoted = fold(claim[a:b].strip("«»\"“” "))
+        found = difflib.SequenceMatcher(None, text, quoted, autojunk=False).find_longest_match(
+            0, len(text), 0, len(quoted))
+        if not what or found.size < min(15, len(quoted)):
+            continue  # (a quotation the passage does not hold is `misquoted`'s)
+        if not what & set(re.findall(r"\w+", text[max(0, found.a - 60):found.a + found.size + 40])):
+            quotation = claim[a:b].strip("«»\"“” ")[:50]
+            return f"the passage gives “{quotation}” of something else than {m.group('what')}"
+    return ""
+
+
 def counts_other(claim: str, passage: str, question: str | None) -> str:
     """"Combien d'agents territoriaux participeront à l'extension… ?" answered "10.000 agents publics
     participeront…" from a passage where 10.000 counts "agents publics": to "Combien de <noun> <kind>", the claim's
@@ -594,13 +662,38 @@ def adds_nothing(claim: str, question: str) -> bool:
     """The claim only repeats words of the question (and fillers such as "il s'agit de", "is called"): to a
     question that asks for something, it is no answer, true or not ("Mistral." to "Comment s'appelle le modèle
     de Mistral ?")."""
-    if not question or not asks_for_something(question):
+    if not question or not asks_for_something(question) or picked_option(claim, question):
         return False
     nums = {f for f in claim_facts(claim) if f.startswith("#")}
     q_nums, _ = fact_index(question)
     if nums - q_nums:
         return False  # a number the question does not hold is an answer ("En 2026.")
     return not (_said(claim) - _said(question))
+
+
+# "… : la ministre ou le directeur général de l'Anssi ?": the two options a question offers, at its end.
+_OPTIONS = re.compile(r"(?:^|[:,;]|\bentre\b|\bbetween\b)\s*(?P<a>[^:,;?]{2,80}?)\s+(?:ou|or)\s+(?:bien\s+)?"
+                      r"(?P<b>[^:,;?]{2,80}?)\s*\?\s*$", re.IGNORECASE)
+
+
+def question_options(question: str) -> tuple[str, str] | None:
+    """The two options a question ends on ("la ministre", "le directeur général de l'Anssi"), or None."""
+    m = _OPTIONS.search(asking_part(question))
+    return (m.group("a"), m.group("b")) if m else None
+
+
+def picked_option(claim: str, question: str) -> bool:
+    """Does the claim pick one of the two options the question ends on ("Qui a confirmé que la loi Résilience serait
+    présentée au début de 2026 : la ministre ou le directeur général de l'Anssi ?" answered "La ministre a
+    confirmé…", session 40, r1610)? Its words are all the question's, yet it answers: the choice is the answer.
+    Whether the choice is right is the passage's to say."""
+    options = question_options(question)
+    if not options:
+        return False
+    a, b = _content(options[0]), _content(options[1])
+    said = _content(claim)
+    only_a, only_b = a - b, b - a
+    return bool(only_a) and bool(only_b) and (only_a <= said) != (only_b <= said)
 
 
 _COPULA = re.compile(r"\s(?:est|sont|était|étaient|sera|seront|reste|restent|demeure|is|are|was|were|will be|"
@@ -1666,8 +1759,8 @@ def _named_in_lower_case(claim: str, q_words: set[str]) -> bool:
 def misses_asked_kind(claim: str, question: str | None) -> str:
     """The question asks for a number, or a name, and the claim gives none that the question does not already
     hold: "" when it does (or the question asks for neither), else what is missing."""
-    if not question:
-        return ""
+    if not question or picked_option(claim, question):
+        return ""  # (the option it picks is the answer, a name or not)
     q_words = set(re.findall(r"\w+", fold(question)))
     words = re.findall(r"[\w’'-]+", claim)
     folded = set(re.findall(r"\w+", fold(claim)))
@@ -1731,6 +1824,12 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         said = _content(" ".join(w for w in bare if not w[:1].isupper())) - _content(question)
         if said and all(t.isdigit() or t in _WHEN_WORDS for t in said):
             return "the question asks who; the sentence says only when"
+    if _ASKS_WHICH_ROLE.search(question) and not gives_name() and not _full_names(claim, q_words):
+        # "Auprès de quel ministre Anne Le Hénanff est-elle ministre déléguée ?" answered "Anne Le Hénanff est
+        # ministre déléguée à l'IA et au numérique [3]." (session 40, r1630): which minister is a name, as who is;
+        # the question's own person is not the one it asks for. ("Le président de la région Bretagne" to "Quel
+        # président de région…?" names the region, and answers.)
+        return "the question asks which person holds a role; the sentence names none"
     if _ASKS_WEEKDAY.search(question) and not folded & _WEEKDAYS:
         return "the question asks for a day of the week; the sentence names none"
     if (_ASKS_PERSON_KIND.search(question) and not _full_names(claim, q_words)
@@ -1947,7 +2046,20 @@ _WHICH_KIND = re.compile(r"\b(?:which|what|quel(?:le)?s?)\s+(city|town|region|co
 _ASKS_PERSON_KIND = re.compile(r"\b(?:quel(?:le)?s?\s+(?:élue?s?|intervenante?s?|personnalités?|orat(?:eur|rice)s?|"
                                r"dirigeante?s?|personnes?|participante?s?)|(?:which|what)\s+(?:elected\s+)?"
                                r"(?:officials?|speakers?|persons?|people|politicians?|participants?))\b", re.IGNORECASE)
+# "Quel ministre…?", "Which minister…?": a person asked for by a role (the people of `_ASKS_PERSON_KIND` are asked for
+# by what they did there).
+_ASKS_WHICH_ROLE = re.compile(r"\b(?:quel(?:le)?s?\s+(?:ministres?|présidente?s?|directeurs?|directrices?|maires?|"
+                              r"responsables?)|(?:which|what)\s+(?:ministers?|presidents?|directors?|mayors?|"
+                              r"heads?))\b", re.IGNORECASE)
 _FULL_NAME = re.compile(r"\b([A-ZÀ-Ý][\w’'-]+)\s+([A-ZÀ-Ý][\w’'-]+)")
+
+
+_ASKS_ANYONE = re.compile(r"^\W*(?:par\s+qui|by\s+whom|qui|who|whom)\b", re.IGNORECASE)
+
+
+def asks_person(question: str | None) -> bool:
+    """Does the question ask for a person ("Qui est…?", "Quel intervenant…?", "Quel ministre…?", "Which speaker…?")?"""
+    return bool(question) and any(p.search(question) for p in (_ASKS_ANYONE, _ASKS_PERSON_KIND, _ASKS_WHICH_ROLE))
 
 
 def _full_names(claim: str, q_words: set[str]) -> list[str]:

@@ -28,14 +28,15 @@ from ..ingest.chunk import split_sentences
 from ..ingest.language import detect_language
 from ..config import Thresholds
 from ..types import Sentence
-from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_part, asks_negated, causal_premise,
-                    claim_facts, claim_parts, common_word_only, contrasted, counts_other, cross_facts, cut_name, denied,
-                    denied_object, ends_quotation, fact_apart, fact_index, figure_of_another_name,
+from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_part, asks_negated, asks_person,
+                    causal_premise, claim_facts, claim_parts, common_word_only, contrasted, counts_other, cross_facts,
+                    cut_name, denied, denied_object, ends_quotation, fact_apart, fact_index, figure_of_another_name,
                     figure_of_the_other_side, has_fact, leader_unsaid, listed_count, misquoted, misses_asked_kind,
-                    names_only, near_verbatim, negated, nobody_there, one_as_word, own_words_absent, person_name,
-                    question_facts, respell_claim, role_conflict, role_heads, speaker_conflict, spelt_out, tautology,
-                    time_flipped, topic, undescribed, unnamed_speaker, unstated_since, unstated_total, with_asked_speaker,
-                    without_quoted_headlines, written_as_names, wrong_yes)
+                    names_only, near_verbatim, negated, nobody_there, one_as_word, opening_name, own_words_absent,
+                    person_name, question_facts, quote_of_other, respell_claim, role_conflict, role_heads,
+                    speaker_conflict, spelt_out, swapped_qualifier, tautology, time_flipped, topic, undescribed,
+                    unnamed_speaker, unstated_since, unstated_total, with_asked_speaker, without_quoted_headlines,
+                    written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
 
@@ -119,7 +120,8 @@ class GroundingChecker:
 
     def judge(self, claim: str, passage: str, vocabulary: str | None = None, question: str | None = None,
               use_model: bool = True, whole_answer: bool = True, heading: str = "",
-              names: frozenset[str] = frozenset(), who: str = "", strict: bool = False) -> Verdict:
+              names: frozenset[str] = frozenset(), who: str = "", strict: bool = False,
+              bare_from_who: bool = False) -> Verdict:
         """`vocabulary` (folded words of the corpus, space-separated) lets a claim in another language
         than the passage keep as facts only the names the corpus knows: "Assembly" is not a French name.
         `question` (optional): the claim is (`whole_answer`) or is part of the answer to it; an answer that only
@@ -131,7 +133,8 @@ class GroundingChecker:
         shown to the model with it (by name alone unless the claim takes a name from the titles); it holds the claim's
         names it holds ("Constance Nebbula a lancé un data center public" from "En Pays de la Loire, nous avons lancé
         un data center public…, a-t-elle témoigné", her name two passages before). `strict`: the judge is held to the
-        bare-answer margin (a claim whose names come from another passage than its words)."""
+        bare-answer margin (a claim whose names come from another passage than its words). `bare_from_who`: a bare
+        answer to a question asking for a person may find its words in `who` alone (`check` tries it last)."""
         if question:
             # A name the question misspelt, copied into the claim, is read as the passage (or the topic its heading
             # names) spells it ("Cybertport"; "Maharashi" under "Maharishi Mahesh Yogi"); the question too, so that
@@ -139,7 +142,7 @@ class GroundingChecker:
             spelt = f"{topic(heading)}\n{passage}" if topic(heading) else passage
             claim, question = respell_claim(claim, spelt, question), respell_claim(question, spelt, question)
         claim_stems = set(analyse(claim))
-        facts = claim_facts(claim)
+        facts = claim_facts(claim) | opening_name(claim, names)
         claim_lang = detect_language(claim)
         cross = claim_lang != detect_language(passage)
         if cross:
@@ -169,6 +172,13 @@ class GroundingChecker:
             name = person_name(who)
             name_facts = fact_index(name)
             titled, who = who, (who if any(not has_fact(f, *name_facts) for f in from_who) else name)
+        # A bare answer to a question asking for a person reads that person's name and titles with the passage, as the
+        # judge does: "Loïg Chesnais-Girard." to "Quel intervenant a pris l'exemple du maire d'une commune de 3.000
+        # habitants ?" from his quotation, whose "Il" follows (session 40, r1608), is not a claim none of whose words
+        # are there. (Not to another question: "Constance Nebbula." to "Quelle entreprise a construit le data center
+        # public des Pays de la Loire ?" from her "nous avons lancé", r1236, names no company.)
+        bare_person = bare_from_who and bool(titled) and judged_claim(claim, question)[1] and asks_person(question)
+        known_who = set(analyse(titled)) if bare_person else set()
         scored = []
         for s, e in self.windows(passage):
             nums, words = fact_index(passage[s:e])
@@ -176,7 +186,7 @@ class GroundingChecker:
                              and not (f == "#1" and one_as_word(claim, passage[s:e]))
                              and not listed_count(f, claim, passage[s:e])
                              and not spelt_out(f, claim, passage[s:e]))
-            stems = set(analyse(passage[s:e]))
+            stems = set(analyse(passage[s:e])) | known_who
             coverage = len(claim_stems & stems) / len(claim_stems) if claim_stems else 0.0
             scored.append((len(missing), coverage, (s, e), missing))
         # The smallest window with the fewest missing facts and nearly the best coverage: the words to highlight.
@@ -233,6 +243,9 @@ class GroundingChecker:
                     ) or figure_of_another_name(claim, passage, question)  # (numbers and names: in any language)
         if contrast:
             return Verdict(False, round(0.4 * coverage, 3), contrast, (s, e), True, "contrast")
+        swapped = "" if cross else (swapped_qualifier(claim, passage, question) or quote_of_other(claim, passage))
+        if swapped:
+            return Verdict(False, round(0.4 * coverage, 3), swapped, (s, e), True, "contrast")
         wrong_quote = misquoted(claim, passage, known if cross else None) or ("" if cross else cut_name(claim, passage))
         if wrong_quote:
             return Verdict(False, round(0.3 * coverage, 3), wrong_quote, (s, e), True, "misquoted")
@@ -352,6 +365,12 @@ class GroundingChecker:
                 if sim is not None and sim < self.t.dense_cross_judged:
                     return Verdict(False, round(sim, 3), f"across languages, the claim's meaning is far from the "
                                    f"passage's (similarity {sim:.2f})", (s, e), code="meaning_differs")
+            if bare and from_who and not claim_stems & set(analyse(passage)):
+                # A bare answer the passage writes none of, its name taken from whom the passage's pronoun stands for,
+                # is held to the margin of words from nowhere: "Loïg Chesnais-Girard." to "Quel dirigeant d'entreprise
+                # estime que…?" from his own quotation scored −0.30, the right one to "Quel intervenant a pris
+                # l'exemple du maire…?" +0.94 (session 40, r1614 and r1608).
+                unheard = max(unheard, 2)
             apart = "" if cross or not question else fact_apart(claim, passage, question)
             return self._judge_with_model(full, read, coverage, cross, (s, e),
                                           bare or bool(from_who) or by_title or strict,
@@ -537,6 +556,17 @@ class GroundingChecker:
                     x.citations, x.supported, x.score, x.repointed = [n], True, alt_good[n].score, True
                     x.reason = "re-pointed to a passage that supports it"
                     x.code = alt_good[n].code
+                elif by_who := {n: v for n in valid if (v := judge(
+                        x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
+                        heading=hits[n - 1].passage.heading, who=people.get(hits[n - 1].passage.id, ""),
+                        bare_from_who=True)).supported}:
+                    # Last, a bare name the cited passage holds only as whom its pronoun stands for (r1608): after any
+                    # passage that writes it, which the reader can check by eye (a004 stays cited to "Loïg
+                    # Chesnais-Girard, président de la région Bretagne", not to "Selon lui, …").
+                    good = by_who
+                    x.citations, x.supported = [n for n in valid if n in by_who], True
+                    x.score = max(v.score for v in by_who.values())
+                    x.reason, x.code = "supported", max(by_who.values(), key=lambda v: v.score).code
                 elif pair := self._pair(x.text, context, hits, question, whole, vocabulary):
                     # The claim joins two passages (a name in one, what is said of it in the next): both cited.
                     (a, b), v = pair
