@@ -556,10 +556,11 @@ class GroundingChecker:
                     x.citations, x.supported, x.score, x.repointed = [n], True, alt_good[n].score, True
                     x.reason = "re-pointed to a passage that supports it"
                     x.code = alt_good[n].code
-                elif by_who := {n: v for n in valid if (v := judge(
-                        x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
-                        heading=hits[n - 1].passage.heading, who=people.get(hits[n - 1].passage.id, ""),
-                        bare_from_who=True)).supported}:
+                elif judged_claim(x.text, question)[1] and asks_person(question) and (by_who := {
+                        n: v for n in valid if people.get(hits[n - 1].passage.id) and (v := judge(
+                            x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
+                            heading=hits[n - 1].passage.heading, who=people[hits[n - 1].passage.id],
+                            bare_from_who=True)).supported}):
                     # Last, a bare name the cited passage holds only as whom its pronoun stands for (r1608): after any
                     # passage that writes it, which the reader can check by eye (a004 stays cited to "Loïg
                     # Chesnais-Girard, président de la région Bretagne", not to "Selon lui, …").
