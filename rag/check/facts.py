@@ -96,6 +96,11 @@ def _unelided(word: str) -> str:
     return re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", word, flags=re.IGNORECASE)
 
 
+def _capitalised(bare: str) -> bool:
+    """A word (its elided article taken off) written as a name: capitalised, longer than a letter, no function word."""
+    return len(bare) > 1 and bare[:1].isupper() and fold(bare) not in _COMMON_CAPS
+
+
 def claim_facts(text: str) -> set[str]:
     """Folded fact tokens: numbers (in digits or words), month names, and capitalised words not opening the
     sentence."""
@@ -110,7 +115,7 @@ def claim_facts(text: str) -> set[str]:
         if f in _WORD_VALUES and not (i + 1 < len(words) and fold(words[i + 1]) in _WORD_VALUES):
             facts.add("#" + _WORD_VALUES[f])  # (a lone number word: "deux cents" is left to the judge)
         bare = _unelided(w)
-        if i > 0 and bare[:1].isupper() and fold(bare) not in _COMMON_CAPS and len(bare) > 1:
+        if i > 0 and _capitalised(bare):
             facts.add(_roman(bare) or fold(bare))
     return facts
 
@@ -121,8 +126,7 @@ def opening_name(claim: str, names: frozenset[str]) -> set[str]:
     Docaposte, which the cited passage never names). `claim_facts` skips a sentence's first word, capitalised anyway."""
     words = re.findall(r"[\w’'-]+", claim)
     bare = _unelided(words[0]) if words else ""
-    f = fold(bare)
-    return {f} if len(bare) > 1 and bare[:1].isupper() and f not in _COMMON_CAPS and f in names else set()
+    return {fold(bare)} if _capitalised(bare) and fold(bare) in names else set()
 
 
 def _question_sentences(text: str) -> list[tuple[str, bool]]:

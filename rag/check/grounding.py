@@ -75,6 +75,12 @@ def judged_claim(claim: str, question: str | None) -> tuple[str, bool]:
     return (f"{asking_part(question)} — {claim}" if bare else claim), bare
 
 
+def _bare_to_person(claim: str, question: str | None) -> bool:
+    """A bare answer ("Loïg Chesnais-Girard.") to a question asking for a person: the one claim `judge(bare_from_who=…)`
+    may find in whom a passage's pronoun stands for."""
+    return judged_claim(claim, question)[1] and asks_person(question)
+
+
 class _NeedsModel(Exception):
     pass
 
@@ -177,7 +183,7 @@ class GroundingChecker:
         # habitants ?" from his quotation, whose "Il" follows (session 40, r1608), is not a claim none of whose words
         # are there. (Not to another question: "Constance Nebbula." to "Quelle entreprise a construit le data center
         # public des Pays de la Loire ?" from her "nous avons lancé", r1236, names no company.)
-        bare_person = bare_from_who and bool(titled) and judged_claim(claim, question)[1] and asks_person(question)
+        bare_person = bare_from_who and bool(titled) and _bare_to_person(claim, question)
         known_who = set(analyse(titled)) if bare_person else set()
         scored = []
         for s, e in self.windows(passage):
@@ -556,7 +562,7 @@ class GroundingChecker:
                     x.citations, x.supported, x.score, x.repointed = [n], True, alt_good[n].score, True
                     x.reason = "re-pointed to a passage that supports it"
                     x.code = alt_good[n].code
-                elif judged_claim(x.text, question)[1] and asks_person(question) and (by_who := {
+                elif _bare_to_person(x.text, question) and (by_who := {
                         n: v for n in valid if people.get(hits[n - 1].passage.id) and (v := judge(
                             x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
                             heading=hits[n - 1].passage.heading, who=people[hits[n - 1].passage.id],
