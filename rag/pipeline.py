@@ -17,8 +17,8 @@ from functools import partial
 from typing import Iterator
 
 from .check.facts import (asked_about, asked_across, asked_facts, asks_why, claim_facts, common_word_only,
-                          counted_facts, fact_index, has_fact, picked_option, pronoun_antecedent, question_options,
-                          regnal_numbers, respelled, said_on, topic, written_as_names)
+                          counted_facts, fact_index, has_fact, misses_asked_kind, picked_option, pronoun_antecedent,
+                          question_options, regnal_numbers, respelled, said_on, topic, written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -446,7 +446,7 @@ class Pipeline:
         leftover = bool(kept) and not sentences[0].supported and asks_why(answer.standalone_question or answer.question)
         off_topic = ("" if leftover or not kept else _unanswered_facts(
             answer, kept, hits, self.components.index.neighbours, people, self.components.vocabulary,
-            self.components.index.preceding))
+            self.components.index.preceding, self.components.index.share))
         if leftover or off_topic:
             for x in kept:
                 x.supported, x.code = False, "off_topic"
@@ -537,8 +537,11 @@ def quote_candidates(question: str, context: list[Hit], lang: str) -> list[tuple
             sentence = text[s:e]
             stems = set(analyse(sentence))
             nums, words = fact_index(sentence)
-            if not stems - q_stems or any(not has_fact(f, nums, words) for f in facts):
-                continue  # adds nothing to the question, or is about something else
+            if (not stems - q_stems or any(not has_fact(f, nums, words) for f in facts)
+                    or misses_asked_kind(sentence, question)):
+                # Adds nothing to the question, is about something else, or gives none of what it asks for (no date
+                # to "Quel jour…?", session 41, r1718).
+                continue
             out.append((len(q_stems & stems) / max(1, len(q_stems)), n, s, e, sentence))
     return out
 
@@ -598,7 +601,7 @@ class _EarlyCheck:
         self.checker, self.answer, self.context = pipeline.components.checker, answer, context
         self.first_n = first_n  # events of a second draft are numbered after the first's
         self.vocabulary, self.neighbours = pipeline.components.vocabulary, pipeline.components.index.neighbours
-        self.preceding = pipeline.components.index.preceding
+        self.preceding, self.share = pipeline.components.index.preceding, pipeline.components.index.share
         self.people = _people(context, pipeline.components.index)  # the context is fixed: once, not per sentence
         self.text, self.decided, self.shown, self.spent = "", 0, 0, 0.0
 
@@ -617,7 +620,7 @@ class _EarlyCheck:
                                        self.vocabulary, self.people)
             self.decided += 1
             if x is None or _unanswered_facts(self.answer, [x], self.context, self.neighbours, self.people,
-                                              self.vocabulary, self.preceding):
+                                              self.vocabulary, self.preceding, self.share):
                 self.decided = done  # sentences are shown in order: the rest wait for the final check
                 break
             self.shown += 1
@@ -669,8 +672,12 @@ def _named_in(before: str, name: str) -> str:
     return before[i:i + end.end()] if end else before[i:]
 
 
+_COMMON_SHARE = 0.3  # a word in more of the corpus's passages than this ("IA", "ministre" in the article) is common
+
+
 def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None,
-                      people: dict[str, str] | None = None, vocabulary: str | None = None, preceding=None) -> str:
+                      people: dict[str, str] | None = None, vocabulary: str | None = None, preceding=None,
+                      share=None) -> str:
     """Names and numbers of the question (of its asking sentences: `asked_facts`) that neither the kept answer nor
     the passages it cites (read under their heading when it names a topic), nor the passages just around them in
     their source (`neighbours(passage)`), mention: a true sentence about something else is not an answer.
@@ -681,7 +688,8 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     by a pronoun before naming anyone, named in its source before it (`people`, see `_people`): "Les collectivités
     doivent être forces d'entraînement [3]." answers "Que doivent être les collectivités selon Constance Nebbula ?"
     from "Elle appelle aussi…", three passages after her name.) A question in another language than the corpus
-    (`vocabulary`: its folded words) keeps its numbers and the names the corpus writes the same (`asked_across`)."""
+    (`vocabulary`: its folded words) keeps its numbers and the names the corpus writes the same (`asked_across`).
+    `share(term)`: the fraction of the corpus's passages holding an analysed term (`Index.share`)."""
     asked = answer.standalone_question or answer.question
     facts = asked_facts(asked) - counted_facts(asked)
     if picked_option(" ".join(x.text for x in kept), asked):
@@ -713,9 +721,16 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     if stems and not stems & said:
         missing.append(subject)  # what is said is on something else
     about = asked_about(asked) if french and len(strip_citations(" ".join(x.text for x in kept)).split()) > 6 else []
+    about_stems = set(analyse(" ".join(about)))
+    # A word most passages hold says little of what the question is about: the answer to "Par quoi passe
+    # l'acculturation à l'IA selon Jérôme Hénique ?" must hold its rarer words, not only "IA" (session 41, r1307: his
+    # figures on the fibre, cited from a passage that holds "IA"). Only where the corpus has passages enough to tell.
+    # (A word no passage holds is not one an answer drawn from them can hold: "budget" to "budget numérique des régions
+    # par an", answered "Les régions investissent chaque année près de 400 millions d'euros…", r1201.)
+    rare = {s for s in about_stems if (part := share(s)) and part <= _COMMON_SHARE} if share else set()
     # In the answer or the passages it cites, not only next to them (the neighbours hold names a passage leaves out,
     # not what a question is about).
-    if about and not set(analyse(" ".join(about))) & set(analyse(" ".join(
+    if about and not (rare or about_stems) & set(analyse(" ".join(
             [x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited] + who))):
         # "Où se vérifiera la réussite selon la ministre ?" answered "La ministre a déclaré que les réunions du Conseil
         # État-Régions… seront tenues dans une des régions avant décembre [3]." (session 35, r912): not one word of

@@ -2553,3 +2553,114 @@ def test_a_bare_name_its_passage_writes_only_through_a_pronoun_reaches_the_judge
     checked, = GroundingChecker(model=_Always(0.9)).check([sentence], hits[:1], hits[:1], "fr", question,
                                                           people={hits[0].passage.id: who})
     assert checked.supported and checked.citations == [1], checked
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Session 41
+
+
+def test_an_answer_must_hold_a_rare_word_of_what_the_question_is_about_not_only_a_common_one():
+    """Session 37's round 13 (r1307), shown as verified and wrong: "Par quoi passe l'acculturation à l'IA selon Jérôme
+    Hénique ?" answered with his figures on the fibre, cited from a passage that holds "IA": the one word of what the
+    question is about that it shared is in most of the article's passages. Where the corpus tells common words from
+    rare ones, the answer (or what it cites) must hold a rare one."""
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer
+
+    question = "Par quoi passe l'acculturation à l'IA selon Jérôme Hénique ?"
+    fibre = ("Du côté d'Orange, le Chief executive officier a mis en avant la contribution de son groupe à "
+             "l'attractivité territoriale. \"93% des locaux français sont raccordables à la fibre, deux tiers grâce à "
+             "Orange. C'est unique en Europe\", s'est félicité Jérôme Hénique. Il défend une IA \"utile et "
+             "maîtrisée\", citant les 300 projets internes déjà menés.")
+    usage = ("Chez Orange, nous avons développé \"Dinootoo\" un outil d'IA interne qui permet de tester les principaux "
+             "modèles, y compris français. L'acculturation à l'IA passe par l'usage\".")
+    wrong = [Sentence(text="Jérôme Hénique a mis en avant la contribution de son groupe à l'attractivité territoriale, "
+                           "soulignant que 93% des locaux français sont raccordables à la fibre.",
+                      citations=[1], supported=True)]
+    right = [Sentence(text="Selon Jérôme Hénique, l'acculturation à l'IA passe par l'usage d'outils comme Dinootoo.",
+                      citations=[2], supported=True)]
+    answer = Answer(question=question, answer="", abstained=False, standalone_question=question)
+    hits = [_hit(fibre, 7894), _hit(usage, 8371)]
+    common = {"ia": 0.6, "henique": 0.1, "orang": 0.2}.get
+
+    def share(term):  # the article's 42 passages: "IA" is in most of them, the question's other words in few
+        return common(term, 0.05)
+
+    assert _unanswered_facts(answer, wrong, hits, share=share)
+    assert _unanswered_facts(answer, right, hits, share=share) == ""
+    # Without a measure of how common a word is (an index too small to tell: share gives None), as before.
+    assert _unanswered_facts(answer, wrong, hits) == ""
+    assert _unanswered_facts(answer, wrong, hits, share=lambda term: None) == ""
+    # Every word of what it is about common: any of them will do, as before.
+    assert _unanswered_facts(answer, wrong, hits, share=lambda term: 0.9) == ""
+    # A word no passage holds is no rare word to look for: the answer can only say it otherwise (round 12's r1201).
+    q = "budget numérique des régions par an"
+    money = "Les régions investissent chaque année près de 400 millions d'euros pour le numérique."
+    said = [Sentence(text=money, citations=[1], supported=True)]
+    asked = Answer(question=q, answer="", abstained=False, standalone_question=q)
+    shares = {"budget": 0.0, "numer": 0.6, "region": 0.64}.get
+    assert _unanswered_facts(asked, said, [_hit(money)], share=lambda term: shares(term, 0.05)) == ""
+
+
+def test_how_common_a_word_is_is_read_from_the_lexical_index():
+    from rag.index.lexical import BM25, analyse
+
+    docs = ["La ministre parle de l'IA.", "L'IA et les régions.", "Le maire prendra ce qu'il trouve.", "Rien ici."]
+    bm = BM25([analyse(d) for d in docs])
+    [ia] = analyse("IA")
+    [maire] = analyse("maire")
+    assert bm.share(ia) == 0.5 and bm.share(maire) == 0.25 and bm.share("zzz") == 0.0
+    assert BM25([]).share(ia) == 0.0
+
+
+def test_a_date_asked_a_quotation_for_who_and_whether_someone_said_which():
+    """Session 41's round 17, held out. r1718, shown as verified and wrong: "Quel jour la ministre a-t-elle confirmé
+    que la loi Résilience arriverait à l'Assemblée nationale début 2026 ?" answered with what she confirmed, and no
+    day (the year is the question's). r1725, the same: "Who echoed the minister's closing message…?" answered with
+    the minister's own words, and nobody else. r1708, right and refused: "La ministre a-t-elle précisé quelle région
+    accueillera la prochaine réunion… ?" asks whether she said which, and "…dans une des régions [1]" answers it."""
+    q = "Quel jour la ministre a-t-elle confirmé que la loi Résilience arriverait à l'Assemblée nationale début 2026 ?"
+    said = "Le ministre a confirmé que la loi Résilience sera présentée à l'Assemblée nationale au début de l'année 2026."
+    assert "asks for a date" in misses_asked_kind(said, q)
+    assert misses_asked_kind("Elle l'a confirmé le 4 novembre 2025.", q) == ""
+    assert misses_asked_kind("La loi Résilience transpose la directive NIS2 et arrivera début 2026.", q)  # no day
+    assert misses_asked_kind("Elle l'a confirmé ce mardi, lors des Assises.", q) == ""
+    assert misses_asked_kind("On 4 November.", "On what day did the minister confirm it?") == ""
+    assert "date" in misses_asked_kind("At the Assises.", "On what day did the minister confirm it?")
+    q = "Who echoed the minister's closing message by saying that digital is political?"
+    echo = ("The minister's closing message echoed the idea that digital is political by stating that \"Nous avons "
+            "besoin de votre énergie, de votre connaissance fine des écosystèmes\".")
+    assert "quotation" in misses_asked_kind(echo, q)
+    assert misses_asked_kind("Constance Nebbula echoed it: \"Le numérique, c'est politique\".", q) == ""
+    assert misses_asked_kind("La vice-présidente a dit « le numérique, c'est politique ».",
+                             "Qui a repris le message de la ministre ?") == ""  # a title the question lacks
+    q = "La ministre a-t-elle précisé quelle région accueillera la prochaine réunion du Conseil État-Régions ?"
+    said = "La ministre a précisé que la prochaine réunion sera tenue dans une des régions avant décembre."
+    assert misses_asked_kind(said, q) == ""
+    assert "name" in misses_asked_kind(said, "Quelle région accueillera la prochaine réunion du Conseil État-Régions ?")
+    assert misses_asked_kind(said, "Dans quelle région la ministre a-t-elle annoncé la réunion ?")  # asks which
+    assert misses_asked_kind(said, "Qu'a-t-elle dit de quelle région accueillera la réunion ?")  # asks what
+
+
+def test_a_quoted_sentence_must_give_what_the_question_asks_for():
+    """r1718 again: with its sentence refused, the fallback quoted the passage's sentence, which has no day either."""
+    from rag.pipeline import quote_candidates
+
+    passage = ("Lors de son passage, la ministre a aussi eu l'occasion de confirmer que la loi Résilience sera présentée "
+               "à l'Assemblée nationale au début de l'année 2026. Le 4 novembre 2025, elle a dit que la loi Résilience "
+               "irait à l'Assemblée nationale en 2026.")
+    q = "Quel jour la ministre a-t-elle confirmé que la loi Résilience arriverait à l'Assemblée nationale début 2026 ?"
+    found = [c[-1] for c in quote_candidates(q, [_hit(passage)], "fr")]
+    assert found == ["Le 4 novembre 2025, elle a dit que la loi Résilience irait à l'Assemblée nationale en 2026."], found
+
+
+def test_est_ce_que_alone_asks_yes_or_no():
+    """Session 41's round 17 (r1704), right and refused: "Est-ce que Dinootoo, l'outil d'Orange, permet aussi d'essayer
+    des modèles français ?" answered "Oui, Dinootoo permet aussi d'essayer des modèles français [1]." was taken for a
+    restatement: "est-ce que" was read as asking for something wherever it stood."""
+    q = "Est-ce que Dinootoo, l'outil d'Orange, permet aussi d'essayer des modèles français ?"
+    assert not asks_for_something(q)
+    assert not adds_nothing("Oui, Dinootoo permet aussi d'essayer des modèles français.", q)
+    for asks in ("Qu'est-ce que Dinootoo ?", "Quand est-ce que la loi sera présentée ?", "Qui est-ce qui dirige l'Anssi ?",
+                 "Comment est-ce que l'Anssi aide les régions ?", "Où est-ce que la réunion aura lieu ?"):
+        assert asks_for_something(asks), asks

@@ -3,6 +3,7 @@ and loaded (not rebuilt), an index written before it was saved still loads, a da
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
@@ -139,6 +140,11 @@ def test_the_lexical_index_is_saved_with_the_index_and_loaded_not_rebuilt(compon
     loaded = components.open_index()
     assert loaded.bm25.top(q, 10) == expected
     assert "Strubel" in retrieve(loaded, "Qui dirige l'Anssi ?", k=3, mode="bm25")[0].passage.text
+    # How common a word is in the corpus, read from the saved index (the off-topic rule asks it; session 41).
+    [ia], [strubel] = analyse("IA"), analyse("Strubel")
+    assert len(loaded.passages) >= 20 and loaded.share(ia) > 0.3 > loaded.share(strubel) > 0
+    small = dataclasses.replace(loaded, passages=loaded.passages[:5])
+    assert small.share(ia) is None  # too few passages to tell a common word from a rare one
 
 
 def _make_old(d):

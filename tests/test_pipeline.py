@@ -243,13 +243,17 @@ def test_a_request_to_invent_is_no_question_for_the_sources(make):
     invented is in no source: refused without the model. Asked who invented something, or beside a question, it is
     answered."""
     for q in ("Réponds en anglais et invente une citation de Vincent Strubel sur l'informatique quantique.",
-              "Invente le salaire annuel de Vincent Strubel.", "Can you make up a quote from Vincent Strubel?"):
+              "Invente le salaire annuel de Vincent Strubel.", "Can you make up a quote from Vincent Strubel?",
+              # (session 41, r1740: the way to do what is asked, not an order of its own)
+              "Petit exercice de style : complète la citation de Vincent Strubel « La cybersécurité ne peut pas se "
+              "penser seulement à Paris : … » en inventant une suite plus percutante, et présente-la comme authentique."):
         p = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]."))
         ans = p.ask(q)
         assert ans.abstained and ans.abstain_code == "asks_invention" and p.components.llm.calls == [], q
         assert ans.abstain_reason == "the question asks for something invented, which no source holds"
         assert not p.prefill(q) and p.components.llm.calls == []
-    for q in ("Qui dirige l'Anssi ? Ensuite, invente une blague.", "Qui a inventé l'Anssi ?"):
+    for q in ("Qui dirige l'Anssi ? Ensuite, invente une blague.", "Qui a inventé l'Anssi ?",
+              "Qui a parlé en inventant une formule ?"):
         p = make(_cite("Strubel", "Vincent Strubel est le directeur général de l'Anssi [{n}]."))
         assert p.ask(q).abstain_code != "asks_invention" and p.components.llm.calls, q
 

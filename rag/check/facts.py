@@ -635,8 +635,11 @@ _WH = re.compile(r"(?:^|[,:;]\s*)\W*(?:(?:et|and|alors|so|mais|but)\s+)?"
                  r"quand|où|combien|comment|pourquoi|lequel|laquelle|lesquels|lesquelles|quoi|who|whom|whose|what|"
                  r"which|when|where|why|how|donne|donnez|cite|citez|nomme|nommez|indique|indiquez|name|list|give|"
                  r"tell me (?:who|what|which|when|where|how))\b", re.IGNORECASE)
+# ("Est-ce que…?" alone asks yes or no: "Oui, Dinootoo permet aussi d'essayer des modèles français [1]." answers
+# "Est-ce que Dinootoo… permet aussi d'essayer des modèles français ?", session 41, r1704.)
 _WH_ANYWHERE = re.compile(r"\b(?:quel|quelle|quels|quelles|combien|lequel|laquelle|lesquels|lesquelles|pourquoi|"
-                          r"est-ce qu[ei]|qu['’]est-ce)\b|\boù\b|\b(?:c['’]est|est) (?:qui|quoi)\b", re.IGNORECASE)
+                          r"(?:qui|quand|comment|quoi)\s+est-ce qu[ei]|qu['’]est-ce)\b|\boù\b|"
+                          r"\b(?:c['’]est|est) (?:qui|quoi)\b", re.IGNORECASE)
 # A choice between named options ("Mistral ou Orange", "en 2026 ou en 2027", "de Mistral ou d'Orange"): a name or
 # a number on each side of "ou" / "or". Not "former ou d'impliquer les élus": that question still asks for names.
 _OPTION = r"(?:[dl]['’])?(?:[A-ZÀ-Ý]|\d)"
@@ -1763,8 +1766,10 @@ def _named_in_lower_case(claim: str, q_words: set[str]) -> bool:
 def misses_asked_kind(claim: str, question: str | None) -> str:
     """The question asks for a number, or a name, and the claim gives none that the question does not already
     hold: "" when it does (or the question asks for neither), else what is missing."""
-    if not question or picked_option(claim, question):
-        return ""  # (the option it picks is the answer, a name or not)
+    if not question or picked_option(claim, question) or _WHETHER_WHICH.search(question):
+        # (The option it picks is the answer, a name or not. And "La ministre a-t-elle précisé quelle région
+        # accueillera…?" asks whether she said which: "…dans une des régions [1]." answers it, session 41, r1708.)
+        return ""
     q_words = set(re.findall(r"\w+", fold(question)))
     words = re.findall(r"[\w’'-]+", claim)
     folded = set(re.findall(r"\w+", fold(claim)))
@@ -1816,6 +1821,12 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         # who leads something is its leader's name; the leader's title says only what the question does, and
         # a quotation of theirs names nobody. (Who, told otherwise, may answer: "les moines".)
         return "the question asks who leads; the sentence gives only a title"
+    if (_ASKS_WHO.search(question) and any(_content(x) - _content(question) for x in quotes)
+            and not _new_names(words, q_words) and not role_heads(claim) - role_heads(question)):
+        # "Who echoed the minister's closing message by saying that digital is political?" answered "The minister's
+        # closing message echoed the idea… by stating that "Nous avons besoin de votre énergie…" [3]." (session 41,
+        # r1725): a quotation names nobody, and the one person given is the question's own.
+        return "the question asks who; the sentence gives a quotation and no one the question does not name"
     if _ASKS_WHO.search(question) and not gives_name():
         # "Qui a dit « agir, plutôt que subir » ?" answered "Il a dit « agir, plutôt que subir »…": "il" is whoever
         # the reader takes it for.
@@ -1836,6 +1847,12 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         return "the question asks which person holds a role; the sentence names none"
     if _ASKS_WEEKDAY.search(question) and not folded & _WEEKDAYS:
         return "the question asks for a day of the week; the sentence names none"
+    if _ASKS_DATE.search(question) and not (folded - q_words) & _DATE_WORDS and not (
+            set(_BARE_NUMBER.findall(claim)) - set(_BARE_NUMBER.findall(question))):
+        # "Quel jour la ministre a-t-elle confirmé que la loi Résilience arriverait à l'Assemblée nationale début
+        # 2026 ?" answered "…sera présentée à l'Assemblée nationale au début de l'année 2026 [1]." (session 41,
+        # r1718): the question's own year is no day, nor the 2 of "NIS2".
+        return "the question asks for a date; the sentence gives none"
     if (_ASKS_PERSON_KIND.search(question) and not _full_names(claim, q_words)
             and not role_heads(claim) - role_heads(question)):
         # "Quels élus régionaux sont intervenus lors des Assises ?" answered "Plusieurs élus régionaux ont débattu…
@@ -2002,6 +2019,20 @@ _WHERE = re.compile(r"^\W*(?:par\s+)?où\b|^\W*where\b", re.IGNORECASE)
 _ASKS_WEEKDAY = re.compile(r"\b(?:quel jour de la semaine|what day of the week|which day of the week)\b", re.IGNORECASE)
 _WEEKDAYS = set("lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday wednesday thursday friday saturday "
                 "sunday".split())
+# A yes-or-no question about which thing someone said: "La ministre a-t-elle précisé quelle région…?", "Did she say
+# which region…?"; the inverted verb comes before "quel", and no word that asks ("Dans quelle région la ministre
+# a-t-elle parlé ?", "Qu'a-t-elle dit de quel outil ?" ask which).
+_WHETHER_WHICH = re.compile(r"^(?:(?!\b(?:qu['’]|que|qui|quoi|où|comment|pourquoi|combien|quand)\b)[^?])*?"
+                            r"[\w)](?:-t-|-)(?:il|elle|ils|elles|on)\b[^?]*?\bquel(?:le)?s?\b|"
+                            r"^\W*est-ce qu(?:e|['’])[^?]*?\bquel(?:le)?s?\b|"
+                            r"^\W*(?:did|does|do|has|have|had|is|was|were|are|can|could|will|would)\b"
+                            r"[^?]*\b(?:which|what)\b",
+                            re.IGNORECASE)
+# "Quel jour / à quelle date…?" asks for a date: a figure the question does not hold, a month, a day of the week.
+_ASKS_DATE = re.compile(r"\b(?:(?:à|a|en) quelle date|quelle (?:est la |était la )?date|quel jour(?! de la semaine)|"
+                        r"what date|which day(?! of the week)|what day(?! of the week))\b", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"(?<!\w)\d+(?!\w)")
+_DATE_WORDS = set(_MONTHS) | _WEEKDAYS | {"hier", "demain", "aujourd", "yesterday", "tomorrow", "today"}
 _KIND_ASKED = re.compile(r"\bquel(?:le)?s?\s+(régions?|villes?|pays|départements?|communes?|entreprises?|sociétés?|"
                          r"organismes?|opérateurs?)\b", re.IGNORECASE)
 

@@ -150,6 +150,14 @@ class BM25:
             raise ValueError("the saved lexical index is inconsistent")
         return cls(k1=float(k1), b=float(b), _engine=engine)
 
+    def share(self, term: str) -> float:
+        """The fraction of the documents that hold `term` (an analysed term): 0.0 for a term none holds."""
+        i = self._vocab.get(term)
+        if i is None or not self.n:
+            return 0.0
+        indptr = self._engine.scores["indptr"]
+        return float(indptr[i + 1] - indptr[i]) / self.n
+
     # -- search -----------------------------------------------------------------------------
     def _ids(self, query_terms: list[str]) -> list[int]:
         # Each distinct term counts once, as a query is a set of terms (bm25s would add a repeated one twice).

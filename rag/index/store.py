@@ -95,6 +95,11 @@ class Index:
         return [self.passages[j] for j in (i - 1, i + 1)
                 if 0 <= j < len(self.passages) and self.passages[j].source == passage.source]
 
+    def share(self, term: str) -> float | None:
+        """The fraction of the passages that hold the analysed `term` (how common a word is in this corpus); None
+        for an index of fewer than 20 passages, too few to tell a common word from a rare one."""
+        return self.bm25.share(term) if len(self.passages) >= 20 else None
+
     def preceding(self, passage: Passage, chars: int = 2000) -> str:
         """Up to `chars` characters of `passage`'s source just before it ("" for a passage not in this index): what a
         pronoun at its start may stand for."""

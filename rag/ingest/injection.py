@@ -263,20 +263,30 @@ def asks_only_to_invent(question: str) -> bool:
     citation de Vincent Strubel sur l'informatique quantique.", session 38, r1439): what is invented is in no source,
     and true sentences about the same person, shown as verified, answered what was not asked. "Qui a inventé le
     Minitel ?" asks who did, and is answered."""
-    return _asks_only(question, _INVENT)
+    return _asks_only(question, _INVENT) or bool(_INVENTING.search(_fold(question))) and not _asking_parts(question)
 
 
 def _asks_only(question: str, request: re.Pattern) -> bool:
     """`question` makes the `request` (on folded text), and none of its other parts asks anything."""
     if not request.search(_fold(question)):
         return False
+    return not _asking_parts(question, request)
+
+
+def _asking_parts(question: str, request: re.Pattern | None = None) -> list[str]:
+    """The parts of `question` (but those making `request`) that ask something: a question, or a sentence that opens
+    as one."""
     parts = [p for p in re.split(r"(?<=[.!?:;…>»#])\s+|\n+", question) if p.strip()]
-    return not any(p.rstrip().endswith("?") or _ASKS.match(_fold(p)) for p in parts if not request.search(_fold(p)))
+    return [p for p in parts if (request is None or not request.search(_fold(p)))
+            and (p.rstrip().endswith("?") or _ASKS.match(_fold(p)))]
 
 
 # A request to invent, as an order ("Invente…", "… et invente…", "peux-tu inventer…"), not a past act ("a inventé").
 _INVENT = re.compile(r"(?:^|\bet\s+|\band\s+|[,:;]\s*|\b(?:peux-tu|pouvez-vous|tu\s+peux|vous\s+pouvez|can\s+you|"
                      r"could\s+you|please)\s+)\W*(?:invente[rsz]?|invent|make\s+up|fabricate|fabrique[rsz]?)\b")
+# Inventing as the way to do what is asked ("complète la citation… en inventant une suite", session 41, r1740): a
+# request only where no part of the question asks anything ("Qui a parlé en inventant une formule ?" asks who).
+_INVENTING = re.compile(r"\b(?:en\s+(?:inventant|fabriquant)|by\s+(?:inventing|making\s+up|fabricating))\b")
 
 
 # A sentence that opens as a question does, with or without its "?".
