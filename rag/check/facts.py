@@ -1777,8 +1777,9 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     # to "Which region…?"); not the question's own quotation ("Il a dit « agir, plutôt que subir »…" to "Qui a dit
     # « agir, plutôt que subir » ?").
     quotes = [claim[a:b] for a, b in quote_regions(claim)]
-    gives_name = lambda: bool(_new_names(words, q_words)  # noqa: E731
-                              or any(_content(x) - _content(question) for x in quotes))
+    new_name = lambda: bool(_new_names(words, q_words))  # noqa: E731
+    new_quote = lambda: any(_content(x) - _content(question) for x in quotes)  # noqa: E731
+    gives_name = lambda: new_name() or new_quote()  # noqa: E731
     if _ASKS_NUMBER.search(question):
         nums = {f for f in claim_facts(claim) if f.startswith("#")} - fact_index(question)[0]
         if not nums and not (folded - q_words) & _NUMBER_WORDS and not _ONE_UNIT.search(fold(claim)):
@@ -1821,8 +1822,8 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         # who leads something is its leader's name; the leader's title says only what the question does, and
         # a quotation of theirs names nobody. (Who, told otherwise, may answer: "les moines".)
         return "the question asks who leads; the sentence gives only a title"
-    if (_ASKS_WHO.search(question) and any(_content(x) - _content(question) for x in quotes)
-            and not _new_names(words, q_words) and not role_heads(claim) - role_heads(question)):
+    if (_ASKS_WHO.search(question) and new_quote() and not new_name()
+            and not role_heads(claim) - role_heads(question)):
         # "Who echoed the minister's closing message by saying that digital is political?" answered "The minister's
         # closing message echoed the idea… by stating that "Nous avons besoin de votre énergie…" [3]." (session 41,
         # r1725): a quotation names nobody, and the one person given is the question's own.

@@ -81,6 +81,14 @@ def _bare_to_person(claim: str, question: str | None) -> bool:
     return judged_claim(claim, question)[1] and asks_person(question)
 
 
+def _supported_by(x: Sentence, good: dict, valid: list[int], reason: str) -> None:
+    """`x` supported by `good` (citation -> verdict that supports it): the citations kept are those that support, in
+    the order written; the score and code are the best verdict's."""
+    x.citations = [n for n in valid if n in good]
+    x.supported, x.score = True, max(v.score for v in good.values())
+    x.reason, x.code = reason, max(good.values(), key=lambda v: v.score).code
+
+
 class _NeedsModel(Exception):
     pass
 
@@ -526,10 +534,8 @@ class GroundingChecker:
                         for n in valid}
             good = {n: v for n, v in verdicts.items() if v.supported}
             if good:
-                x.citations = [n for n in valid if n in good]  # a citation is kept when it supports
-                x.supported, x.score = True, max(v.score for v in good.values())
-                x.reason = "supported" + (f"; citation [{bad[0]}] points to no passage" if bad else "")
-                x.code = max(good.values(), key=lambda v: v.score).code
+                note = f"; citation [{bad[0]}] points to no passage" if bad else ""
+                _supported_by(x, good, valid, "supported" + note)
             else:
                 # Another retrieved passage may hold the claim. Words and facts pick the likeliest one;
                 # only that one is put to the model, which costs far more.
@@ -571,9 +577,7 @@ class GroundingChecker:
                     # passage that writes it, which the reader can check by eye (a004 stays cited to "Loïg
                     # Chesnais-Girard, président de la région Bretagne", not to "Selon lui, …").
                     good = by_who
-                    x.citations, x.supported = [n for n in valid if n in by_who], True
-                    x.score = max(v.score for v in by_who.values())
-                    x.reason, x.code = "supported", max(by_who.values(), key=lambda v: v.score).code
+                    _supported_by(x, good, valid, "supported")
                 elif pair := self._pair(x.text, context, hits, question, whole, vocabulary):
                     # The claim joins two passages (a name in one, what is said of it in the next): both cited.
                     (a, b), v = pair
