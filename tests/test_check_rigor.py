@@ -2664,3 +2664,32 @@ def test_est_ce_que_alone_asks_yes_or_no():
     for asks in ("Qu'est-ce que Dinootoo ?", "Quand est-ce que la loi sera présentée ?", "Qui est-ce qui dirige l'Anssi ?",
                  "Comment est-ce que l'Anssi aide les régions ?", "Où est-ce que la réunion aura lieu ?"):
         assert asks_for_something(asks), asks
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Session 42
+
+
+def test_a_passage_that_opens_inside_a_quotation_speaks_of_whoever_says_it():
+    """Session 41's r1703, a right list refused as off the question ("nothing about chesnais-girard"): its passage opens
+    inside his quotation ("Dans les hémicycles, certains lisent leurs mails…\"."), and only a leading pronoun or role
+    gave a passage its person. 9 of the article's 42 passages open inside a quotation; two had nobody."""
+    text = ARTICLE.read_text(encoding="utf-8")
+
+    def person(opening: str) -> str:
+        at = text.index(opening)
+        return pronoun_antecedent(text[at:at + 250], text[max(0, at - 12000):at], roles=True, reach=2000)[1]
+
+    # Cued before, by a pronoun for a role ("Il a de ce fait insisté… : \"Il faut…", "Il" the president of Brittany).
+    assert person("Dans les hémicycles, certains lisent") == "Loïg Chesnais-Girard, président de la région Bretagne"
+    assert person("C'est une équipe de France du numérique") == "Anne Le Hénanff"  # "…, Anne Le Hénanff a insisté… : \""
+    # Nobody is cued as saying it ("Son message : … \"Nos salariés…"): nobody, as before.
+    assert person("Mieux vaut leur en proposer une sécurisée.") == ""
+    # Only with roles (the check's reading); the prompt's notes name only what a leading pronoun stands for.
+    at = text.index("Dans les hémicycles, certains lisent")
+    assert pronoun_antecedent(text[at:at + 250], text[at - 2000:at]) == ("", "")
+    # Cued after it closes.
+    assert pronoun_antecedent("sont très sensibles. » La suite.", "« Les données de nos enfants",
+                              roles=True) == ("", "")  # no cue: nobody
+    assert pronoun_antecedent("sont très sensibles », a prévenu Guillaume Poupard. La suite.",
+                              "Le débat. « Les données de nos enfants ", roles=True)[1] == "Guillaume Poupard"

@@ -1591,7 +1591,41 @@ def pronoun_antecedent(passage: str, before: str, roles: bool = False, reach: in
     `before` hold the person a pronoun stands for; all of it is read for who holds a role, which a news article
     says once ("la ministre déléguée à l'IA et au numérique, Anne Le Hénanff", then "la ministre" pages later:
     « … », a-t-elle insisté, invitant les élus à « expérimenter… » after "La ministre a également évoqué…",
-    session 38, r1417)."""
+    session 38, r1417). With `roles`, a passage that opens inside a quotation speaks of whoever says it
+    (`_quotation_speaker`)."""
+    found = _leading_person(passage, before, roles, reach)
+    if roles and not found[1]:
+        return "", _quotation_speaker(passage, before, reach)
+    return found
+
+
+def _quotation_speaker(passage: str, before: str, reach: int | None) -> str:
+    """Who says the quotation a passage opens inside, with their titles, or "": the person the attribution just
+    before the quotation opens (in the same sentence) or just after it closes names; a pronoun or a role there is
+    whom it stands for. "Dans les hémicycles, certains lisent leurs mails pendant qu'on parle d'IA. Pourtant, c'est
+    de la démocratie…" is Loïg Chesnais-Girard's, from "Il a de ce fait insisté… : « Il faut que les élus…" before it
+    (session 42, r1703: 9 of the article's 42 passages open inside a quotation). A quotation nobody is cued as
+    saying ("Son message : … « Nos salariés… »") stays nobody's."""
+    text = before + passage
+    flat, quotes = _flat(text), quote_regions(text)
+    region = next(((a, b) for a, b in quotes if a < len(before) < b), None)
+    if region is None:
+        return ""
+    a, b = region
+    cue = next((c for c in _cues(text, flat, quotes, _mentions(text, flat, quotes)) if c.speaker is not None and (
+        c.end <= a and a - c.end <= 200 and not re.search(r"[.!?]\s", text[c.end:a]) or 0 <= c.start - b <= 3)), None)
+    if cue is None:
+        return ""
+    if cue.speaker.names:
+        return text[cue.speaker.start:cue.speaker.end]
+    # A role ("le président de la région Bretagne", or the one a pronoun stands for): whom it is, read from the
+    # sentence of the attribution on, as for a passage that opens there.
+    start = max(text.rfind(". ", 0, cue.start), text.rfind("\n", 0, cue.start)) + 1
+    return _leading_person(text[start:], text[:start], True, reach)[1]
+
+
+def _leading_person(passage: str, before: str, roles: bool, reach: int | None) -> tuple[str, str]:
+    """`pronoun_antecedent` for a passage's first mention of a person, outside quotations."""
     flat, quotes = _flat(passage), quote_regions(passage)
     mentions = _mentions(passage, flat, quotes)
     first = next((m for m in mentions
