@@ -2693,3 +2693,49 @@ def test_a_passage_that_opens_inside_a_quotation_speaks_of_whoever_says_it():
                               roles=True) == ("", "")  # no cue: nobody
     assert pronoun_antecedent("sont très sensibles », a prévenu Guillaume Poupard. La suite.",
                               "Le débat. « Les données de nos enfants ", roles=True)[1] == "Guillaume Poupard"
+
+
+def test_a_word_that_says_nothing_of_the_subject_does_not_make_an_answer_on_topic():
+    """Session 42's round 18 (r1814), shown as verified and wrong: "Lequel des orateurs a soutenu que la défense contre
+    les attaques informatiques ne saurait être conçue uniquement depuis la capitale ?" answered with Guillaume
+    Poupard's warning "contre les illusions d'une IA sans maîtrise": the one rare word of the question it shared was
+    "contre". And r1817: "faut" of "faut-il demander…" in "il faut demander… d'agir, plutôt que subir"."""
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer
+
+    question = ("Lequel des orateurs a soutenu que la défense contre les attaques informatiques ne saurait être conçue "
+                "uniquement depuis la capitale ?")
+    poupard = ("Du côté des grands groupes, Guillaume Poupard, coprésident du Conseil national de l'intelligence "
+               "artificielle (CIAN) et directeur général adjoint de Docaposte, a mis en garde contre les illusions "
+               "d'une IA sans maîtrise.")
+    strubel = ("L'agence, dit-il, mise sur la coopération. \"La cybersécurité ne peut pas se penser seulement à "
+               "Paris : elle a besoin d'un ancrage local.\"")
+    wrong = [Sentence(text="Guillaume Poupard, directeur général adjoint de Docaposte, a mis en garde contre les "
+                           "illusions d'une IA sans maîtrise.", citations=[1], supported=True)]
+    right = [Sentence(text="Vincent Strubel a soutenu que la cybersécurité ne peut pas se penser seulement à Paris, "
+                           "elle a besoin d'un ancrage local.", citations=[2], supported=True)]
+    answer = Answer(question=question, answer="", abstained=False, standalone_question=question)
+    hits = [_hit(poupard, 5994), _hit(strubel, 4182)]
+    shares = {"contr": 0.1, "depuis": 0.05, "uniqu": 0.05, "soutenu": 0.02}.get
+
+    def share(term):
+        return shares(term, 0.0)  # the question's other words are in no passage: it paraphrases
+
+    assert _unanswered_facts(answer, wrong, hits, share=share)
+    assert _unanswered_facts(answer, right, hits, share=share) == ""
+
+
+def test_how_long_asks_for_a_length_of_time():
+    """Session 42's round 18 (r1833), unanswerable and answered: "How long is the trial of the Mistral chatbot with
+    public servants supposed to last?" answered "…is supposed to last 10,000 agents publics around a model…" [1]: a
+    count of people is no length of time."""
+    q = "How long is the trial of the Mistral chatbot with public servants supposed to last?"
+    assert misses_asked_kind("The trial of the Mistral chatbot with public servants is supposed to last 10,000 agents "
+                             "publics around a model conversationnel developed by the start-up French Mistral [1].", q)
+    assert not misses_asked_kind("The trial is supposed to last six months [1].", q)
+    assert not misses_asked_kind("It runs until the end of 2026 [1].", q)
+    fr = "Combien de temps dure l'expérimentation de Mistral ?"
+    assert misses_asked_kind("L'expérimentation est menée avec 10.000 agents publics [1].", fr)
+    assert not misses_asked_kind("Elle dure deux saisons [1].", fr)
+    assert not misses_asked_kind("Le territoire est habité depuis au moins onze millénaires.",
+                                 "Depuis combien de temps est habité le territoire ?")

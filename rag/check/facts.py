@@ -1888,6 +1888,10 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         # 2026 ?" answered "…sera présentée à l'Assemblée nationale au début de l'année 2026 [1]." (session 41,
         # r1718): the question's own year is no day, nor the 2 of "NIS2".
         return "the question asks for a date; the sentence gives none"
+    if _ASKS_DURATION.search(question) and not _DURATION.search(claim):
+        # "How long is the trial of the Mistral chatbot with public servants supposed to last?" answered "…is supposed
+        # to last 10,000 agents publics around a model conversationnel…" (session 42, r1833): a count is no time.
+        return "the question asks how long; the sentence gives no length of time"
     if (_ASKS_PERSON_KIND.search(question) and not _full_names(claim, q_words)
             and not role_heads(claim) - role_heads(question)):
         # "Quels élus régionaux sont intervenus lors des Assises ?" answered "Plusieurs élus régionaux ont débattu…
@@ -2067,6 +2071,12 @@ _WHETHER_WHICH = re.compile(r"^(?:(?!\b(?:qu['’]|que|qui|quoi|où|comment|pour
 _ASKS_DATE = re.compile(r"\b(?:(?:à|a|en) quelle date|quelle (?:est la |était la )?date|quel jour(?! de la semaine)|"
                         r"what date|which day(?! of the week)|what day(?! of the week))\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"(?<!\w)\d+(?!\w)")
+# "How long / combien de temps / quelle durée…?" asks for a length of time: a unit of time, or until when.
+_ASKS_DURATION = re.compile(r"\b(?:how long|for how long|what (?:is the )?(?:duration|length of time)|combien de temps|"
+                            r"quelle (?:est la |sera la |était la )?durée|pendant combien)\b", re.IGNORECASE)
+_DURATION = re.compile(r"\b(?:secondes?|minutes?|heures?|jours?|journées?|nuits?|semaines?|mois|un an|ans|années?|"
+                       r"saisons?|décennies?|siècles?|millénaires?|seconds?|hours?|days?|nights?|weeks?|months?|"
+                       r"years?|seasons?|decades?|centur(?:y|ies)|millenni(?:um|a)|jusqu|until|till)\b", re.IGNORECASE)
 _DATE_WORDS = set(_MONTHS) | _WEEKDAYS | {"hier", "demain", "aujourd", "yesterday", "tomorrow", "today"}
 _KIND_ASKED = re.compile(r"\bquel(?:le)?s?\s+(régions?|villes?|pays|départements?|communes?|entreprises?|sociétés?|"
                          r"organismes?|opérateurs?)\b", re.IGNORECASE)
