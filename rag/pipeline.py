@@ -675,8 +675,9 @@ def _named_in(before: str, name: str) -> str:
 _COMMON_SHARE = 0.3  # a word in more of the corpus's passages than this ("IA", "ministre" in the article) is common
 # Words that say nothing of what a question is about, however rare in the corpus: "contre" of "la défense contre les
 # attaques informatiques" found in "a mis en garde contre les illusions…" (session 42, r1814), "faut" (r1817).
-_WEAK_ABOUT = frozenset(analyse("contre depuis déjà uniquement faut fallait falloir veut veulent vouloir dire ça ca "
-                                "bien aussi encore toujours ainsi alors même selon sinon surtout"))
+# ("uniquement" is not one of them: its stem is that of "unique", which says something.)
+_WEAK_ABOUT = frozenset(analyse("contre depuis déjà faut fallait falloir veut veulent vouloir dire ça bien toujours "
+                                "ainsi selon sinon surtout"))
 
 
 def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None,
