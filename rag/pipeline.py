@@ -673,11 +673,6 @@ def _named_in(before: str, name: str) -> str:
 
 
 _COMMON_SHARE = 0.3  # a word in more of the corpus's passages than this ("IA", "ministre" in the article) is common
-# Words that say nothing of what a question is about, however rare in the corpus: "contre" of "la défense contre les
-# attaques informatiques" found in "a mis en garde contre les illusions…" (session 42, r1814), "faut" (r1817).
-# ("uniquement" is not one of them: its stem is that of "unique", which says something.)
-_WEAK_ABOUT = frozenset(analyse("contre depuis déjà faut fallait falloir veut veulent vouloir dire ça bien toujours "
-                                "ainsi selon sinon surtout"))
 
 
 def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None,
@@ -726,7 +721,7 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     if stems and not stems & said:
         missing.append(subject)  # what is said is on something else
     about = asked_about(asked) if french and len(strip_citations(" ".join(x.text for x in kept)).split()) > 6 else []
-    about_stems = set(analyse(" ".join(about))) - _WEAK_ABOUT
+    about_stems = set(analyse(" ".join(about)))
     # A word most passages hold says little of what the question is about: the answer to "Par quoi passe
     # l'acculturation à l'IA selon Jérôme Hénique ?" must hold its rarer words, not only "IA" (session 41, r1307: his
     # figures on the fibre, cited from a passage that holds "IA"). Only where the corpus has passages enough to tell.

@@ -198,11 +198,19 @@ _ASKING_STEMS = set(analyse("combien lequel laquelle lesquels lesquelles dit dir
                             "affirmé pense pensé estime estimé"))
 
 
+# Words that say nothing of what a question is about, however rare in the corpus: "contre" of "la défense contre les
+# attaques informatiques" found in "a mis en garde contre les illusions…" (session 42, r1814), "faut" (r1817).
+# ("uniquement" is not one of them: its stem is that of "unique", which says something.)
+_WEAK_ABOUT = frozenset(analyse("contre depuis déjà faut fallait falloir veut veulent vouloir dire ça bien toujours "
+                                "ainsi selon sinon surtout"))
+
+
 def asked_about(question: str) -> list[str]:
     """The words of a French question that say what it is about: not those that ask, nor who it asks it of ("Où se
-    vérifiera la réussite selon la ministre ?": "vérifiera", "réussite")."""
+    vérifiera la réussite selon la ministre ?": "vérifiera", "réussite"), nor those that say nothing of it
+    (`_WEAK_ABOUT`)."""
     body = _ASKED_OF.sub(" ", question)
-    return [w for w in re.findall(r"[\w’'-]+", body) if set(analyse(w)) - _ASKING_STEMS]
+    return [w for w in re.findall(r"[\w’'-]+", body) if set(analyse(w)) - _ASKING_STEMS - _WEAK_ABOUT]
 
 
 def question_facts(text: str) -> set[str]:
