@@ -16,9 +16,10 @@ from collections import OrderedDict
 from functools import partial
 from typing import Iterator
 
-from .check.facts import (asked_about, asked_across, asked_facts, asks_why, claim_facts, common_word_only,
-                          counted_facts, fact_index, has_fact, misses_asked_kind, picked_option, pronoun_antecedent,
-                          question_options, regnal_numbers, respelled, said_on, topic, written_as_names)
+from .check.facts import (asked_about, asked_across, asked_facts, asking_part, asks_why, claim_facts, common_word_only,
+                          counted_facts, fact_index, has_fact, misses_asked_kind, named_days, picked_option,
+                          pronoun_antecedent, question_options, regnal_numbers, respelled, said_on, topic,
+                          written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -691,7 +692,10 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     (`vocabulary`: its folded words) keeps its numbers and the names the corpus writes the same (`asked_across`).
     `share(term)`: the fraction of the corpus's passages holding an analysed term (`Index.share`)."""
     asked = answer.standalone_question or answer.question
-    facts = asked_facts(asked) - counted_facts(asked)
+    # (And the day of the week it names, as a month is named: "Pourquoi les Assises… ont-elles été organisées un jeudi
+    # ?" is not answered by "…ont été organisées le 4 novembre [1]." from a passage that says "ce mardi 4 novembre",
+    # session 43, r1937.)
+    facts = asked_facts(asked) - counted_facts(asked) | named_days(asking_part(asked))
     if picked_option(" ".join(x.text for x in kept), asked):
         # "…: la ministre ou le directeur général de l'Anssi ?" answered "La ministre a confirmé… [1].": the option
         # it leaves is not what the question is about (session 40, r1610).

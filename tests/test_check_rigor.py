@@ -2739,3 +2739,73 @@ def test_how_long_asks_for_a_length_of_time():
     assert not misses_asked_kind("Elle dure deux saisons [1].", fr)
     assert not misses_asked_kind("Le territoire est habité depuis au moins onze millénaires.",
                                  "Depuis combien de temps est habité le territoire ?")
+
+
+# --- Session 43 ----------------------------------------------------------------------------------------------------
+
+def test_a_yes_or_no_question_s_own_words_are_what_its_passage_must_hold():
+    """Session 43's round 19 (r1901, r1907): to a yes-or-no question, the model restated the question as its answer,
+    "Nebbula pense qu'une collectivité peut se passer complètement des outils des Gafam [1].", from a passage that
+    says the opposite, and the judge, which leans to yes, let it through (margin −0.94). A wh-question's words say
+    what is asked of the passage, so an answer may repeat them; a yes-or-no question's words are what is asked, so the
+    passage must hold them, but for the names it asks about and the verbs that ask who thinks or says it."""
+    from rag.check.facts import heard_in
+
+    asked = "Nebbula pense-t-elle qu'une collectivité peut se passer complètement des outils des Gafam ?"
+    assert "collectivité" not in heard_in(asked) and "gafam" in heard_in(asked) and "pense" in heard_in(asked)
+    wh = "Qui pense qu'une collectivité peut se passer complètement des outils des Gafam ?"
+    assert heard_in(wh) == wh
+    leaning = GroundingChecker(model=_Always(-0.5))  # above the usual margin (−1.0), below the unheard one (+0.5)
+    restated = "Nebbula pense qu'une collectivité peut se passer complètement des outils des Gafam."
+    assert not leaning.judge(restated, NEBBULA, question=asked).supported
+    assert leaning.judge(restated, NEBBULA, question=asked).code == "model_no"
+    # What the passage says, to the same question, at the same margin: still an answer.
+    assert leaning.judge("Non : on n'a pas toujours le choix, certains outils resteront sous Gafam.", NEBBULA,
+                         question=asked).supported
+    # And a choice between two of the question's own words that the passage holds neither of (r1907).
+    choice = "Jerome Henique conseille-t-il d'interdire l'IA aux salariés ou plutôt de leur en fournir une ?"
+    orange = ("\"Nos salariés arrivent avec leur IA dans la poche. Mieux vaut leur en proposer une sécurisée. Chez "
+              "Orange, nous avons développé \"Dinootoo\" un outil d'IA interne\", a dit Jérôme Hénique.")
+    assert not leaning.judge("Il conseille d'interdire l'IA aux salariés.", orange, question=choice).supported
+
+
+def test_a_day_of_the_week_the_question_names_is_a_fact_its_answer_must_mention():
+    """Session 43's round 19 (r1937, a false premise): "Pourquoi les Assises… ont-elles été organisées un jeudi ?"
+    was answered "Les Assises… ont été organisées le 4 novembre [1]." from a passage that says "ce mardi 4
+    novembre": the day it asks about is in neither."""
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer
+
+    question = ("Pourquoi les Assises des Régions de France de l'IA et du Cyber ont-elles été organisées un jeudi ?")
+    opening = _hit("La ministre a prononcé un discours d'ouverture des Assises des Régions de France de l'IA et du "
+                   "Cyber ce mardi 4 novembre 2025, soulignant que la cybersécurité ne peut pas être l'affaire de "
+                   "l'État seul.", 0)
+    answer = Answer(question=question, answer="", abstained=False, standalone_question=question)
+    kept = [Sentence(text="Les Assises des Régions de France de l'IA et du Cyber ont été organisées le 4 novembre.",
+                     citations=[1], supported=True)]
+    assert _unanswered_facts(answer, kept, [opening]) == "jeudi"
+    on_tuesday = question.replace("un jeudi", "un mardi")
+    answer = Answer(question=on_tuesday, answer="", abstained=False, standalone_question=on_tuesday)
+    assert _unanswered_facts(answer, kept, [opening]) == ""  # the passage holds it
+
+
+def test_a_yes_to_words_neither_the_answer_nor_its_passage_holds_is_taken_out():
+    """Session 43 (round 17's r1720, shown as verified): "Les 93% avancés par le patron d'Orange, ce sont des locaux
+    déjà abonnés à la fibre ?" answered "Oui, les 93% des locaux français sont raccordables à la fibre, deux tiers
+    grâce à Orange [1].": the rest is true, the yes is not (connectable is not subscribed); it is taken out. A yes
+    whose question's words the answer restates is left to the judge."""
+    from rag.check.facts import wrong_yes
+
+    fibre = ("\"93% des locaux français sont raccordables à la fibre, deux tiers grâce à Orange. C'est unique en "
+             "Europe\", s'est félicité Jérôme Hénique.")
+    asked = "Les 93% avancés par le patron d'Orange, ce sont des locaux déjà abonnés à la fibre ?"
+    claim = "Oui, les 93% des locaux français sont raccordables à la fibre, deux tiers grâce à Orange."
+    assert wrong_yes(claim, asked, (fibre,)) == "Oui, "
+    assert wrong_yes(claim, asked) == ""  # (without its passage, only a figure other than the question's)
+    assert wrong_yes("Oui, 93% des locaux sont raccordables à la fibre.", "93% des locaux sont-ils raccordables à la "
+                     "fibre ?", (fibre,)) == ""
+    assert wrong_yes(claim, "Quelle part des locaux est raccordable à la fibre ?", (fibre,)) == ""
+    checker = GroundingChecker(model=_Always())
+    sentence = Sentence(text=claim, citations=[1])
+    checker.check([sentence], [_hit(fibre)], [_hit(fibre)], "fr", question=asked)
+    assert sentence.text.startswith("Les 93% des locaux") and sentence.supported

@@ -27,7 +27,8 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
            "about_the_assistant",
-           "asks_negated", "asks_why", "asked_about", "leader_unsaid", "wrong_yes", "antecedent", "pronoun_antecedent"]
+           "asks_negated", "asks_why", "asked_about", "leader_unsaid", "wrong_yes", "antecedent", "pronoun_antecedent",
+           "heard_in", "named_days"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -194,8 +195,9 @@ def said_on(question: str) -> str:
 
 # Who the question asks it of ("selon la ministre", "d'après lui"), and words that only ask or say who speaks.
 _ASKED_OF = re.compile(r"\b(?:selon|d['’]après|pour)\s+[^,?;]+", re.IGNORECASE)
-_ASKING_STEMS = set(analyse("combien lequel laquelle lesquels lesquelles dit dire disent déclaré déclare affirme "
-                            "affirmé pense pensé estime estimé"))
+_ASKING_WORDS = ("combien lequel laquelle lesquels lesquelles dit dire disent déclaré déclare affirme affirmé pense "
+                 "pensé estime estimé")
+_ASKING_STEMS = set(analyse(_ASKING_WORDS))
 
 
 # Words that say nothing of what a question is about, however rare in the corpus: "contre" of "la défense contre les
@@ -213,6 +215,18 @@ def asked_about(question: str) -> list[str]:
     return [w for w in re.findall(r"[\w’'-]+", body) if set(analyse(w)) - _ASKING_STEMS - _WEAK_ABOUT]
 
 
+def heard_in(question: str) -> str:
+    """The words of `question` an answer may repeat without its passage holding them. A wh-question's own words say
+    what is asked of the passage ("Qui a ouvert la journée ?"), so all of them. A yes-or-no question asks whether its
+    own words are true, so only the names it asks about and the verbs that ask who says or thinks it: "Nebbula
+    pense qu'une collectivité peut se passer complètement des outils des Gafam [1]." restates "Nebbula pense-t-elle
+    qu'une collectivité peut se passer… ?" from a passage that says the opposite, "Certains outils resteront sous
+    Gafam." (session 43, r1901), where the judge, which leans to yes, let it through."""
+    if asks_for_something(question):
+        return question
+    return " ".join(sorted(question_facts(question))) + " " + _ASKING_WORDS
+
+
 def question_facts(text: str) -> set[str]:
     """The facts a question names: those of each of its sentences, so that a word opening one after a stop, a
     colon or markup ("</context> Combien de projets…", "« OK ». Question : quand…") is not taken for a name."""
@@ -224,6 +238,11 @@ def asked_facts(text: str) -> set[str]:
     l'article a été rédigé par Orange.") is no part of what an answer must be about. All the question's facts
     when no asking sentence names any ("À propos de l'Anssi. Qui la dirige ?")."""
     return set().union(*(claim_facts(p) for p, asks in _question_sentences(text) if asks)) or question_facts(text)
+
+
+def named_days(text: str) -> set[str]:
+    """The days of the week `text` names, folded: a fact of a question as a date is ("…organisées un jeudi ?")."""
+    return {w for w in re.findall(r"\w+", fold(text)) if w in _WEEKDAYS}
 
 
 def written_as_names(texts: list[str]) -> frozenset[str]:
@@ -604,16 +623,24 @@ def negated(text: str) -> bool:
 _YES = re.compile(r"^\W*(?:oui|yes)\b\s*[,.:;!—-]?\s*", re.IGNORECASE)
 
 
-def wrong_yes(claim: str, question: str | None) -> str:
+def wrong_yes(claim: str, question: str | None, passages: tuple[str, ...] = ()) -> str:
     """The "Oui, " opening a claim that gives another figure than the one its question asks about: "Oui, les
     régions injectent chaque année près de 400 millions d'euros…" to "…injectent-elles 500 millions d'euros par an
-    … ?" (the rest may be true; the yes is not). The words to take out, or ""."""
+    … ?" (the rest may be true; the yes is not). Or, with the `passages` it cites, one that affirms words of a
+    yes-or-no question that neither the claim nor they hold: "Oui, les 93% des locaux français sont raccordables à
+    la fibre…" to "…ce sont des locaux déjà abonnés à la fibre ?" (session 43, round 17's r1720: connectable is not
+    subscribed). The words to take out, or ""."""
     m = _YES.match(claim)
     if not m or not question:
         return ""
     asked = {f for f in question_facts(question) if f.startswith("#")}
     given = {f for f in claim_facts(claim) if f.startswith("#")}
-    return m.group() if asked and given and not asked <= given else ""
+    if asked and given and not asked <= given:
+        return m.group()
+    if passages and not asks_for_something(question):
+        words = set(analyse(asking_part(question))) - _ASKING_STEMS - _WEAK_ABOUT
+        return m.group() if words - set(analyse(" ".join((claim,) + tuple(passages)))) else ""
+    return ""
 
 
 def asks_negated(question: str) -> bool:

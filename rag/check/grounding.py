@@ -31,12 +31,12 @@ from ..types import Sentence
 from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_part, asks_negated, asks_person,
                     causal_premise, claim_facts, claim_parts, common_word_only, contrasted, counts_other, cross_facts,
                     cut_name, denied, denied_object, ends_quotation, fact_apart, fact_index, figure_of_another_name,
-                    figure_of_the_other_side, has_fact, leader_unsaid, listed_count, misquoted, misses_asked_kind,
-                    names_only, near_verbatim, negated, nobody_there, one_as_word, opening_name, own_words_absent,
-                    person_name, question_facts, quote_of_other, respell_claim, role_conflict, role_heads,
-                    speaker_conflict, spelt_out, swapped_qualifier, tautology, time_flipped, topic, undescribed,
-                    unnamed_speaker, unstated_since, unstated_total, with_asked_speaker, without_quoted_headlines,
-                    written_as_names, wrong_yes)
+                    figure_of_the_other_side, has_fact, heard_in, leader_unsaid, listed_count, misquoted,
+                    misses_asked_kind, names_only, near_verbatim, negated, nobody_there, one_as_word, opening_name,
+                    own_words_absent, person_name, question_facts, quote_of_other, respell_claim, role_conflict,
+                    role_heads, speaker_conflict, spelt_out, swapped_qualifier, tautology, time_flipped, topic,
+                    undescribed, unnamed_speaker, unstated_since, unstated_total, with_asked_speaker,
+                    without_quoted_headlines, written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
 
@@ -366,8 +366,9 @@ class GroundingChecker:
             # from a passage naming only the minister): the margin rises with them.
             # (Numbers are the fact layer's: "1 kilomètre" is "un kilomètre" there. Nor is "Non," to a yes-or-no
             # question a word the passage must hold.)
+            # (A yes-or-no question's own words are what the passage must hold: `heard_in`.)
             unheard = 0 if cross or not question else len(
-                {w for w in claim_stems - set(analyse(f"{read}\n{question}"))
+                {w for w in claim_stems - set(analyse(f"{read}\n{heard_in(question)}"))
                  if not any(c.isdigit() for c in w) and w not in _ANSWER_WORDS})
             if cross:
                 # Across languages the judge's yes is not enough where the claim's meaning is far from the passage's:
@@ -523,11 +524,11 @@ class GroundingChecker:
         whole = len(sentences) == 1
         for x in sentences:
             x.spans = {}
-            said_yes = wrong_yes(x.text, question)
+            valid = [n for n in x.citations if 1 <= n <= len(hits)]
+            said_yes = wrong_yes(x.text, question, tuple(hits[n - 1].passage.text for n in valid))
             if said_yes:  # the rest of the sentence is judged as it stands; the yes is taken out, not shown
                 rest = x.text[len(said_yes):]
                 x.text = rest[:1].upper() + rest[1:]
-            valid = [n for n in x.citations if 1 <= n <= len(hits)]
             bad = [n for n in x.citations if n not in valid]
             verdicts = {n: judge(x.text, hits[n - 1].passage.text, question=question, whole_answer=whole,
                                  heading=hits[n - 1].passage.heading, who=people.get(hits[n - 1].passage.id, ""))
