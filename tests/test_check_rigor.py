@@ -2755,6 +2755,10 @@ def test_a_yes_or_no_question_s_own_words_are_what_its_passage_must_hold():
     assert "collectivité" not in heard_in(asked) and "gafam" in heard_in(asked) and "pense" in heard_in(asked)
     wh = "Qui pense qu'une collectivité peut se passer complètement des outils des Gafam ?"
     assert heard_in(wh) == wh
+    # ("Quoi" anywhere and "qui" after a preposition ask for something too.)
+    for wh in ("CIAN ça veut dire quoi ?", "c koi la loi resilience en gros, ca transpose quoi ?",
+               "Auprès de qui Gesualdo cherche-t-il une épouse pour son fils ?"):
+        assert asks_for_something(wh) and heard_in(wh) == wh, wh
     leaning = GroundingChecker(model=_Always(-0.5))  # above the usual margin (−1.0), below the unheard one (+0.5)
     restated = "Nebbula pense qu'une collectivité peut se passer complètement des outils des Gafam."
     assert not leaning.judge(restated, NEBBULA, question=asked).supported

@@ -672,9 +672,11 @@ _WH = re.compile(r"(?:^|[,:;]\s*)\W*(?:(?:et|and|alors|so|mais|but)\s+)?"
                  r"tell me (?:who|what|which|when|where|how))\b", re.IGNORECASE)
 # ("Est-ce que…?" alone asks yes or no: "Oui, Dinootoo permet aussi d'essayer des modèles français [1]." answers
 # "Est-ce que Dinootoo… permet aussi d'essayer des modèles français ?", session 41, r1704.)
+# ("Quoi" anywhere, and "qui" after a preposition, ask too: "CIAN ça veut dire quoi ?", "Auprès de qui Gesualdo
+# cherche-t-il une épouse… ?", session 43.)
 _WH_ANYWHERE = re.compile(r"\b(?:quel|quelle|quels|quelles|combien|lequel|laquelle|lesquels|lesquelles|pourquoi|"
-                          r"(?:qui|quand|comment|quoi)\s+est-ce qu[ei]|qu['’]est-ce)\b|\boù\b|"
-                          r"\b(?:c['’]est|est) (?:qui|quoi)\b", re.IGNORECASE)
+                          r"(?:qui|quand|comment)\s+est-ce qu[ei]|qu['’]est-ce|quoi|koi)\b|\boù\b|"
+                          r"\b(?:c['’]est|est) qui\b|\b(?:à|a|de|pour|par|avec|chez|sur)\s+qui\b", re.IGNORECASE)
 # A choice between named options ("Mistral ou Orange", "en 2026 ou en 2027", "de Mistral ou d'Orange"): a name or
 # a number on each side of "ou" / "or". Not "former ou d'impliquer les élus": that question still asks for names.
 _OPTION = r"(?:[dl]['’])?(?:[A-ZÀ-Ý]|\d)"
