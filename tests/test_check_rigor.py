@@ -2748,7 +2748,8 @@ def test_a_yes_or_no_question_s_own_words_are_what_its_passage_must_hold():
     "Nebbula pense qu'une collectivité peut se passer complètement des outils des Gafam [1].", from a passage that
     says the opposite, and the judge, which leans to yes, let it through (margin −0.94). A wh-question's words say
     what is asked of the passage, so an answer may repeat them; a yes-or-no question's words are what is asked, so the
-    passage must hold them, but for the names it asks about and the verbs that ask who thinks or says it."""
+    passage must hold them (two of them at least), but for the names it asks about and the verbs that ask who thinks
+    or says it."""
     from rag.check.facts import heard_in
 
     asked = "Nebbula pense-t-elle qu'une collectivité peut se passer complètement des outils des Gafam ?"
@@ -2771,6 +2772,12 @@ def test_a_yes_or_no_question_s_own_words_are_what_its_passage_must_hold():
     orange = ("\"Nos salariés arrivent avec leur IA dans la poche. Mieux vaut leur en proposer une sécurisée. Chez "
               "Orange, nous avons développé \"Dinootoo\" un outil d'IA interne\", a dit Jérôme Hénique.")
     assert not leaning.judge("Il conseille d'interdire l'IA aux salariés.", orange, question=choice).supported
+    # One word of the question the passage says otherwise is no other claim: "essayer" for its "tester" (r1704).
+    dinootoo = ("Chez Orange, nous avons développé \"Dinootoo\" un outil d'IA interne qui permet de tester les "
+                "principaux modèles, y compris français, en affichant à chaque fois le coût carbone.")
+    assert leaning.judge("Oui, Dinootoo permet aussi d'essayer des modèles français.", dinootoo,
+                         question="Est-ce que Dinootoo, l'outil d'Orange, permet aussi d'essayer des modèles "
+                                  "français ?").supported
 
 
 def test_a_day_of_the_week_the_question_names_is_a_fact_its_answer_must_mention():

@@ -366,10 +366,15 @@ class GroundingChecker:
             # from a passage naming only the minister): the margin rises with them.
             # (Numbers are the fact layer's: "1 kilomètre" is "un kilomètre" there. Nor is "Non," to a yes-or-no
             # question a word the passage must hold.)
-            # (A yes-or-no question's own words are what the passage must hold: `heard_in`.)
             unheard = 0 if cross or not question else len(
+                {w for w in claim_stems - set(analyse(f"{read}\n{question}"))
+                 if not any(c.isdigit() for c in w) and w not in _ANSWER_WORDS})
+            # A yes-or-no question's own words are what the passage must hold (`heard_in`), two of them at least: one
+            # may be the passage's said otherwise ("essayer des modèles" for its "tester les modèles", r1704).
+            restated = 0 if cross or not question else len(
                 {w for w in claim_stems - set(analyse(f"{read}\n{heard_in(question)}"))
                  if not any(c.isdigit() for c in w) and w not in _ANSWER_WORDS})
+            unheard = restated if restated - unheard >= 2 else unheard
             if cross:
                 # Across languages the judge's yes is not enough where the claim's meaning is far from the passage's:
                 # of the English claims stored under eval/runs/ that it accepted, the 9 below this similarity were
@@ -525,7 +530,11 @@ class GroundingChecker:
         for x in sentences:
             x.spans = {}
             valid = [n for n in x.citations if 1 <= n <= len(hits)]
-            said_yes = wrong_yes(x.text, question, tuple(hits[n - 1].passage.text for n in valid))
+            said_yes = wrong_yes(x.text, question)
+            why_not = "the question's figure is not the one given"
+            if not said_yes:
+                said_yes = wrong_yes(x.text, question, tuple(hits[n - 1].passage.text for n in valid))
+                why_not = "the question's words are in neither the sentence nor its passage"
             if said_yes:  # the rest of the sentence is judged as it stands; the yes is taken out, not shown
                 rest = x.text[len(said_yes):]
                 x.text = rest[:1].upper() + rest[1:]
@@ -605,7 +614,7 @@ class GroundingChecker:
                     else:
                         x.reason, x.code = next(iter(verdicts.values())).reason, next(iter(verdicts.values())).code
             if said_yes and x.supported:
-                x.reason += f"; “{said_yes.strip(' ,')}” taken out: the question's figure is not the one given"
+                x.reason += f"; “{said_yes.strip(' ,')}” taken out: {why_not}"
             for n, v in good.items():
                 p = hits[n - 1].passage
                 s, e = v.window
