@@ -2754,6 +2754,9 @@ def test_a_yes_or_no_question_s_own_words_are_what_its_passage_must_hold():
 
     asked = "Nebbula pense-t-elle qu'une collectivité peut se passer complètement des outils des Gafam ?"
     assert "collectivité" not in heard_in(asked) and "gafam" in heard_in(asked) and "pense" in heard_in(asked)
+    # A claim that says more than the question answers it in its own words (PIAF seed 19: "L'augmentation… d'algue
+    # Azolla impacté l'environnement par la diminution de l'effet de serre…" to "…impacté t'il l'environnement ?").
+    assert heard_in(asked, "Non : on n'a pas toujours le choix, certains outils resteront sous Gafam.") == asked
     wh = "Qui pense qu'une collectivité peut se passer complètement des outils des Gafam ?"
     assert heard_in(wh) == wh
     # ("Quoi" anywhere and "qui" after a preposition ask for something too.)

@@ -215,14 +215,15 @@ def asked_about(question: str) -> list[str]:
     return [w for w in re.findall(r"[\w’'-]+", body) if set(analyse(w)) - _ASKING_STEMS - _WEAK_ABOUT]
 
 
-def heard_in(question: str) -> str:
+def heard_in(question: str, claim: str = "") -> str:
     """The words of `question` an answer may repeat without its passage holding them. A wh-question's own words say
-    what is asked of the passage ("Qui a ouvert la journée ?"), so all of them. A yes-or-no question asks whether its
-    own words are true, so only the names it asks about and the verbs that ask who says or thinks it: "Nebbula
-    pense qu'une collectivité peut se passer complètement des outils des Gafam [1]." restates "Nebbula pense-t-elle
-    qu'une collectivité peut se passer… ?" from a passage that says the opposite, "Certains outils resteront sous
-    Gafam." (session 43, r1901), where the judge, which leans to yes, let it through."""
-    if asks_for_something(question):
+    what is asked of the passage ("Qui a ouvert la journée ?"), so all of them; and so are those of a question the
+    `claim` says more than. A yes-or-no question that the claim only restates asks whether its own words are true, so
+    only the names it asks about and the verbs that ask who says or thinks it: "Nebbula pense qu'une collectivité peut
+    se passer complètement des outils des Gafam [1]." restates "Nebbula pense-t-elle qu'une collectivité peut se
+    passer… ?" from a passage that says the opposite, "Certains outils resteront sous Gafam." (session 43, r1901),
+    where the judge, which leans to yes, let it through."""
+    if asks_for_something(question) or _said(claim) - _said(question):
         return question
     return " ".join(sorted(question_facts(question))) + " " + _ASKING_WORDS
 

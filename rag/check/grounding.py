@@ -369,10 +369,11 @@ class GroundingChecker:
             unheard = 0 if cross or not question else len(
                 {w for w in claim_stems - set(analyse(f"{read}\n{question}"))
                  if not any(c.isdigit() for c in w) and w not in _ANSWER_WORDS})
-            # A yes-or-no question's own words are what the passage must hold (`heard_in`), two of them at least: one
-            # may be the passage's said otherwise ("essayer des modèles" for its "tester les modèles", r1704).
+            # A yes-or-no question the claim only restates: its own words are what the passage must hold (`heard_in`),
+            # two of them at least: one may be the passage's said otherwise ("essayer des modèles" for its "tester les
+            # modèles", r1704).
             restated = 0 if cross or not question else len(
-                {w for w in claim_stems - set(analyse(f"{read}\n{heard_in(question)}"))
+                {w for w in claim_stems - set(analyse(f"{read}\n{heard_in(question, claim)}"))
                  if not any(c.isdigit() for c in w) and w not in _ANSWER_WORDS})
             unheard = restated if restated - unheard >= 2 else unheard
             if cross:
