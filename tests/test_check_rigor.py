@@ -2808,17 +2808,17 @@ def test_a_yes_to_words_neither_the_answer_nor_its_passage_holds_is_taken_out():
     déjà abonnés à la fibre ?" answered "Oui, les 93% des locaux français sont raccordables à la fibre, deux tiers
     grâce à Orange [1].": the rest is true, the yes is not (connectable is not subscribed); it is taken out. A yes
     whose question's words the answer restates is left to the judge."""
-    from rag.check.facts import wrong_yes
+    from rag.check.facts import unfounded_yes, wrong_yes
 
     fibre = ("\"93% des locaux français sont raccordables à la fibre, deux tiers grâce à Orange. C'est unique en "
              "Europe\", s'est félicité Jérôme Hénique.")
     asked = "Les 93% avancés par le patron d'Orange, ce sont des locaux déjà abonnés à la fibre ?"
     claim = "Oui, les 93% des locaux français sont raccordables à la fibre, deux tiers grâce à Orange."
-    assert wrong_yes(claim, asked, (fibre,)) == "Oui, "
-    assert wrong_yes(claim, asked) == ""  # (without its passage, only a figure other than the question's)
-    assert wrong_yes("Oui, 93% des locaux sont raccordables à la fibre.", "93% des locaux sont-ils raccordables à la "
-                     "fibre ?", (fibre,)) == ""
-    assert wrong_yes(claim, "Quelle part des locaux est raccordable à la fibre ?", (fibre,)) == ""
+    assert unfounded_yes(claim, asked, (fibre,)) == "Oui, "
+    assert wrong_yes(claim, asked) == ""  # (the figure rule: the question's own figure is given)
+    assert unfounded_yes("Oui, 93% des locaux sont raccordables à la fibre.",
+                         "93% des locaux sont-ils raccordables à la fibre ?", (fibre,)) == ""
+    assert unfounded_yes(claim, "Quelle part des locaux est raccordable à la fibre ?", (fibre,)) == ""
     checker = GroundingChecker(model=_Always())
     sentence = Sentence(text=claim, citations=[1])
     checker.check([sentence], [_hit(fibre)], [_hit(fibre)], "fr", question=asked)

@@ -28,7 +28,7 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
            "about_the_assistant",
            "asks_negated", "asks_why", "asked_about", "leader_unsaid", "wrong_yes", "antecedent", "pronoun_antecedent",
-           "heard_in", "named_days"]
+           "heard_in", "named_days", "unfounded_yes"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -624,24 +624,28 @@ def negated(text: str) -> bool:
 _YES = re.compile(r"^\W*(?:oui|yes)\b\s*[,.:;!—-]?\s*", re.IGNORECASE)
 
 
-def wrong_yes(claim: str, question: str | None, passages: tuple[str, ...] = ()) -> str:
+def wrong_yes(claim: str, question: str | None) -> str:
     """The "Oui, " opening a claim that gives another figure than the one its question asks about: "Oui, les
     régions injectent chaque année près de 400 millions d'euros…" to "…injectent-elles 500 millions d'euros par an
-    … ?" (the rest may be true; the yes is not). Or, with the `passages` it cites, one that affirms words of a
-    yes-or-no question that neither the claim nor they hold: "Oui, les 93% des locaux français sont raccordables à
-    la fibre…" to "…ce sont des locaux déjà abonnés à la fibre ?" (session 43, round 17's r1720: connectable is not
-    subscribed). The words to take out, or ""."""
+    … ?" (the rest may be true; the yes is not). The words to take out, or ""."""
     m = _YES.match(claim)
     if not m or not question:
         return ""
     asked = {f for f in question_facts(question) if f.startswith("#")}
     given = {f for f in claim_facts(claim) if f.startswith("#")}
-    if asked and given and not asked <= given:
-        return m.group()
-    if passages and not asks_for_something(question):
-        words = set(analyse(asking_part(question))) - _ASKING_STEMS - _WEAK_ABOUT
-        return m.group() if words - set(analyse(" ".join((claim,) + tuple(passages)))) else ""
-    return ""
+    return m.group() if asked and given and not asked <= given else ""
+
+
+def unfounded_yes(claim: str, question: str | None, passages: tuple[str, ...]) -> str:
+    """The "Oui, " opening a claim that affirms words of a yes-or-no question that neither the claim nor the
+    `passages` it cites hold: "Oui, les 93% des locaux français sont raccordables à la fibre…" to "…ce sont des locaux
+    déjà abonnés à la fibre ?" (session 43, round 17's r1720: connectable is not subscribed). The words to take out,
+    or ""."""
+    m = _YES.match(claim)
+    if not m or not question or not passages or asks_for_something(question):
+        return ""
+    words = set(analyse(asking_part(question))) - _ASKING_STEMS - _WEAK_ABOUT
+    return m.group() if words - set(analyse(" ".join((claim,) + passages))) else ""
 
 
 def asks_negated(question: str) -> bool:

@@ -35,7 +35,7 @@ from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_p
                     misses_asked_kind, names_only, near_verbatim, negated, nobody_there, one_as_word, opening_name,
                     own_words_absent, person_name, question_facts, quote_of_other, respell_claim, role_conflict,
                     role_heads, speaker_conflict, spelt_out, swapped_qualifier, tautology, time_flipped, topic,
-                    undescribed, unnamed_speaker, unstated_since, unstated_total, with_asked_speaker,
+                    undescribed, unfounded_yes, unnamed_speaker, unstated_since, unstated_total, with_asked_speaker,
                     without_quoted_headlines, written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
@@ -366,16 +366,18 @@ class GroundingChecker:
             # from a passage naming only the minister): the margin rises with them.
             # (Numbers are the fact layer's: "1 kilomètre" is "un kilomètre" there. Nor is "Non," to a yes-or-no
             # question a word the passage must hold.)
-            unheard = 0 if cross or not question else len(
-                {w for w in claim_stems - set(analyse(f"{read}\n{question}"))
-                 if not any(c.isdigit() for c in w) and w not in _ANSWER_WORDS})
+            def unheard_beside(heard: str) -> int:
+                return len({w for w in claim_stems - set(analyse(f"{read}\n{heard}"))
+                            if not any(c.isdigit() for c in w) and w not in _ANSWER_WORDS})
+
+            unheard = 0 if cross or not question else unheard_beside(question)
             # A yes-or-no question the claim only restates: its own words are what the passage must hold (`heard_in`),
             # two of them at least: one may be the passage's said otherwise ("essayer des modèles" for its "tester les
             # modèles", r1704).
-            restated = 0 if cross or not question else len(
-                {w for w in claim_stems - set(analyse(f"{read}\n{heard_in(question, claim)}"))
-                 if not any(c.isdigit() for c in w) and w not in _ANSWER_WORDS})
-            unheard = restated if restated - unheard >= 2 else unheard
+            heard = question if cross or not question else heard_in(question, claim)
+            if heard != question:
+                restated = unheard_beside(heard)
+                unheard = restated if restated - unheard >= 2 else unheard
             if cross:
                 # Across languages the judge's yes is not enough where the claim's meaning is far from the passage's:
                 # of the English claims stored under eval/runs/ that it accepted, the 9 below this similarity were
@@ -531,10 +533,9 @@ class GroundingChecker:
         for x in sentences:
             x.spans = {}
             valid = [n for n in x.citations if 1 <= n <= len(hits)]
-            said_yes = wrong_yes(x.text, question)
-            why_not = "the question's figure is not the one given"
+            said_yes, why_not = wrong_yes(x.text, question), "the question's figure is not the one given"
             if not said_yes:
-                said_yes = wrong_yes(x.text, question, tuple(hits[n - 1].passage.text for n in valid))
+                said_yes = unfounded_yes(x.text, question, tuple(hits[n - 1].passage.text for n in valid))
                 why_not = "the question's words are in neither the sentence nor its passage"
             if said_yes:  # the rest of the sentence is judged as it stands; the yes is taken out, not shown
                 rest = x.text[len(said_yes):]
