@@ -18,7 +18,7 @@ from typing import Iterator
 
 from .check.facts import (asked_about, asked_across, asked_facts, asking_part, asks_why, claim_facts, common_word_only,
                           counted_facts, fact_index, has_fact, misses_asked_kind, named_days, picked_option,
-                          pronoun_antecedent, question_options, regnal_numbers, respelled, said_on, topic,
+                          pronoun_antecedent, question_options, regnal_numbers, respelled, said_on, spelt_out, topic,
                           written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
@@ -717,7 +717,11 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     # A name the retrieved passages write as one is not mentioned by the same word written as a common one ("la loi
     # Résilience" is not "la résilience à l'échelle du système d'information").
     names = written_as_names([h.passage.text for h in hits])
+    # An acronym of three letters or more the question writes stands for the words whose initials it takes ("LCG" for
+    # Loïg Chesnais-Girard, "DGA" for "directeur général adjoint", session 44, r2004 and r2008); two letters match by
+    # chance.
     missing = [f for f in facts if not has_fact(f, nums, words) and not respelled(f, words)
+               and not (len(f) >= 3 and spelt_out(f, asked, text))
                and not (f in reigns and has_fact(reigns[f], nums, words)) or f in names and common_word_only(f, text)]
     subject = said_on(asked) if french else ""
     stems = set(analyse(subject))

@@ -2823,3 +2823,34 @@ def test_a_yes_to_words_neither_the_answer_nor_its_passage_holds_is_taken_out():
     sentence = Sentence(text=claim, citations=[1])
     checker.check([sentence], [_hit(fibre)], [_hit(fibre)], "fr", question=asked)
     assert sentence.text.startswith("Les 93% des locaux") and sentence.supported
+
+
+# --- Session 44 ----------------------------------------------------------------------------------------------------
+
+def test_a_name_misspelt_by_a_doubled_letter_or_written_as_initials_is_the_name_the_passage_writes():
+    """Session 44's round 20: right answers were refused as off topic, "nothing about nebula" to "Comment Constance
+    Nebula propose-t-elle…" (the article writes Nebbula: six letters were too few for a one-letter slip), "nothing
+    about lcg" to "…par laquelle LCG conclut son plaidoyer…" and "nothing about dga" to "Que pense le DGA de
+    Docapost…" (Loïg Chesnais-Girard; Guillaume Poupard, "directeur général adjoint de Docaposte")."""
+    from rag.check.facts import fact_index, respelled
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer
+
+    _, words = fact_index("Une vision partagée par Constance Nebbula, coprésidente du groupe numérique.")
+    assert respelled("nebula", words) == "nebbula"
+    _, words = fact_index("Le maire Martin l'a dit.")
+    assert respelled("marin", words) is None and respelled("martn", words) is None  # not a doubled letter
+    lcg = ("\"Il faut réinventer le système et passer la main aux régions\", a conclu Loïg Chesnais-Girard, président "
+           "de la région Bretagne.")
+    question = "Cite la phrase par laquelle LCG conclut son plaidoyer pour la formation."
+    answer = Answer(question=question, answer="", abstained=False, standalone_question=question)
+    kept = [Sentence(text="Il conclut : \"Il faut réinventer le système et passer la main aux régions\".",
+                     citations=[1], supported=True)]
+    assert _unanswered_facts(answer, kept, [_hit(lcg)]) == ""
+    other = "Cite la phrase par laquelle LCF conclut son plaidoyer pour la formation."
+    answer = Answer(question=other, answer="", abstained=False, standalone_question=other)
+    assert _unanswered_facts(answer, kept, [_hit(lcg)]) == "lcf"
+    # Two letters match initials by chance: not taken ("LC" is not read as Loïg Chesnais-Girard).
+    two = "Cite la phrase par laquelle LC conclut son plaidoyer pour la formation."
+    answer = Answer(question=two, answer="", abstained=False, standalone_question=two)
+    assert _unanswered_facts(answer, kept, [_hit(lcg)]) == "lc"

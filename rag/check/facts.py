@@ -339,18 +339,28 @@ def listed_count(fact: str, claim: str, passage: str) -> bool:
 def respelled(fact: str, words: str) -> str | None:
     """The passage's spelling of a name the question misspelt by one letter ("Cybertport" for "Cyberport",
     "Exelsior" for "Excelsior"): that word sequence of `words` (folded, as `fact_index` gives), or None. Names of
-    seven letters or more only, one edit in all, the first letter kept: "Martin" and "Marin" stay two names."""
+    seven letters or more only, one edit in all, the first letter kept: "Martin" and "Marin" stay two names. Or of
+    five letters or more when the one edit is a letter doubled or not, the commonest slip in a name ("Nebula" for
+    "Nebbula", session 44, r2006)."""
     if fact.startswith("#"):
         return None
     want = re.findall(r"\w+", fact)
-    if sum(map(len, want)) < 7:
+    if sum(map(len, want)) < 5:
         return None
     have = words.split()
     for i in range(len(have) - len(want) + 1):
         got = have[i:i + len(want)]
-        if got[0][:1] == want[0][:1] and sum(_edits(a, b) for a, b in zip(got, want)) == 1:
+        if got[0][:1] == want[0][:1] and sum(_edits(a, b) for a, b in zip(got, want)) == 1 and (
+                sum(map(len, want)) >= 7 or any(_doubled(a, b) for a, b in zip(got, want))):
             return " ".join(got)
     return None
+
+
+def _doubled(a: str, b: str) -> bool:
+    """`a` and `b` differ by one letter doubled in the longer one ("nebbula", "nebula")."""
+    short, long_ = sorted((a, b), key=len)
+    return len(long_) == len(short) + 1 and any(
+        long_[i] == long_[i - 1] and long_[:i] + long_[i + 1:] == short for i in range(1, len(long_)))
 
 
 def respell_claim(claim: str, passage: str, question: str) -> str:
