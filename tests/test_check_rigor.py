@@ -2854,3 +2854,20 @@ def test_a_name_misspelt_by_a_doubled_letter_or_written_as_initials_is_the_name_
     two = "Cite la phrase par laquelle LC conclut son plaidoyer pour la formation."
     answer = Answer(question=two, answer="", abstained=False, standalone_question=two)
     assert _unanswered_facts(answer, kept, [_hit(lcg)]) == "lc"
+
+
+def test_the_name_after_a_speaker_s_role_is_who_gives_the_figure_not_whose_it_is():
+    """Session 44's round 20 (r2018): "Sur dix locaux en France, combien à peu près peuvent être raccordés à la fibre,
+    d'après le patron d'Orange ?" answered "93% [1]." was refused: "the passage gives Orange another figure (deux
+    tiers)". Orange there is who says the figure, as in "selon Orange"; asked of Orange's own share, the rule holds."""
+    from rag.check.facts import figure_of_another_name
+
+    fibre = ("\"93% des locaux français sont raccordables à la fibre, deux tiers grâce à Orange. C'est unique en "
+             "Europe\", s'est félicité Jérôme Hénique.")
+    said_by = ("Sur dix locaux en France, combien à peu près peuvent être raccordés à la fibre, d'après le patron "
+               "d'Orange ?")
+    assert figure_of_another_name("93%.", fibre, said_by) == ""
+    assert figure_of_another_name("93%.", fibre, "How many premises can get fibre, according to the head of Orange?") == ""
+    assert figure_of_another_name("93%.", fibre, "Quelle part des locaux est raccordable grâce à Orange ?")
+    assert figure_of_another_name("93%.", fibre, "Quelle part des locaux est raccordable grâce à Orange, selon le "
+                                                 "patron de Free ?")

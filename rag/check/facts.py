@@ -947,7 +947,7 @@ def figure_of_another_name(claim: str, passage: str, question: str | None) -> st
     nums = {f for f in claim_facts(claim) if f.startswith("#")} - asked
     if not nums:
         return ""
-    speakers = {fold(_unelided(w)) for w in _SPEAKER_NAMES.findall(question)}
+    speakers = {fold(_unelided(w)) for w in _SPEAKER_NAMES.findall(question) + _SPEAKER_OF.findall(question)}
     names = _inner_names(question) - speakers
     for a, b in split_sentences(passage):
         sentence = passage[a:b]
@@ -1014,6 +1014,10 @@ _ASKS_SHARE = re.compile(r"\b(?:proportion|share|fraction|quelle part|what part)
 # The name after "selon", "d'après", "according to": whose words the figures are.
 _SPEAKER_NAMES = re.compile(r"\b(?:selon|d['’]apr[eè]s|according to|pour)\s+(?:l[ea]s?\s+|l['’]|the\s+)?([\w’'-]+)",
                             re.IGNORECASE)
+# …and the name after a speaker's role: "d'après le patron d'Orange", "according to the head of the Anssi" (session 44,
+# r2018: "93% [1]." to "…combien à peu près peuvent être raccordés à la fibre, d'après le patron d'Orange ?").
+_SPEAKER_OF = re.compile(r"\b(?:selon|d['’]apr[eè]s|according to)\s+(?:l[ea]s?\s+|l['’]|the\s+)?[\w’'-]+\s+"
+                         r"(?:de\s+(?:la\s+|l['’])?|d['’]|du\s+|des\s+|of\s+(?:the\s+)?|at\s+)([\w’'-]+)", re.IGNORECASE)
 
 
 def _inner_names(text: str) -> set[str]:
