@@ -2871,3 +2871,22 @@ def test_the_name_after_a_speaker_s_role_is_who_gives_the_figure_not_whose_it_is
     assert figure_of_another_name("93%.", fibre, "Quelle part des locaux est raccordable grâce à Orange ?")
     assert figure_of_another_name("93%.", fibre, "Quelle part des locaux est raccordable grâce à Orange, selon le "
                                                  "patron de Free ?")
+
+
+def test_a_thing_the_claim_numbers_otherwise_than_its_passage_is_a_contrast():
+    """Session 44's round 20 (r2028, unanswerable, shown as verified): "Qui animait la deuxième table ronde des
+    Assises… ?" was answered "Loïg Chesnais-Girard anima la deuxième table ronde des Assises… [2][3]." from two
+    passages, one of which has him open "la première table ronde"."""
+    from rag.check.facts import other_rank
+
+    lcg = ("Les collectivités doivent être \"capables d'offrir des outils encadrés et sécurisés\" à leurs agents, a "
+           "confirmé Loïg Chesnais-Girard, président de la région Bretagne en introduction de la première table ronde.")
+    claim = "Loïg Chesnais-Girard anima la deuxième table ronde des Assises."
+    assert other_rank(claim, lcg)
+    assert other_rank(claim.replace("deuxième", "première"), lcg) == ""
+    assert other_rank("Il a ouvert la première séance.", lcg) == ""  # nothing the passage numbers
+    assert other_rank("Elle est arrivée troisième de la course.", "Il fut premier de la course.") == ""  # no noun
+    claim = "Loïg Chesnais-Girard anima la deuxième table ronde."
+    [x] = GroundingChecker(model=_Always(2.0)).check([Sentence(text=claim, citations=[1])], [_hit(lcg)], [_hit(lcg)],
+                                                     "fr", question="Qui animait la deuxième table ronde ?")
+    assert not x.supported and x.code == "contrast"

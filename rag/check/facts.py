@@ -888,6 +888,34 @@ _AUXILIARIES = {"a", "ont", "avait", "avaient", "aurait", "has", "have", "had", 
 
 # "ne/n' … pas X": what follows the closing word is what the passage denies (French needs the "ne" before it:
 # "pas" alone, "plus", "aucun" also occur in affirmative sentences).
+_NTH = re.compile(r"\b(premi[eè]re?s?|deuxi[eè]mes?|secondes?|seconds?|troisi[eè]mes?|quatri[eè]mes?|"
+                  r"cinqui[eè]mes?|first|third|fourth|fifth)\s+([\w’'-]{3,})", re.IGNORECASE)
+_NOT_NOUNS = {"des", "les", "aux", "une", "the", "and", "qui", "que"}
+
+
+def _numbered(text: str) -> set[tuple[str, str]]:
+    """(rank, folded noun) of each thing the text numbers in words: {("1", "table")} for "la première table ronde"."""
+    out = set()
+    for m in _NTH.finditer(text):
+        rank, noun = fold(m.group(1)), fold(m.group(2)).rstrip("s")
+        rank = _ORDINALS.get(rank) or _ORDINALS.get(rank.rstrip("s"))
+        if rank and noun not in _NOT_NOUNS:
+            out.add((rank, noun))
+    return out
+
+
+def other_rank(claim: str, passage: str) -> str:
+    """The claim numbers a thing ("la deuxième table ronde") that the passage numbers otherwise, and never as the
+    claim does ("en introduction de la première table ronde"): Loïg Chesnais-Girard did not lead the second round
+    table (session 44, r2028, unanswerable, shown as verified). "" otherwise."""
+    there = _numbered(passage)
+    for rank, noun in _numbered(claim):
+        ranks = {r for r, n in there if n == noun}
+        if ranks and rank not in ranks:
+            return f"the passage numbers the “{noun}” otherwise"
+    return ""
+
+
 def contrasted(claim: str, passage: str) -> str:
     """A claim that gives one side of a contrast what the passage says of the other: "Le maire d'une commune de
     3.000 habitants pourra s'offrir une IA sécurisée." from « Les grandes collectivités pourront s'offrir une IA
@@ -1014,10 +1042,12 @@ _ASKS_SHARE = re.compile(r"\b(?:proportion|share|fraction|quelle part|what part)
 # The name after "selon", "d'après", "according to": whose words the figures are.
 _SPEAKER_NAMES = re.compile(r"\b(?:selon|d['’]apr[eè]s|according to|pour)\s+(?:l[ea]s?\s+|l['’]|the\s+)?([\w’'-]+)",
                             re.IGNORECASE)
-# …and the name after a speaker's role: "d'après le patron d'Orange", "according to the head of the Anssi" (session 44,
-# r2018: "93% [1]." to "…combien à peu près peuvent être raccordés à la fibre, d'après le patron d'Orange ?").
+# …and the name after a speaker's role: "d'après le patron d'Orange", "according to the head of the Anssi"
+# (session 44, r2018: "93% [1]." to "…combien à peu près peuvent être raccordés à la fibre, d'après le patron
+# d'Orange ?").
 _SPEAKER_OF = re.compile(r"\b(?:selon|d['’]apr[eè]s|according to)\s+(?:l[ea]s?\s+|l['’]|the\s+)?[\w’'-]+\s+"
-                         r"(?:de\s+(?:la\s+|l['’])?|d['’]|du\s+|des\s+|of\s+(?:the\s+)?|at\s+)([\w’'-]+)", re.IGNORECASE)
+                         r"(?:de\s+(?:la\s+|l['’])?|d['’]|du\s+|des\s+|of\s+(?:the\s+)?|at\s+)([\w’'-]+)",
+                         re.IGNORECASE)
 
 
 def _inner_names(text: str) -> set[str]:

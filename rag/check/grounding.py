@@ -33,10 +33,10 @@ from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_p
                     cut_name, denied, denied_object, ends_quotation, fact_apart, fact_index, figure_of_another_name,
                     figure_of_the_other_side, has_fact, heard_in, leader_unsaid, listed_count, misquoted,
                     misses_asked_kind, names_only, near_verbatim, negated, nobody_there, one_as_word, opening_name,
-                    own_words_absent, person_name, question_facts, quote_of_other, respell_claim, role_conflict,
-                    role_heads, speaker_conflict, spelt_out, swapped_qualifier, tautology, time_flipped, topic,
-                    undescribed, unfounded_yes, unnamed_speaker, unstated_since, unstated_total, with_asked_speaker,
-                    without_quoted_headlines, written_as_names, wrong_yes)
+                    other_rank, own_words_absent, person_name, question_facts, quote_of_other, respell_claim,
+                    role_conflict, role_heads, speaker_conflict, spelt_out, swapped_qualifier, tautology, time_flipped,
+                    topic, undescribed, unfounded_yes, unnamed_speaker, unstated_since, unstated_total,
+                    with_asked_speaker, without_quoted_headlines, written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
 
@@ -253,7 +253,8 @@ class GroundingChecker:
         assistant = about_the_assistant(claim, passage)
         if assistant:
             return Verdict(False, round(0.3 * coverage, 3), assistant, (s, e), True, "about_assistant")
-        contrast = ("" if cross else (contrasted(claim, passage) or figure_of_the_other_side(claim, passage, question))
+        contrast = ("" if cross else (contrasted(claim, passage) or figure_of_the_other_side(claim, passage, question)
+                                      or other_rank(claim, passage))
                     ) or figure_of_another_name(claim, passage, question)  # (numbers and names: in any language)
         if contrast:
             return Verdict(False, round(0.4 * coverage, 3), contrast, (s, e), True, "contrast")
