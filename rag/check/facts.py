@@ -886,8 +886,6 @@ _AUXILIARIES = {"a", "ont", "avait", "avaient", "aurait", "has", "have", "had", 
                 "effectivement", "quant", "elle", "lui"}
 
 
-# "ne/n' … pas X": what follows the closing word is what the passage denies (French needs the "ne" before it:
-# "pas" alone, "plus", "aucun" also occur in affirmative sentences).
 _NTH = re.compile(r"\b(premi[eè]re?s?|deuxi[eè]mes?|secondes?|seconds?|troisi[eè]mes?|quatri[eè]mes?|"
                   r"cinqui[eè]mes?|first|third|fourth|fifth)\s+([\w’'-]{3,})", re.IGNORECASE)
 _NOT_NOUNS = {"des", "les", "aux", "une", "the", "and", "qui", "que"}
@@ -916,6 +914,8 @@ def other_rank(claim: str, passage: str) -> str:
     return ""
 
 
+# "ne/n' … pas X": what follows the closing word is what the passage denies (French needs the "ne" before it:
+# "pas" alone, "plus", "aucun" also occur in affirmative sentences).
 def contrasted(claim: str, passage: str) -> str:
     """A claim that gives one side of a contrast what the passage says of the other: "Le maire d'une commune de
     3.000 habitants pourra s'offrir une IA sécurisée." from « Les grandes collectivités pourront s'offrir une IA
