@@ -117,7 +117,7 @@ class Settings:
     passage_states: int = 64
     # ... and kept on disk, in HOME/states, for the next process on this host, model, build and mode
     # (RAG_STATE_CACHE_MB, at most that many MB, the least recently used dropped first; 0.75 GB for the article
-    # without pairs, ~1.2 GB with them): a restart puts them back in seconds rather than reading them again
+    # without pairs, ~1.4 GB with them): a restart puts them back in seconds rather than reading them again
     # (minutes on a slow host). 0: kept in memory only.
     state_cache_mb: int = 2048
     # A question whose passages this process has not read ahead yet (just after a start; `rag ask`) first has what
@@ -132,8 +132,9 @@ class Settings:
     # For each passage read ahead, the passages likeliest to be listed second after it (RAG_PASSAGE_PAIRS, by
     # retrieval on the passage's own text) are read after it too, and what they add kept (~2.4 MB a pair): a question
     # whose two best passages are such a pair reads only its third passage and itself (the same numbers as
-    # reading them; bench/latency.py). 0: none.
-    passage_pairs: int = 4
+    # reading them; bench/latency.py). 6 rather than 4 since session 44: 19 of the bench's 24 questions had their
+    # pair against 15, the first checked sentence 2.69 s against 3.08 s p50, the same drafts. 0: none.
+    passage_pairs: int = 6
     # A passage that speaks of someone by a pronoun before naming anyone ("Sur la loi Résilience…, il reconnaît…")
     # is shown to the model with whom it stands for, as the check reads it (`antecedent`): "(Ici, « il » désigne
     # Vincent Strubel.)" (RAG_PRONOUN_NOTES). Off: the passage alone, and the model, which cannot see the passages

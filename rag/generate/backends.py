@@ -724,8 +724,8 @@ class _Tails:
     the question. Keyed by the prompt's tokens up to the blank line after Q (overlap removal makes Q's text depend
     on P)."""
 
-    def __init__(self, max_items: int = 256):
-        # RAG_PASSAGE_STATES' 64 passages x RAG_PASSAGE_PAIRS' 4: ~0.6 GB at most; past it (new index versions)
+    def __init__(self, max_items: int = 384):
+        # RAG_PASSAGE_STATES' 64 passages x RAG_PASSAGE_PAIRS' 6: ~0.9 GB at most; past it (new index versions)
         # the least recently used go.
         self.max_items = max_items
         self.items: "OrderedDict[tuple[int, ...], tuple[int, bytes]]" = OrderedDict()  # tokens -> (start, cells)
