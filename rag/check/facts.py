@@ -345,13 +345,14 @@ def respelled(fact: str, words: str) -> str | None:
     if fact.startswith("#"):
         return None
     want = re.findall(r"\w+", fact)
-    if sum(map(len, want)) < 5:
+    size = sum(map(len, want))
+    if size < 5:
         return None
     have = words.split()
     for i in range(len(have) - len(want) + 1):
         got = have[i:i + len(want)]
         if got[0][:1] == want[0][:1] and sum(_edits(a, b) for a, b in zip(got, want)) == 1 and (
-                sum(map(len, want)) >= 7 or any(_doubled(a, b) for a, b in zip(got, want))):
+                size >= 7 or any(_doubled(a, b) for a, b in zip(got, want))):
             return " ".join(got)
     return None
 
