@@ -2890,3 +2890,62 @@ def test_a_thing_the_claim_numbers_otherwise_than_its_passage_is_a_contrast():
     [x] = GroundingChecker(model=_Always(2.0)).check([Sentence(text=claim, citations=[1])], [_hit(lcg)], [_hit(lcg)],
                                                      "fr", question="Qui animait la deuxième table ronde ?")
     assert not x.supported and x.code == "contrast"
+
+
+# --- Session 45 ----------------------------------------------------------------------------------------------------
+
+def test_the_next_one_is_refused_when_the_passage_tells_of_nothing_to_come():
+    """Session 45's round 21 (r2133, unanswerable, shown as verified): "Quelle est la date de la prochaine édition des
+    Assises… ?" answered "La prochaine édition des Assises… est le 4 novembre [1]." from the passage on the edition
+    held on 4 November. The article's "la tenue prochaine d'une nouvelle réunion" still supports "the next meeting",
+    in English too."""
+    from rag.check.facts import not_said_next
+
+    held = ("Lors des Assises des Régions de France de l'IA et du Cyber organisées le 4 novembre, élus et acteurs "
+            "économiques ont débattu.")
+    claim = "La prochaine édition des Assises des Régions de France de l'IA et du Cyber est le 4 novembre."
+    assert not_said_next(claim, held)
+    assert not_said_next(claim.replace("La prochaine édition des", "Les"), held) == ""
+    meeting = "La ministre a annoncé la tenue prochaine d'une nouvelle réunion du Conseil, avant décembre."
+    assert not_said_next("La prochaine réunion du Conseil aura lieu avant décembre.", meeting) == ""
+    assert not_said_next("The next meeting of the Conseil will be held before December.", meeting) == ""
+    assert not_said_next("The next meeting of the Conseil will be held before December.", held)
+    [x] = GroundingChecker(model=_Always(2.0)).check([Sentence(text=claim, citations=[1])], [_hit(held)], [_hit(held)],
+                                                     "fr", question="Quelle est la date de la prochaine édition ?")
+    assert not x.supported and x.code == "contrast"
+
+
+def test_a_question_asking_when_needs_a_time_in_its_answer():
+    """Session 45's round 21 (r2132, unanswerable, shown as verified): "Oser l'IA a été lancé quand ?" answered with
+    the passage's sentence that names Oser l'IA and gives a count (10.000 agents), no time. A year, a month, "lors
+    de…", "avant décembre", "au début de 2026" answer it; so does "En 1613" to "Quand…?" (PIAF)."""
+    from rag.check.facts import misses_asked_kind
+
+    claim = ("La ministre a évoqué les dispositifs nationaux Oser l'IA et l'expérimentation menée avec 10.000 agents "
+             "publics autour d'un modèle développé par la start-up française Mistral.")
+    for question in ("Oser l'IA a été lancé quand ?", "Quand Oser l'IA a-t-il été lancé ?",
+                     "When was Oser l'IA launched?", "En quelle année Oser l'IA a-t-il été lancé ?"):
+        assert misses_asked_kind(claim, question) == "the question asks when; the sentence gives no time", question
+    for answer in ("Oser l'IA a été lancé en 2024.", "Oser l'IA a été lancé lors des Assises.",
+                   "Oser l'IA a été lancé en janvier.", "It was launched in 2024.", "En 855, il fut lancé."):
+        assert misses_asked_kind(answer, "Quand Oser l'IA a-t-il été lancé ?") == "", answer
+    # "quand" that does not ask: what she said, not when.
+    assert misses_asked_kind(claim, "Qu'a dit la ministre quand elle a parlé d'Oser l'IA ?") == ""
+
+
+def test_a_figure_the_claim_works_out_from_the_passage_s_figures_is_not_missing():
+    """Session 45's round 21 (r2105): "…ça fait combien en tout ?" drafted "400 millions d'euros + 500 millions
+    d'euros = 900 millions d'euros [1]." was refused: "not in the cited passage: 900". A sum, a difference or what a
+    share leaves of the whole, written beside the figures it comes from, is the passage's; alone, it is not."""
+    from rag.check.facts import fact_index, worked_out
+
+    nums, _ = fact_index("les régions injectent près de 400 millions d'euros et participent à hauteur de 500 millions "
+                         "d'euros à France 2030")
+    assert worked_out("#900", "400 millions d'euros + 500 millions d'euros = 900 millions d'euros.", nums)
+    assert worked_out("#100", "500 millions, soit 100 millions de plus que les 400 millions.", nums)
+    assert not worked_out("#900", "Les régions consacrent 900 millions d'euros au numérique.", nums)  # no working
+    assert not worked_out("#800", "400 millions + 500 millions = 800 millions.", nums)  # wrong sum
+    assert not worked_out("#900", "400 millions + 500 millions = 900 millions.", fact_index("400 millions")[0])
+    shares, _ = fact_index("93% des locaux français sont raccordables à la fibre")
+    assert worked_out("#7", "93% des locaux sont raccordables, donc 7% ne le sont pas.", shares)
+    assert not worked_out("#7", "93 locaux sont raccordables, donc 7 ne le sont pas.", shares)  # no share

@@ -314,6 +314,30 @@ def one_as_word(claim: str, passage: str) -> bool:
     return bool(m) and bool(re.search(rf"\b(?:un|une|one|a single)\s+{re.escape(fold(m.group(1)))}\b", fold(passage)))
 
 
+# "400 + 500 = 900", "93 %…, donc 7 %", "soit 900 millions en tout": the claim shows how it worked a figure out.
+_WORKING = re.compile(r"[+=]|\b(?:soit|donc|total|en tout|reste|restent|restant|somme|différence|so|remaining|"
+                      r"leaves|altogether|in all)\b", re.IGNORECASE)
+
+
+def worked_out(fact: str, claim: str, nums: set[str]) -> bool:
+    """A figure the passage does not write that the claim works out, and shows so, from figures it does: the sum or
+    difference of two of them, or what a share leaves of the whole ("93% des locaux sont raccordables à la fibre,
+    donc 7% ne l'est pas encore.", session 45, r2140; "400 millions + 500 millions = 900 millions", r2105). Whether
+    the sum answers the question is the judge's to say, as for any claim."""
+    if not fact.startswith("#") or not _WORKING.search(claim):
+        return False
+    try:
+        value = float(fact[1:])
+        given = [float(f[1:]) for f in claim_facts(claim) if f.startswith("#") and f != fact and f in nums]
+    except ValueError:
+        return False
+    if "%" in claim or "pour cent" in claim.lower() or "percent" in claim.lower():
+        if any(abs(100 - a - value) < 1e-9 for a in given):
+            return True
+    return any(abs(a + b - value) < 1e-9 or abs(abs(a - b) - value) < 1e-9
+               for i, a in enumerate(given) for b in given[i + 1:])
+
+
 def listed_count(fact: str, claim: str, passage: str) -> bool:
     """The claim counts things and names them, each of which the passage names: "Le texte cite trois régions :
     Occitanie, Paca et Île-de-France" from "Plusieurs plans régionaux — en Occitanie, en Paca ou en Île-de-France —"
@@ -912,6 +936,23 @@ def other_rank(claim: str, passage: str) -> str:
         ranks = {r for r, n in there if n == noun}
         if ranks and rank not in ranks:
             return f"the passage numbers the “{noun}” otherwise"
+    return ""
+
+
+# "la prochaine édition", "the next meeting": a thing the claim says is still to come. (Not "dernier", "ancien":
+# "ce dernier", "l'année précédente" are said of what the passage gives too.)
+_NEXT = re.compile(r"\b(?:prochaine?s?|next|upcoming)\s+[\w’'-]{3,}", re.IGNORECASE)
+_NEXT_SAID = re.compile(r"\b(?:prochaine?s?|prochainement|next|upcoming|suivante?s?|à venir|futur(?:e|s|es)?)\b",
+                        re.IGNORECASE)
+
+
+def not_said_next(claim: str, passage: str) -> str:
+    """The claim calls a thing the next one ("La prochaine édition des Assises… est le 4 novembre.") and the passage
+    says nothing of what is to come: it tells of the edition that took place (session 45, r2133, unanswerable,
+    shown as verified). "" otherwise."""
+    m = _NEXT.search(claim)
+    if m and not _NEXT_SAID.search(passage):
+        return f"the passage does not say “{m.group(0)}”: nothing there is still to come"
     return ""
 
 
@@ -1975,6 +2016,13 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         # 2026 ?" answered "…sera présentée à l'Assemblée nationale au début de l'année 2026 [1]." (session 41,
         # r1718): the question's own year is no day, nor the 2 of "NIS2".
         return "the question asks for a date; the sentence gives none"
+    if _ASKS_WHEN.search(asking_part(question)) and not (
+            (folded - q_words) & (_TIME_WORDS | _DATE_WORDS)
+            or set(_YEAR.findall(claim)) - set(_YEAR.findall(question))):
+        # "Oser l'IA a été lancé quand ?" answered "La ministre a évoqué les dispositifs nationaux Oser l'IA et
+        # l'expérimentation menée avec 10.000 agents publics…" (session 45, r2132, unanswerable): a count is no
+        # time.
+        return "the question asks when; the sentence gives no time"
     if _ASKS_DURATION.search(question) and not _DURATION.search(claim):
         # "How long is the trial of the Mistral chatbot with public servants supposed to last?" answered "…is supposed
         # to last 10,000 agents publics around a model conversationnel…" (session 42, r1833): a count is no time.
@@ -2158,6 +2206,21 @@ _WHETHER_WHICH = re.compile(r"^(?:(?!\b(?:qu['’]|que|qui|quoi|où|comment|pour
 _ASKS_DATE = re.compile(r"\b(?:(?:à|a|en) quelle date|quelle (?:est la |était la )?date|quel jour(?! de la semaine)|"
                         r"what date|which day(?! of the week)|what day(?! of the week))\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"(?<!\w)\d+(?!\w)")
+# "Quand… ?", "… lancé quand ?", "When…?", "En quelle année…?" ask for a time: a date, a year, a moment ("lors
+# des Assises", "au début de 2026", "avant décembre").
+_ASKS_WHEN = re.compile(r"(?:^|[,:;]\s*)\W*(?:(?:et|mais|and|but)\s+)?(?:depuis\s+|jusqu['’]à\s+|since\s+|until\s+)?"
+                        r"(?:quand|when)\b|\bquand\s*\?|\bquand\s+est-ce\b|\ben quelle année\b|\bdepuis quand\b|"
+                        r"\b(?:in )?(?:what|which) year\b", re.IGNORECASE)
+# (Folded. Not "été", which is "been" as often as "summer"; not "start", which "start-up" holds.)
+_TIME_WORDS = set("""hier demain aujourd debut fin mi avant apres depuis lors pendant des jusqu ouverture cloture
+semaine semaines mois an ans annee annees siecle siecles epoque printemps automne hiver prochainement bientot
+recemment actuellement deja soir matin midi heure heures decennie date jour jours moment prochaine prochain tard tot
+veille lendemain before after since during early late until spring summer autumn fall winter week weeks month months
+year years century ago recently soon now currently tomorrow yesterday today morning evening night era period periode
+already opening beginning""".split())
+# A year, or a number after "en", "depuis"…: "En 1613", "en 855", "since 1986".
+_YEAR = re.compile(r"(?<![\d.,])(?:1\d\d\d|20\d\d)(?!\d|[.,]\d)|"
+                   r"\b(?:en|in|depuis|dès|vers|since|from|jusqu['’]en)\s+\d{2,4}(?!\d|[.,]\d)", re.IGNORECASE)
 # "How long / combien de temps / quelle durée…?" asks for a length of time: a unit of time, or until when.
 _ASKS_DURATION = re.compile(r"\b(?:how long|for how long|what (?:is the )?(?:duration|length of time)|combien de temps|"
                             r"quelle (?:est la |sera la |était la )?durée|pendant combien)\b", re.IGNORECASE)

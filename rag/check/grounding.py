@@ -32,11 +32,11 @@ from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_p
                     causal_premise, claim_facts, claim_parts, common_word_only, contrasted, counts_other, cross_facts,
                     cut_name, denied, denied_object, ends_quotation, fact_apart, fact_index, figure_of_another_name,
                     figure_of_the_other_side, has_fact, heard_in, leader_unsaid, listed_count, misquoted,
-                    misses_asked_kind, names_only, near_verbatim, negated, nobody_there, one_as_word, opening_name,
-                    other_rank, own_words_absent, person_name, question_facts, quote_of_other, respell_claim,
-                    role_conflict, role_heads, speaker_conflict, spelt_out, swapped_qualifier, tautology, time_flipped,
-                    topic, undescribed, unfounded_yes, unnamed_speaker, unstated_since, unstated_total,
-                    with_asked_speaker, without_quoted_headlines, written_as_names, wrong_yes)
+                    misses_asked_kind, names_only, near_verbatim, negated, nobody_there, not_said_next, one_as_word,
+                    opening_name, other_rank, own_words_absent, person_name, question_facts, quote_of_other,
+                    respell_claim, role_conflict, role_heads, speaker_conflict, spelt_out, swapped_qualifier, tautology,
+                    time_flipped, topic, undescribed, unfounded_yes, unnamed_speaker, unstated_since, unstated_total,
+                    with_asked_speaker, without_quoted_headlines, worked_out, written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
 
@@ -199,7 +199,8 @@ class GroundingChecker:
             missing = sorted(f for f in facts if not has_fact(f, nums, words)
                              and not (f == "#1" and one_as_word(claim, passage[s:e]))
                              and not listed_count(f, claim, passage[s:e])
-                             and not spelt_out(f, claim, passage[s:e]))
+                             and not spelt_out(f, claim, passage[s:e])
+                             and not worked_out(f, claim, nums))
             stems = set(analyse(passage[s:e])) | known_who
             coverage = len(claim_stems & stems) / len(claim_stems) if claim_stems else 0.0
             scored.append((len(missing), coverage, (s, e), missing))
@@ -255,7 +256,8 @@ class GroundingChecker:
             return Verdict(False, round(0.3 * coverage, 3), assistant, (s, e), True, "about_assistant")
         contrast = ("" if cross else (contrasted(claim, passage) or figure_of_the_other_side(claim, passage, question)
                                       or other_rank(claim, passage))
-                    ) or figure_of_another_name(claim, passage, question)  # (numbers and names: in any language)
+                    ) or figure_of_another_name(claim, passage, question) or not_said_next(claim, passage)
+        # (figure_of_another_name, not_said_next: numbers, names, "next"/"prochaine": in any language)
         if contrast:
             return Verdict(False, round(0.4 * coverage, 3), contrast, (s, e), True, "contrast")
         swapped = "" if cross else (swapped_qualifier(claim, passage, question) or quote_of_other(claim, passage))
