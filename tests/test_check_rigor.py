@@ -2949,3 +2949,44 @@ def test_a_figure_the_claim_works_out_from_the_passage_s_figures_is_not_missing(
     shares, _ = fact_index("93% des locaux français sont raccordables à la fibre")
     assert worked_out("#7", "93% des locaux sont raccordables, donc 7% ne le sont pas.", shares)
     assert not worked_out("#7", "93 locaux sont raccordables, donc 7 ne le sont pas.", shares)  # no share
+
+
+def test_a_why_question_given_back_without_its_why_is_no_answer():
+    """Session 45's round 22 (r2218, shown as verified and wrong): "Pourquoi la ministre tient-elle à réunir
+    l'instance État-régions… avant la fin de l'année ?" answered "La ministre tient-elle à réunir l'instance… avant
+    la fin de l'année pour aborder le second volet de son portefeuille… [3]." The question's words up to its inverted
+    verb, without its "pourquoi", are the question given back, as they already were with it."""
+    from rag.check.facts import misses_asked_kind
+
+    question = ("Pourquoi la ministre tient-elle à réunir l'instance État-régions consacrée au numérique avant la fin "
+                "de l'année ?")
+    back = ("La ministre tient-elle à réunir l'instance État-régions consacrée au numérique avant la fin de l'année "
+            "pour aborder le second volet de son portefeuille.")
+    assert misses_asked_kind(back, question) == "the sentence opens with the question itself"
+    answered = "La ministre tient à réunir l'instance avant la fin de l'année pour que l'on ne perde pas de temps."
+    assert misses_asked_kind(answered, question) == ""
+    assert misses_asked_kind("Le conflit franco-britannique perdure-t-il dans les États-Unis.",
+                             "Où le conflit franco-britannique perdure-t-il ?")
+    assert misses_asked_kind("Le conflit franco-britannique perdure en Europe.",
+                             "Où le conflit franco-britannique perdure-t-il ?") == ""
+
+
+def test_someone_paired_with_their_own_title_is_a_contrast():
+    """Session 45's round 22 (r2229, unanswerable, shown as verified): "Avec qui Constance Nebbula copréside-t-elle
+    le groupe numérique de Régions de France ?" answered "…copréside le groupe… avec la vice-présidente de la région
+    Pays de la Loire [2]." from "la vice-présidente de la région Pays de la Loire, Constance Nebbula, coprésidente du
+    groupe numérique…": the title is hers."""
+    from rag.check.facts import with_oneself
+
+    nebbula = ("Une vision partagée par la vice-présidente de la région Pays de la Loire, Constance Nebbula, "
+               "coprésidente du groupe numérique de Régions de France, qui a plaidé pour une approche équilibrée.")
+    claim = ("Constance Nebbula copréside le groupe numérique de Régions de France avec la vice-présidente de la "
+             "région Pays de la Loire.")
+    assert with_oneself(claim, nebbula)
+    assert with_oneself(claim.replace("la vice-présidente de la région Pays de la Loire", "le président de la région "
+                                      "Bretagne"), nebbula) == ""  # another title: the passage does not say
+    assert with_oneself("Louis XI entre en conflit avec les Habsbourg d'Autriche.",
+                        "Louis XI, roi de France, entre en conflit avec les Habsbourg d'Autriche.") == ""
+    [x] = GroundingChecker(model=_Always(2.0)).check([Sentence(text=claim, citations=[1])], [_hit(nebbula)],
+                                                     [_hit(nebbula)], "fr", question="Avec qui copréside-t-elle ?")
+    assert not x.supported and x.code == "contrast"

@@ -956,6 +956,30 @@ def not_said_next(claim: str, passage: str) -> str:
     return ""
 
 
+# "… avec la vice-présidente de la région Pays de la Loire": whom the claim pairs someone with, by title.
+_WITH_TITLE = re.compile(r"\b(?:avec|with|aux côtés d(?:e|u|es)|alongside)\s+(?:la|le|l['’]|les|the)\s*"
+                         r"(?P<title>[^,.;:()\[\]]{3,80}?)\s*(?:[,.;:()\[\]]|$)", re.IGNORECASE)
+_FULL_NAME = re.compile(r"\b[A-ZÉÈ][\w’'-]+(?:\s+(?:Le|La|De|Du|[A-ZÉÈ][\w’'-]+))*\s+[A-ZÉÈ][\w’'-]+")
+
+
+def with_oneself(claim: str, passage: str) -> str:
+    """The claim has someone do a thing with a person it names only by a title that the passage gives to that same
+    someone ("Constance Nebbula copréside le groupe numérique… avec la vice-présidente de la région Pays de la
+    Loire." from "la vice-présidente de la région Pays de la Loire, Constance Nebbula, coprésidente du groupe
+    numérique…": session 45, r2229, unanswerable, shown as verified). The title must sit right beside the name in
+    the passage, set off by a comma. "" otherwise."""
+    m = _WITH_TITLE.search(claim)
+    if not m or _FULL_NAME.search(m.group("title")):
+        return ""
+    title, text = _flat(m.group("title")).strip(), _flat(passage)
+    for n in _FULL_NAME.finditer(claim[:m.start()]):
+        name = _flat(n.group(0))
+        if f"{title}, {name}" in text or f"{name}, {title}" in text:
+            return (f"the passage gives “{m.group('title').strip()}” to {n.group(0)}: the claim pairs them with "
+                    "themselves")
+    return ""
+
+
 # "ne/n' … pas X": what follows the closing word is what the passage denies (French needs the "ne" before it:
 # "pas" alone, "plus", "aucun" also occur in affirmative sentences).
 def contrasted(claim: str, passage: str) -> str:
@@ -2110,11 +2134,20 @@ def _speakers(text: str) -> set[str]:
 _ASKED_INVERSION = re.compile(r"(?<![\w-])(?!(?:a|est|ont|sont|avait|etait)-)[a-z]+(?:-t)?-(?:il|elle|ils|elles|on)\b")
 
 
+# The word a question opens with, which a question given back as a statement drops ("La ministre tient-elle à réunir
+# l'instance… pour…" to "Pourquoi la ministre tient-elle à réunir l'instance… ?", session 45, r2218).
+_OPENING_WH = re.compile(r"^\W*(?:pourquoi|comment|quand|ou|why|how|when|where)\s+")
+
+
 def _gives_question_back(claim: str, question: str) -> bool:
-    """Does `claim` open with the question's own words up to its inverted verb ("La menace attend-elle…")?"""
-    q = _flat(question)
-    m = _ASKED_INVERSION.search(q)
-    return bool(m) and len(q[:m.end()].split()) >= 2 and _flat(claim).lstrip(" \"«“").startswith(q[:m.end()])
+    """Does `claim` open with the question's own words up to its inverted verb ("La menace attend-elle…"), with or
+    without the word the question opens with?"""
+    flat = _flat(claim).lstrip(" \"«“")
+    for q in {_flat(question), _OPENING_WH.sub("", _flat(question))}:
+        m = _ASKED_INVERSION.search(q)
+        if m and len(q[:m.end()].split()) >= 2 and flat.startswith(q[:m.end()]):
+            return True
+    return False
 
 
 def misses_asked_role(claim: str, question: str) -> str:

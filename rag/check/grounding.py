@@ -36,7 +36,7 @@ from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_p
                     opening_name, other_rank, own_words_absent, person_name, question_facts, quote_of_other,
                     respell_claim, role_conflict, role_heads, speaker_conflict, spelt_out, swapped_qualifier, tautology,
                     time_flipped, topic, undescribed, unfounded_yes, unnamed_speaker, unstated_since, unstated_total,
-                    with_asked_speaker, without_quoted_headlines, worked_out, written_as_names, wrong_yes)
+                    with_asked_speaker, with_oneself, without_quoted_headlines, worked_out, written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
 
@@ -256,8 +256,9 @@ class GroundingChecker:
             return Verdict(False, round(0.3 * coverage, 3), assistant, (s, e), True, "about_assistant")
         contrast = ("" if cross else (contrasted(claim, passage) or figure_of_the_other_side(claim, passage, question)
                                       or other_rank(claim, passage))
-                    ) or figure_of_another_name(claim, passage, question) or not_said_next(claim, passage)
-        # (figure_of_another_name, not_said_next: numbers, names, "next"/"prochaine": in any language)
+                    ) or (figure_of_another_name(claim, passage, question) or not_said_next(claim, passage)
+                          or with_oneself(claim, passage))
+        # (figure_of_another_name, not_said_next, with_oneself: numbers, names, "next", titles: in any language)
         if contrast:
             return Verdict(False, round(0.4 * coverage, 3), contrast, (s, e), True, "contrast")
         swapped = "" if cross else (swapped_qualifier(claim, passage, question) or quote_of_other(claim, passage))
