@@ -2990,3 +2990,12 @@ def test_someone_paired_with_their_own_title_is_a_contrast():
     [x] = GroundingChecker(model=_Always(2.0)).check([Sentence(text=claim, citations=[1])], [_hit(nebbula)],
                                                      [_hit(nebbula)], "fr", question="Avec qui copréside-t-elle ?")
     assert not x.supported and x.code == "contrast"
+
+
+def test_articles_are_not_time_words():
+    """"des" (the article, also "dès" folded) and "an" (English) are no answer to "when": "Il a évoqué des
+    dispositifs." gives no time."""
+    from rag.check.facts import misses_asked_kind
+
+    assert misses_asked_kind("La ministre a évoqué des dispositifs nationaux.", "Oser l'IA a été lancé quand ?")
+    assert misses_asked_kind("It is an AI programme for civil servants.", "When was Oser l'IA launched?")

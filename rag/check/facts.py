@@ -2244,9 +2244,10 @@ _BARE_NUMBER = re.compile(r"(?<!\w)\d+(?!\w)")
 _ASKS_WHEN = re.compile(r"(?:^|[,:;]\s*)\W*(?:(?:et|mais|and|but)\s+)?(?:depuis\s+|jusqu['’]à\s+|since\s+|until\s+)?"
                         r"(?:quand|when)\b|\bquand\s*\?|\bquand\s+est-ce\b|\ben quelle année\b|\bdepuis quand\b|"
                         r"\b(?:in )?(?:what|which) year\b", re.IGNORECASE)
-# (Folded. Not "été", which is "been" as often as "summer"; not "start", which "start-up" holds.)
-_TIME_WORDS = set("""hier demain aujourd debut fin mi avant apres depuis lors pendant des jusqu ouverture cloture
-semaine semaines mois an ans annee annees siecle siecles epoque printemps automne hiver prochainement bientot
+# (Folded. Not "été", which is "been" as often as "summer"; not "start", which "start-up" holds; not "dès" and "an",
+# which fold to the article "des" and the English "an".)
+_TIME_WORDS = set("""hier demain aujourd debut fin mi avant apres depuis lors pendant jusqu ouverture cloture
+semaine semaines mois ans annee annees siecle siecles epoque printemps automne hiver prochainement bientot
 recemment actuellement deja soir matin midi heure heures decennie date jour jours moment prochaine prochain tard tot
 veille lendemain before after since during early late until spring summer autumn fall winter week weeks month months
 year years century ago recently soon now currently tomorrow yesterday today morning evening night era period periode
