@@ -959,15 +959,14 @@ def not_said_next(claim: str, passage: str) -> str:
 # "… avec la vice-présidente de la région Pays de la Loire": whom the claim pairs someone with, by title.
 _WITH_TITLE = re.compile(r"\b(?:avec|with|aux côtés d(?:e|u|es)|alongside)\s+(?:la|le|l['’]|les|the)\s*"
                          r"(?P<title>[^,.;:()\[\]]{3,80}?)\s*(?:[,.;:()\[\]]|$)", re.IGNORECASE)
-_FULL_NAME = re.compile(r"\b[A-ZÉÈ][\w’'-]+(?:\s+(?:Le|La|De|Du|[A-ZÉÈ][\w’'-]+))*\s+[A-ZÉÈ][\w’'-]+")
 
 
 def with_oneself(claim: str, passage: str) -> str:
     """The claim has someone do a thing with a person it names only by a title that the passage gives to that same
     someone ("Constance Nebbula copréside le groupe numérique… avec la vice-présidente de la région Pays de la
     Loire." from "la vice-présidente de la région Pays de la Loire, Constance Nebbula, coprésidente du groupe
-    numérique…": session 45, r2229, unanswerable, shown as verified). The title must sit right beside the name in
-    the passage, set off by a comma. "" otherwise."""
+    numérique…": session 45, r2229, unanswerable, shown as verified). The title must sit right beside the name (two
+    capitalised words, `_FULL_NAME`) in the passage, set off by a comma. "" otherwise."""
     m = _WITH_TITLE.search(claim)
     if not m or _FULL_NAME.search(m.group("title")):
         return ""
@@ -2041,7 +2040,7 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         # r1718): the question's own year is no day, nor the 2 of "NIS2".
         return "the question asks for a date; the sentence gives none"
     if _ASKS_WHEN.search(asking_part(question)) and not (
-            (folded - q_words) & (_TIME_WORDS | _DATE_WORDS)
+            (folded - q_words) & _ANSWERS_WHEN
             or set(_YEAR.findall(claim)) - set(_YEAR.findall(question))):
         # "Oser l'IA a été lancé quand ?" answered "La ministre a évoqué les dispositifs nationaux Oser l'IA et
         # l'expérimentation menée avec 10.000 agents publics…" (session 45, r2132, unanswerable): a count is no
@@ -2142,8 +2141,8 @@ _OPENING_WH = re.compile(r"^\W*(?:pourquoi|comment|quand|ou|why|how|when|where)\
 def _gives_question_back(claim: str, question: str) -> bool:
     """Does `claim` open with the question's own words up to its inverted verb ("La menace attend-elle…"), with or
     without the word the question opens with?"""
-    flat = _flat(claim).lstrip(" \"«“")
-    for q in {_flat(question), _OPENING_WH.sub("", _flat(question))}:
+    flat, asked = _flat(claim).lstrip(" \"«“"), _flat(question)
+    for q in {asked, _OPENING_WH.sub("", asked)}:
         m = _ASKED_INVERSION.search(q)
         if m and len(q[:m.end()].split()) >= 2 and flat.startswith(q[:m.end()]):
             return True
@@ -2262,6 +2261,9 @@ _DURATION = re.compile(r"\b(?:secondes?|minutes?|heures?|jours?|journées?|nuits
                        r"saisons?|décennies?|siècles?|millénaires?|seconds?|hours?|days?|nights?|weeks?|months?|"
                        r"years?|seasons?|decades?|centur(?:y|ies)|millenni(?:um|a)|jusqu|until|till)\b", re.IGNORECASE)
 _DATE_WORDS = set(_MONTHS) | _WEEKDAYS | {"hier", "demain", "aujourd", "yesterday", "tomorrow", "today"}
+# The folded words that answer "when?" (`_WHEN_WORDS`, stems, is the narrower set a who-question's answer may say
+# beside "when" and still name nobody).
+_ANSWERS_WHEN = _TIME_WORDS | _DATE_WORDS
 _KIND_ASKED = re.compile(r"\bquel(?:le)?s?\s+(régions?|villes?|pays|départements?|communes?|entreprises?|sociétés?|"
                          r"organismes?|opérateurs?)\b", re.IGNORECASE)
 
