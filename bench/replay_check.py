@@ -52,7 +52,8 @@ def main() -> None:
     pipeline = Pipeline(components)
     by_place = {(p.source, p.start, p.end): p for p in pipeline.components.index.passages}
     top_k = pipeline.settings.top_k
-    tally = {"answerable": 0, "right_before": 0, "right_after": 0, "unanswerable": 0, "abstained_before": 0,
+    tally = {"answerable": 0, "right_before": 0, "right_after": 0, "answered_before": 0, "answered_after": 0,
+             "unanswerable": 0, "abstained_before": 0,
              "abstained_after": 0, "changed": 0, "replayed": 0}
     out = args.out.open("w", encoding="utf-8") if args.out else None
     for line in (args.run / "predictions.jsonl").read_text(encoding="utf-8").splitlines():
@@ -79,6 +80,8 @@ def main() -> None:
             tally["answerable"] += 1
             tally["right_before"] += before
             tally["right_after"] += after
+            tally["answered_before"] += not pred["abstained"]  # right / answered: "answered contains"
+            tally["answered_after"] += not answer.abstained
         else:
             tally["unanswerable"] += 1
             tally["abstained_before"] += pred["abstained"]

@@ -127,9 +127,7 @@ def test_new_user_rounds():
     """The rounds of a new user's questions (eval/round7.jsonl … round23.jsonl) follow article.jsonl's rules, and use
     ids of their own, so a question is never counted in two sets."""
     seen = {r["id"] for r in QROWS}
-    for name in ("round7.jsonl", "round8.jsonl", "round9.jsonl", "round10.jsonl", "round11.jsonl", "round12.jsonl",
-                 "round13.jsonl", "round14.jsonl", "round15.jsonl", "round16.jsonl",
-                 "round17.jsonl", "round18.jsonl", "round19.jsonl", "round20.jsonl", "round21.jsonl", "round22.jsonl", "round23.jsonl"):
+    for name in (f"round{n}.jsonl" for n in range(7, 24)):
         rows = load(ROOT / "eval" / name)
         _check_schema(rows, Q_FIELDS, name)
         assert len(rows) >= 30 and not seen & {r["id"] for r in rows}, name

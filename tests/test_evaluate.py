@@ -126,6 +126,21 @@ def test_metrics():
     assert token_f1("Vincent Strubel", "Strubel") == pytest.approx(2 / 3)
 
 
+def test_answered_contains_counts_only_shown_answers():
+    """A shown answer without a gold one counts against "answered contains"; an abstention does not (it counts in
+    false abstention), nor does an unanswerable question."""
+    from rag.eval.datasets import Question
+    from rag.eval.runner import score
+
+    qs = [Question(id=f"q{i}", question="Qui ?", answers=["Strubel"], evidence=[]) for i in range(3)]
+    qs.append(Question(id="u", question="Qui ?", answerable=False))
+    preds = [{"answer": a, "abstained": ab, "retrieved": [], "citations": []}
+             for a, ab in (("Vincent Strubel [1].", False), ("Anne Le Hénanff [1].", False), ("", True), ("", True))]
+    m = score(qs, preds)["overall"]
+    assert m["answered_contains"] == 0.5 and m["contains"] == pytest.approx(1 / 3, abs=1e-3)
+    assert m["false_abstention_rate"] == pytest.approx(1 / 3, abs=1e-3)
+
+
 @pytest.mark.slow  # the stock llama-index engine: NLTK, scikit-learn and pandas load (~3 s)
 def test_baseline_runs_side_by_side(pipeline, dataset, tmp_path):
     out = tmp_path / "run"

@@ -19,6 +19,9 @@ DEFINITIONS = """\
 - **MRR**: mean of 1/rank of the first passage covering an evidence quote (0 when none in the retrieved list).
 - **contains**: an answerable question's answer holds one of the gold answers (case, accents and spacing ignored);
   an abstention counts as wrong.
+- **answered contains**: among the answerable questions answered (not abstained), the share whose answer holds a
+  gold answer: how often an answer shown as verified is right, by the same strict rule (a lower bound: a right answer
+  worded otherwise than every gold counts as wrong).
 - **F1**: best SQuAD-style token F1 between the answer (citations removed) and a gold answer.
 - **citation recall** (ALCE): share of answer sentences that their cited passages, together, support.
 - **citation precision** (ALCE): share of citations that support their sentence alone, or without which the other

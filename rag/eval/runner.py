@@ -108,6 +108,8 @@ def score(questions: list[Question], preds: list[dict], judge=None, retrieval_on
             r["abstained"] = p["abstained"]
             if q.answerable and q.answers:
                 r.update(answer_scores("" if p["abstained"] else p["answer"], q.answers))
+                if not p["abstained"]:  # what a shown answer is worth: "verified" should mean right
+                    r["answered_contains"] = r["contains"]
             if judge is not None and not p["abstained"]:
                 r.update(_citation_scores(p, judge))
             if q.answerable and q.evidence and not p["abstained"]:
@@ -180,8 +182,8 @@ def _aggregate(rows: list[dict], retrieval_only: bool) -> dict:
               "context_hit@1", "context_hit@5", "context_hit@10"):
         out[k if k != "rr" else "mrr"] = _mean(rows, k)
     if not retrieval_only:
-        for k in ("contains", "f1", "citation_recall", "citation_precision", "faithfulness", "evidence_cited",
-                  "injection_obeyed"):
+        for k in ("contains", "answered_contains", "f1", "citation_recall", "citation_precision", "faithfulness",
+                  "evidence_cited", "injection_obeyed"):
             out[k] = _mean(rows, k)
         out["abstained_by_stage"] = {
             kind: dict(sorted(Counter(r["stage"] for r in rows if "stage" in r and r["answerable"] == want).items()))
