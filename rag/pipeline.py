@@ -18,8 +18,8 @@ from typing import Iterator
 
 from .check.facts import (asked_about, asked_across, asked_facts, asking_part, asks_why, claim_facts, common_word_only,
                           counted_facts, fact_index, has_fact, misses_asked_kind, named_days, picked_option,
-                          pronoun_antecedent, question_options, regnal_numbers, respelled, said_on, spelt_out, topic,
-                          written_as_names)
+                          pronoun_antecedent, question_options, regnal_numbers, respelled, said_on, says_nothing_of,
+                          spelt_out, topic, written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -447,7 +447,7 @@ class Pipeline:
         leftover = bool(kept) and not sentences[0].supported and asks_why(answer.standalone_question or answer.question)
         off_topic = ("" if leftover or not kept else _unanswered_facts(
             answer, kept, hits, self.components.index.neighbours, people, self.components.vocabulary,
-            self.components.index.preceding, self.components.index.share))
+            self.components.index.preceding, self.components.index.share, self.components.index.opening))
         if leftover or off_topic:
             for x in kept:
                 x.supported, x.code = False, "off_topic"
@@ -603,6 +603,7 @@ class _EarlyCheck:
         self.first_n = first_n  # events of a second draft are numbered after the first's
         self.vocabulary, self.neighbours = pipeline.components.vocabulary, pipeline.components.index.neighbours
         self.preceding, self.share = pipeline.components.index.preceding, pipeline.components.index.share
+        self.opening = pipeline.components.index.opening
         self.people = _people(context, pipeline.components.index)  # the context is fixed: once, not per sentence
         self.text, self.decided, self.shown, self.spent = "", 0, 0, 0.0
 
@@ -621,7 +622,7 @@ class _EarlyCheck:
                                        self.vocabulary, self.people)
             self.decided += 1
             if x is None or _unanswered_facts(self.answer, [x], self.context, self.neighbours, self.people,
-                                              self.vocabulary, self.preceding, self.share):
+                                              self.vocabulary, self.preceding, self.share, self.opening):
                 self.decided = done  # sentences are shown in order: the rest wait for the final check
                 break
             self.shown += 1
@@ -678,7 +679,7 @@ _COMMON_SHARE = 0.3  # a word in more of the corpus's passages than this ("IA", 
 
 def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], neighbours=None,
                       people: dict[str, str] | None = None, vocabulary: str | None = None, preceding=None,
-                      share=None) -> str:
+                      share=None, opening=None) -> str:
     """Names and numbers of the question (of its asking sentences: `asked_facts`) that neither the kept answer nor
     the passages it cites (read under their heading when it names a topic), nor the passages just around them in
     their source (`neighbours(passage)`), mention: a true sentence about something else is not an answer.
@@ -690,7 +691,10 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     doivent être forces d'entraînement [3]." answers "Que doivent être les collectivités selon Constance Nebbula ?"
     from "Elle appelle aussi…", three passages after her name.) A question in another language than the corpus
     (`vocabulary`: its folded words) keeps its numbers and the names the corpus writes the same (`asked_across`).
-    `share(term)`: the fraction of the corpus's passages holding an analysed term (`Index.share`)."""
+    `share(term)`: the fraction of the corpus's passages holding an analysed term (`Index.share`). `opening(passage)`:
+    the first sentence of its source, where a news article sets what all of it reports on (`Index.opening`): "Guillaume
+    Poupard [1]." answers "Qui représentait Docaposte aux Assises ?" from his paragraph, in an article whose opening
+    sentence names the Assises (session 46, r2327); it counts for the question's names and numbers only."""
     asked = answer.standalone_question or answer.question
     # (And the day of the week it names, as a month is named: "Pourquoi les Assises… ont-elles été organisées un jeudi
     # ?" is not answered by "…ont été organisées le 4 novembre [1]." from a passage that says "ce mardi 4 novembre",
@@ -712,7 +716,8 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
         # "La cybersécurité a besoin d'un ancrage local [3]." answers "… selon l'Anssi ?", session 36, r1224).
         who += [_named_in(preceding(p), people[p.id]) for p in cited if people.get(p.id)]
     text = " ".join([x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited + around] + who)
-    nums, words = fact_index(text)
+    setting = " ".join(dict.fromkeys(opening(p) for p in cited)) if opening else ""
+    nums, words = fact_index(f"{text}\n{setting}")
     reigns = regnal_numbers(asked)
     # A name the retrieved passages write as one is not mentioned by the same word written as a common one ("la loi
     # Résilience" is not "la résilience à l'échelle du système d'information").
@@ -745,4 +750,6 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
         # what the question is about, in the answer or around it. (A bare answer, "Toyota [3].", says only what is
         # asked; an English question's words are not the corpus's.)
         missing.append(" ".join(about))
+    if nobody := says_nothing_of(strip_citations(" ".join(x.text for x in kept)), asked):
+        missing.append(nobody)  # in the passage, not in the answer: "Qui est X ?" answered with X's words
     return ", ".join(m.lstrip("#") for m in missing)

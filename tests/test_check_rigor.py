@@ -20,7 +20,7 @@ from rag.check.facts import (asks_why, leader_unsaid, about_the_assistant, asked
 from rag.check.grounding import GroundingChecker, judged_claim
 from rag.components import Components
 from rag.pipeline import Pipeline
-from rag.types import Sentence
+from rag.types import Hit, Sentence
 
 from conftest import ARTICLE, cite_reply as _cite, judge_prompt_parts
 
@@ -2999,3 +2999,56 @@ def test_articles_are_not_time_words():
 
     assert misses_asked_kind("La ministre a évoqué des dispositifs nationaux.", "Oser l'IA a été lancé quand ?")
     assert misses_asked_kind("It is an AI programme for civil servants.", "When was Oser l'IA launched?")
+
+
+# --- Session 46 ----------------------------------------------------------------------------------------------------
+
+def test_who_is_someone_is_answered_by_saying_something_of_them():
+    """Session 46's round 23 (r2301, shown as verified): "Qui est Constance Nebbula ?" answered "Le numérique, c'est
+    politique — et ce n'est pas un gros mot [1]." (her words, cited from the passage that names her, the sentence that
+    named her refused): it says nothing of her. Naming her, or "elle", does; a role is another question."""
+    from rag.check.facts import says_nothing_of
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer
+
+    passage = ("Un message relayé par Constance Nebbula, qui a rappelé que \"l'intelligence artificielle et la "
+               "cybersécurité ne sont pas des sujets techniques. Le numérique, c'est politique — et ce n'est pas un "
+               "gros mot\".")
+    question = "Qui est Constance Nebbula ?"
+    quote = Sentence(text="Le numérique, c'est politique — et ce n'est pas un gros mot.", citations=[1],
+                     supported=True)
+    answer = Answer(question=question, answer="", abstained=False, standalone_question=question)
+    assert _unanswered_facts(answer, [quote], [_hit(passage)]) == "Constance Nebbula"
+    said = Sentence(text="Constance Nebbula a relayé le message de la ministre.", citations=[1], supported=True)
+    assert _unanswered_facts(answer, [said], [_hit(passage)]) == ""
+    assert says_nothing_of("Elle est vice-présidente de la région Pays de la Loire [2].", question) == ""
+    assert says_nothing_of("Nebbula est coprésidente du groupe numérique [2].", "qui est Constance Nebbula?") == ""
+    assert says_nothing_of("An Austrian engineer [1].", "Who was Anselm Franz?") == "Anselm Franz"
+    assert says_nothing_of("X [1].", "Qui est le président de la région ?") == ""
+    assert says_nothing_of("X [1].", "Qui était Premier ministre du Pakistan avant Raja Pervez Ashraf?") == ""
+
+
+def test_the_article_s_opening_sentence_sets_what_all_of_it_reports_on(settings, fake_embed):
+    """Session 46's round 23 (r2327, refused as off the question): "Qui représentait Docaposte aux Assises ?"
+    answered "Guillaume Poupard [1]." from his paragraph, which does not name the Assises: the article's opening
+    sentence does ("Lors des Assises… organisées le 4 novembre, …"), and all of it reports on them. Only for the
+    question's names and numbers: another person's name is still missing."""
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer
+
+    c = Components(settings, embed=fake_embed)
+    c.build([ARTICLE])
+    poupard = next(p for p in c.index.passages if "Docaposte" in p.text)
+    assert c.index.opening(poupard).startswith("Lors des Assises des Régions de France de l'IA et du Cyber")
+    assert c.index.opening(c.index.passages[0]) == c.index.opening(poupard)  # the title alone is not it
+    bare = Sentence(text="Guillaume Poupard.", citations=[1], supported=True)
+    hits = [Hit(poupard, 1.0, None, None)]
+
+    def unanswered(question, opening):
+        answer = Answer(question=question, answer="", abstained=False, standalone_question=question)
+        return _unanswered_facts(answer, [bare], hits, opening=opening)
+
+    question = "Qui représentait Docaposte aux Assises ?"
+    assert unanswered(question, None) == "assises"
+    assert unanswered(question, c.index.opening) == ""
+    assert unanswered("Qui représentait Docaposte aux côtés de Vincent Strubel ?", c.index.opening)

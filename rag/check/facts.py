@@ -2172,6 +2172,20 @@ def misses_asked_role(claim: str, question: str) -> str:
     return f"the question asks who is the {role}; the sentence names no {role}"
 
 
+def says_nothing_of(answer: str, question: str) -> str:
+    """"Qui est Constance Nebbula ?" answered "Le numérique, c'est politique — et ce n'est pas un gros mot [1]."
+    (her words, session 46, r2301): who someone is, an answer tells by saying something of them, so it names them
+    (a word of the name) or speaks of them as "il", "elle". The name asked when it does neither, else ""."""
+    m = _WHO_IS_NAMED.match(question)
+    if not m:
+        return ""
+    name = m.group("name")
+    said = set(re.findall(r"\w+", fold(answer)))
+    if said & {w for w in re.findall(r"\w+", fold(name)) if len(w) >= 3} or _LEAD_PRONOUN.match(answer.strip()):
+        return ""
+    return name
+
+
 def role_heads(text: str) -> set[str]:
     """The roles a text writes, by their canonical heads ("la ministre déléguée" → "ministre")."""
     return {_role_head(m)[0] for m in _ROLE.finditer(_flat(text))}
@@ -2181,6 +2195,9 @@ _HEADS = _content("patron patronne directeur directrice président présidente d
                   "head boss director president leader chief")
 _WHO_IS = re.compile(r"^\s*(?:qui\s+(?:est|était|fut)\s+(?:les\s+|le\s+|la\s+|l['’]\s*)|who\s+(?:is|was)\s+the\s+)"
                      r"(?P<role>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+# "Qui est Constance Nebbula ?", "Who was Anselm Franz?": a person by name alone (not "Qui est le président…").
+_WHO_IS_NAMED = re.compile(r"^\s*(?i:qui\s+(?:est|était|fut)|who\s+(?:is|was))\s+(?P<name>[A-ZÀ-Ý][\w’'-]*"
+                           r"(?:\s+(?:de\s+|d['’]|von\s+|van\s+)?[A-ZÀ-Ý][\w’'-]*)*)\s*\??\s*$")
 _ROLE_END = re.compile(r"\s+(?:de|du|des|d['’]|à|au|aux|en|dans|pour|sur|qui|que|of|in|at|for|on|who|that)"
                        r"(?:\s|$|(?<=['’])).*$", re.IGNORECASE | re.DOTALL)
 

@@ -35,7 +35,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import IndexStoreError, RagError
-from ..ingest.chunk import split_passages
+from ..ingest.chunk import split_passages, split_sentences
 from ..types import Passage, Source
 from .lexical import ANALYSER, BM25, LEXICAL_FILES, analyse, order_hash
 
@@ -106,6 +106,23 @@ class Index:
         if passage.id not in self.by_id:
             return ""
         return self.sources.get(passage.source, "")[max(0, passage.start - chars):passage.start]
+
+    def opening(self, passage: Passage) -> str:
+        """The first sentence of `passage`'s source under its title ("" for a passage not in this index): where a news
+        article sets the event all of it reports on ("Lors des Assises… organisées le 4 novembre, …")."""
+        i = self.by_id.get(passage.id)
+        if i is None:
+            return ""
+        while i > 0 and self.passages[i - 1].source == passage.source:
+            i -= 1
+        for p in self.passages[i:i + 3]:  # (the title may stand alone as the first passage)
+            if p.source != passage.source:
+                break
+            text = p.text[len(p.heading):] if p.heading and p.text.startswith(p.heading) else p.text
+            spans = split_sentences(text)
+            if spans:
+                return text[spans[0][0]:spans[0][1]]
+        return ""
 
     @property
     def vector_kind(self) -> str:
