@@ -87,6 +87,14 @@ class Index:
         """Passage id -> position; read on every query, built once."""
         return {p.id: i for i, p in enumerate(self.passages)}
 
+    @cached_property
+    def first_of(self) -> dict[str, int]:
+        """Source name -> position of its first passage."""
+        out: dict[str, int] = {}
+        for i, p in enumerate(self.passages):
+            out.setdefault(p.source, i)
+        return out
+
     def neighbours(self, passage: Passage) -> list[Passage]:
         """The passages just before and after `passage` in its source (none for a passage not in this index)."""
         i = self.by_id.get(passage.id)
@@ -110,11 +118,9 @@ class Index:
     def opening(self, passage: Passage) -> str:
         """The first sentence of `passage`'s source under its title ("" for a passage not in this index): where a news
         article sets the event all of it reports on ("Lors des Assises… organisées le 4 novembre, …")."""
-        i = self.by_id.get(passage.id)
-        if i is None:
+        if passage.id not in self.by_id:
             return ""
-        while i > 0 and self.passages[i - 1].source == passage.source:
-            i -= 1
+        i = self.first_of[passage.source]
         for p in self.passages[i:i + 3]:  # (the title may stand alone as the first passage)
             if p.source != passage.source:
                 break
