@@ -53,8 +53,7 @@ def main() -> None:
     by_place = {(p.source, p.start, p.end): p for p in pipeline.components.index.passages}
     top_k = pipeline.settings.top_k
     tally = {"answerable": 0, "right_before": 0, "right_after": 0, "answered_before": 0, "answered_after": 0,
-             "unanswerable": 0, "abstained_before": 0,
-             "abstained_after": 0, "changed": 0, "replayed": 0}
+             "unanswerable": 0, "abstained_before": 0, "abstained_after": 0, "changed": 0, "replayed": 0}
     out = args.out.open("w", encoding="utf-8") if args.out else None
     for line in (args.run / "predictions.jsonl").read_text(encoding="utf-8").splitlines():
         pred = json.loads(line)
