@@ -265,6 +265,8 @@ def test_widget_on_the_demo_page(page, server, root):
     box.fill("Et quand la loi Résilience sera-t-elle présentée ?")
     box.press("Enter")
     page.locator(".rw-bot .rw-text", has_text="2026").wait_for()  # (no wait_for_function: the CSP forbids eval)
+    # The checked sentence may show while the model still writes; the feedback buttons come with the final answer.
+    page.locator(".rw-feedback").nth(1).wait_for()
     page.locator(".rw-feedback").last.locator(".rw-fb").first.click()
     assert "Merci" in page.locator(".rw-feedback").last.inner_text()
     feedback = root / "main" / "fb" / "feedback.jsonl"
