@@ -50,7 +50,7 @@ def main() -> None:
         preds = [json.loads(x) for x in (run / PREDICTIONS).read_text(encoding="utf-8").splitlines() if x.strip()]
         preds = [p for p in preds if p["id"] in questions]
         overall = score([questions[p["id"]] for p in preds], preds)["overall"]
-        answered = sum(not p["abstained"] for p, q in ((p, questions[p["id"]]) for p in preds) if q.answerable)
+        answered = sum(not p["abstained"] for p in preds if questions[p["id"]].answerable)
         print(json.dumps({"run": str(run), "answered": answered, **{k: overall.get(k) for k in KEYS}}))
 
 

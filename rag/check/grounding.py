@@ -255,10 +255,10 @@ class GroundingChecker:
         if assistant:
             return Verdict(False, round(0.3 * coverage, 3), assistant, (s, e), True, "about_assistant")
         # (The last three read numbers, names, "next" and titles: in any language.)
-        contrast = ("" if cross else (contrasted(claim, passage) or figure_of_the_other_side(claim, passage, question)
-                                      or other_rank(claim, passage))
-                    ) or figure_of_another_name(claim, passage, question) or not_said_next(claim, passage) or (
-                        with_oneself(claim, passage))
+        contrast = (("" if cross else (contrasted(claim, passage) or figure_of_the_other_side(claim, passage, question)
+                                       or other_rank(claim, passage)))
+                    or figure_of_another_name(claim, passage, question) or not_said_next(claim, passage)
+                    or with_oneself(claim, passage))
         if contrast:
             return Verdict(False, round(0.4 * coverage, 3), contrast, (s, e), True, "contrast")
         swapped = "" if cross else (swapped_qualifier(claim, passage, question) or quote_of_other(claim, passage))
