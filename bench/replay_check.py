@@ -1,7 +1,7 @@
 """Replay a run's saved drafts through today's check: which verdicts a check change turns, without the model
 writing anything again (it still judges the claims that reach the judge).
 
-    python bench/replay_check.py eval/runs/article-v10 [--data eval/article.jsonl] [--out FILE]
+    python bench/replay_check.py eval/runs/article-v10 [--data eval/article.jsonl] [--out FILE] [--ids a001 a002]
     python bench/replay_check.py eval/runs/piaf-sample-v8 --data ../shared/bench/piaf/piaf-v1.0-dev.json \
         --index-dir eval/runs/piaf-sample-v8/index
 
@@ -40,6 +40,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT / "eval" / "article.jsonl")
     ap.add_argument("--out", type=Path, help="also write the replayed predictions here (JSONL)")
     ap.add_argument("--index-dir", type=Path, help="the run's index (a SQuAD-format set is indexed in its run folder)")
+    ap.add_argument("--ids", nargs="+", help="replay only these questions")
     args = ap.parse_args()
     sources, loaded = load_squad(args.data) if is_squad(args.data) else (None, load_dataset(args.data))
     questions = {q.id: q.model_dump() for q in loaded}
@@ -58,7 +59,7 @@ def main() -> None:
     for line in (args.run / "predictions.jsonl").read_text(encoding="utf-8").splitlines():
         pred = json.loads(line)
         q = questions.get(pred["id"])
-        if q is None or not pred.get("draft"):
+        if q is None or not pred.get("draft") or args.ids and pred["id"] not in args.ids:
             continue  # nothing the model wrote (nothing relevant retrieved, an error): nothing to check again
         try:
             hits = [Hit(by_place[(r["source"], r["start"], r["end"])], r["score"], r.get("dense"), r.get("bm25"))

@@ -710,7 +710,7 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     cited = [hits[n - 1].passage for n in sorted({n for x in kept for n in x.citations if 1 <= n <= len(hits)})]
     around = [q for p in cited for q in (neighbours(p) if neighbours else [])]
     who = [people.get(p.id, "") for p in cited] if people else []
-    if preceding:
+    if preceding and people:
         # With that person, the sentence their name stands in before the passage: their title says what they speak
         # for ("Vincent Strubel, directeur général de l'Anssi." before "L'agence, dit-il, mise sur la coopération…":
         # "La cybersécurité a besoin d'un ancrage local [3]." answers "… selon l'Anssi ?", session 36, r1224).
@@ -743,8 +743,12 @@ def _unanswered_facts(answer: Answer, kept: list[Sentence], hits: list[Hit], nei
     rare = {s for s in about_stems if (part := share(s)) and part <= _COMMON_SHARE} if share else set()
     # In the answer or the passages it cites, not only next to them (the neighbours hold names a passage leaves out,
     # not what a question is about).
+    # (And the start of the paragraph a passage opens within: "Il faut consentir à des investissements, accepter des
+    # compromis [1]." answers whether moving towards sovereignty means concessions, from a passage cut after "La
+    # souveraineté, ce n'est pas tout refaire…" in the same paragraph, session 47, r2540.)
+    lead = [before[before.rfind("\n") + 1:] for before in map(preceding, cited)] if preceding else []
     if about_stems and not (rare or about_stems) & set(analyse(" ".join(
-            [x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited] + who))):
+            [x.text for x in kept] + [f"{topic(p.heading)}\n{p.text}" for p in cited] + who + lead))):
         # "Où se vérifiera la réussite selon la ministre ?" answered "La ministre a déclaré que les réunions du Conseil
         # État-Régions… seront tenues dans une des régions avant décembre [3]." (session 35, r912): not one word of
         # what the question is about, in the answer or around it. (A bare answer, "Toyota [3].", says only what is

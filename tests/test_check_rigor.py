@@ -3052,3 +3052,63 @@ def test_the_article_s_opening_sentence_sets_what_all_of_it_reports_on(settings,
     assert unanswered(question, None) == "assises"
     assert unanswered(question, c.index.opening) == ""
     assert unanswered("Qui représentait Docaposte aux côtés de Vincent Strubel ?", c.index.opening)
+
+
+# --- Session 47 ----------------------------------------------------------------------------------------------------
+
+def test_words_quoted_in_a_paragraph_where_only_one_person_speaks_are_left_to_the_judge():
+    """Session 47's round 25 (r2530, refused as words given to the wrong person): "Qui a dit que les régions d'outre-mer
+    sont « particulièrement exposées et vulnérables » ?" answered "Anne Le Hénanff a dit que… [1]." from a paragraph
+    that quotes those words before naming her, its only speaker. Where someone else speaks in that paragraph, the
+    words are still not hers."""
+    line = ("Les régions ultramarines, \"particulièrement exposées et vulnérables\", devront également bénéficier d'un "
+            "accompagnement renforcé. \"Ces territoires sont parfois directement la cible d'actes de cybermalveillance "
+            "commandités depuis l'étranger\", a averti {who}, appelant à un sursaut collectif.")
+    claim = "Anne Le Hénanff a dit que les régions d'outre-mer sont \"particulièrement exposées et vulnérables\"."
+    before = "Cette loi précisera le rôle des équipes régionales de réponse à incident.\n"
+    assert speaker_conflict(claim, before + line.format(who="Anne Le Hénanff")) == ""
+    other = before + line.format(who="Vincent Strubel") + "\nAnne Le Hénanff a souligné que \"tout le monde compte\"."
+    assert speaker_conflict(claim, other)
+    # A quotation attributed to someone else in its own sentence stays theirs.
+    said = "\"Nous sommes exposés\", a dit Vincent Strubel. \"Il faut agir\", a averti Anne Le Hénanff."
+    assert speaker_conflict("Anne Le Hénanff a dit \"nous sommes exposés\".", said)
+
+
+def test_who_asked_after_its_subject_and_given_back_is_no_answer():
+    """Session 47's round 25 (r2523, shown as verified): "Le risque de biais dans les décisions publiques avec l'IA, qui
+    l'a soulevé ?" answered "Le risque de biais…, qui l'a soulevé, est que les données sur nos enfants… sont très
+    sensibles [3].": the question's "who" given back, and no one named."""
+    question = "Le risque de biais dans les décisions publiques avec l'IA, qui l'a soulevé ?"
+    back = ("Le risque de biais dans les décisions publiques avec l'IA, qui l'a soulevé, est que les données sur nos "
+            "enfants, nos concitoyens, sont très sensibles.")
+    assert "who" in misses_asked_kind(back, question)
+    assert misses_asked_kind("Loïg Chesnais-Girard l'a soulevé.", question) == ""
+    assert misses_asked_kind("C'est le président de la région Bretagne qui l'a soulevé.", question) == ""
+    assert misses_asked_kind("Jérôme Hénique.", "C'est qui qui a parlé de 300 projets IA déjà menés en interne ?") == ""
+
+
+def test_what_a_question_is_about_may_open_the_paragraph_its_passage_is_cut_from():
+    """Session 47's round 25 (r2540, refused as off the question): "…avancer vers la souveraineté suppose-t-il de
+    faire des concessions ?" answered "Il faut consentir à des investissements, accepter des compromis [1]." from a
+    passage cut inside his paragraph, after "La souveraineté, ce n'est pas tout refaire…". The paragraph's start
+    counts (not the paragraph before), and "vers" says nothing of what is asked."""
+    from rag.check.facts import asked_about
+    from rag.pipeline import _unanswered_facts
+    from rag.types import Answer
+
+    question = ("Pour l'intervenant qui fait ses mails sur Microsoft, avancer vers la souveraineté suppose-t-il de "
+                "faire des concessions ?")
+    assert "vers" not in asked_about(question)
+    passage = ("Il faut consentir à des investissements, accepter des compromis. Je fais mes mails sur Microsoft, oui, "
+               "mais cela ne veut pas dire renoncer au reste\", a-t-il conclut.")
+    said = Sentence(text="Il faut consentir à des investissements, accepter des compromis.", citations=[1],
+                    supported=True)
+    answer = Answer(question=question, answer="", abstained=False, standalone_question=question)
+
+    def unanswered(before):
+        return _unanswered_facts(answer, [said], [_hit(passage, 5000)], preceding=lambda p: before)
+
+    same = "Un titre\n\nPour lui, la clé est dans la gouvernance. \"La souveraineté, ce n'est pas tout refaire. "
+    assert unanswered(same) == ""
+    assert unanswered(same + "Fin du paragraphe.\n")
+    assert _unanswered_facts(answer, [said], [_hit(passage, 5000)])

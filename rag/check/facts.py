@@ -201,10 +201,11 @@ _ASKING_STEMS = set(analyse(_ASKING_WORDS))
 
 
 # Words that say nothing of what a question is about, however rare in the corpus: "contre" of "la défense contre les
-# attaques informatiques" found in "a mis en garde contre les illusions…" (session 42, r1814), "faut" (r1817).
+# attaques informatiques" found in "a mis en garde contre les illusions…" (session 42, r1814), "faut" (r1817),
+# "vers" of "avancer vers la souveraineté" (session 47, r2540).
 # ("uniquement" is not one of them: its stem is that of "unique", which says something.)
 _WEAK_ABOUT = frozenset(analyse("contre depuis déjà faut fallait falloir veut veulent vouloir dire ça bien toujours "
-                                "ainsi selon sinon surtout"))
+                                "ainsi selon sinon surtout vers"))
 
 
 def asked_about(question: str) -> list[str]:
@@ -1569,7 +1570,12 @@ def speaker_conflict(claim: str, passage: str, cross: bool = False, similarity=N
         # A name against a bare role ("La ministre quant à elle a insisté…" for "Loïg Chesnais-Girard a insisté…"):
         # words cannot tell, unless the passage gives the claimed person words of their own (below).
     # Nobody named says these words here; if the passage gives the claimed speaker other words, the claim
-    # has moved them.
+    # has moved them. Not within a paragraph where only they speak: a report of one speech quotes its speaker
+    # before naming them ('Les régions ultramarines, "particulièrement exposées et vulnérables", devront… "Ces
+    # territoires…", a averti Anne Le Hénanff', session 47, r2530): there the judge decides.
+    named_here = [c.speaker for c in cues if c.speaker is not None and line_start <= c.start < line_end]
+    if named_here and all(_same(_as_named(who, mentions), _as_named(x, mentions), cross) for x in named_here):
+        return ""
     if any(c.speaker is not None and _same(who, c.speaker, cross) for c in cues):
         return f"the passage does not attribute these words to {named}"
     return ""
@@ -2002,6 +2008,11 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         # "La menace attend-elle, selon le directeur de l'Anssi, est une contrainte… [2][3]." to "La menace
         # attend-elle, selon le directeur de l'Anssi ?" (session 35, r918): the question's words, asked again.
         return "the sentence opens with the question itself"
+    late = _WHO_AFTER.search(_flat(question))
+    if late and late.group("clause") in _flat(claim) and not gives_name():
+        # "Le risque de biais…, qui l'a soulevé ?" answered "Le risque de biais…, qui l'a soulevé, est que les données
+        # sur nos enfants… sont très sensibles [3]." (session 47, r2523): "who", asked after its subject, given back.
+        return "the sentence gives the question's \"who\" back and names no one"
     if _ASKS_LEADER.search(question) and _ROLE.search(_flat(claim)) and not _names_beside_titles(claim, q_words):
         # "Qui dirige l'Anssi ?" answered "Le DG de l'Anssi est appelé à « démystifier le numérique… »" (session 35):
         # who leads something is its leader's name; the leader's title says only what the question does, and
@@ -2229,6 +2240,8 @@ _ASKS_LEADER = re.compile(r"^\W*(?:qui|who)\s+(?:dirige|dirigeait|dirigera|prés
                           r"est\s+à\s+la\s+tête|était\s+à\s+la\s+tête|leads|led|heads|headed|runs|ran|chairs|chaired|"
                           r"directs|directed|manages|managed)\b", re.IGNORECASE)
 _LEAD_PRONOUN = re.compile(r"^\W*(il|elle|ils|elles|on|he|she|they)\b(?![’'-])", re.IGNORECASE)
+# "Qui" asked after what it is about: "Le risque de biais…, qui l'a soulevé ?", "C'est qui qui a parlé de… ?"
+_WHO_AFTER = re.compile(r"(?:[,;:]\s*|\bc['’]est\s+)(?P<clause>qui\s+[^,;:?]+?)\s*\?\s*$")
 # "Qui a…?", "Who did…?" (not "Qui est X ?", which a description answers).
 _ASKS_WHO = re.compile(r"^\W*(?:par\s+qui|by\s+whom|qui|who)\b(?!\s+(?:est|sont|était|étaient|fut|is|are|was|were)\b)",
                        re.IGNORECASE)
