@@ -124,7 +124,7 @@ def test_answerable_consistency():
 
 
 def test_new_user_rounds():
-    """The rounds of a new user's questions (eval/round7.jsonl … round24.jsonl) follow article.jsonl's rules, and use
+    """The rounds of a new user's questions (eval/round7.jsonl … round25.jsonl) follow article.jsonl's rules, and use
     ids of their own, so a question is never counted in two sets."""
     seen = {r["id"] for r in QROWS}
     for name in (f"round{n}.jsonl" for n in range(7, 26)):
