@@ -211,7 +211,8 @@ def index_cmd(settings: Settings, paths, rebuild, as_json):
     else:
         srcs = ", ".join(s["name"] for s in index.manifest["sources"])
         click.echo(f"indexed {stats['passages']} passages from {srcs} into {index.path} "
-                   f"({stats['embedded']} embedded, {stats['reused']} reused)")
+                   f"({stats['embedded']} embedded, {stats['reused']} reused; {stats['sentences']} sentences, "
+                   f"{stats['sentences_embedded']} embedded)")
 
 
 # -- ask / chat ------------------------------------------------------------------------------

@@ -58,6 +58,11 @@ class Thresholds:
     # question, and the least share of the question's content words that sentence must hold to be asked about.
     quote_margin: float = 1.0
     quote_overlap: float = 0.3
+    # An answer resting on a prompt sentence less close to the question (cosine, the embedding model's query and
+    # STS vectors) than the closest one by more than this answers another question (bench/closest_sentence.py:
+    # above 0.2, 10 of 288 right answers of more than four words against 15 of 70 wrong and 3 of 29 unanswerable
+    # ones over rounds 7-25, the article and the injection set; 1 of 101 against 11 of 93 on PIAF seeds 24-26).
+    closest_gap: float = 0.2
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from collections import OrderedDict
 from functools import partial
 from typing import Iterator
 
+import numpy as np
+
 from .check.facts import (asked_about, asked_across, asked_facts, asking_part, asks_why, claim_facts, common_word_only,
                           counted_facts, fact_index, has_fact, misses_asked_kind, named_days, picked_option,
                           pronoun_antecedent, question_options, regnal_numbers, respelled, said_on, says_nothing_of,
@@ -27,6 +29,7 @@ from .generate.draft import copies_example, open_quotation, parse_sentences, say
 from .generate.prompts import abstain_message, load_template, one_block, render
 from .index.lexical import analyse
 from .index.search import retrieve
+from .index.sentences import closest_gap, passage_sentences
 from .ingest.chunk import split_sentences
 from .ingest.injection import asks_only_for_instructions, asks_only_to_invent, instruction_flags
 from .ingest.language import detect_language
@@ -71,7 +74,8 @@ class Pipeline:
         # temperature 0 and read in the same chunks, so the same each time: a follow-up read while it was typed
         # (`prefill`) is not rewritten again when it is asked.
         self._rewrites: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
-        self._memo_lock = threading.Lock()  # for `_rewrites` and `_searches`
+        self._memo_lock = threading.Lock()  # for `_rewrites`, `_searches` and `_query_vectors`
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # text -> the model's query vector
         # Searches done lately on the index `_searched`: (query, k) -> (hits, set aside). A question read while it
         # was typed is not searched again when it is asked (0.07-0.19 s, most of what its first token waits for then).
         self._searches: OrderedDict[tuple, tuple] = OrderedDict()
@@ -189,7 +193,9 @@ class Pipeline:
             done = self._searches.get((query, k))
         if done is not None:  # hits are frozen: shared as they are
             return list(done[0]), [dict(x) for x in done[1]]
-        hits = retrieve(index, query, k=k, depth=s.retrieve_depth, rrf_k=s.rrf_k, weights=(1.0, s.bm25_weight))
+        vector = self.question_vector(query)  # once: the search and the closest-sentence rule read it
+        hits = retrieve(index, query, k=k, depth=s.retrieve_depth, rrf_k=s.rrf_k, weights=(1.0, s.bm25_weight),
+                        query_vector=vector.tolist())
         flags = {h.passage.id: instruction_flags(h.passage.text) for h in hits}
         set_aside = [dict(h.to_dict(), flags=flags[h.passage.id]) for h in hits if flags[h.passage.id]]
         hits = [h for h in hits if not flags[h.passage.id]]
@@ -197,6 +203,36 @@ class Pipeline:
             if self._searched is index:
                 _keep_last(self._searches, (query, k), (hits, set_aside))
         return list(hits), [dict(x) for x in set_aside]
+
+    def question_vector(self, text: str) -> np.ndarray:
+        """The embedding model's query vector of `text` (the last few kept: retrieval and the check share them)."""
+        with self._memo_lock:
+            done = self._query_vectors.get(text)
+        if done is None:
+            done = np.asarray(self.components.embed.embed_queries([text])[0], dtype="float32")
+            with self._memo_lock:
+                _keep_last(self._query_vectors, text, done)
+        return done
+
+    def rests_elsewhere(self, answer: Answer, claim: Sentence, context: list[Hit]) -> str:
+        """The sentence of the prompt's passages closest to the question, when the one `claim` rests on (the sentence
+        sharing most of its words) is less close by more than `closest_gap` (see `closest_gap`); else "". A true
+        sentence of the cited passage that answers another question: "La contrainte de Vincent Strubel est que la
+        cybersécurité n'est pas de la magie noire [1]." to "Quelle contrainte Vincent Strubel voit-il aussi comme une
+        opportunité ?" (round 9, r916), "Le secrétaire d'État est membre du conseil d'en haut…" to "Quelles sont les
+        trois compétences distinctes au XVIIIe siècle ?" (PIAF). Not for an answer of four words or fewer (a bare
+        name rests on the sentence that names someone, not on the one the question's words are in), nor across
+        languages (an English claim shares no words with French passages)."""
+        passages = [passage_sentences(h.passage.text) for h in context]
+        pool = [x for sentences in passages for x in sentences]
+        if len(strip_citations(claim.text).split()) <= 4 or len(set(pool)) < 2:
+            return ""
+        if detect_language(" ".join(pool)) != answer.lang:
+            return ""  # the claim's words are not the passages': what it rests on cannot be told by them
+        vecs = self.components.index.sentences.vectors(pool, self.components.embed)
+        gap, closest = closest_gap(claim.text, passages,
+                                   vecs @ self.question_vector(answer.standalone_question or answer.question))
+        return closest if gap > self.settings.thresholds.closest_gap else ""
 
     def early(self, question: str, hits: list[Hit]) -> AbstainReason:
         """Why the question is refused before the model reads anything, or "": it asks for what no source holds
@@ -448,16 +484,23 @@ class Pipeline:
         off_topic = ("" if leftover or not kept else _unanswered_facts(
             answer, kept, hits, self.components.index.neighbours, people, self.components.vocabulary,
             self.components.index.preceding, self.components.index.share, self.components.index.opening))
-        if leftover or off_topic:
+        elsewhere = (self.rests_elsewhere(answer, kept[0], context)
+                     if kept and not leftover and not off_topic and kept[0].code != "quoted" else "")
+        if leftover or off_topic or elsewhere:
             for x in kept:
                 x.supported, x.code = False, "off_topic"
                 x.reason = ("true, but the sentence it adds to was refused: alone it does not answer the question"
-                            if leftover else f"true, but does not answer the question (nothing about {off_topic})")
+                            if leftover else f"true, but does not answer the question (nothing about {off_topic})"
+                            if off_topic else
+                            f"true, but it answers another question: the sources' sentence closest to the question "
+                            f"is «{elsewhere}»")
             kept = []
         if not kept:
-            code = ("model_declined" if not sentences else "off_topic" if off_topic or leftover
+            code = ("model_declined" if not sentences else "off_topic" if off_topic or leftover or elsewhere
                     else "no_citations" if not any(x.citations for x in sentences) else "not_supported")
-            quote = self.quote(answer, context) if code in ("no_citations", "not_supported") or leftover else None
+            # (A true sentence answering another question may leave the closest one to quote.)
+            quote = (self.quote(answer, context) if code in ("no_citations", "not_supported") or leftover or elsewhere
+                     else None)
             if quote is None:
                 abstain(answer, code, next(x.reason for x in sentences if x.code == "off_topic") if code == "off_topic"
                         else None)
@@ -599,7 +642,7 @@ class _EarlyCheck:
     shown only if, alone, it also answers the question (the off-topic rule); the final check has the last word."""
 
     def __init__(self, pipeline: "Pipeline", answer: Answer, context: list[Hit], first_n: int = 0):
-        self.checker, self.answer, self.context = pipeline.components.checker, answer, context
+        self.pipeline, self.checker, self.answer, self.context = pipeline, pipeline.components.checker, answer, context
         self.first_n = first_n  # events of a second draft are numbered after the first's
         self.vocabulary, self.neighbours = pipeline.components.vocabulary, pipeline.components.index.neighbours
         self.preceding, self.share = pipeline.components.index.preceding, pipeline.components.index.share
@@ -622,7 +665,8 @@ class _EarlyCheck:
                                        self.vocabulary, self.people)
             self.decided += 1
             if x is None or _unanswered_facts(self.answer, [x], self.context, self.neighbours, self.people,
-                                              self.vocabulary, self.preceding, self.share, self.opening):
+                                              self.vocabulary, self.preceding, self.share, self.opening) or (
+                    self.shown == 0 and self.pipeline.rests_elsewhere(self.answer, x, self.context)):
                 self.decided = done  # sentences are shown in order: the rest wait for the final check
                 break
             self.shown += 1

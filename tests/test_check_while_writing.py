@@ -6,6 +6,7 @@ import re
 import pytest
 
 from rag.components import Components
+from rag.config import Thresholds
 from rag.pipeline import Pipeline
 from rag.types import AnswerEvent, SentenceEvent, TokenEvent, withdrawn_sentences
 
@@ -28,6 +29,10 @@ def _citing(reply):
 
 @pytest.fixture
 def pipeline(settings, fake_embed, scripted):
+    # The fake vectors are no model's: the rule on the sentence closest to the question (tested on its own in
+    # test_closest_sentence.py) is off here, where the order in which sentences are shown is tested.
+    settings = settings.replace(thresholds=Thresholds(closest_gap=2.0))
+
     def make(reply, judge=3.0):
         llm = scripted(_citing(reply), judge=judge)
         c = Components(settings, embed=fake_embed, llm=llm)

@@ -34,7 +34,8 @@ from pathlib import Path
 from ..errors import IndexStoreError, InputError, RagError
 from ..types import Passage, Source
 from .lexical import ANALYSER, analyse, order_hash
-from .store import (SOURCES, Index, _begin_build, _lexical_text, _live_path, _manifest_head, _mark,
+from .sentences import embed_sentences, load_sentences, save_sentences
+from .store import (SOURCES, Index, _begin_build, _corrupted, _lexical_text, _live_path, _manifest_head, _mark,
                     _nodes_from, _ordered, check_embed_model, read_manifest, recover_interrupted,
                     write_and_swap)
 
@@ -277,6 +278,8 @@ def build_milvus_index(sources: list[Source], out_dir: Path, embed, embed_info: 
         raise IndexStoreError(f"writing to the Milvus {new} failed: {_reason(e)}. The index in use was not "
                               f"changed: try again, or {_REBUILD}") from e
     vector_seconds = time.perf_counter() - t1
+    sentence_keys, sentence_matrix, sentences_embedded = embed_sentences([p.text for p in passages], embed,
+                                                        previous.sentences if previous is not None else None)
 
     live.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{live.name}-build-", dir=live.parent))
@@ -286,6 +289,7 @@ def build_milvus_index(sources: list[Source], out_dir: Path, embed, embed_info: 
         ordered = _ordered(passages)
         write_and_swap(tmp, live, sources, {
             **_manifest_head(embed_info, dim, chunking, sources, passages),
+            "sentences": save_sentences(tmp, sentence_keys, sentence_matrix),
             "store": target.as_manifest(),
             "milvus_collection": new.collection,
             "milvus_previous": before.collection if before else None,
@@ -309,7 +313,8 @@ def build_milvus_index(sources: list[Source], out_dir: Path, embed, embed_info: 
     _after_swap(client, target, new, previous.manifest if ours_before else None)
     stats = {"passages": len(passages), "embedded": len(todo), "reused": len(passages) - len(todo),
              "embed_seconds": round(embed_seconds, 2), "vector_index": "milvus-flat", "appended": False,
-             "vector_seconds": round(vector_seconds, 2), "lexical_seconds": 0.0, "store": str(new)}
+             "vector_seconds": round(vector_seconds, 2), "lexical_seconds": 0.0, "store": str(new),
+             "sentences": len(sentence_keys), "sentences_embedded": sentences_embedded}
     return load_milvus_index(out_dir, embed, embed_info, target), stats
 
 
@@ -375,7 +380,8 @@ def load_milvus_index(path: Path, embed, embed_info: dict, target: MilvusTarget)
                               f"{_REBUILD}")
     vindex = VectorStoreIndex.from_vector_store(_vector_store(target, dim), embed_model=embed)
     bm25 = MilvusBM25(client, target, {p.id: i for i, p in enumerate(passages)})
-    return Index(path, manifest, passages, sources, vindex, bm25)
+    return Index(path, manifest, passages, sources, vindex, bm25,
+                 load_sentences(path, manifest, embed, lambda what: _corrupted(path, what)))
 
 
 def _read_vectors(client, target: MilvusTarget) -> list[tuple[str, list[float]]]:

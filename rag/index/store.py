@@ -38,6 +38,7 @@ from ..errors import IndexStoreError, RagError
 from ..ingest.chunk import split_passages, split_sentences
 from ..types import Passage, Source
 from .lexical import ANALYSER, BM25, LEXICAL_FILES, analyse, order_hash
+from .sentences import SENTENCE_FILES, SentenceVectors, embed_sentences, load_sentences, save_sentences
 
 try:
     import fcntl
@@ -57,7 +58,7 @@ SOURCES = "sources.json"
 VECTORS = "default__vector_store.json"
 # What a build writes (llama-index persists the stores it has): an index of format 1 held only these.
 _STORE_FILES = frozenset({"docstore.json", "index_store.json", "graph_store.json", "image__vector_store.json", VECTORS})
-_INDEX_FILES = _STORE_FILES | LEXICAL_FILES | {MANIFEST, SOURCES, MARKER}
+_INDEX_FILES = _STORE_FILES | LEXICAL_FILES | SENTENCE_FILES | {MANIFEST, SOURCES, MARKER}
 _REBUILD = "run `rag index --rebuild`"
 
 # The vector index: "auto" is exact search under AUTO_ANN_AT passages, HNSW from there (bench/ann.py).
@@ -81,6 +82,8 @@ class Index:
     sources: dict[str, str]  # name -> original text
     vector_index: object  # llama_index VectorStoreIndex
     bm25: BM25 = field(repr=False)
+    # Every passage sentence's vector, stored with the index (`sentences.py`); empty for an index built without it.
+    sentences: SentenceVectors = field(default_factory=lambda: SentenceVectors([], np.zeros((0, 0))), repr=False)
 
     @cached_property
     def by_id(self) -> dict[str, int]:
@@ -348,6 +351,10 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
     if progress and not todo:
         progress(0, 0)
     embed_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sentence_keys, sentence_matrix, sentences_embedded = embed_sentences(
+        [p.text for p in passages], embed, previous.sentences if previous is not None else None)
+    sentence_seconds = time.perf_counter() - t0
     dim = (len(fresh[0]) if fresh else
            previous.vector_index.vector_store.client.d if append else len(next(iter(reuse.values()))))
     fresh_matrix = np.asarray(fresh, dtype="float32").reshape(len(todo), dim)
@@ -385,6 +392,7 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
         lexical_seconds = time.perf_counter() - t2
         write_and_swap(tmp, live, sources, {
             **_manifest_head(embed_info, dim, chunking, sources, passages),
+            "sentences": save_sentences(tmp, sentence_keys, sentence_matrix),
             "vector_index": _vector_params(vindex.vector_store.client),
             "lexical": {"engine": "bm25s", "engine_version": bm25s.__version__, "k1": bm25.k1, "b": bm25.b,
                         "scoring": "okapi: tf (k1+1)/(tf+k1(1-b+b dl/avgdl)), idf log(1+(N-n+.5)/(n+.5))",
@@ -402,7 +410,9 @@ def build_index(sources: list[Source], out_dir: Path, embed, embed_info: dict, m
             os.close(lock)
     stats = {"passages": len(passages), "embedded": len(todo), "reused": len(passages) - len(todo),
              "embed_seconds": round(embed_seconds, 2), "vector_index": kind, "appended": append,
-             "vector_seconds": round(vector_seconds, 2), "lexical_seconds": round(lexical_seconds, 2)}
+             "vector_seconds": round(vector_seconds, 2), "lexical_seconds": round(lexical_seconds, 2),
+             "sentences": len(sentence_keys), "sentences_embedded": sentences_embedded,
+             "sentence_seconds": round(sentence_seconds, 2)}
     return load_index(out_dir, embed, embed_info), stats
 
 
@@ -754,7 +764,8 @@ def load_index(path: Path, embed, embed_info: dict, store: str = "") -> Index:
     if bad is not None:
         raise IndexStoreError(f"the index at {path} is inconsistent (passage {bad.id} points outside its source): "
                               f"{_REBUILD}")
-    return Index(path, manifest, passages, sources, vindex, _load_lexical(path, manifest, passages))
+    return Index(path, manifest, passages, sources, vindex, _load_lexical(path, manifest, passages),
+                 load_sentences(path, manifest, embed, lambda what: _corrupted(path, what)))
 
 
 def _load_lexical(path: Path, manifest: dict, passages: list[Passage]) -> BM25:
