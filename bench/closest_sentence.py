@@ -65,7 +65,7 @@ def main() -> None:
     counts = {"all": collections.Counter(), "checked": collections.Counter()}
     for run, qid, kind, question, claim, passages, lang in items:
         pool = sum(passages, [])
-        gap, closest = closest_gap(claim, passages, np.array([float(qvec[question] @ vec[s]) for s in pool]))
+        gap, closest = closest_gap(claim, passages, np.array([float(qvec[question] @ vec[s]) for s in pool]), question)
         checked = len(strip_citations(claim).split()) > 4 and detect_language(" ".join(pool)) == lang
         for part in ("all", "checked") if checked else ("all",):
             counts[part][kind, "answered"] += 1

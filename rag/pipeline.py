@@ -230,8 +230,8 @@ class Pipeline:
         if detect_language(" ".join(pool)) != answer.lang:
             return ""  # the claim's words are not the passages': what it rests on cannot be told by them
         vecs = self.components.index.sentences.vectors(pool, self.components.embed)
-        gap, closest = closest_gap(claim.text, passages,
-                                   vecs @ self.question_vector(answer.standalone_question or answer.question))
+        asked = answer.standalone_question or answer.question
+        gap, closest = closest_gap(claim.text, passages, vecs @ self.question_vector(asked), asked)
         return closest if gap > self.settings.thresholds.closest_gap else ""
 
     def early(self, question: str, hits: list[Hit]) -> AbstainReason:

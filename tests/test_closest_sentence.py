@@ -88,6 +88,17 @@ def test_a_title_or_a_short_line_is_never_the_closest():
         0.0, "")
 
 
+def test_a_sentence_the_question_restates_is_never_the_closest():
+    # Round 26, r2628: the question restates one sentence and asks for what follows it.
+    question = "Constance Nebbula admet que certains outils resteront sous Gafam : quel est alors l'enjeu ?"
+    passages = [["Certains outils resteront sous Gafam.", "L'enjeu, c'est de bâtir des solutions souveraines ouvertes.",
+                 "En Pays de la Loire, nous avons lancé un data center public."]]
+    claim = "L'enjeu est de bâtir des solutions souveraines ouvertes."
+    sims = np.array([0.8, 0.5, 0.2])
+    assert closest_gap(claim, passages, sims)[0] == pytest.approx(0.3)  # without the question: refused
+    assert closest_gap(claim, passages, sims, question) == (0.0, passages[0][1])
+
+
 def test_passage_sentences_leave_out_scraps():
     assert passage_sentences("Photo : X.\nLa ministre a ouvert les Assises le 4 novembre. Fin.") == [
         "La ministre a ouvert les Assises le 4 novembre."]

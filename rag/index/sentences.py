@@ -45,15 +45,18 @@ _GOES_ON = re.compile(r"""^(?:["«“]|(?:c'|c’)est\b|cela\b|ça\b|ce\b|ces\b|
 _TITLE = re.compile(r"[.!?…][\W]*$")  # a sentence ends so; a title ("Algèbre nouvelle") does not
 
 
-def closest_gap(claim: str, passages: list[list[str]], similarity: np.ndarray) -> tuple[float, str]:
+def closest_gap(claim: str, passages: list[list[str]], similarity: np.ndarray, question: str = "",
+                restated: float = 0.75) -> tuple[float, str]:
     """How much closer to the question the closest sentence of the passages (`passages[j]`: passage j's sentences in
     order; `similarity`: each one's to the question, passage after passage) is than the one `claim` rests on, and
     the closest sentence. A claim rests on the sentence sharing most of its words; of several sharing as many, on
     the closest of them (a heading that repeats three of its words is not what a sentence holding all four rests on).
     A sentence and the next one that goes on with it (`_GOES_ON`) are one statement: each is as close as the closer
-    of the two (pairs, not chains: "Il…" after "Il…" does not carry a whole paragraph). A title, or a line of four
-    words or fewer ("Abonnez-vous à Localtis !"), is never the closest: the question's words with nothing said of
-    them."""
+    of the two (pairs, not chains: "Il…" after "Il…" does not carry a whole paragraph). A title, a line of four
+    words or fewer ("Abonnez-vous à Localtis !"), or a sentence the question restates (`restated`: the share of its
+    words in `question`; "Certains outils resteront sous Gafam." to "Constance Nebbula admet que certains outils
+    resteront sous Gafam : quel est alors l'enjeu ?", round 26, r2628) is never the closest: the question's words
+    with nothing said of them."""
     pool = [x for sentences in passages for x in sentences]
     if len(set(pool)) < 2:
         return 0.0, ""
@@ -68,11 +71,18 @@ def closest_gap(claim: str, passages: list[list[str]], similarity: np.ndarray) -
     shared = [len(words & set(analyse(x))) for x in pool]
     most = max(shared)
     rests_on = max((i for i, n in enumerate(shared) if n == most), key=lambda i: close[i])
-    statements = [i for i, x in enumerate(pool) if _TITLE.search(x) and len(x.split()) > 4]
+    asked = set(analyse(question))
+    statements = [i for i, x in enumerate(pool) if _TITLE.search(x) and len(x.split()) > 4
+                  and not (asked and _share_in(x, asked) >= restated)]
     if not statements:
         return 0.0, ""
     closest = max(statements, key=lambda i: similarity[i])
     return float(similarity[closest] - close[rests_on]), pool[closest]
+
+
+def _share_in(sentence: str, words: set[str]) -> float:
+    mine = set(analyse(sentence))
+    return len(mine & words) / len(mine) if mine else 1.0
 
 
 def sentence_key(sentence: str) -> str:
