@@ -209,7 +209,7 @@ class Pipeline:
         with self._memo_lock:
             done = self._query_vectors.get(text)
         if done is None:
-            done = np.asarray(self.components.embed.embed_queries([text])[0], dtype="float32")
+            done = np.asarray(self.components.embed.get_query_embedding(text), dtype="float32")
             with self._memo_lock:
                 _keep_last(self._query_vectors, text, done)
         return done
@@ -230,6 +230,8 @@ class Pipeline:
         if detect_language(" ".join(pool)) != answer.lang:
             return ""  # the claim's words are not the passages': what it rests on cannot be told by them
         vecs = self.components.index.sentences.vectors(pool, self.components.embed)
+        if vecs is None:
+            return ""  # an embedding model with no similarity vectors (not ours): the rule cannot be read
         asked = answer.standalone_question or answer.question
         gap, closest = closest_gap(claim.text, passages, vecs @ self.question_vector(asked), asked)
         return closest if gap > self.settings.thresholds.closest_gap else ""

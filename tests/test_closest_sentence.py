@@ -147,10 +147,10 @@ def test_short_answers_empty_prompts_and_other_languages_are_left_alone(make):
 def test_the_question_is_embedded_once_and_the_sentences_not_at_all(make, fake_embed, monkeypatch):
     p = make(RIGHT)
     asked = []
-    real = fake_embed.embed_queries
-    monkeypatch.setattr(type(fake_embed), "embed_queries", lambda self, q: asked.append(q) or real(q))
+    real = fake_embed._get_query_embedding
+    monkeypatch.setattr(type(fake_embed), "_get_query_embedding", lambda self, q: asked.append(q) or real(q))
     p.ask(QUESTION)
-    assert asked == [[QUESTION]]
+    assert asked == [QUESTION]
     assert p.components.index.sentences.embedded_now == 0  # every prompt sentence was in the store
 
 
@@ -214,3 +214,26 @@ def test_a_damaged_store_is_refused_with_the_fix(settings, fake_embed, damage):
     with pytest.raises(IndexStoreError, match="rag index --rebuild"):
         c.open_index()
     assert sorted((f.name, f.stat().st_size) for f in d.iterdir()) == before
+
+
+def test_an_embedding_without_similarity_vectors_stores_none_and_leaves_answers_alone(settings, scripted):
+    # Any llama-index embedding may be plugged in; only ours has the STS vectors the rule reads.
+    from llama_index.core.embeddings import BaseEmbedding
+
+    class Plain(BaseEmbedding):
+        model_path: str = "plain"
+
+        def _get_query_embedding(self, query):
+            return fake_vector(query)
+
+        async def _aget_query_embedding(self, query):
+            return fake_vector(query)
+
+        def _get_text_embedding(self, text):
+            return fake_vector(text)
+
+    c = Components(settings, embed=Plain(model_name="plain"), llm=scripted(_cite("Résilience", OTHER), judge=None))
+    index, stats = c.build([ARTICLE])
+    assert stats["sentences"] == 0 and len(index.sentences) == 0
+    answer = Pipeline(c).ask(QUESTION)
+    assert not answer.abstained and "ultramarines" in answer.answer

@@ -18,7 +18,6 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import IndexStoreError
 from ..ingest.chunk import split_sentences
 from .lexical import analyse
 
@@ -102,16 +101,19 @@ class SentenceVectors:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def vectors(self, sentences: list[str], embed=None) -> np.ndarray:
-        """One float32 row per sentence; those the store lacks are embedded with its model, else `embed`."""
+    def vectors(self, sentences: list[str], embed=None) -> np.ndarray | None:
+        """One float32 row per sentence; those the store lacks are embedded with its model, else `embed`. None when
+        neither can give similarity vectors (a llama-index embedding that is not `SentenceEmbedding`)."""
+        if not sentences:
+            return np.zeros((0, self.matrix.shape[1] if self.matrix.size else 0), dtype="float32")
         keys = [sentence_key(s) for s in sentences]
         with self._lock:
             todo = list(dict.fromkeys(s.strip() for s, k in zip(sentences, keys)
                                       if k not in self.rows and k not in self._extra))
         if todo:
-            model = self.embed or embed
+            model = next((m for m in (self.embed, embed) if hasattr(m, "embed_for_similarity")), None)
             if model is None:
-                raise IndexStoreError("sentence vectors are missing and no embedding model is at hand")
+                return None
             fresh = np.asarray(model.embed_for_similarity(todo), dtype="float32")
             with self._lock:
                 if len(self._extra) + len(todo) > _EXTRA_MOST:
@@ -139,7 +141,7 @@ def embed_sentences(texts: list[str], embed, previous: SentenceVectors | None = 
     for text in texts:
         for s in passage_sentences(text):
             order.setdefault(sentence_key(s), s)
-    keys = list(order)
+    keys = list(order) if hasattr(embed, "embed_for_similarity") else []  # (a model with none: no store)
     old = previous.rows if previous is not None else {}
     todo = [k for k in keys if k not in old]
     fresh: dict[str, np.ndarray] = {}
