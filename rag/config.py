@@ -59,9 +59,10 @@ class Thresholds:
     quote_margin: float = 1.0
     quote_overlap: float = 0.3
     # An answer resting on a prompt sentence less close to the question (cosine, the embedding model's query and
-    # STS vectors) than the closest one by more than this answers another question (bench/closest_sentence.py:
-    # above 0.2, 10 of 288 right answers of more than four words against 15 of 70 wrong and 3 of 29 unanswerable
-    # ones over rounds 7-25, the article and the injection set; 1 of 101 against 11 of 93 on PIAF seeds 24-26).
+    # STS vectors) than the closest one by more than this answers another question (`rag.index.sentences.closest_gap`;
+    # bench/closest_sentence.py over the stored runs, session 48: above 0.2, 1 of 245 right answers against 4 of 54
+    # wrong and 0 of 24 unanswerable ones on rounds 7-26, the article and the injection set; 0 of 179 right against
+    # 12 of 146 without a gold answer on PIAF seeds 24-28).
     closest_gap: float = 0.2
 
 

@@ -9,7 +9,6 @@ import pytest
 
 from rag.components import Components
 from rag.config import Thresholds
-from rag.errors import IndexStoreError
 from rag.index.sentences import closest_gap, passage_sentences
 from rag.pipeline import Pipeline
 from rag.types import Answer, Sentence, SentenceEvent
@@ -197,23 +196,6 @@ def test_an_index_built_before_the_store_embeds_sentences_when_asked(settings, f
     assert index.sentences.embedded_now == len(set(pool))
     _, stats = c.build([ARTICLE])  # `rag index` then stores them
     assert stats["sentences"] > 50 and len(c.open_index().sentences) == stats["sentences"]
-
-
-@pytest.mark.parametrize("damage", ["keys", "matrix", "rows"])
-def test_a_damaged_store_is_refused_with_the_fix(settings, fake_embed, damage):
-    c = Components(settings, embed=fake_embed)
-    c.build([ARTICLE])
-    d = settings.index_dir
-    if damage == "keys":
-        (d / "sentences.json").write_text("{not json")
-    elif damage == "matrix":
-        (d / "sentences.npy").write_bytes(b"garbage")
-    else:
-        np.save(d / "sentences.npy", np.load(d / "sentences.npy")[:-1])
-    before = sorted((f.name, f.stat().st_size) for f in d.iterdir())
-    with pytest.raises(IndexStoreError, match="rag index --rebuild"):
-        c.open_index()
-    assert sorted((f.name, f.stat().st_size) for f in d.iterdir()) == before
 
 
 def test_an_embedding_without_similarity_vectors_stores_none_and_leaves_answers_alone(settings, scripted):

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from rag.components import Components
@@ -43,18 +44,26 @@ def test_index_of_another_model_is_refused(components, settings, fake_embed):
         other.open_index()
 
 
-@pytest.mark.parametrize("damage", ["manifest", "vectors", "missing"])
+_DAMAGES = {
+    "manifest": lambda d: (d / "manifest.json").write_text("{not json"),
+    "vectors": lambda d: (d / "default__vector_store.json").write_bytes(b"garbage"),
+    "missing": lambda d: (d / "docstore.json").unlink(),
+    # The sentence store (rag/index/sentences.py): its keys, its matrix, a row short.
+    "sentence keys": lambda d: (d / "sentences.json").write_text("{not json"),
+    "sentence matrix": lambda d: (d / "sentences.npy").write_bytes(b"garbage"),
+    "sentence rows": lambda d: np.save(d / "sentences.npy", np.load(d / "sentences.npy")[:-1]),
+}
+
+
+@pytest.mark.parametrize("damage", list(_DAMAGES))
 def test_damaged_index_is_refused(components, settings, damage):
     components.build([ARTICLE])
     d = settings.index_dir
-    if damage == "manifest":
-        (d / "manifest.json").write_text("{not json")
-    elif damage == "vectors":
-        (d / "default__vector_store.json").write_bytes(b"garbage")
-    else:
-        (d / "docstore.json").unlink()
-    with pytest.raises(IndexStoreError, match="rag index"):
+    _DAMAGES[damage](d)
+    before = sorted((f.name, f.stat().st_size) for f in d.iterdir())
+    with pytest.raises(IndexStoreError, match="rag index --rebuild"):
         components.open_index()
+    assert sorted((f.name, f.stat().st_size) for f in d.iterdir()) == before  # refused, nothing touched
 
 
 def test_failed_build_leaves_the_live_index_intact(components, settings, fake_embed, monkeypatch):

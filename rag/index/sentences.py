@@ -1,10 +1,10 @@
 """The passages' sentences, embedded when the index is built (the model's STS prompt), so that an answer can be
 compared with the sentence of its prompt closest to the question without embedding anything while answering
-(embedding a prompt's sentences then costs ~0.09 s each on a 2-core CPU, bench/closest_sentence.py).
+(embedding a prompt's sentences then costs ~0.08 s each on a 2-core CPU).
 
-Stored beside the index: `sentences.npy` (one float16 row per distinct sentence) and `sentences.json` (the rows'
-keys, a hash of each sentence's text). A sentence the store lacks (an index written before it had one, a Milvus
-index) is embedded when first asked for and kept in memory: slower, never wrong.
+Stored beside the index, FAISS or Milvus: `sentences.npy` (one float16 row per distinct sentence) and
+`sentences.json` (the rows' keys, a hash of each sentence's text). A sentence the store lacks (an index written
+before it had one) is embedded when first asked for and kept in memory: slower, never wrong.
 """
 
 from __future__ import annotations
@@ -66,21 +66,21 @@ def closest_gap(claim: str, passages: list[list[str]], similarity: np.ndarray, q
             if _GOES_ON.match(sentences[k].lstrip()):
                 i = start[j] + k
                 close[i - 1], close[i] = max(close[i - 1], similarity[i]), max(close[i], similarity[i - 1])
+    stems = [set(analyse(x)) for x in pool]
     words = set(analyse(claim))
-    shared = [len(words & set(analyse(x))) for x in pool]
+    shared = [len(words & mine) for mine in stems]
     most = max(shared)
     rests_on = max((i for i, n in enumerate(shared) if n == most), key=lambda i: close[i])
     asked = set(analyse(question))
     statements = [i for i, x in enumerate(pool) if _TITLE.search(x) and len(x.split()) > 4
-                  and not (asked and _share_in(x, asked) >= restated)]
+                  and not (asked and _share_in(stems[i], asked) >= restated)]
     if not statements:
         return 0.0, ""
     closest = max(statements, key=lambda i: similarity[i])
     return float(similarity[closest] - close[rests_on]), pool[closest]
 
 
-def _share_in(sentence: str, words: set[str]) -> float:
-    mine = set(analyse(sentence))
+def _share_in(mine: set[str], words: set[str]) -> float:
     return len(mine & words) / len(mine) if mine else 1.0
 
 
@@ -97,6 +97,11 @@ class SentenceVectors:
         self.embed = embed
         self._extra: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def empty(cls, embed=None) -> "SentenceVectors":
+        """A store holding nothing: every sentence is embedded when asked for."""
+        return cls([], np.zeros((0, 0), dtype="float16"), embed)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -133,8 +138,8 @@ class SentenceVectors:
         return len(self._extra)
 
 
-def embed_sentences(texts: list[str], embed, previous: SentenceVectors | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> tuple[list[str], np.ndarray, int]:
+def embed_sentences(texts: list[str], embed, previous: SentenceVectors | None = None
+                    ) -> tuple[list[str], np.ndarray, int]:
     """Keys and float16 matrix of the distinct sentences of `texts` (passages), in order; the vectors `previous`
     holds are reused, the rest embedded. Returns (keys, matrix, sentences embedded)."""
     order: dict[str, str] = {}
@@ -149,10 +154,8 @@ def embed_sentences(texts: list[str], embed, previous: SentenceVectors | None = 
     for i in range(0, len(todo), batch):
         part = todo[i:i + batch]
         fresh.update(zip(part, np.asarray(embed.embed_for_similarity([order[k] for k in part]), dtype="float32")))
-        if progress:
-            progress(min(i + batch, len(todo)), len(todo))
     if not keys:
-        return [], np.zeros((0, 0), dtype="float16"), 0
+        return [], SentenceVectors.empty().matrix, 0
     matrix = np.stack([fresh[k] if k in fresh else previous.matrix[old[k]] for k in keys]).astype("float16")
     return keys, matrix, len(todo)
 
@@ -169,9 +172,8 @@ def load_sentences(path: Path, manifest: dict, embed, corrupted: Callable[[str],
     """The store the manifest lists, checked; an empty one (every sentence embedded when asked for) for an index
     written without it or with other sentences or another prompt."""
     info = manifest.get("sentences")
-    empty = SentenceVectors([], np.zeros((0, 0), dtype="float16"), embed)
     if not isinstance(info, dict) or info.get("prompt") != SENTENCE_PROMPT or info.get("min_chars") != MIN_CHARS:
-        return empty
+        return SentenceVectors.empty(embed)
     try:
         matrix = np.load(path / SENTENCE_MATRIX, mmap_mode="r", allow_pickle=False)
         keys = json.loads((path / SENTENCE_KEYS).read_text())

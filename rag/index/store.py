@@ -83,7 +83,7 @@ class Index:
     vector_index: object  # llama_index VectorStoreIndex
     bm25: BM25 = field(repr=False)
     # Every passage sentence's vector, stored with the index (`sentences.py`); empty for an index built without it.
-    sentences: SentenceVectors = field(default_factory=lambda: SentenceVectors([], np.zeros((0, 0))), repr=False)
+    sentences: SentenceVectors = field(default_factory=SentenceVectors.empty, repr=False)
 
     @cached_property
     def by_id(self) -> dict[str, int]:
