@@ -16,7 +16,7 @@ from rag.check.facts import (asks_why, leader_unsaid, about_the_assistant, asked
                              speaker_conflict, tautology, misquoted, undescribed, vocabulary_of, common_word_only,
                              written_as_names, antecedent, spelt_out, asking_part, time_flipped, cut_name,
                              unstated_total, listed_count, counted_facts, opening_name, swapped_qualifier,
-                             picked_option, quote_of_other)
+                             picked_option, quote_of_other, quoted_before_named)
 from rag.check.grounding import GroundingChecker, judged_claim
 from rag.components import Components
 from rag.pipeline import Pipeline
@@ -462,6 +462,31 @@ def test_a_quotation_must_be_in_the_passage_word_for_word():
     assert misquoted("She said that \"digital is political and not a dirty word\".", TEAM_FRANCE) == ""
 
 
+def test_a_short_quotation_must_be_in_the_passage_too():
+    """Session 48's round 26 (r2613), shown as verified: the minister "y a reconnu « des lenteurs »", cited to her
+    passage, which has no "lenteurs" (Vincent Strubel's has). One or two quoted words are held to the passage when
+    the claim is in its language, even when the question quotes them."""
+    passage = ("Lors de son passage, la ministre a aussi eu l'occasion de confirmer que la loi Résilience — "
+               "transposant la directive européenne NIS2 — sera présentée à l'Assemblée nationale au début de l'année "
+               "2026.")
+    claim = ("La ministre a confirmé sa présentation à l'Assemblée nationale début 2026, et elle y a reconnu "
+             "\"des lenteurs\".")
+    question = ("Qui a confirmé sa présentation à l'Assemblée nationale début 2026, et qui y a reconnu « des "
+                "lenteurs » ?")
+    assert "des lenteurs" in misquoted(claim, passage, same_language=True)
+    judge = _Always()
+    v = GroundingChecker(model=judge).judge(claim, passage, question=question)
+    assert not v.supported and v.code == "misquoted" and not judge.asked
+    assert misquoted(claim, passage + " Il reconnaît « des lenteurs ».", same_language=True) == ""
+    # In another language, a short quotation may be a translation: the judge reads it.
+    assert misquoted(claim, passage) == ""
+    assert misquoted("La loi sera présentée \"au début\" de l'année 2026.", passage, same_language=True) == ""
+    assert misquoted("La loi Résilience transpose la directive « NIS2 ».", passage, same_language=True) == ""
+    # PIAF: the asked word, quoted, stands for the passage's "hongre".
+    hongre = "Le terme « hongre », signifiant à l'origine « hongrois », existe au moins depuis les années 1100."
+    assert "Hongrer" in misquoted("\"Hongrer\" signifie à l'origine \"hongrois\".", hongre, same_language=True)
+
+
 def test_the_supported_part_of_a_sentence_is_kept_without_the_invented_one():
     checker = GroundingChecker(model=_Always())
     hits = [_hit(NEBBULA)]
@@ -536,6 +561,30 @@ def test_a_quoted_headline_lends_its_words_to_no_name_in_a_pair():
                                                    [hits[0], _hit(said, 300)], [hits[0], _hit(said, 300)], "en", None,
                                                    known)
     assert y.supported and y.code == "two_passages"
+
+
+def test_words_quoted_before_a_name_are_not_that_person_s_in_a_pair():
+    """Session 48's round 26 (r2605, a false premise shown as verified): "Pourquoi Constance Nebbula a-t-elle dit
+    qu'elle faisait ses mails sur Microsoft ?" drew "Constance Nebbula a fait ses mails sur Microsoft parce qu'elle ne
+    veut pas renoncer au reste", held "together" by the end of Guillaume Poupard's paragraph (the words, quoted, "a-t-il
+    conclut") and the next section, which names her. Quoted words before a name are someone else's."""
+    end = ("Il faut consentir à des investissements, accepter des compromis. Je fais mes mails sur Microsoft, oui, "
+           "mais cela ne veut pas dire renoncer au reste\", a-t-il conclut.")
+    nebbula = ("Une approche équilibrée entre souveraineté et pragmatisme\n\nUne vision partagée par la "
+               "vice-présidente de la région Pays de la Loire, Constance Nebbula, qui a plaidé pour une approche "
+               "équilibrée.")
+    claim = "Constance Nebbula a fait ses mails sur Microsoft parce qu'elle ne veut pas renoncer au reste."
+    assert quoted_before_named(claim, end, nebbula)
+    hits = [_hit(end, 6835), _hit(nebbula, 6838 + len(end))]
+    judge = _Always()
+    question = "Pourquoi Constance Nebbula a-t-elle dit qu'elle faisait ses mails sur Microsoft ?"
+    [x] = GroundingChecker(model=judge).check([Sentence(text=claim, citations=[1, 2])], hits, hits, "fr",
+                                              question=question)
+    assert not x.supported and x.code != "two_passages"
+    # Not when the name comes first (its own words after it), nor when the words are not quoted.
+    assert not quoted_before_named(claim, nebbula, end)
+    plain = "Il fait ses mails sur Microsoft, mais cela ne veut pas dire renoncer au reste."
+    assert not quoted_before_named(claim, plain, nebbula)
 
 
 def test_a_comma_and_a_space_end_a_number():
@@ -978,10 +1027,14 @@ def test_a_nickname_is_no_attribution_and_a_court_of_appeal_no_filler():
     # accepted this from a passage saying the Greeks had no name for the salmon).
     salmon = ("En 1901, Schrader écrit : « il est compréhensible que ni les Grecs ni les Romains n'aient un nom "
               "spécial pour lui. »")
-    v = GroundingChecker(model=_Always()).judge("Les Grecs et les Romains appellent le saumon par le mot "
-                                                "\"saumon\".", salmon, question="Comment les Grecs et les Romains "
-                                                "appellent-ils le saumon ?")
+    asked = "Comment les Grecs et les Romains appellent-ils le saumon ?"
+    v = GroundingChecker(model=_Always()).judge("Les Grecs et les Romains appellent le saumon par le mot saumon.",
+                                                salmon, question=asked)
     assert not v.supported and v.code == "low_coverage"
+    # (As the model wrote it, « saumon » quoted: a quotation the passage does not hold, since session 49.)
+    v = GroundingChecker(model=_Always()).judge("Les Grecs et les Romains appellent le saumon par le mot "
+                                                "\"saumon\".", salmon, question=asked)
+    assert not v.supported and v.code == "misquoted"
 
 
 def test_three_refusals_and_a_non_answer_found_by_asking_the_cli_session_21():

@@ -519,6 +519,22 @@ def quote_of_other(claim: str, passage: str) -> str:
     return ""
 
 
+def quoted_before_named(claim: str, earlier: str, later: str) -> bool:
+    """Two passages read as one: whether the claim's first name is only in the later one while what the claim says
+    of it is quoted in the earlier one. Quoted words before a name are someone else's: "Constance Nebbula a fait ses
+    mails sur Microsoft…" from the end of Guillaume Poupard's paragraph ('…Je fais mes mails sur Microsoft…", a-t-il
+    conclut') and the next section, which names her (session 48, r2605, a false premise shown as verified)."""
+    facts = claim_facts(claim)
+    folded = fold(claim)
+    first = min(facts, key=lambda f: (folded.find(f.lstrip("#")) % (len(folded) + 1), f), default=None)
+    if first is None or first.startswith("#") or has_fact(first, *fact_index(earlier)):
+        return False
+    if not has_fact(first, *fact_index(later)):
+        return False
+    span = _locate(claim, [], earlier, split_sentences(earlier) or [(0, len(earlier))])
+    return span is not None and _inside(span[0], quote_regions(earlier)) is not None
+
+
 def counts_other(claim: str, passage: str, question: str | None) -> str:
     """"Combien d'agents territoriaux participeront à l'extension… ?" answered "10.000 agents publics
     participeront…" from a passage where 10.000 counts "agents publics": to "Combien de <noun> <kind>", the claim's
@@ -2549,19 +2565,29 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(analyse(text))
 
 
-def misquoted(claim: str, passage: str, known: str | None = None) -> str:
+_QUOTE_MARKS = ' «»“”"'
+
+
+def misquoted(claim: str, passage: str, known: str | None = None, same_language: bool = False) -> str:
     """A quotation of the claim, in the passage's words, that the passage does not hold word for word
     ("« la cybersécurité n'est pas de la magie noire »" cited to a passage that never says it): "" when every
     quotation is there (or is a translation: most of its words are not the passage's). `known`: for a claim in
     another language than the passage, the corpus's words (`vocabulary_of`): a quotation written only in them is in
     the passage's language, not a translation ("The president of Brittany wants … an AI that is « utile et
-    maîtrisée »" cited to his passage, when Orange's says it: session 39, r1526)."""
+    maîtrisée »" cited to his passage, when Orange's says it: session 39, r1526). `same_language`: a quotation of
+    one or two words is held to the passage too, even when the question quotes them ("elle y a reconnu « des
+    lenteurs »" cited to a passage without "lenteurs": session 48, r2613; "« Hongrer » signifie…" from a passage on
+    "hongre", PIAF)."""
     ptoks = re.findall(r"\w+", fold(passage))
     held = set(ptoks)
     text = " ".join(ptoks)
     for qs, qe in quote_regions(claim):
         for piece in re.split(r"…|\.\.\.|\[…\]|\(…\)", claim[qs:qe]):
             words = re.findall(r"\w+", fold(piece))
+            if same_language and len(piece.split()) < 3:
+                if any(len(w) > 3 and w not in STOP_WORDS and w not in held for w in words):
+                    return f"the passage does not hold the quoted words “{piece.strip(_QUOTE_MARKS)}”"
+                continue
             source_words = bool(known) and all(f" {w} " in known for w in words) and any(
                 len(w) > 3 and w not in STOP_WORDS and w not in held for w in words)
             if len(piece.split()) < 3 or sum(w in held for w in words) < 0.5 * len(words) and not source_words:
@@ -2572,8 +2598,7 @@ def misquoted(claim: str, passage: str, known: str | None = None) -> str:
             best = max((k for i in range(len(words)) for k in range(1, len(words) - i + 1)
                         if " ".join(words[i:i + k]) in text), default=0)
             if best < 0.8 * len(words):
-                shown = piece.strip(' «»“”"')
-                return f"the passage does not hold the quoted words “{shown}”"
+                return f"the passage does not hold the quoted words “{piece.strip(_QUOTE_MARKS)}”"
     return ""
 
 
