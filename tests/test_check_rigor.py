@@ -2155,6 +2155,25 @@ def test_a_nationality_says_which_country():
     assert misses_asked_kind("Mistral est une start-up.", question)
 
 
+def test_an_article_question_wants_an_article():
+    """"Le texte de la future loi Résilience définira le rôle des équipes régionales de réponse à incident (CSIRT
+    territoriaux) [2]." to "Quel article de la future loi Résilience définira le rôle des CSIRT territoriaux ?"
+    (session 48, round 26, r2612, unanswerable): shown as verified. An article is a number or a name."""
+    question = "Quel article de la future loi Résilience définira le rôle des CSIRT territoriaux ?"
+    claim = ("Le texte de la future loi Résilience définira le rôle des équipes régionales de réponse à incident "
+             "(CSIRT territoriaux).")
+    assert misses_asked_kind(claim, question) == "the question asks which article; the sentence gives none"
+    passage = ("Lors de son passage, la ministre a aussi eu l'occasion de confirmer que la loi Résilience sera "
+               "présentée à l'Assemblée nationale au début de l'année 2026. Cette loi précisera le rôle des équipes "
+               "régionales de réponse à incident (CSIRT territoriaux).")
+    v = GroundingChecker(model=_Always()).judge(claim, passage, question=question, whole_answer=True)
+    assert not v.supported and v.code == "restates_question"
+    assert not misses_asked_kind("L'article 12 de la loi Résilience définira ce rôle.", question)
+    assert not misses_asked_kind("C'est l'article L. 1111-2 du code.", question)
+    assert not misses_asked_kind("Which paragraph? The Titre II.", "Which paragraph defines it?")
+    assert not misses_asked_kind(claim, "Que définira la future loi Résilience ?")
+
+
 def test_a_version_question_wants_a_version():
     """"Les agents publics testent le modèle conversationnel développé par la start-up française Mistral [1]." to
     "Quelle version du modèle de Mistral les agents publics testent-ils ?" (session 36, round 11, unanswerable):

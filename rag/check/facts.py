@@ -2020,6 +2020,12 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         # le modèle conversationnel développé par la start-up française Mistral [1]." (session 36, round 11): a
         # version is a name or a number ("Mistral Large", "3"), and the model's maker is neither.
         return "the question asks which version; the sentence gives none"
+    part = _ASKS_ARTICLE.search(question)
+    if part and not claim_facts(claim) - fact_index(question)[0] - q_words:
+        # "Quel article de la future loi Résilience définira le rôle des CSIRT territoriaux ?" answered "Le texte de la
+        # future loi Résilience définira le rôle des équipes régionales… [2]." (session 48, r2612, unanswerable): the
+        # text itself is not one of its articles.
+        return f"the question asks which {part.group(1).lower()}; the sentence gives none"
     if _gives_question_back(claim, question):
         # "La menace attend-elle, selon le directeur de l'Anssi, est une contrainte… [2][3]." to "La menace
         # attend-elle, selon le directeur de l'Anssi ?" (session 35, r918): the question's words, asked again.
@@ -2427,6 +2433,9 @@ _CONTACTS = [
      re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|gouv\.fr)\b")),
 ]
 _ASKS_VERSION = re.compile(r"\b(?:quelle|which|what)\s+(?:version|release|édition|mouture)s?\b", re.IGNORECASE)
+# Which part of a text: an article, a paragraph of a law is a number or a name ("l'article 12", "le titre II").
+_ASKS_ARTICLE = re.compile(r"\b(?:quel(?:le)?s?|which|what)\s+(article|alinéa|paragraphe|chapitre|paragraph|"
+                           r"chapter|clause|section)s?\b", re.IGNORECASE)
 _INDEFINITE = {"a", "an", "some", "un", "une"}
 
 
