@@ -16,7 +16,7 @@ from rag.check.facts import (asks_why, leader_unsaid, about_the_assistant, asked
                              speaker_conflict, tautology, misquoted, undescribed, vocabulary_of, common_word_only,
                              written_as_names, antecedent, spelt_out, asking_part, time_flipped, cut_name,
                              unstated_total, listed_count, counted_facts, opening_name, swapped_qualifier,
-                             picked_option, quote_of_other, quoted_before_named)
+                             picked_option, quote_of_other, quoted_before_named, question_options)
 from rag.check.grounding import GroundingChecker, judged_claim
 from rag.components import Components
 from rag.pipeline import Pipeline
@@ -2301,6 +2301,23 @@ def test_a_negation_denies_within_its_clause_and_not_under_a_condition():
                   "Le président l'a dit : les agents ne veulent pas utiliser ces outils d'IA.")
 
 
+def test_what_a_claim_quotes_is_not_what_it_states():
+    """Session 49's round 27 (r2729, a false premise answered as verified): "La ministre a soutenu que la
+    cybersécurité devait rester l'affaire exclusive de l'État pour rappeler que la cybersécurité « ne peut pas, ne
+    doit pas être l'affaire exclusive de l'État »": the negation it quotes made the whole claim read as negated."""
+    passage = ("La ministre Anne Le Hénanff a souligné que la cybersécurité \"ne peut pas, ne doit pas être l'affaire "
+               "exclusive de l'État\".")
+    claim = ("La ministre a soutenu que la cybersécurité devait rester l'affaire exclusive de l'État pour rappeler que "
+             "la cybersécurité \"ne peut pas, ne doit pas être l'affaire exclusive de l'État\".")
+    assert "affaire exclusive" in denied_object(claim, passage)
+    v = GroundingChecker(model=_Always()).judge(claim, passage)
+    assert not v.supported and v.code == "negation"
+    # Quoting the denial, in its own voice or not, states nothing against it.
+    assert denied_object("La ministre a souligné que la cybersécurité \"ne doit pas être l'affaire exclusive de "
+                         "l'État\".", passage) == ""
+    assert denied_object("La cybersécurité ne doit pas être l'affaire exclusive de l'État.", passage) == ""
+
+
 def test_a_why_question_is_asked_in_either_language_and_in_other_words():
     """`asks_why` decides whether a refused first sentence takes the reasons after it down (`Pipeline.finish`)."""
     for q in ("Pourquoi Vincent Strubel s'oppose-t-il à la loi Résilience ?", "Why did the Anssi fine Orange?",
@@ -2591,6 +2608,35 @@ def test_which_person_holds_a_role_is_a_name_and_a_choice_between_two_is_an_answ
     assert not picked_option("La loi Résilience sera présentée en 2026.", q)  # neither
     assert adds_nothing("La loi Résilience serait présentée au début de 2026.", q)
     assert not picked_option(claim, "Qui a confirmé que la loi Résilience serait présentée au début de 2026 ?")
+
+
+def test_options_after_a_colon_may_be_many_and_carry_a_clause():
+    """Session 49's round 27, four right drafts refused as restating the question or naming nobody: its options were
+    not read. "…: Constance Nebbula, qui prône le pragmatisme, ou Guillaume Poupard ?" (r2721), "…: the minister, or
+    Constance Nebbula, who relayed that message?" (r2708), three options (r2725), and a second asking sentence
+    ("…développé par Orange ou par une start-up ? Laquelle ?", r2717)."""
+    q = ("Qui a dit qu'« il faut consentir à des investissements, accepter des compromis » : Constance Nebbula, qui "
+         "prône le pragmatisme, ou Guillaume Poupard ?")
+    assert question_options(q) == ("Constance Nebbula", "Guillaume Poupard")
+    assert picked_option("Guillaume Poupard.", q) and not adds_nothing("Guillaume Poupard.", q)
+    assert not picked_option("Constance Nebbula et Guillaume Poupard.", q)  # both: no choice
+    q = ("In the closing remarks, who said \"L'État impulse, mais la réussite se vérifiera sur le terrain\": the "
+         "minister, or Constance Nebbula, who relayed that message?")
+    assert question_options(q) == ("the minister", "Constance Nebbula")
+    claim = "The minister said \"L'État impulse, mais la réussite se vérifiera sur le terrain\"."
+    assert picked_option(claim, q) and not adds_nothing(claim, q)
+    q = ("Quelle personnalité a soutenu que la protection informatique tient avant tout à la conduite des personnes "
+         "plutôt qu'à la technique : la ministre, le DG de l'Anssi ou l'élue des Pays de la Loire ?")
+    assert question_options(q) == ("la ministre", "le DG de l'Anssi", "l'élue des Pays de la Loire")
+    claim = "La ministre a soutenu que la protection informatique tient avant tout à la conduite des personnes."
+    assert picked_option(claim, q) and misses_asked_kind(claim, q) == ""
+    assert not picked_option("La ministre et le DG de l'Anssi l'ont soutenu.", q)
+    q = "Le modèle expérimenté avec des agents publics : développé par Orange ou par une start-up ? Laquelle ?"
+    assert question_options(q) == ("développé par Orange", "par une start-up")
+    assert picked_option("La start-up française Mistral a développé le modèle expérimenté.", q)
+    # Commas without a colon are the sentence's, not a list: the two options around "ou" as before.
+    q = "Constance Nebbula, élue ligérienne, est-elle présidente ou vice-présidente de la région ?"
+    assert question_options(q) == ("est-elle présidente", "vice-présidente de la région")
 
 
 def test_a_bare_name_its_passage_writes_only_through_a_pronoun_reaches_the_judge_at_the_strictest_margin():

@@ -775,26 +775,48 @@ def adds_nothing(claim: str, question: str) -> bool:
 # "… : la ministre ou le directeur général de l'Anssi ?": the two options a question offers, at its end.
 _OPTIONS = re.compile(r"(?:^|[:,;]|\bentre\b|\bbetween\b)\s*(?P<a>[^:,;?]{2,80}?)\s+(?:ou|or)\s+(?:bien\s+)?"
                       r"(?P<b>[^:,;?]{2,80}?)\s*\?\s*$", re.IGNORECASE)
+_LAST_OR = re.compile(r",?\s+(?:ou|or)\s+(?:bien\s+)?(?!.*\s(?:ou|or)\s)", re.IGNORECASE)
+_APPOSITION = re.compile(r",\s*(?:qui|que|dont|lequel|laquelle|who|which|whom)\b.*$", re.IGNORECASE)
 
 
-def question_options(question: str) -> tuple[str, str] | None:
-    """The two options a question ends on ("la ministre", "le directeur général de l'Anssi"), or None."""
-    m = _OPTIONS.search(asking_part(question))
-    return (m.group("a"), m.group("b")) if m else None
+def question_options(question: str) -> tuple[str, ...] | None:
+    """The options a question ends on ("la ministre", "le directeur général de l'Anssi"), or None. After a colon
+    they may be more than two, and carry a clause of their own: "…: Constance Nebbula, qui prône le pragmatisme, ou
+    Guillaume Poupard ?", "…: la ministre, le DG de l'Anssi ou l'élue des Pays de la Loire ?" (session 49's round
+    27). Each asking sentence is read: "…développé par Orange ou par une start-up ? Laquelle ?"."""
+    for part in re.findall(r"[^?]+\?", asking_part(question)):
+        body = part.rstrip(" ?")
+        last, start = _LAST_OR.search(body), None
+        if last:
+            colon = body.rfind(":", 0, last.start())
+            if colon >= 0:
+                start = colon + 1
+            elif question[:question.find(part.strip())].rstrip().endswith(":"):
+                start = 0  # asking_part cut the question at its colon
+        if start is not None and last.start() - start <= 160:
+            head = [x.strip() for x in body[start:last.start()].split(",")]
+            head = [x for x in head if x and not _APPOSITION.match("," + x)]
+            tail = _APPOSITION.sub("", body[last.end():]).strip()
+            if head and tail and len(tail) <= 80 and all(len(x) <= 80 for x in head):
+                return (*head, tail)
+        m = _OPTIONS.search(part)
+        if m:
+            return m.group("a"), m.group("b")
+    return None
 
 
 def picked_option(claim: str, question: str) -> bool:
-    """Does the claim pick one of the two options the question ends on ("Qui a confirmé que la loi Résilience serait
+    """Does the claim pick one of the options the question ends on ("Qui a confirmé que la loi Résilience serait
     présentée au début de 2026 : la ministre ou le directeur général de l'Anssi ?" answered "La ministre a
     confirmé…", session 40, r1610)? Its words are all the question's, yet it answers: the choice is the answer.
     Whether the choice is right is the passage's to say."""
     options = question_options(question)
     if not options:
         return False
-    a, b = _content(options[0]), _content(options[1])
+    words = [_content(x) for x in options]
     said = _content(claim)
-    only_a, only_b = a - b, b - a
-    return bool(only_a) and bool(only_b) and (only_a <= said) != (only_b <= said)
+    own = [w - set().union(*(o for j, o in enumerate(words) if j != i)) for i, w in enumerate(words)]
+    return all(own) and sum(o <= said for o in own) == 1
 
 
 _COPULA = re.compile(r"\s(?:est|sont|était|étaient|sera|seront|reste|restent|demeure|is|are|was|were|will be|"
@@ -1173,10 +1195,14 @@ def denied_object(claim: str, passage: str) -> str:
     closing word) must give the claim two of its content words; a denial of anything else near the claim's words
     ("…sur Microsoft, oui, mais cela ne veut pas dire renoncer au reste") does not count, nor what a colon or a
     semicolon opens: « Car le président… ne s'y trompe pas : "Les agents s'y intéressent…" » denies nothing of the
-    agents (session 37, r1316). "" when none."""
-    if negated(claim):
+    agents (session 37, r1316). What the claim quotes is not what it states: "La ministre a soutenu que la
+    cybersécurité devait rester l'affaire exclusive de l'État pour rappeler que la cybersécurité « ne doit pas être
+    l'affaire exclusive de l'État »" (session 49, r2729, a false premise answered) states the affirmative. "" when
+    none."""
+    own = _outside_quotations(claim)
+    if negated(own):
         return ""
-    wanted = _content(claim)
+    wanted = _content(own)
     for sentence in re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"»”]))\s+|\n+|\s*[:;]\s+", passage):
         words = re.findall(r"[\w’'-]+", sentence)
         for i, w in enumerate(words):
