@@ -2813,6 +2813,29 @@ def test_a_passage_that_opens_inside_a_quotation_speaks_of_whoever_says_it():
                               "Le débat. « Les données de nos enfants ", roles=True)[1] == "Guillaume Poupard"
 
 
+def test_a_passage_whose_quotation_goes_on_with_the_sentence_before_speaks_of_its_speaker():
+    """Session 49's round 27 (r2705), a right answer refused: "Les régions injectent chaque année près de 400 millions
+    d'euros pour le numérique selon la ministre Anne Le Hénanff [1]." from the passage "Les collectivités sont à la
+    fois utilisatrices, facilitatrices et financeuses : « L'État investit, mais les régions injectent… »", which goes
+    on with "…Anne Le Hénanff a souligné que « les régions ont un rôle majeur… »": her name was "not in the cited
+    passage"."""
+    text = ARTICLE.read_text(encoding="utf-8")
+    at = text.index("Les collectivités sont à la fois utilisatrices")
+    passage = text[at:text.index("\n", at)]
+    before = text[max(0, at - 12000):at]
+    pronoun, who = pronoun_antecedent(passage, before, roles=True, reach=2000)
+    assert pronoun == "" and "Anne Le Hénanff" in who and "ministre" in who  # with the titles the text gave her
+    claim = ("Les régions injectent chaque année près de 400 millions d'euros pour le numérique selon la ministre Anne "
+             "Le Hénanff.")
+    assert GroundingChecker(model=_Always()).judge(claim, passage).code == "missing_facts"
+    assert GroundingChecker(model=_Always()).judge(claim, passage, who=who).supported
+    # Not when the passage's own sentence names someone, nor for a quoted term, nor after a sentence that quotes nobody.
+    assert pronoun_antecedent("Selon Jérôme Hénique, « L'État investit, mais les régions injectent beaucoup ».", before,
+                              roles=True, reach=2000)[1] == ""
+    assert pronoun_antecedent("Les collectivités sont un « must ».", before, roles=True, reach=2000)[1] == ""
+    assert pronoun_antecedent(passage, before + " Le débat continue. ", roles=True, reach=2000)[1] == ""
+
+
 def test_a_word_that_says_nothing_of_the_subject_does_not_make_an_answer_on_topic():
     """Session 42's round 18 (r1814), shown as verified and wrong: "Lequel des orateurs a soutenu que la défense contre
     les attaques informatiques ne saurait être conçue uniquement depuis la capitale ?" answered with Guillaume

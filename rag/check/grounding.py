@@ -316,7 +316,11 @@ class GroundingChecker:
             wrong = role_conflict(said, f"{titled}\n{passage}" if titled else passage, cross)
             if wrong:
                 return Verdict(False, round(0.3 * coverage, 3), wrong, (s, e), True, "wrong_role")
-        nobody = nobody_there(claim, passage, question) or ("" if cross else unnamed_speaker(claim, passage, question))
+        # (A role the claim gives a name the passage holds only as whom it speaks of is read with that person's titles:
+        # "…selon la ministre Anne Le Hénanff" from her quotation's next sentence, session 49, r2705.)
+        read_with = f"{titled}\n{passage}" if titled else passage
+        nobody = (nobody_there(claim, read_with, question)
+                  or ("" if cross else unnamed_speaker(claim, passage, question)))
         if nobody:
             return Verdict(False, round(0.3 * coverage, 3), nobody, (s, e), True, "nobody_there")
         # (The whole answer only: a second sentence may say something else of the leader its first one names.)
