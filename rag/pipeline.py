@@ -19,9 +19,9 @@ from typing import Iterator
 import numpy as np
 
 from .check.facts import (asked_about, asked_across, asked_facts, asking_part, asks_why, claim_facts, common_word_only,
-                          counted_facts, fact_index, has_fact, misses_asked_kind, named_days, picked_option,
-                          pronoun_antecedent, question_options, regnal_numbers, respelled, said_on, says_nothing_of,
-                          spelt_out, topic, written_as_names)
+                          counted_facts, denied_object, fact_index, has_fact, misses_asked_kind, named_days,
+                          picked_option, pronoun_antecedent, question_options, regnal_numbers, respelled, said_on,
+                          says_nothing_of, spelt_out, topic, written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -574,6 +574,7 @@ def quote_candidates(question: str, context: list[Hit], lang: str) -> list[tuple
     start, end, sentence)."""
     q_stems = set(analyse(question))
     facts = claim_facts(question)
+    why = asks_why(question)
     if lang != "fr":  # English names of French things do not match word for word
         facts = {f for f in facts if f.startswith("#")}
     out = []
@@ -584,9 +585,12 @@ def quote_candidates(question: str, context: list[Hit], lang: str) -> list[tuple
             stems = set(analyse(sentence))
             nums, words = fact_index(sentence)
             if (not stems - q_stems or any(not has_fact(f, nums, words) for f in facts)
-                    or misses_asked_kind(sentence, question)):
+                    or misses_asked_kind(sentence, question) or why and denied_object(question, sentence)):
                 # Adds nothing to the question, is about something else, or gives none of what it asks for (no date
-                # to "Quel jour…?", session 41, r1718).
+                # to "Quel jour…?", session 41, r1718). Nor, to "Why…?", the sentence that denies what it presupposes:
+                # "Pourquoi… la ministre a-t-elle soutenu que la cybersécurité devait rester l'affaire exclusive de
+                # l'État ?" is not answered by her « ne doit pas être l'affaire exclusive de l'État » (session 49,
+                # r2729, a false premise).
                 continue
             out.append((len(q_stems & stems) / max(1, len(q_stems)), n, s, e, sentence))
     return out

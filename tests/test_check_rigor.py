@@ -2772,6 +2772,23 @@ def test_a_quoted_sentence_must_give_what_the_question_asks_for():
     assert found == ["Le 4 novembre 2025, elle a dit que la loi Résilience irait à l'Assemblée nationale en 2026."], found
 
 
+def test_a_sentence_that_denies_a_why_question_s_premise_is_not_quoted_as_its_answer():
+    """Session 49's round 27 (r2729, a false premise): its drafted answer refused as contradicting its passage, the
+    fallback quoted the sentence that says the opposite of the premise, as if it answered "Pourquoi…?"."""
+    from rag.pipeline import quote_candidates
+
+    passage = ("\"Les cybermenaces ne connaissent ni frontières administratives ni cloisonnements institutionnels\", a "
+               "rappelé la ministre Anne Le Hénanff lors de son discours d'ouverture, soulignant que la cybersécurité "
+               "\"ne peut pas, ne doit pas être l'affaire exclusive de l'État\".")
+    q = ("Pourquoi, lors de son discours d'ouverture, la ministre a-t-elle soutenu que la cybersécurité devait rester "
+         "l'affaire exclusive de l'État ?")
+    assert quote_candidates(q, [_hit(passage)], "fr") == []
+    # Asked whether, the same sentence is the answer.
+    q = ("Lors de son discours d'ouverture, la ministre a-t-elle dit que la cybersécurité devait rester l'affaire de "
+         "l'État ?")
+    assert [c[-1] for c in quote_candidates(q, [_hit(passage)], "fr")] == [passage]
+
+
 def test_est_ce_que_alone_asks_yes_or_no():
     """Session 41's round 17 (r1704), right and refused: "Est-ce que Dinootoo, l'outil d'Orange, permet aussi d'essayer
     des modèles français ?" answered "Oui, Dinootoo permet aussi d'essayer des modèles français [1]." was taken for a
