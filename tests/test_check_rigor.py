@@ -16,7 +16,8 @@ from rag.check.facts import (asks_why, leader_unsaid, about_the_assistant, asked
                              speaker_conflict, tautology, misquoted, undescribed, vocabulary_of, common_word_only,
                              written_as_names, antecedent, spelt_out, asking_part, time_flipped, cut_name,
                              unstated_total, listed_count, counted_facts, opening_name, swapped_qualifier,
-                             picked_option, quote_of_other, quoted_before_named, question_options)
+                             picked_option, quote_of_other, quoted_before_named, question_options,
+                             quoted_in_an_earlier_paragraph)
 from rag.check.grounding import GroundingChecker, judged_claim
 from rag.components import Components
 from rag.pipeline import Pipeline
@@ -585,6 +586,20 @@ def test_words_quoted_before_a_name_are_not_that_person_s_in_a_pair():
     assert not quoted_before_named(claim, nebbula, end)
     plain = "Il fait ses mails sur Microsoft, mais cela ne veut pas dire renoncer au reste."
     assert not quoted_before_named(claim, plain, nebbula)
+    # The two read as one passage (g306), and session 46's r2328 ("Loïg Chesnais-Girard demande une montée en
+    # compétence…", which the passage's first paragraph gives the minister, « …", a-t-elle rappelé, appelant à… »).
+    v = GroundingChecker(model=_Always()).judge(claim, f"{end}\n\n{nebbula}")
+    assert not v.supported and v.code == "wrong_speaker"
+    minister = ("\"La cybersécurité repose d'abord et avant tout sur les comportements humains\", a-t-elle rappelé, "
+                "appelant à une montée en compétence généralisée des agents publics et des élus.\n\nSur ce point, Loïg "
+                "Chesnais-Girard plaide pour des leviers renforcés en matière de formation.")
+    assert quoted_in_an_earlier_paragraph("Loïg Chesnais-Girard demande une montée en compétence généralisée des "
+                                          "agents publics et des élus.", minister)
+    # A quoted headline, attributed to nobody, announces its section's speaker: not someone else's words.
+    headline = ("\"La cybersécurité n'est pas de la magie noire\"\n\nLa sécurité doit rester la condition de tout "
+                "déploiement de l'IA, a effectivement rappelé Vincent Strubel, directeur général de l'Anssi.")
+    assert not quoted_in_an_earlier_paragraph("Vincent Strubel a affirmé que la cybersécurité n'est pas de la magie "
+                                              "noire.", headline)
 
 
 def test_a_comma_and_a_space_end_a_number():

@@ -23,6 +23,7 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "picked_option", "question_options", "quote_of_other", "asks_person",
            "speaker_conflict", "role_conflict", "answer_as_claim", "with_asked_speaker", "asked_facts",
            "ends_quotation", "misquoted", "names_only", "quote_regions", "causal_premise", "counts_other",
+           "quoted_before_named", "quoted_in_an_earlier_paragraph",
            "figure_of_another_name", "fact_apart",
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
@@ -531,8 +532,24 @@ def quoted_before_named(claim: str, earlier: str, later: str) -> bool:
         return False
     if not has_fact(first, *fact_index(later)):
         return False
-    span = _locate(claim, [], earlier, split_sentences(earlier) or [(0, len(earlier))])
-    return span is not None and _inside(span[0], quote_regions(earlier)) is not None
+    sentences = split_sentences(earlier) or [(0, len(earlier))]
+    span = _locate(claim, [], earlier, sentences)
+    quotes = quote_regions(earlier)
+    if span is None or _inside(span[0], quotes) is None:
+        return False
+    # Said by someone there ('…", a-t-il conclut'): a quoted headline with no attribution announces its section's
+    # speaker, who may be named next ("La cybersécurité n'est pas de la magie noire" over Vincent Strubel's paragraph).
+    flat = _flat(earlier)
+    mentions = _mentions(earlier, flat, quotes)
+    return _attribution(earlier, span, quotes, _cues(earlier, flat, quotes, mentions), mentions, sentences) is not None
+
+
+def quoted_in_an_earlier_paragraph(claim: str, passage: str) -> bool:
+    """`quoted_before_named` within one passage: the paragraphs before the first one naming the claim's first name,
+    and the rest (g306: r2605's claim against the end of Guillaume Poupard's paragraph and the next section read as one
+    passage, which the judge accepted)."""
+    lines = passage.split("\n")
+    return any(quoted_before_named(claim, "\n".join(lines[:i]), "\n".join(lines[i:])) for i in range(1, len(lines)))
 
 
 def counts_other(claim: str, passage: str, question: str | None) -> str:

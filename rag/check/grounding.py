@@ -34,10 +34,10 @@ from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_p
                     figure_of_the_other_side, has_fact, heard_in, leader_unsaid, listed_count, misquoted,
                     misses_asked_kind, names_only, near_verbatim, negated, nobody_there, not_said_next, one_as_word,
                     opening_name, other_rank, own_words_absent, person_name, question_facts, quote_of_other,
-                    quoted_before_named, respell_claim, role_conflict, role_heads, speaker_conflict, spelt_out,
-                    swapped_qualifier, tautology, time_flipped, topic, undescribed, unfounded_yes, unnamed_speaker,
-                    unstated_since, unstated_total, with_asked_speaker, with_oneself, without_quoted_headlines,
-                    worked_out, written_as_names, wrong_yes)
+                    quoted_before_named, quoted_in_an_earlier_paragraph, respell_claim, role_conflict, role_heads,
+                    speaker_conflict, spelt_out, swapped_qualifier, tautology, time_flipped, topic, undescribed,
+                    unfounded_yes, unnamed_speaker, unstated_since, unstated_total, with_asked_speaker, with_oneself,
+                    without_quoted_headlines, worked_out, written_as_names, wrong_yes)
 
 __all__ = ["GroundingChecker", "Verdict", "judge_messages", "judged_claim"]
 
@@ -316,6 +316,10 @@ class GroundingChecker:
             wrong = role_conflict(said, f"{titled}\n{passage}" if titled else passage, cross)
             if wrong:
                 return Verdict(False, round(0.3 * coverage, 3), wrong, (s, e), True, "wrong_role")
+        if not cross and "\n" in passage and quoted_in_an_earlier_paragraph(claim, passage):
+            return Verdict(False, round(0.3 * coverage, 3), "the passage quotes these words, said by someone, in a "
+                           "paragraph before the one naming whom the claim gives them to", (s, e), True,
+                           "wrong_speaker")
         # (A role the claim gives a name the passage holds only as whom it speaks of is read with that person's titles:
         # "…selon la ministre Anne Le Hénanff" from her quotation's next sentence, session 49, r2705.)
         read_with = f"{titled}\n{passage}" if titled else passage
