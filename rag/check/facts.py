@@ -2664,9 +2664,9 @@ def misquoted(claim: str, passage: str, known: str | None = None, same_language:
     another language than the passage, the corpus's words (`vocabulary_of`): a quotation written only in them is in
     the passage's language, not a translation ("The president of Brittany wants … an AI that is « utile et
     maîtrisée »" cited to his passage, when Orange's says it: session 39, r1526). `same_language`: a quotation of
-    one or two words is held to the passage too, even when the question quotes them ("elle y a reconnu « des
-    lenteurs »" cited to a passage without "lenteurs": session 48, r2613; "« Hongrer » signifie…" from a passage on
-    "hongre", PIAF)."""
+    one or two words is held to the passage too ("elle y a reconnu « des lenteurs »" cited to a passage without
+    "lenteurs": session 48, r2613; "« Hongrer » signifie…" from a passage on "hongre", PIAF), the question's own
+    words included (r2613's question quotes « des lenteurs »)."""
     ptoks = re.findall(r"\w+", fold(passage))
     held = set(ptoks)
     text = " ".join(ptoks)
