@@ -34,7 +34,7 @@ from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_p
                     figure_of_the_other_side, has_fact, heard_in, leader_unsaid, listed_count, misquoted,
                     misses_asked_kind, names_only, near_verbatim, negated, nobody_there, not_said_next, one_as_word,
                     opening_name, other_rank, own_words_absent, person_name, question_facts, quote_of_other,
-                    quoted_before_named, quoted_in_an_earlier_paragraph, respell_claim, role_conflict, role_heads,
+                    quoted_in_an_earlier_paragraph, respell_claim, role_conflict, role_heads,
                     speaker_conflict, spelt_out, swapped_qualifier, tautology, time_flipped, topic, undescribed,
                     unfounded_yes, unnamed_speaker, unstated_since, unstated_total, with_asked_speaker, with_oneself,
                     without_quoted_headlines, worked_out, written_as_names, wrong_yes)
@@ -511,17 +511,15 @@ class GroundingChecker:
             return not held[other - 1] and len(stems & set(analyse(hits[other - 1].passage.text))
                                                - set(analyse(hits[named - 1].passage.text))) >= 2
 
-        def in_order(a: int, b: int):
-            return sorted((hits[a - 1].passage, hits[b - 1].passage), key=lambda p: p.start)
-
         pairs = [(a, b) for a in range(1, len(held) + 1) for b in range(a + 1, len(held) + 1)
                  if held[a - 1] | held[b - 1] == facts and not held[a - 1] == held[b - 1] == facts
-                 and neighbours(a, b) and adds_words(a, b)
-                 and not quoted_before_named(claim, *(p.text for p in in_order(a, b)))]
+                 and neighbours(a, b) and adds_words(a, b)]
         if not pairs:
             return None
         def text(a: int, b: int) -> str:  # in the source's order: a pronoun stands for a name before it
-            first, then = in_order(a, b)
+            # (Read as one text, the judge's rules refuse words quoted in the first and given to a name of the
+            # second: `quoted_in_an_earlier_paragraph`, r2605.)
+            first, then = sorted((hits[a - 1].passage, hits[b - 1].passage), key=lambda p: p.start)
             return f"{first.text}\n{then.text}"
         rough = {ab: self.judge(claim, text(*ab), vocabulary, question=question, use_model=False, whole_answer=whole)
                  for ab in pairs}
