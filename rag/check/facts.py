@@ -1834,8 +1834,12 @@ def _quotation_speaker(passage: str, before: str, reach: int | None) -> str:
         return ""
     if cue.speaker.names:
         return text[cue.speaker.start:cue.speaker.end]
-    # A role ("le président de la région Bretagne", or the one a pronoun stands for): whom it is, read from the
-    # sentence of the attribution on, as for a passage that opens there.
+    return _role_holder(text, cue, reach)
+
+
+def _role_holder(text: str, cue: _Cue, reach: int | None) -> str:
+    """Whom a cue's role ("le président de la région Bretagne", or the one a pronoun stands for) is, read from the
+    sentence of the attribution on, as for a passage that opens there."""
     start = max(text.rfind(". ", 0, cue.start), text.rfind("\n", 0, cue.start)) + 1
     return _leading_person(text[start:], text[:start], True, reach)[1]
 
@@ -1873,8 +1877,7 @@ def _running_speaker(text: str, start: int, flat: str, quotes, reach: int | None
         # call the speaker by them.
         titled = [m for m in mentions if m.end <= start and m.roles and not m.pronoun and _same(m, cue.speaker, False)]
         return (titled[-1] if titled else cue.speaker).text or text[cue.speaker.start:cue.speaker.end]
-    line = max(text.rfind(". ", 0, cue.start), text.rfind("\n", 0, cue.start)) + 1
-    return _leading_person(text[line:], text[:line], True, reach)[1]
+    return _role_holder(text, cue, reach)
 
 
 def _leading_person(passage: str, before: str, roles: bool, reach: int | None) -> tuple[str, str]:
