@@ -19,7 +19,7 @@ from typing import Iterator
 import numpy as np
 
 from .check.facts import (asked_about, asked_across, asked_facts, asking_part, asks_why, claim_facts, common_word_only,
-                          counted_facts, denied_object, fact_index, has_fact, misses_asked_kind, named_days,
+                          counted_facts, denied_object, fact_index, has_fact, misses_asked_kind, named_days, names_leader,
                           picked_option, pronoun_antecedent, question_options, regnal_numbers, respelled, said_on,
                           says_nothing_of, spelt_out, topic, written_as_names)
 from .check.grounding import judge_messages
@@ -538,17 +538,27 @@ class Pipeline:
             return None
         question = answer.standalone_question or answer.question
         limit = self.settings.thresholds.quote_overlap
-        candidates = [(-overlap, n, s, e, sentence) for overlap, n, s, e, sentence
-                      in quote_candidates(question, context, answer.lang) if overlap >= limit]
-        for _, n, s, e, sentence in sorted(candidates)[:2]:
+        candidates = sorted((-overlap, n, s, e, sentence) for overlap, n, s, e, sentence
+                            in quote_candidates(question, context, answer.lang) if overlap >= limit)
+
+        def quoted(n: int, s: int, e: int, sentence: str, score: float | None, reason: str) -> Sentence:
+            p = context[n - 1].passage
+            exact = len(p.text) == p.end - p.start  # offsets map one to one
+            span = (p.start + s, p.start + e, sentence) if exact else (p.start, p.end, p.text)
+            return Sentence(text=sentence, citations=[n], supported=True, score=score, reason=reason,
+                            spans={n: span}, code="quoted")
+
+        # To "Qui dirige l'Anssi ?", a sentence naming someone by the title of its leader answers by its words alone;
+        # the 1.5B judge does not see it ("…a rappelé Vincent Strubel, directeur général de l'Anssi." under its
+        # margin, session 49).
+        for _, n, s, e, sentence in candidates:
+            if names_leader(sentence, question):
+                return quoted(n, s, e, sentence, None, "quoted from the passage: it names the leader asked for, by title")
+        for _, n, s, e, sentence in candidates[:2]:
             margin = judge.yes_no(quote_messages(question, sentence))
             if margin > self.settings.thresholds.quote_margin:
-                p = context[n - 1].passage
-                exact = len(p.text) == p.end - p.start  # offsets map one to one
-                span = (p.start + s, p.start + e, sentence) if exact else (p.start, p.end, p.text)
-                return Sentence(text=sentence, citations=[n], supported=True, score=round(1 / (1 + math.exp(-margin)), 3),
-                                reason="quoted from the passage: it answers the question (model check)",
-                                spans={n: span}, code="quoted")
+                return quoted(n, s, e, sentence, round(1 / (1 + math.exp(-margin)), 3),
+                              "quoted from the passage: it answers the question (model check)")
         return None
 
 

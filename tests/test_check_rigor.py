@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.check.facts import (asks_why, leader_unsaid, about_the_assistant, asked_across, adds_nothing, answer_as_claim, figure_of_the_other_side, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
+from rag.check.facts import (asks_why, leader_unsaid, names_leader, about_the_assistant, asked_across, adds_nothing, answer_as_claim, figure_of_the_other_side, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
                              asks_negated, contrasted, denied_object, own_words_absent, undefined, unnamed_speaker,
                              wrong_yes, pronoun_antecedent,
                              counts_other, fact_index, has_fact, nobody_there, one_as_word, misses_asked_role,
@@ -3285,3 +3285,14 @@ def test_what_a_question_is_about_may_open_the_paragraph_its_passage_is_cut_from
     assert unanswered(same) == ""
     assert unanswered(same + "Fin du paragraphe.\n")
     assert _unanswered_facts(answer, [said], [_hit(passage, 5000)])
+
+
+def test_a_name_beside_the_asked_leader_s_title_answers_who_leads():
+    """Session 50: the quoted answer to "Qui dirige l'Anssi ?" needs no judge when its words name the leader."""
+    assert names_leader(ANSSI, "Qui dirige l'Anssi ?") == "Vincent Strubel, directeur général de l'Anssi"
+    assert names_leader(ANSSI, "Who heads ANSSI?")
+    assert not names_leader(ANSSI, "Qui est Vincent Strubel ?")  # not asked who leads
+    assert not names_leader(ANSSI, "Qui dirige la région Bretagne ?")  # another body's leader
+    assert not names_leader(POUPARD, "Qui dirige Docaposte ?")  # a deputy
+    assert not names_leader("Constance Nebbula, coprésidente du groupe Numérique de Régions de France, a parlé.",
+                            "Qui préside Régions de France ?")  # a co-chair of one of its groups

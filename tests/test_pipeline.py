@@ -411,6 +411,17 @@ def test_no_quote_when_no_sentence_answers(make):
     assert ans.abstained and not ans.quoted and ans.abstain_code in ("no_citations", "not_supported")
 
 
+def test_a_sentence_naming_the_leader_by_title_is_quoted_without_the_judge(make):
+    """Session 49: "Qui dirige l'Anssi ?" abstained on a fresh install; the 1.5B judge did not rate "…a rappelé
+    Vincent Strubel, directeur général de l'Anssi." as an answer. Its words say it: a name with the leader's title."""
+    p = make("Il est le chef de l'agence.", judge=_qa_judge("zzz-nothing"))
+    ans = p.ask("Qui dirige l'Anssi ?")
+    assert not ans.abstained and ans.quoted and "Vincent Strubel, directeur général de l'Anssi" in ans.answer, ans
+    assert ans.sentences[-1].score is None and "by title" in ans.sentences[-1].reason
+    # A deputy's title leads nothing: to "Qui dirige Docaposte ?", the judge alone decides, and says no.
+    assert p.ask("Qui dirige Docaposte ?").abstained
+
+
 def test_no_quote_for_a_sentence_missing_the_questions_names(make):
     # "Bretagne" is not in the sentence about Strubel: it cannot be the answer, whatever the judge says.
     p = make("Il est le chef.", judge=_qa_judge("Strubel"))

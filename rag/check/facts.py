@@ -28,7 +28,7 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
            "about_the_assistant",
-           "asks_negated", "asks_why", "asked_about", "leader_unsaid", "wrong_yes", "antecedent", "pronoun_antecedent",
+           "asks_negated", "asks_why", "asked_about", "leader_unsaid", "names_leader", "wrong_yes", "antecedent", "pronoun_antecedent",
            "heard_in", "named_days", "unfounded_yes"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
@@ -2235,6 +2235,22 @@ def leader_unsaid(passage: str, question: str | None) -> str:
                 return ""  # someone leads it there
             deputy = passage[start + min(roles[-1].start(), tail + d.start()):m.end()]
     return (f"the question asks who leads; the passage gives only a deputy's title (“{deputy}”)" if deputy else "")
+
+
+def names_leader(sentence: str, question: str) -> str:
+    """To "Qui dirige l'Anssi ?", the name that `sentence` gives a leader's title of what the question asks about
+    ("…a rappelé Vincent Strubel, directeur général de l'Anssi."), else "". A deputy's title ("directeur général
+    adjoint de Docaposte") or a co-chair's does not lead; every name of the question must be in the title's scope."""
+    asked = asking_part(question)
+    if not asked or not _ASKS_LEADER.search(asked):
+        return ""
+    names = {f for f in claim_facts(asked) if not f.startswith("#")}
+    if not names:
+        return ""
+    for m, roles in _claimed_roles(sentence):
+        if any(head in _LEADS and names <= scope for head, scope in roles):
+            return sentence[m.start:m.end]
+    return ""
 
 
 def _speakers(text: str) -> set[str]:
