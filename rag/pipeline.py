@@ -18,10 +18,10 @@ from typing import Iterator
 
 import numpy as np
 
-from .check.facts import (asked_about, asked_across, asked_facts, asking_part, asks_why, claim_facts, common_word_only,
-                          counted_facts, denied_object, fact_index, has_fact, misses_asked_kind, named_days, names_leader,
-                          picked_option, pronoun_antecedent, question_options, regnal_numbers, respelled, said_on,
-                          says_nothing_of, spelt_out, topic, written_as_names)
+from .check.facts import (asked_about, asked_across, asked_facts, asking_facts, asking_part, asks_why, claim_facts,
+                          common_word_only, counted_facts, denied_object, fact_index, has_fact, misses_asked_kind,
+                          named_days, names_leader, picked_option, pronoun_antecedent, question_options,
+                          regnal_numbers, respelled, said_on, says_nothing_of, spelt_out, topic, written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -583,7 +583,10 @@ def quote_candidates(question: str, context: list[Hit], lang: str) -> list[tuple
     and say more than the question. Each as (share of the question's words it holds, passage number from 1,
     start, end, sentence)."""
     q_stems = set(analyse(question))
-    facts = claim_facts(question)
+    # Only the asking sentences' names and numbers: a claim told before the question may be the error it asks to
+    # correct, and a sentence holding it would repeat the error (session 50, round 28). (Read sentence by sentence:
+    # the whole question read as one took "Quelles", opening its second sentence, for a name.)
+    facts = asking_facts(question)
     why = asks_why(question)
     if lang != "fr":  # English names of French things do not match word for word
         facts = {f for f in facts if f.startswith("#")}

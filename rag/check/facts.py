@@ -28,7 +28,7 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
            "about_the_assistant",
-           "asks_negated", "asks_why", "asked_about", "leader_unsaid", "names_leader", "wrong_yes", "antecedent", "pronoun_antecedent",
+           "asks_negated", "asks_why", "asked_about", "leader_unsaid", "names_leader", "asking_facts", "wrong_yes", "antecedent", "pronoun_antecedent",
            "heard_in", "named_days", "unfounded_yes"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
@@ -241,6 +241,13 @@ def asked_facts(text: str) -> set[str]:
     l'article a été rédigé par Orange.") is no part of what an answer must be about. All the question's facts
     when no asking sentence names any ("À propos de l'Anssi. Qui la dirige ?")."""
     return set().union(*(claim_facts(p) for p, asks in _question_sentences(text) if asks)) or question_facts(text)
+
+
+def asking_facts(text: str) -> set[str]:
+    """The facts of the sentences that ask, and no others, even when they name none: what is said before a question
+    may be the claim it corrects ("Un communiqué affirme 500 millions d'euros par an. Est-ce bien le chiffre donné par
+    la ministre ?", session 50, r2818)."""
+    return set().union(*(claim_facts(p) for p, asks in _question_sentences(text) if asks))
 
 
 def named_days(text: str) -> set[str]:
