@@ -28,8 +28,8 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
            "nobody_there", "one_as_word", "regnal_numbers", "without_quoted_headlines", "denied_object",
            "unnamed_speaker", "cross_facts", "contrasted", "own_words_absent", "figure_of_the_other_side",
            "about_the_assistant",
-           "asks_negated", "asks_why", "asked_about", "leader_unsaid", "names_leader", "asking_facts", "wrong_yes", "antecedent", "pronoun_antecedent",
-           "heard_in", "named_days", "unfounded_yes"]
+           "asks_negated", "asks_why", "asked_about", "leader_unsaid", "names_leader", "asking_facts", "wrong_yes",
+           "antecedent", "pronoun_antecedent", "heard_in", "named_days", "unfounded_yes", "echoed_quote"]
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
@@ -786,8 +786,13 @@ def asks_for_something(question: str) -> bool:
 def adds_nothing(claim: str, question: str) -> bool:
     """The claim only repeats words of the question (and fillers such as "il s'agit de", "is called"): to a
     question that asks for something, it is no answer, true or not ("Mistral." to "Comment s'appelle le modèle
-    de Mistral ?")."""
-    if not question or not asks_for_something(question) or picked_option(claim, question):
+    de Mistral ?"). Its asking sentences are read too: "Constance Nebbula co-chairs the digital group of Régions de
+    France. Who is the other co-chair?" asks for someone (session 51, round 28's r2833, answered with the name the
+    question gives). (Cut at stops only: "Qui a affirmé : « … » ?" asks before its colon.)"""
+    if not question:
+        return False
+    asks = " ".join(x for x in re.split(r"(?<=[.!?])\s+|\n+", question.strip()) if x.rstrip().endswith("?"))
+    if not (asks_for_something(question) or asks and asks_for_something(asks)) or picked_option(claim, question):
         return False
     nums = {f for f in claim_facts(claim) if f.startswith("#")}
     q_nums, _ = fact_index(question)
@@ -2714,6 +2719,27 @@ def misquoted(claim: str, passage: str, known: str | None = None, same_language:
                         if " ".join(words[i:i + k]) in text), default=0)
             if best < 0.8 * len(words):
                 return f"the passage does not hold the quoted words “{piece.strip(_QUOTE_MARKS)}”"
+    return ""
+
+
+def echoed_quote(claim: str, passage: str, question: str | None) -> str:
+    """A wording the question quotes that the claim gives back as its answer, with nothing but the question's words
+    beside it, and the passage does not hold word for word: the claim vouches for the question's words ("Osez l'IA
+    [1]." to "…s'écrit-il « Osez l'IA », avec un z ?", from "…les dispositifs nationaux Oser l'IA…": session 51,
+    round 28's r2811; the stems are the same). Not a claim that says more of it (PIAF: "La spezzatura était une
+    attitude aristocratique…", a right answer to a question that misspells the passage's "sprezzatura"), nor one that
+    denies ("…ne s'écrit pas « Osez l'IA »")."""
+    if not question or negated(claim):
+        return ""
+    said = " " + " ".join(re.findall(r"\w+", fold(claim))) + " "
+    held = " " + " ".join(re.findall(r"\w+", fold(passage))) + " "
+    for qs, qe in quote_regions(question):
+        for piece in re.split(r"…|\.\.\.|\[…\]|\(…\)", question[qs:qe]):
+            words = " " + " ".join(re.findall(r"\w+", fold(piece))) + " "
+            if not words.strip() or words not in said or words in held:
+                continue
+            if not _said(claim) - _said(piece) - _said(question):  # the claim says nothing else
+                return f"the passage does not hold the question's quoted words “{piece.strip(_QUOTE_MARKS)}”"
     return ""
 
 

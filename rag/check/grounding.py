@@ -30,11 +30,11 @@ from ..config import Thresholds
 from ..types import Sentence
 from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_part, asks_negated, asks_person,
                     causal_premise, claim_facts, claim_parts, common_word_only, contrasted, counts_other, cross_facts,
-                    cut_name, denied, denied_object, ends_quotation, fact_apart, fact_index, figure_of_another_name,
-                    figure_of_the_other_side, has_fact, heard_in, leader_unsaid, listed_count, misquoted,
-                    misses_asked_kind, names_only, near_verbatim, negated, nobody_there, not_said_next, one_as_word,
-                    opening_name, other_rank, own_words_absent, person_name, question_facts, quote_of_other,
-                    quoted_in_an_earlier_paragraph, respell_claim, role_conflict, role_heads,
+                    cut_name, denied, denied_object, echoed_quote, ends_quotation, fact_apart, fact_index,
+                    figure_of_another_name, figure_of_the_other_side, has_fact, heard_in, leader_unsaid, listed_count,
+                    misquoted, misses_asked_kind, names_only, near_verbatim, negated, nobody_there, not_said_next,
+                    one_as_word, opening_name, other_rank, own_words_absent, person_name, question_facts,
+                    quote_of_other, quoted_in_an_earlier_paragraph, respell_claim, role_conflict, role_heads,
                     speaker_conflict, spelt_out, swapped_qualifier, tautology, time_flipped, topic, undescribed,
                     unfounded_yes, unnamed_speaker, unstated_since, unstated_total, with_asked_speaker, with_oneself,
                     without_quoted_headlines, worked_out, written_as_names, wrong_yes)
@@ -266,7 +266,7 @@ class GroundingChecker:
         if swapped:
             return Verdict(False, round(0.4 * coverage, 3), swapped, (s, e), True, "contrast")
         wrong_quote = (misquoted(claim, passage, known if cross else None, not cross)
-                       or ("" if cross else cut_name(claim, passage)))
+                       or ("" if cross else cut_name(claim, passage) or echoed_quote(claim, passage, question)))
         if wrong_quote:
             return Verdict(False, round(0.3 * coverage, 3), wrong_quote, (s, e), True, "misquoted")
         since = unstated_since(claim, passage)
