@@ -246,8 +246,12 @@ def asked_facts(text: str) -> set[str]:
 def asking_facts(text: str) -> set[str]:
     """The facts of the sentences that ask, and no others, even when they name none: what is said before a question
     may be the claim it corrects ("Un communiqué affirme 500 millions d'euros par an. Est-ce bien le chiffre donné par
-    la ministre ?", session 50, r2818)."""
-    return set().union(*(claim_facts(p) for p, asks in _question_sentences(text) if asks))
+    la ministre ?", session 50, r2818). Sentences end at a stop before a capital only (not at "H. Clinton", "et al.
+    ?", nor at a colon or a closing quote: "Pourquoi Constance Nebbula a-t-elle affirmé que « … » ?" asks about her);
+    a text none of whose sentences asks is read whole ("Titre de l'archevêque de Lyon")."""
+    sentences = re.split(r"(?<=[.!?])(?<!\b[A-Z]\.)\s+(?=[A-ZÀ-Ý«\"“\d])|\n+", text.strip())
+    asks = [s for s in sentences if s.rstrip().endswith("?")]
+    return set().union(*(claim_facts(s) for s in asks)) if asks else claim_facts(text)
 
 
 def named_days(text: str) -> set[str]:
