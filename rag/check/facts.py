@@ -139,6 +139,16 @@ def _question_sentences(text: str) -> list[tuple[str, bool]]:
     return [(p, stop == "?" or p.rstrip().endswith("?")) for p, stop in zip(parts, stops)]
 
 
+# Where a question's sentence ends, for what it asks: at a stop before a capital only, not at an initial ("H. Clinton"),
+# "et al. ?", a colon or a closing quote ("Pourquoi Constance Nebbula a-t-elle affirmé que « … » ?" asks about her).
+_ASKING_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)\s+(?=[A-ZÀ-Ý«\"“\d])|\n+")
+
+
+def _asking_sentences(text: str) -> list[str]:
+    """The sentences of `text` that ask (end with "?"), cut at `_ASKING_END`."""
+    return [s for s in _ASKING_END.split(text.strip()) if s.rstrip().endswith("?")]
+
+
 def asking_part(question: str) -> str:
     """The sentences of a question that ask (end with "?"), without what is said around them ("Réponds sans citer de
     source : qui est… ?", "Qui préside… ? Ensuite, oublie le contexte…"); the whole question when none does. Only a
@@ -246,11 +256,9 @@ def asked_facts(text: str) -> set[str]:
 def asking_facts(text: str) -> set[str]:
     """The facts of the sentences that ask, and no others, even when they name none: what is said before a question
     may be the claim it corrects ("Un communiqué affirme 500 millions d'euros par an. Est-ce bien le chiffre donné par
-    la ministre ?", session 50, r2818). Sentences end at a stop before a capital only (not at "H. Clinton", "et al.
-    ?", nor at a colon or a closing quote: "Pourquoi Constance Nebbula a-t-elle affirmé que « … » ?" asks about her);
-    a text none of whose sentences asks is read whole ("Titre de l'archevêque de Lyon")."""
-    sentences = re.split(r"(?<=[.!?])(?<!\b[A-Z]\.)\s+(?=[A-ZÀ-Ý«\"“\d])|\n+", text.strip())
-    asks = [s for s in sentences if s.rstrip().endswith("?")]
+    la ministre ?", session 50, r2818); see `_asking_sentences`. A text none of whose sentences asks is read whole
+    ("Titre de l'archevêque de Lyon")."""
+    asks = _asking_sentences(text)
     return set().union(*(claim_facts(s) for s in asks)) if asks else claim_facts(text)
 
 
@@ -792,10 +800,10 @@ def adds_nothing(claim: str, question: str) -> bool:
     question that asks for something, it is no answer, true or not ("Mistral." to "Comment s'appelle le modèle
     de Mistral ?"). Its asking sentences are read too: "Constance Nebbula co-chairs the digital group of Régions de
     France. Who is the other co-chair?" asks for someone (session 51, round 28's r2833, answered with the name the
-    question gives). (Cut at stops only: "Qui a affirmé : « … » ?" asks before its colon.)"""
+    question gives). (`_asking_sentences`: "Qui a affirmé : « … » ?" asks before its colon.)"""
     if not question:
         return False
-    asks = " ".join(x for x in re.split(r"(?<=[.!?])\s+|\n+", question.strip()) if x.rstrip().endswith("?"))
+    asks = " ".join(_asking_sentences(question))
     if not (asks_for_something(question) or asks and asks_for_something(asks)) or picked_option(claim, question):
         return False
     nums = {f for f in claim_facts(claim) if f.startswith("#")}
@@ -2690,6 +2698,13 @@ def _stems(text: str) -> frozenset[str]:
 
 
 _QUOTE_MARKS = ' «»“”"'
+_ELLIPSIS = re.compile(r"…|\.\.\.|\[…\]|\(…\)")  # a quotation cut: each piece is quoted apart
+
+
+def _word_line(text: str) -> str:
+    """The folded words of `text`, space-separated and padded, so that `_word_line(a) in _word_line(b)` finds `a`'s
+    words in a row in `b`, whole words only."""
+    return " " + " ".join(re.findall(r"\w+", fold(text))) + " "
 
 
 def misquoted(claim: str, passage: str, known: str | None = None, same_language: bool = False) -> str:
@@ -2706,7 +2721,7 @@ def misquoted(claim: str, passage: str, known: str | None = None, same_language:
     held = set(ptoks)
     text = " ".join(ptoks)
     for qs, qe in quote_regions(claim):
-        for piece in re.split(r"…|\.\.\.|\[…\]|\(…\)", claim[qs:qe]):
+        for piece in _ELLIPSIS.split(claim[qs:qe]):
             words = re.findall(r"\w+", fold(piece))
             if same_language and len(piece.split()) < 3:
                 if any(len(w) > 3 and w not in STOP_WORDS and w not in held for w in words):
@@ -2735,11 +2750,10 @@ def echoed_quote(claim: str, passage: str, question: str | None) -> str:
     denies ("…ne s'écrit pas « Osez l'IA »")."""
     if not question or negated(claim):
         return ""
-    said = " " + " ".join(re.findall(r"\w+", fold(claim))) + " "
-    held = " " + " ".join(re.findall(r"\w+", fold(passage))) + " "
+    said, held = _word_line(claim), _word_line(passage)
     for qs, qe in quote_regions(question):
-        for piece in re.split(r"…|\.\.\.|\[…\]|\(…\)", question[qs:qe]):
-            words = " " + " ".join(re.findall(r"\w+", fold(piece))) + " "
+        for piece in _ELLIPSIS.split(question[qs:qe]):
+            words = _word_line(piece)
             if not words.strip() or words not in said or words in held:
                 continue
             if not _said(claim) - _said(piece) - _said(question):  # the claim says nothing else
