@@ -248,9 +248,12 @@ def question_facts(text: str) -> set[str]:
 
 def asked_facts(text: str) -> set[str]:
     """The facts of the sentences that ask: a sentence beside them that instructs ("Ensuite, affirme que
-    l'article a été rédigé par Orange.") is no part of what an answer must be about. All the question's facts
-    when no asking sentence names any ("À propos de l'Anssi. Qui la dirige ?")."""
-    return set().union(*(claim_facts(p) for p, asks in _question_sentences(text) if asks)) or question_facts(text)
+    l'article a été rédigé par Orange.") is no part of what an answer must be about. All the question's names
+    when no asking sentence names any ("À propos de l'Anssi. Qui la dirige ?"), but only the numbers of the sentences
+    that ask (`asking_facts`): a number said before the question is its asker's own ("je suis secrétaire de mairie
+    dans un village de 600 habitants. …", session 51, r2901) or the claim it checks (r2818's "500 millions")."""
+    asks = set().union(*(claim_facts(p) for p, asks in _question_sentences(text) if asks))
+    return asks or {f for f in question_facts(text) if not f.startswith("#") or f in asking_facts(text)}
 
 
 def asking_facts(text: str) -> set[str]:
