@@ -124,10 +124,10 @@ def test_answerable_consistency():
 
 
 def test_new_user_rounds():
-    """The rounds of a new user's questions (eval/round7.jsonl … round29.jsonl) follow article.jsonl's rules, and use
+    """The rounds of a new user's questions (eval/round7.jsonl … round30.jsonl) follow article.jsonl's rules, and use
     ids of their own, so a question is never counted in two sets."""
     seen = {r["id"] for r in QROWS}
-    for name in (f"round{n}.jsonl" for n in range(7, 30)):
+    for name in (f"round{n}.jsonl" for n in range(7, 31)):
         rows = load(ROOT / "eval" / name)
         _check_schema(rows, Q_FIELDS, name)
         assert len(rows) >= 30 and not seen & {r["id"] for r in rows}, name
