@@ -483,6 +483,10 @@ class Pipeline:
         # because…" (session 37, r1337). (Not for other questions: "It involves taking control of the
         # architecture…" is the answer to "what is sovereignty?" after a refused first sentence, r923.)
         leftover = bool(kept) and not sentences[0].supported and asks_why(answer.standalone_question or answer.question)
+        # And the sentence that answered, refused, beside true ones that do not: "On doit le designer avant le début de
+        # l'année 2026." (refused) after the law's date and role (kept) to "…la loi Résilience va obliger chaque mairie
+        # a nommer un referent cyber. On doit le designer avant quelle date ?" (session 52, r2928).
+        leftover = leftover or bool(kept) and bool(_answer_refused(answer, sentences, hits))
         off_topic = ("" if leftover or not kept else _unanswered_facts(
             answer, kept, hits, self.components.index.neighbours, people, self.components.vocabulary,
             self.components.index.preceding, self.components.index.share, self.components.index.opening))
@@ -693,6 +697,21 @@ class _EarlyCheck:
             yield SentenceEvent(x, self.first_n + self.shown - 1)
             t = time.perf_counter()
         self.spent += time.perf_counter() - t
+
+
+def _answer_refused(answer: Answer, sentences: list[Sentence], hits: list[Hit]) -> set[str]:
+    """The words of what a French question asks (its asking sentences, `asked_about`) that a refused sentence of the
+    draft holds and neither the kept ones nor the passages they cite do: the draft's answer was that sentence. (Not a
+    lead-in, "Les raisons sont les suivantes :", which restates the question for the items after it.)"""
+    asked = answer.standalone_question or answer.question
+    if detect_language(answer.question) != "fr":
+        return set()
+    about = set(analyse(" ".join(asked_about(asking_part(asked)))))
+    kept = [x for x in sentences if x.supported]
+    cited = {n for x in kept for n in x.citations if 1 <= n <= len(hits)}
+    held = set(analyse(" ".join([x.text for x in kept] + [hits[n - 1].passage.text for n in cited])))
+    refused = [x for x in sentences if not x.supported and not x.text.rstrip().endswith(":")]
+    return set().union(*(set(analyse(x.text)) & about for x in refused)) - held
 
 
 def _no_source_holds(question: str) -> AbstainReason:

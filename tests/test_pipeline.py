@@ -332,6 +332,27 @@ def test_what_follows_a_refused_first_sentence_does_not_stand_as_the_answer(make
     assert not ans.abstained and ans.answer.startswith("Il faut penser"), (ans.abstain_code, ans.abstain_reason)
 
 
+def test_true_sentences_beside_the_refused_one_that_answered_do_not_stand_as_the_answer(make):
+    """Session 52, from round 29 (r2928): "…la loi Résilience va obliger chaque mairie à nommer un référent cyber. On
+    doit le désigner avant quelle date ?" drew the law's date and role (true, kept) and "On doit le désigner avant le
+    début de l'année 2026." (refused), and the true sentences were shown as the answer. The refused sentence was the
+    draft's answer: it alone held what the question asks ("désigner"). A refused lead-in ("…les suivantes :") is no
+    answer, and a refused sentence that says nothing asked leaves the kept ones standing."""
+    law = "La loi Résilience sera présentée à l'Assemblée nationale au début de l'année 2026 [{n}]. "
+    q = ("D'après la ministre, la loi Résilience va obliger chaque mairie à nommer un référent cyber. On doit le "
+         "désigner avant quelle date ?")
+    ans = make(_cite("Résilience", law + "On doit le désigner avant le début de l'année 2026 [{n}].")).ask(q)
+    assert ans.abstained and ans.abstain_code == "off_topic", (ans.answer, ans.abstain_code)
+    assert [x.code for x in ans.sentences][0] == "off_topic" and not ans.sentences[1].supported
+    q = "Quand la loi Résilience sera-t-elle présentée ?"
+    ans = make(_cite("Résilience", law + "Les maires doivent désigner un référent cyber [{n}].")).ask(q)
+    assert not ans.abstained and ans.answer.startswith("La loi Résilience"), (ans.abstain_code, ans.abstain_reason)
+    assert not ans.sentences[1].supported
+    ans = make(_cite("Résilience", "Les députés verront le texte selon le calendrier suivant :\n- " + law)).ask(
+        "Quand la loi Résilience sera-t-elle présentée aux députés ?")
+    assert not ans.abstained and not ans.sentences[0].supported, (ans.abstain_code, ans.abstain_reason)
+
+
 def test_an_english_question_s_names_the_corpus_writes_the_same_must_be_answered(make):
     """Session 30's seventh round: "According to Vincent Strubel, what does cybersecurity need beyond Paris?" drew a
     true sentence about the overseas regions, shown as verified: an English question's names were never asked of the
