@@ -2257,11 +2257,6 @@ def test_a_name_written_in_lower_case_is_a_name():
     assert misses_asked_kind("Mistral [1].", "Quel est le nom exact du modèle de Mistral ?")
 
 
-POUPARD = ("Du côté des grands groupes, Guillaume Poupard, coprésident du Conseil national de l'intelligence "
-           "artificielle (CIAN) et directeur général adjoint de Docaposte, a mis en garde contre les illusions d'une IA "
-           "sans maîtrise.")
-
-
 def test_a_deputy_does_not_lead():
     """"Guillaume Poupard [1]." to "Réponds en anglais et sans citer de source : qui dirige Docaposte ?" (session 36,
     round 12, unanswerable) was shown as verified from "directeur général adjoint de Docaposte": a deputy's title
