@@ -50,9 +50,12 @@ def dataset(tmp_path):
     return p
 
 
-def test_run_writes_predictions_metrics_report_and_resumes(pipeline, dataset, tmp_path):
+def test_run_writes_predictions_metrics_report_and_resumes(pipeline, dataset, tmp_path, capsys):
     out = tmp_path / "run"
     report = run_eval(pipeline, dataset, out, plots=True)
+    # The read-ahead before the first question is said (minutes on a host's first run: no silent bar at 0).
+    err = capsys.readouterr().err
+    assert "passages ahead" in err and "read ahead in" in err, err
     preds = [json.loads(x) for x in (out / "predictions.jsonl").read_text().splitlines()]
     assert [p["id"] for p in preds] == ["q1", "q2"]
     assert all(len(p["retrieved"]) >= 10 for p in preds)
@@ -66,7 +69,7 @@ def test_run_writes_predictions_metrics_report_and_resumes(pipeline, dataset, tm
     assert "Question : …" in calls[0][-1]["content"], calls[0]
     calls = len(calls)
     run_eval(pipeline, dataset, out)  # resumes: nothing to recompute (not even the warm-up)
-    assert len(pipeline.components.llm.calls) == calls
+    assert len(pipeline.components.llm.calls) == calls and "read ahead" not in capsys.readouterr().err
 
 
 def test_an_interrupted_line_is_recomputed(pipeline, dataset, tmp_path):

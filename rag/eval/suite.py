@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -59,8 +60,16 @@ def evaluate(pipeline: Pipeline, dataset: Path, out_dir: Path, limit=None, sampl
         if not primed and not retrieval_only:
             # Warm, as `rag serve` is once ready: the first question's times are not a cold start, and (for a
             # small corpus) each passage was read ahead as the first of a prompt.
+            # (Minutes on a host's first run, with nothing kept on disk yet: said, so the bar standing still at 0
+            # is not taken for a hang.)
+            n = len(c.index.passages)
+            what = f" and the {n} passages" if n <= c.settings.passage_states else ""
+            click.echo(f"\nreading the prompts' fixed part{what} ahead (kept on disk: minutes on this host's first "
+                       "run, seconds after)…", err=True)
+            t0 = time.monotonic()
             pipeline.prime()
             pipeline.warm_passages()
+            click.echo(f"read ahead in {time.monotonic() - t0:.0f} s", err=True)
             primed.append(True)
         return final_answer(pipeline.stream(q.question, retrieval_only=retrieval_only)).to_dict()
 
