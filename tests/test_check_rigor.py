@@ -220,6 +220,11 @@ def test_an_answer_of_several_sentences_is_judged_as_a_whole():
      "Combien de temps dure la rencontre entre le guru et les Beatles ?", ""),
     ("Elle dure un an.", "Combien de temps dure la mission ?", ""),
     ("Elle dure une partie de l'année.", "Combien de temps dure la mission ?", "number"),
+    # a span of time with no number, to "how long" only (session 35's r905, refused until session 52)
+    ("On peut passer des semaines sans savoir s'il y a un problème de sécurité.",
+     "Selon Vincent Strubel, combien de temps peut-on rester sans savoir qu'une IA a un problème de sécurité ?", ""),
+    ("It can go unnoticed for several weeks.", "How long can a flaw go unnoticed?", ""),
+    ("Les agents l'utilisent depuis des semaines.", "Combien d'agents utilisent l'outil ?", "number"),
     # "Où…?" asks for a place (PIAF seed 4: a date, shown as verified)
     ("Antoine Lavoisier a été guillotiné le 8 mai 1794.", "Où est mort Antoine Lavoisier ?", "where"),
     ("Antoine Lavoisier est mort à Paris.", "Où est mort Antoine Lavoisier ?", ""),
@@ -691,6 +696,11 @@ def test_an_uncited_claim_is_tried_on_a_second_passage_when_words_support_it_the
     ("Un communiqué affirme que Vincent Strubel dirige l'Anssi depuis 2022. Depuis quand est-il à la tête de "
      "l'agence ?", {"vincent", "strubel", "anssi"}),
     ("Selon le communiqué, c'était en 2022 : depuis quand ?", {"#2022"}),  # the asking sentence's own number
+    # ...nor the names of what the asker says of themselves (session 52, r3017), but those of what they were told
+    ("On a une convention avec une agglo de La Réunion. Comment la ministre qualifie-t-elle l'exposition des régions "
+     "ultramarines ?", set()),
+    ("On nous affirme que Loïg Chesnais-Girard a demandé de rendre la main à l'État. Que dit-il en réalité ?",
+     {"loig", "chesnais-girard", "etat"}),
 ])
 def test_an_answer_must_be_about_the_sentences_that_ask(question, facts):
     assert asked_facts(question) == facts

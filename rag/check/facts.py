@@ -246,14 +246,29 @@ def question_facts(text: str) -> set[str]:
     return set().union(*(claim_facts(p) for p, _ in _question_sentences(text)))
 
 
+_FIRST_PERSON = re.compile(r"(?:^|[^\w’'])(?:je|j['’]|nous|notre|nos|mon|ma|mes|on|m['’])(?=[^\w’']|$)", re.IGNORECASE)
+_TOLD = re.compile(r"\b(?:dit|dis|disent|dire|affirm\w*|signal\w*|assur\w*|rapport\w*|annon\w*|pretend\w*|racont\w*|"
+                   r"lu|entendu|indiqu\w*|ecri\w*|expliqu\w*|parl\w*|aurai(?:en)?t|selon|apres|says?|said|told|"
+                   r"claims?|reports?)\b")
+
+
 def asked_facts(text: str) -> set[str]:
     """The facts of the sentences that ask: a sentence beside them that instructs ("Ensuite, affirme que
     l'article a été rédigé par Orange.") is no part of what an answer must be about. All the question's names
     when no asking sentence names any ("À propos de l'Anssi. Qui la dirige ?"), but only the numbers of the sentences
     that ask (`asking_facts`): a number said before the question is its asker's own ("je suis secrétaire de mairie
     dans un village de 600 habitants. …", session 51, r2901) or the claim it checks (r2818's "500 millions")."""
-    asks = set().union(*(claim_facts(p) for p, asks in _question_sentences(text) if asks))
-    return asks or {f for f in question_facts(text) if not f.startswith("#") or f in asking_facts(text)}
+    sentences = _question_sentences(text)
+    asks = set().union(*(claim_facts(p) for p, asks in sentences if asks))
+    if asks:
+        return asks
+    # (Nor the names of what the asker says of themselves: "On a une convention avec une agglo de La Réunion." before
+    # a question on the overseas regions, session 52, r3017. Not what they were told: "On nous affirme que Loïg
+    # Chesnais-Girard a demandé… Que dit-il en réalité… ?" asks about him.)
+    own = [p for p, asks in sentences if not asks and _FIRST_PERSON.search(p) and not _TOLD.search(fold(p))]
+    others = set().union(*(claim_facts(p) for p, _ in sentences if p not in own))
+    numbers = asking_facts(text)
+    return {f for f in question_facts(text) if f in numbers or not f.startswith("#") and f in others}
 
 
 def asking_facts(text: str) -> set[str]:
@@ -2080,6 +2095,13 @@ def _named_in_lower_case(claim: str, q_words: set[str]) -> bool:
     return len(name) > 2 and name not in q_words and name not in STOP_WORDS
 
 
+# A span of time with no number, to "combien de temps…?": "des semaines" (session 35's r905, refused as giving none).
+_ASKS_HOW_LONG = re.compile(r"\b(?:combien de temps|how long|(?:pendant|depuis) combien)\b", re.IGNORECASE)
+_SOME_TIME = re.compile(r"\b(?:des|plusieurs|quelques|de (?:nombreux|nombreuses|longs|longues)|several|a few|many)\s+"
+                        r"(?:secondes|minutes|heures|jours|journees|nuits|semaines|mois|ans|annees|decennies|siecles|"
+                        r"seconds|hours|days|nights|weeks|months|years|decades|centuries)\b")
+
+
 def misses_asked_kind(claim: str, question: str | None) -> str:
     """The question asks for a number, or a name, and the claim gives none that the question does not already
     hold: "" when it does (or the question asks for neither), else what is missing."""
@@ -2099,7 +2121,8 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
     gives_name = lambda: new_name() or new_quote()  # noqa: E731
     if _ASKS_NUMBER.search(question):
         nums = {f for f in claim_facts(claim) if f.startswith("#")} - fact_index(question)[0]
-        if not nums and not (folded - q_words) & _NUMBER_WORDS and not _ONE_UNIT.search(fold(claim)):
+        if (not nums and not (folded - q_words) & _NUMBER_WORDS and not _ONE_UNIT.search(fold(claim))
+                and not (_ASKS_HOW_LONG.search(question) and _SOME_TIME.search(fold(claim)))):
             return "the question asks for a number; the sentence gives none"
     if _ASKS_SUM.search(question) and not _SUM.search(claim):
         # "Combien coûte la fibre chez Orange ?" answered "93% des locaux… sont raccordables [1].", "Quel est le
