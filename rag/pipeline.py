@@ -701,17 +701,23 @@ class _EarlyCheck:
 
 def _answer_refused(answer: Answer, sentences: list[Sentence], hits: list[Hit]) -> set[str]:
     """The words of what a French question asks (its asking sentences, `asked_about`) that a refused sentence of the
-    draft holds and neither the kept ones nor the passages they cite do: the draft's answer was that sentence. (Not a
-    lead-in, "Les raisons sont les suivantes :", which restates the question for the items after it.)"""
+    draft holds and neither the kept ones nor the passages they cite do, when the kept ones hold no asked word that
+    sentence does not: the draft's answer was that sentence. (Not when the kept ones answer another part: "Vincent
+    Strubel dirige l'Anssi [1]." stays, "Il aime le jazz." refused, to "Qui dirige l'Anssi, et aime-t-il le jazz ?".
+    Nor a lead-in, "Les raisons sont les suivantes :", which restates the question for the items after it.)"""
     asked = answer.standalone_question or answer.question
     if detect_language(answer.question) != "fr":
         return set()
     about = set(analyse(" ".join(asked_about(asking_part(asked)))))
     kept = [x for x in sentences if x.supported]
+    said = about & set(analyse(" ".join(x.text for x in kept)))
     cited = {n for x in kept for n in x.citations if 1 <= n <= len(hits)}
     held = set(analyse(" ".join([x.text for x in kept] + [hits[n - 1].passage.text for n in cited])))
-    refused = [x for x in sentences if not x.supported and not x.text.rstrip().endswith(":")]
-    return set().union(*(set(analyse(x.text)) & about for x in refused)) - held
+    for x in sentences:
+        mine = set(analyse(x.text)) & about
+        if not x.supported and not x.text.rstrip().endswith(":") and mine - held and said <= mine:
+            return mine - held
+    return set()
 
 
 def _no_source_holds(question: str) -> AbstainReason:

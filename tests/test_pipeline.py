@@ -348,6 +348,10 @@ def test_true_sentences_beside_the_refused_one_that_answered_do_not_stand_as_the
     ans = make(_cite("Résilience", law + "Les maires doivent désigner un référent cyber [{n}].")).ask(q)
     assert not ans.abstained and ans.answer.startswith("La loi Résilience"), (ans.abstain_code, ans.abstain_reason)
     assert not ans.sentences[1].supported
+    # A question in two parts, one answered: the part refused is left out, the answer stays (tests/test_server.py).
+    ans = make(_cite("Strubel", "Vincent Strubel dirige l'Anssi [{n}]. Il aime le jazz [{n}].")).ask(
+        "Qui dirige l'Anssi, et aime-t-il le jazz ?")
+    assert not ans.abstained and "jazz" not in ans.answer, (ans.abstain_code, ans.abstain_reason)
     ans = make(_cite("Résilience", "Les députés verront le texte selon le calendrier suivant :\n- " + law)).ask(
         "Quand la loi Résilience sera-t-elle présentée aux députés ?")
     assert not ans.abstained and not ans.sentences[0].supported, (ans.abstain_code, ans.abstain_reason)
