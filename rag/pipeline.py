@@ -705,17 +705,17 @@ def _answer_refused(answer: Answer, sentences: list[Sentence], hits: list[Hit]) 
     sentence does not: the draft's answer was that sentence. (Not when the kept ones answer another part: "Vincent
     Strubel dirige l'Anssi [1]." stays, "Il aime le jazz." refused, to "Qui dirige l'Anssi, et aime-t-il le jazz ?".
     Nor a lead-in, "Les raisons sont les suivantes :", which restates the question for the items after it.)"""
-    asked = answer.standalone_question or answer.question
-    if detect_language(answer.question) != "fr":
-        return set()
-    about = set(analyse(" ".join(asked_about(asking_part(asked)))))
+    refused = [x for x in sentences if not x.supported and not x.text.rstrip().endswith(":")]
+    if not refused or detect_language(answer.question) != "fr":
+        return set()  # (most answers: nothing refused, nothing to read)
+    about = set(analyse(" ".join(asked_about(asking_part(answer.standalone_question or answer.question)))))
     kept = [x for x in sentences if x.supported]
     said = about & set(analyse(" ".join(x.text for x in kept)))
     cited = {n for x in kept for n in x.citations if 1 <= n <= len(hits)}
     held = set(analyse(" ".join([x.text for x in kept] + [hits[n - 1].passage.text for n in cited])))
-    for x in sentences:
+    for x in refused:
         mine = set(analyse(x.text)) & about
-        if not x.supported and not x.text.rstrip().endswith(":") and mine - held and said <= mine:
+        if mine - held and said <= mine:
             return mine - held
     return set()
 

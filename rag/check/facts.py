@@ -258,17 +258,16 @@ def asked_facts(text: str) -> set[str]:
     when no asking sentence names any ("À propos de l'Anssi. Qui la dirige ?"), but only the numbers of the sentences
     that ask (`asking_facts`): a number said before the question is its asker's own ("je suis secrétaire de mairie
     dans un village de 600 habitants. …", session 51, r2901) or the claim it checks (r2818's "500 millions")."""
-    sentences = _question_sentences(text)
-    asks = set().union(*(claim_facts(p) for p, asks in sentences if asks))
-    if asks:
-        return asks
+    sentences = [(p, asks, claim_facts(p)) for p, asks in _question_sentences(text)]
+    if asked := set().union(*(facts for _, asks, facts in sentences if asks)):
+        return asked
     # (Nor the names of what the asker says of themselves: "On a une convention avec une agglo de La Réunion." before
     # a question on the overseas regions, session 52, r3017. Not what they were told: "On nous affirme que Loïg
     # Chesnais-Girard a demandé… Que dit-il en réalité… ?" asks about him.)
-    own = [p for p, asks in sentences if not asks and _FIRST_PERSON.search(p) and not _TOLD.search(fold(p))]
-    others = set().union(*(claim_facts(p) for p, _ in sentences if p not in own))
-    numbers = asking_facts(text)
-    return {f for f in question_facts(text) if f in numbers or not f.startswith("#") and f in others}
+    others = set().union(*(facts for p, _, facts in sentences
+                           if not (_FIRST_PERSON.search(p) and not _TOLD.search(fold(p)))))
+    every = set().union(*(facts for _, _, facts in sentences))  # `question_facts`, read once
+    return {f for f in others if not f.startswith("#")} | every & asking_facts(text)
 
 
 def asking_facts(text: str) -> set[str]:
