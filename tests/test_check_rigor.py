@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.check.facts import (asks_why, asking_facts, echoed_quote, leader_unsaid, names_leader, about_the_assistant, asked_across, adds_nothing, answer_as_claim, figure_of_the_other_side, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied,
+from rag.check.facts import (asks_why, asking_facts, echoed_quote, leader_unsaid, names_leader, about_the_assistant, asked_across, adds_nothing, answer_as_claim, figure_of_the_other_side, with_asked_speaker, asked_facts, asks_for_something, causal_premise, denied, negated,
                              asks_negated, contrasted, denied_object, own_words_absent, undefined, unnamed_speaker,
                              wrong_yes, pronoun_antecedent,
                              counts_other, fact_index, has_fact, nobody_there, one_as_word, misses_asked_role,
@@ -3347,3 +3347,74 @@ def test_a_name_beside_the_asked_leader_s_title_answers_who_leads():
     assert not names_leader(POUPARD, "Qui dirige Docaposte ?")  # a deputy
     assert not names_leader("Constance Nebbula, coprésidente du groupe Numérique de Régions de France, a parlé.",
                             "Qui préside Régions de France ?")  # a co-chair of one of its groups
+
+
+def test_a_label_opening_the_question_is_not_what_it_is_about():
+    """Session 53, round 31's r3114: "Enjeux financiers : quels montants la ministre avance-t-elle… ?" answered with
+    her two figures was refused for lacking "enjeux". A few words before a colon file the question under the asker's
+    heading; more words than that, or nothing after them to be about, and they count."""
+    from rag.check.facts import asked_about
+
+    question = ("Enjeux financiers : quels montants la ministre avance-t-elle pour l'effort annuel des régions dans le "
+                "numérique ?")
+    assert "Enjeux" not in asked_about(question) and "ministre" in asked_about(question)
+    assert asked_about("Oser l'IA : dispositif national ou régional ?") == ["dispositif", "national", "régional"]
+    long = "Le président de la région Bretagne et le patron d'Orange font le même constat : quelles formules ?"
+    assert "constat" in asked_about(long)  # a sentence, not a label
+    assert "Souveraineté" in asked_about("Souveraineté numérique : laquelle ?")  # nothing else to be about
+
+
+FIBRE_PASSAGE = ("Du côté d'Orange, le Chief executive officier a mis en avant la contribution de son groupe à "
+                 "l'attractivité territoriale. \"93% des locaux français sont raccordables à la fibre, deux tiers "
+                 "grâce à Orange. C'est unique en Europe\", s'est félicité Jérôme Hénique.")
+
+
+@pytest.mark.parametrize("claim, passage, refused", [
+    # Round 31's r3130, a false premise: "two thirds thanks to Orange" is not "thanks to Orange alone".
+    ("Jérôme Hénique said that 93% of French premises can be connected to fibre thanks to Orange alone because "
+     "Orange's contribution is unique in Europe.", FIBRE_PASSAGE, True),
+    ("Orange est le seul opérateur à raccorder les locaux à la fibre.", FIBRE_PASSAGE, True),
+    # Denied ("cannot… alone" says what "ne… pas… seulement" does), an amount, or a passage that says "only" too.
+    ("According to the head of the Anssi, cybersecurity cannot be thought out in Paris alone.",
+     "La cybersécurité ne peut pas se penser seulement à Paris : elle a besoin d'un ancrage local.", False),
+    ("La croissance de cette algue nécessite une couche de seulement quelques centimètres.",
+     "Sa croissance nécessite une couche de quelques centimètres.", False),
+    ("C'est le seul exemple existant d'un État à l'intérieur d'une ville.",
+     "C'est le seul exemple existant d'un État à l'intérieur d'une ville.", False),
+    ("La cybersécurité ne doit pas être l'affaire exclusive de l'État.",
+     "La cybersécurité ne peut pas, ne doit pas être l'affaire exclusive de l'État.", False),
+    ("Orange est le seul opérateur cité.", "Il n'y a qu'Orange dans ce paragraphe.", False),
+])
+def test_a_claim_that_something_alone_does_it_needs_a_passage_that_says_so(claim, passage, refused):
+    from rag.check.facts import only_added
+
+    assert bool(only_added(claim, passage)) == refused
+    v = GroundingChecker(model=_Always()).judge(claim, passage)
+    assert (v.code == "contrast" and not v.supported) == refused, v.reason
+
+
+def test_not_only_adds_and_does_not_deny():
+    """Session 53, round 31's r3104: "…relèvent du fonctionnement démocratique et pas uniquement de la technique"
+    was refused as a negation of "l'enjeu est démocratique autant que technologique"."""
+    assert not negated("Les questions d'IA relèvent du fonctionnement démocratique et pas uniquement de la technique.")
+    assert not negated("Ce ne sont pas seulement des sujets techniques.")
+    assert not negated("It isn't only a technical matter.")
+    assert negated("Ce ne sont pas des sujets techniques.")
+    assert negated("Il ne pense pas que ce soit utile.")  # "pas que" of a clause denies
+    assert negated("La cybersécurité ne peut pas se penser seulement à Paris.")
+    claim = "Loïg Chesnais-Girard considère que l'IA relève de la démocratie et pas uniquement de la technique."
+    passage = ("Il a de ce fait insisté sur le fait que l'enjeu est démocratique autant que technologique : \"Il faut "
+               "que les élus comprennent ces sujets. Pourtant, c'est de la démocratie dont il s'agit\", a dit Loïg "
+               "Chesnais-Girard.")
+    assert GroundingChecker(model=_Always()).judge(claim, passage).code != "negation"
+
+
+
+def test_words_that_name_the_kind_of_answer_or_point_at_the_text_say_nothing_of_what_is_asked():
+    """Session 53: "le titre… exact… tel qu'écrit dans l'article" (round 26's r2639), "quels montants" (round 31's
+    r3114, whose crude stem the article's "montée" holds, so that it counted as a rare word no answer held)."""
+    from rag.check.facts import asked_about
+
+    assert asked_about("Pour le chapô : quel est le titre gouvernemental exact d'Anne Le Hénanff tel qu'écrit dans "
+                       "l'article ?") == ["gouvernemental", "d'Anne", "Hénanff", "tel"]
+    assert "montants" not in asked_about("Quels montants la ministre avance-t-elle ?")

@@ -219,3 +219,22 @@ def test_an_embedding_without_similarity_vectors_stores_none_and_leaves_answers_
     assert stats["sentences"] == 0 and len(index.sentences) == 0
     answer = Pipeline(c).ask(QUESTION)
     assert not answer.abstained and "ultramarines" in answer.answer
+
+
+def test_a_quotation_over_several_sentences_is_one_statement_of_whom_its_opening_names():
+    """Session 53, round 31's r3128: "Comment le DG de l'Anssi caractérise-t-il la difficulté d'une IA… ?" is closest to
+    the sentence naming him, and answered by the quotation it opens, whose third sentence a claim may rest on."""
+    passages = [["La sécurité doit rester la condition de tout déploiement de l'IA, a rappelé Vincent Strubel.",
+                 "\"Une IA, c'est très compliqué à analyser, encore plus à corriger.",
+                 "On peut passer des semaines sans savoir s'il y a un problème de sécurité.",
+                 "Il faut donc penser la résilience à l'échelle du système d'information\".",
+                 "Le DG de l'Anssi appelle aussi à démystifier le numérique auprès des élus."]]
+    sims = np.array([0.8, 0.3, 0.2, 0.1, 0.1])
+    for inside in passages[0][2:4]:
+        assert closest_gap(inside, passages, sims)[0] == 0.0
+    # After the quotation closes, a sentence is a statement of its own again.
+    assert closest_gap(passages[0][4], passages, sims)[0] == pytest.approx(0.7)
+    # A passage cut inside a quotation: who opened it is not in the passage, nothing carries over (only the pair
+    # "On peut…", "Il faut…" is one statement, as before).
+    cut = [passages[0][2:]]
+    assert closest_gap(cut[0][1], cut, np.array([0.2, 0.1, 0.8]))[0] == pytest.approx(0.6)

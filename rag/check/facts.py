@@ -213,18 +213,28 @@ _ASKING_STEMS = set(analyse(_ASKING_WORDS))
 
 # Words that say nothing of what a question is about, however rare in the corpus: "contre" of "la défense contre les
 # attaques informatiques" found in "a mis en garde contre les illusions…" (session 42, r1814), "faut" (r1817),
-# "vers" of "avancer vers la souveraineté" (session 47, r2540).
+# "vers" of "avancer vers la souveraineté" (session 47, r2540). Nor those that name the kind of answer asked or point
+# at the text ("le titre… exact… tel qu'écrit dans l'article", session 53, r2639; "quels montants", r3114).
 # ("uniquement" is not one of them: its stem is that of "unique", which says something.)
 _WEAK_ABOUT = frozenset(analyse("contre depuis déjà faut fallait falloir veut veulent vouloir dire ça bien toujours "
-                                "ainsi selon sinon surtout vers"))
+                                "ainsi selon sinon surtout vers article exact exacte exactement précis précise "
+                                "précisément écrit écrite titre nom montant montants"))
 
 
 def asked_about(question: str) -> list[str]:
     """The words of a French question that say what it is about: not those that ask, nor who it asks it of ("Où se
     vérifiera la réussite selon la ministre ?": "vérifiera", "réussite"), nor those that say nothing of it
-    (`_WEAK_ABOUT`)."""
+    (`_WEAK_ABOUT`), nor a label the question opens with (`_LABEL`) when what follows it says what it is about."""
+    if (label := _LABEL.match(question)) and len(analyse(label.group(1))) <= 3:
+        if rest := asked_about(question[label.end():]):
+            return rest
     body = _ASKED_OF.sub(" ", question)
     return [w for w in re.findall(r"[\w’'-]+", body) if set(analyse(w)) - _ASKING_STEMS - _WEAK_ABOUT]
+
+
+# A few words before a colon opening a question file it under a heading of the asker's ("Enjeux financiers : quels
+# montants la ministre avance-t-elle… ?", session 53, r3114): an answer need not repeat them.
+_LABEL = re.compile(r"\s*([^:?!.;«»\"\n]{1,60}?)\s*:\s+(?=\S)")
 
 
 def heard_in(question: str, claim: str = "") -> str:
@@ -526,6 +536,32 @@ def swapped_qualifier(claim: str, passage: str, question: str | None) -> str:
     return ""
 
 
+# Words that say a thing is the only one to do or hold what the sentence says, in either language; and those that
+# deny a sentence ("cannot be thought out in Paris alone" says what the passage's "ne… pas… seulement" does). (Not
+# "unique": "C'est unique en Europe" says France's fibre is, not that Orange alone laid it.)
+_ONLY = re.compile(r"\b(?:alone|only|solely|exclusive(?:ly)?|sole|seul|seule|seuls|seules|seulement|uniquement|"
+                   r"exclusi(?:f|ve|fs|ves|vement))\b")
+_ONLY_FR = re.compile(r"\bn[e']\s*(?:\w+\s+){0,4}?qu(?:e|')\b")
+_AMOUNT = re.compile(r"\s+(?:\d|quelques|few|an?|une?|half|la moitie|environ|about|once|twice|deux|trois)\b")
+_DENIED = re.compile(r"\b(?:not|cannot|never|no|nor|ne|n|pas|jamais|ni)\b|n't\b")
+
+
+def only_added(claim: str, passage: str) -> str:
+    """"Jérôme Hénique said that 93% of French premises can be connected to fibre thanks to Orange alone…" from
+    "93% des locaux… raccordables à la fibre, deux tiers grâce à Orange" (session 53, r3130, a false premise the
+    judge let through): the claim says one thing alone does it, and the passage says of nothing that it is the only
+    one. "" when it is not so, else the reason."""
+    flat = fold(_outside_quotations(claim)).replace("’", "'")
+    # (Not "only" of a quantity: "une couche de seulement quelques centimètres" says how little, not who alone.)
+    m = next((m for m in _ONLY.finditer(flat) if not _AMOUNT.match(flat, m.end())), None)
+    if not m or _DENIED.search(flat):
+        return ""
+    text = fold(passage).replace("’", "'")
+    if _ONLY.search(text) or _ONLY_FR.search(text):
+        return ""
+    return f"the passage does not say it is the only one (“{m.group(0)}”)"
+
+
 # "qualifie l'IA comme un « … »", "décrit les régions comme « … »": what a quotation is given as a description of.
 _DESCRIBED_AS = re.compile(r"\b(?:qualifi\w*|décri\w*|désign\w*|consid[èé]r\w*|compar\w*|présent\w*|voi[ts]|voient|"
                            r"trait\w*|describ\w*|call\w*|regard\w*|consider\w*)\s+"
@@ -723,7 +759,16 @@ def near_verbatim(claim: str, window: str) -> bool:
 
 
 def negated(text: str) -> bool:
-    return bool(_NEG.search(text))
+    """`text` denies something: not by "pas uniquement", "not only", which add to what they qualify ("…relèvent du
+    fonctionnement démocratique et pas uniquement de la technique" from "l'enjeu est démocratique autant que
+    technologique", session 53, r3104)."""
+    return bool(_NEG.search(_NOT_ONLY.sub(" ", text)))
+
+
+_NOT_ONLY = re.compile(r"(?:\b(?:ne|n['’])\s*(?:[\w’'-]+\s+){0,2}?)?\b(?:pas|non|not)\s+"
+                       r"(?:uniquement|seulement|only|just|merely|simply)\b"
+                       r"|\b\w+n['’]t\s+(?:only|just|merely|simply)\b",
+                       re.IGNORECASE)
 
 
 _YES = re.compile(r"^\W*(?:oui|yes)\b\s*[,.:;!—-]?\s*", re.IGNORECASE)

@@ -33,7 +33,7 @@ from .facts import (about_the_assistant, adds_nothing, answer_as_claim, asking_p
                     cut_name, denied, denied_object, echoed_quote, ends_quotation, fact_apart, fact_index,
                     figure_of_another_name, figure_of_the_other_side, has_fact, heard_in, leader_unsaid, listed_count,
                     misquoted, misses_asked_kind, names_only, near_verbatim, negated, nobody_there, not_said_next,
-                    one_as_word, opening_name, other_rank, own_words_absent, person_name, question_facts,
+                    one_as_word, only_added, opening_name, other_rank, own_words_absent, person_name, question_facts,
                     quote_of_other, quoted_in_an_earlier_paragraph, respell_claim, role_conflict, role_heads,
                     speaker_conflict, spelt_out, swapped_qualifier, tautology, time_flipped, topic, undescribed,
                     unfounded_yes, unnamed_speaker, unstated_since, unstated_total, with_asked_speaker, with_oneself,
@@ -262,7 +262,8 @@ class GroundingChecker:
                     or with_oneself(claim, passage))
         if contrast:
             return Verdict(False, round(0.4 * coverage, 3), contrast, (s, e), True, "contrast")
-        swapped = "" if cross else (swapped_qualifier(claim, passage, question) or quote_of_other(claim, passage))
+        swapped = only_added(claim, passage) or ("" if cross else (swapped_qualifier(claim, passage, question)
+                                                                   or quote_of_other(claim, passage)))
         if swapped:
             return Verdict(False, round(0.4 * coverage, 3), swapped, (s, e), True, "contrast")
         wrong_quote = (misquoted(claim, passage, known if cross else None, not cross)

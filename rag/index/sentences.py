@@ -66,6 +66,18 @@ def closest_gap(claim: str, passages: list[list[str]], similarity: np.ndarray, q
             if _GOES_ON.match(sentences[k].lstrip()):
                 i = start[j] + k
                 close[i - 1], close[i] = max(close[i - 1], similarity[i]), max(close[i], similarity[i - 1])
+    # And a quotation running over several sentences is one statement of whoever the sentence opening it names: "…a
+    # rappelé Vincent Strubel, directeur général de l'Anssi." then « Une IA, c'est très compliqué à analyser… On peut
+    # passer des semaines… Il faut donc penser la résilience… » (session 53, r3128).
+    for j, sentences in enumerate(passages):
+        inside, opened = False, None
+        for k, x in enumerate(sentences):
+            i = start[j] + k
+            if inside and opened is not None:
+                close[i] = max(close[i], close[opened])
+            after = _inside_quote_after(x, inside)
+            opened = (opened if inside else i) if after else None
+            inside = after
     stems = [set(analyse(x)) for x in pool]
     words = set(analyse(claim))
     shared = [len(words & mine) for mine in stems]
@@ -78,6 +90,15 @@ def closest_gap(claim: str, passages: list[list[str]], similarity: np.ndarray, q
         return 0.0, ""
     closest = max(statements, key=lambda i: similarity[i])
     return float(similarity[closest] - close[rests_on]), pool[closest]
+
+
+def _inside_quote_after(sentence: str, inside: bool) -> bool:
+    """Whether a quotation is still open at the end of `sentence`, given whether one was at its start. A straight
+    mark after a space (or at the start) opens one, after a word or a stop closes it."""
+    for m in re.finditer(r"[\"«»“”]", sentence):
+        mark, before = m.group(), sentence[m.start() - 1] if m.start() else " "
+        inside = mark in "«“" or mark == '"' and (before.isspace() or before in "([—–-:")
+    return inside
 
 
 def _share_in(mine: set[str], words: set[str]) -> float:
