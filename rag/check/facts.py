@@ -33,8 +33,9 @@ __all__ = ["claim_facts", "written_as_names", "common_word_only", "question_fact
 
 _MONTHS = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
            "january february march april may june july august september october november december").split()
-_NEG = re.compile(r"\b(ne|n['’]|pas|jamais|aucun|aucune|nullement|sans|ni|not|never|no|none|without|n't)\b",
-                  re.IGNORECASE)
+# ("n't" after its verb: "doesn't" has no word boundary before its "n".)
+_NEG = re.compile(r"\b(?:ne|n['’]|pas|jamais|aucun|aucune|nullement|sans|ni|not|cannot|never|no|none|nor|neither|"
+                  r"nobody|nothing|without)\b|\Bn['’]t\b", re.IGNORECASE)
 _COMMON_CAPS = set("""le la les l un une des de du d en au aux ce cette ces il elle ils elles on selon pour par
 lors dans sur avec mais et ou donc car si a à the a an in on at for by with according but and or so this that these
 those it he she they his her its their there when where who what which how why yes no also both as from to of
@@ -155,6 +156,28 @@ def asking_part(question: str) -> str:
     stop, a colon or a line break ends a sentence here: "Qui a parlé de « magie noire » ?" is one."""
     asks = [s for s in re.split(r"(?<=[.!?:;])\s+|\n+", question.strip()) if s.rstrip().endswith("?")]
     return " ".join(asks) if asks else question.strip()
+
+
+# The asker's own purpose after what is asked, in a dictated question with no stop before it: "donne moi le nom de
+# l'outil d'ia interne d'orange on voudrait faire pareil pour nos agents" (session 54, r3219).
+_OWN_PURPOSE = re.compile(r"(?<![\w'’])(?:on|je|j['’]|nous)\s*(?:voudrai[st]?|voudrions|aimerai[st]?|aimerions|"
+                          r"souhaite|souhaiterai[st]?|souhaitons|dois|devons|veux|voulons|compte|comptons|"
+                          r"pr[ée]pare|pr[ée]parons|vais|allons|cherche|cherchons|ai besoin|avons besoin)\b", re.I)
+_SUBORDINATE = re.compile(r"\b(?:que|qu['’]|si|où|dont|quand|comment|pourquoi|lorsque|puisque|parce)$", re.I)
+
+
+def judged_question(question: str) -> str:
+    """What the judge reads a bare answer after: the `asking_part`, without the asker's own purpose that follows
+    it ("…, je dois lui écrire", "…on voudrait faire pareil pour nos agents"): no passage states that, and the judge
+    read "…pour nos agents — Dinootoo." as a claim about them (margin -0.92 against -0.09 without). Not a clause the
+    question asks about ("…que je dois retenir"), nor one quoted ("« Nous avons besoin de votre énergie »")."""
+    asked = asking_part(question)
+    for m in _OWN_PURPOSE.finditer(asked):
+        before = asked[:m.start()].rstrip(" ,;—–-")
+        if (len(re.findall(r"\w+", before)) >= 4 and not _SUBORDINATE.search(before)
+                and not any(a < m.start() < b for a, b in quote_regions(asked))):
+            return before
+    return asked
 
 
 def regnal_numbers(question: str) -> dict[str, str]:
@@ -1018,7 +1041,7 @@ def denied(claim: str, passage: str) -> str:
     for sentence in re.split(r"(?<=[.!?])\s+|\s*[:;]\s+", passage):  # within its own clause (`denied_object`)
         words = re.findall(r"[\w’'-]+", sentence)
         for i, w in enumerate(words):
-            if _NEG.fullmatch(w) or re.fullmatch(r"n['’]\w+", w, re.IGNORECASE):
+            if _NEG.fullmatch(w) or re.fullmatch(r"n['’]\w+|\w+n['’]t", w, re.IGNORECASE):
                 if _under_condition(words, i):
                     continue
                 span = words[max(0, i - 4): i + 9]

@@ -4,7 +4,8 @@ The model "path" picks the behaviour: a name containing "amx" dies by SIGILL on 
 with --safe (as llama.cpp's AMX kernels do on hosts that advertise AMX without running it); one containing
 "slow-normal" reads a long prompt slowly unless started with --safe (as on hosts where weight repacking costs
 more than it saves); any other reads it a little slowly in safe mode, as on most hosts (safe mode gives up the
-repacked kernels), so that two runs of the doctor never take noise for a faster safe mode. A message
+repacked kernels), so that two runs of the doctor never take noise for a faster safe mode; one containing
+"busy-once" reads it slowly in the first normal-mode process only (a busy minute of a shared host). A message
 containing "DIE" makes the child kill itself after two pieces, "HANG" makes it stop answering.
 """
 
@@ -17,6 +18,7 @@ import time
 
 args = sys.argv[1:]
 model, safe = args[0], "--safe" in args
+busy = False  # (busy-once: this process is the first normal-mode one)
 out = os.fdopen(os.dup(1), "w", buffering=1)
 os.dup2(2, 1)
 
@@ -37,13 +39,17 @@ while True:
     if "HANG" in text:
         time.sleep(3600)
     if op == "load":
+        if "busy-once" in model and not safe and not os.path.exists(model + ".seen"):
+            busy = True
+            open(model + ".seen", "w").close()
         send({"value": True})
     elif op == "yes_no":
         send({"value": 2.5 if "YES" in text else -2.5})
     elif op in ("prefill", "remember"):  # (a prompt "read" and kept: nothing to keep here)
         send({"value": 1})
     elif op == "stream":
-        if len(text) > 1000 and ("slow-normal" in model) != safe:
+        slow = (busy or safe) if "busy-once" in model else ("slow-normal" in model) != safe
+        if len(text) > 1000 and slow:
             time.sleep(0.5 if not safe else 0.3)
         for i in range(req["max_tokens"]):
             if "DIE" in text and i == 2:
