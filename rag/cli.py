@@ -124,7 +124,8 @@ def models_install(settings: Settings, force):
     from .generate.worker import read_runtime
 
     recorded = read_runtime(settings.home)
-    if recorded:  # (probing again on a busy host could change it, and the prompt states kept on disk with it)
+    # Probing a busy host again could change the mode, and with it which prompt states kept on disk serve.
+    if recorded.get("mode") in ("normal", "safe"):
         click.echo(f"model runtime: {recorded.get('mode')} mode, as recorded on {recorded.get('checked', '?')} for "
                    f"this host and build (`rag doctor` checks again)", err=True)
     else:

@@ -159,6 +159,9 @@ def test_models_install_probes_only_where_no_mode_is_recorded(tmp_path, monkeypa
     assert r.exit_code == 0 and len(probed) == 1 and "safe mode, as recorded" in r.output, r.output
     r = CliRunner().invoke(main, ["--home", str(home), "doctor"])
     assert r.exit_code == 0 and len(probed) == 2  # `rag doctor` probes on purpose
+    record_runtime(home, "broken", "neither mode runs")
+    r = CliRunner().invoke(main, ["--home", str(home), "models", "install"])
+    assert r.exit_code == 0 and len(probed) == 3  # a host where nothing ran is probed again
 
 
 def test_check_host_runs_the_doctor_only_where_no_mode_is_recorded(tmp_path):

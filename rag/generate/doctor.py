@@ -95,9 +95,9 @@ def doctor(path: Path, settings: Settings, command: list[str] | None = None) -> 
     share = _safe_share(normal, safe)
     if share is not None and share <= SAFE_IF_BELOW:
         # Each mode was probed in its own minute of a shared host: a busy minute for normal mode reads as a faster
-        # safe mode (session 54's host: normal mode's probe 17.9 s where its bench reads the same length in 12 s,
-        # so safe mode was chosen and every prompt state on disk was read again, 14 minutes). Safe mode must win
-        # again, probed first this time.
+        # safe mode (sessions 51-54's host, in session 53's CI: normal mode's probe 17.9 s where its bench reads as
+        # long a prompt in 12 s; safe mode was recorded, and every prompt state was read again, 14 minutes). Safe
+        # mode must win again, probed first this time.
         again_safe = probe(path, settings, safe=True, command=command)
         again_normal = probe(path, settings, safe=False, command=command)
         report["again"] = {"normal": again_normal, "safe": again_safe}
