@@ -94,10 +94,10 @@ def doctor(path: Path, settings: Settings, command: list[str] | None = None) -> 
     report = {"host": host_fingerprint(), "normal": normal, "safe": safe}
     share = _safe_share(normal, safe)
     if share is not None and share <= SAFE_IF_BELOW:
-        # Each mode was probed in its own minute of a shared host: a busy minute for normal mode reads as a faster
-        # safe mode (sessions 51-54's host, in session 53's CI: normal mode's probe 17.9 s where its bench reads as
-        # long a prompt in 12 s; safe mode was recorded, and every prompt state was read again, 14 minutes). Safe
-        # mode must win again, probed first this time.
+        # Each mode was probed in its own minute of a shared host, and on some hosts the two are within 10-15 %
+        # (sessions 51-54's AMD EPYC: 0.92 in session 51, 0.88 in session 53, 0.85 in session 54): one disturbed
+        # minute must not choose, nor flip the mode, which makes every prompt state kept on disk be read again (823 s
+        # there). Safe mode must win again, probed first this time.
         again_safe = probe(path, settings, safe=True, command=command)
         again_normal = probe(path, settings, safe=False, command=command)
         report["again"] = {"normal": again_normal, "safe": again_safe}
