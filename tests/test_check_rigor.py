@@ -3451,3 +3451,27 @@ def test_words_that_name_the_kind_of_answer_or_point_at_the_text_say_nothing_of_
     assert asked_about("Pour le chapô : quel est le titre gouvernemental exact d'Anne Le Hénanff tel qu'écrit dans "
                        "l'article ?") == ["gouvernemental", "d'Anne", "Hénanff", "tel"]
     assert "montants" not in asked_about("Quels montants la ministre avance-t-elle ?")
+
+
+def test_an_order_a_scene_setting_clause_or_a_colon_is_not_what_a_question_asks():
+    """Session 55, round 33 (a press officer's questions). "Donne-moi la définition positive de la souveraineté selon
+    Guillaume Poupard : sur quoi s'agit-il de reprendre la main ?" answered rightly "…consiste à reprendre la main sur
+    les architectures, sur la chaîne de valeur [1]." was refused as about nothing the answer holds: "Donne-moi" was
+    taken for what it is about, and "selon…" swallowed the question after the colon (r3321). "Quand le patron de
+    l'exécutif breton affirme que…, quels actes concrets cite-t-il ?" asks which acts, not when (r3304)."""
+    from rag.check.facts import asked_about
+
+    about = asked_about("Donne-moi la définition positive de la souveraineté selon Guillaume Poupard : sur quoi "
+                        "s'agit-il de reprendre la main ?")
+    assert "Donne-moi" not in about and {"reprendre", "main"} <= set(about), about
+    assert asked_about("Indique-moi combien d'agents de la région Bretagne utilisent l'IA.")[0] == "d'agents"
+    assert "temps" in asked_about("Pour notre compte rendu : combien de temps a duré le discours de la ministre ?")
+    assert "données" in asked_about("Donne les chiffres du centre de données public.")  # "donne" has its stem
+
+    acts = "Il cite des stratégies de données, des règles d'achat, former nos agents."
+    assert misses_asked_kind(acts, "Quand le patron de l'exécutif breton affirme que l'IA touche au cœur du "
+                                   "fonctionnement démocratique, quels actes concrets cite-t-il ?") == ""
+    assert misses_asked_kind(acts, "When he says AI is democratic, which acts does he cite?") == ""
+    for when in ("Quand la loi sera-t-elle présentée ?", "Quand, où et par qui fut vaincu le général de Rochambeau ?",
+                 "Quand et pourquoi la loi a-t-elle été écrite ?", "La loi, quand sera-t-elle présentée ?"):
+        assert "asks when" in misses_asked_kind("La loi précisera le rôle des CSIRT.", when), when

@@ -228,9 +228,16 @@ def said_on(question: str) -> str:
 
 
 # Who the question asks it of ("selon la ministre", "d'après lui"), and words that only ask or say who speaks.
-_ASKED_OF = re.compile(r"\b(?:selon|d['’]après|pour)\s+[^,?;]+", re.IGNORECASE)
+# (Up to a colon too: what follows one asks, "…selon Guillaume Poupard : sur quoi s'agit-il de reprendre la main ?",
+# session 55, r3321.)
+_ASKED_OF = re.compile(r"\b(?:selon|d['’]après|pour)\s+[^,?;:]+", re.IGNORECASE)
 _ASKING_WORDS = ("combien lequel laquelle lesquels lesquelles dit dire disent déclaré déclare affirme affirmé pense "
                  "pensé estime estimé")
+# The orders that ask ("Donne-moi la définition…", "Cite…", "Rappelle-moi…": r3321's "Donne-moi" was taken for what
+# it asks about), read as written: "donne" has the stem of "données".
+_ORDER = re.compile(r"(?:^|(?<=[:;,.])|(?<=\bet))\s*(?:donne|donnez|cite|citez|indique|indiquez|rappelle|rappelez|"
+                    r"précise|précisez|dis|dites)\b(?:-(?:moi|nous))?|\b(?:donne|donnez|indique|indiquez|rappelle|"
+                    r"rappelez|dis|dites)-(?:moi|nous)\b", re.IGNORECASE)
 _ASKING_STEMS = set(analyse(_ASKING_WORDS))
 
 
@@ -251,7 +258,7 @@ def asked_about(question: str) -> list[str]:
     if (label := _LABEL.match(question)) and len(analyse(label.group(1))) <= 3:
         if rest := asked_about(question[label.end():]):
             return rest
-    body = _ASKED_OF.sub(" ", question)
+    body = _ORDER.sub(" ", _ASKED_OF.sub(" ", question))
     return [w for w in re.findall(r"[\w’'-]+", body) if set(analyse(w)) - _ASKING_STEMS - _WEAK_ABOUT]
 
 
@@ -2272,7 +2279,7 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         # 2026 ?" answered "…sera présentée à l'Assemblée nationale au début de l'année 2026 [1]." (session 41,
         # r1718): the question's own year is no day, nor the 2 of "NIS2".
         return "the question asks for a date; the sentence gives none"
-    if _ASKS_WHEN.search(asking_part(question)) and not (
+    if asks_when(question) and not (
             (folded - q_words) & _ANSWERS_WHEN
             or set(_YEAR.findall(claim)) - set(_YEAR.findall(question))):
         # "Oser l'IA a été lancé quand ?" answered "La ministre a évoqué les dispositifs nationaux Oser l'IA et
@@ -2511,6 +2518,18 @@ _BARE_NUMBER = re.compile(r"(?<!\w)\d+(?!\w)")
 _ASKS_WHEN = re.compile(r"(?:^|[,:;]\s*)\W*(?:(?:et|mais|and|but)\s+)?(?:depuis\s+|jusqu['’]à\s+|since\s+|until\s+)?"
                         r"(?:quand|when)\b|\bquand\s*\?|\bquand\s+est-ce\b|\ben quelle année\b|\bdepuis quand\b|"
                         r"\b(?:in )?(?:what|which) year\b", re.IGNORECASE)
+# "Quand le patron de l'exécutif breton affirme que…, quels actes concrets cite-t-il ?" asks which acts: "quand"
+# opens a clause that sets the scene, and the question is asked after the comma (session 55, r3304).
+_WHEN_CLAUSE = re.compile(r"^\W*(?:quand|lorsque|lorsqu['’]|when)(?:\s+|(?<=['’]))(?!et\b|and\b)[^?,][^?]*?,\s*"
+                          r"(?=(?:quel(?:le)?s?|que|qu['’]|qui|comment|pourquoi|combien|où|lequel|laquelle|"
+                          r"lesquel(?:le)?s|what|which|who|whom|how|why|where)\b)", re.IGNORECASE)
+
+
+def asks_when(question: str) -> bool:
+    """The question (its asking sentences) asks for a time (`_ASKS_WHEN`), not only opens on a clause of time."""
+    return bool(_ASKS_WHEN.search(_WHEN_CLAUSE.sub("", asking_part(question), count=1)))
+
+
 # (Folded. Not "été", which is "been" as often as "summer"; not "start", which "start-up" holds; not "dès" and "an",
 # which fold to the article "des" and the English "an".)
 _TIME_WORDS = set("""hier demain aujourd debut fin mi avant apres depuis lors pendant jusqu ouverture cloture
