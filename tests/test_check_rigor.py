@@ -3475,3 +3475,22 @@ def test_an_order_a_scene_setting_clause_or_a_colon_is_not_what_a_question_asks(
     for when in ("Quand la loi sera-t-elle présentée ?", "Quand, où et par qui fut vaincu le général de Rochambeau ?",
                  "Quand et pourquoi la loi a-t-elle été écrite ?", "La loi, quand sera-t-elle présentée ?"):
         assert "asks when" in misses_asked_kind("La loi précisera le rôle des CSIRT.", when), when
+
+
+def test_a_role_introduced_then_quoted_by_name_is_left_to_the_judge():
+    """Sessions 36, 52 and 55: "Orange's chief executive" asked about, in English and French (r1217, r3032, r3329),
+    and the drafts' "The chief executive of Orange uses the adjectives « utile » and « maîtrisée »…" refused as words
+    moved from another speaker: the paragraph introduces "le Chief executive officier", then quotes "Jérôme Hénique"
+    and "Il". Words cannot tell the role and the name apart there; a name, or a role another speaker comes between,
+    still can."""
+    orange = ("Du côté d'Orange, le Chief executive officier a mis en avant la contribution de son groupe à "
+              "l'attractivité territoriale. \"93% des locaux français sont raccordables à la fibre, deux tiers grâce à "
+              "Orange. C'est unique en Europe\", s'est félicité Jérôme Hénique. Il défend une IA \"utile et "
+              "maîtrisée\", citant les 300 projets internes déjà menés.")
+    assert speaker_conflict('The chief executive of Orange uses the adjectives "utile" and "maîtrisée" to describe the '
+                            'kind of AI he defends.', orange, cross=True) == ""
+    assert speaker_conflict("Le CEO d'Orange défend une IA \"utile et maîtrisée\".", orange) == ""
+    assert "Jérôme Hénique" in speaker_conflict('Constance Nebbula défend une IA "utile et maîtrisée".', orange)
+    between = ("La ministre a ouvert la séance. La vice-présidente a insisté sur les données. \"Il faut agir\", a "
+               "déclaré Constance Nebbula.")
+    assert speaker_conflict('La ministre a déclaré : "Il faut agir".', between)
