@@ -1737,10 +1737,11 @@ def speaker_conflict(claim: str, passage: str, cross: bool = False, similarity=N
         # ends the passage opens a section the passage does not hold: the rules below apply.
         return ""
     if cue is not None and cue.speaker is not None:
-        same = _same(_as_named(who, mentions), _as_named(cue.speaker, mentions), cross)
+        speaker = _as_named(cue.speaker, mentions)
+        same = _same(_as_named(who, mentions), speaker, cross)
         if same is False:
             return f"the passage attributes these words to {cue.speaker.text.strip(' ,')}, not to {named}"
-        if same:
+        if same or _introduced_as(who, speaker, cue.start, cues, line_start, cross):
             return ""
         # A name against a bare role ("La ministre quant à elle a insisté…" for "Loïg Chesnais-Girard a insisté…"):
         # words cannot tell, unless the passage gives the claimed person words of their own (below).
@@ -1748,8 +1749,6 @@ def speaker_conflict(claim: str, passage: str, cross: bool = False, similarity=N
     # has moved them. Not within a paragraph where only they speak: a report of one speech quotes its speaker
     # before naming them ('Les régions ultramarines, "particulièrement exposées et vulnérables", devront… "Ces
     # territoires…", a averti Anne Le Hénanff', session 47, r2530): there the judge decides.
-    if cue is not None and cue.speaker is not None and _introduced_as(who, cue, cues, mentions, line_start, cross):
-        return ""
     named_here = [c.speaker for c in cues if c.speaker is not None and line_start <= c.start < line_end]
     if named_here and all(_same(_as_named(who, mentions), _as_named(x, mentions), cross) for x in named_here):
         return ""
@@ -1758,19 +1757,17 @@ def speaker_conflict(claim: str, passage: str, cross: bool = False, similarity=N
     return ""
 
 
-def _introduced_as(who: _Mention, cue: _Cue, cues: list[_Cue], mentions: list[_Mention], line_start: int,
-                   cross: bool) -> bool:
+def _introduced_as(who: _Mention, named: _Mention, at: int, cues: list[_Cue], line_start: int, cross: bool) -> bool:
     """A report introduces a speaker by role, then quotes them by name: "Du côté d'Orange, le Chief executive officier
     a mis en avant… "93 %…", s'est félicité Jérôme Hénique. Il défend une IA "utile et maîtrisée"…" (the article never
     says the two are one man, nor that they are two). Words given to a name the passage gives no role, where the
     speaker before it in the paragraph is the role the claim names, cannot tell the claim wrong: the judge decides
     ("The chief executive of Orange uses the adjectives « utile » and « maîtrisée »…", refused as moved words in
     rounds 12, 30 and 33: r1217, r3032, r3329). A claim naming a name, or a role another speaker comes between, is
-    held to the rules below."""
-    named = _as_named(cue.speaker, mentions)
+    held to the rules below. `named`: the speaker of the words at `at`, with the roles the passage gives them."""
     if who.names or not who.roles or not named.names or named.roles:
         return False
-    before = [c.speaker for c in cues if c.speaker is not None and line_start <= c.start < cue.start
+    before = [c.speaker for c in cues if c.speaker is not None and line_start <= c.start < at
               and not _same(c.speaker, named, cross)]
     return bool(before) and _same(who, before[-1], cross) is True
 
