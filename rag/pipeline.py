@@ -20,8 +20,9 @@ import numpy as np
 
 from .check.facts import (asked_about, asked_across, asked_facts, asking_facts, asking_part, asks_why, claim_facts,
                           common_word_only, counted_facts, denied_object, fact_index, has_fact, misses_asked_kind,
-                          named_days, names_leader, picked_option, pronoun_antecedent, question_options,
-                          regnal_numbers, respelled, said_on, says_nothing_of, spelt_out, topic, written_as_names)
+                          named_days, names_leader, only_says_the_source_holds, picked_option, pronoun_antecedent,
+                          question_options, regnal_numbers, respelled, said_on, says_nothing_of, spelt_out, topic,
+                          written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -704,11 +705,14 @@ def _answer_refused(answer: Answer, sentences: list[Sentence], hits: list[Hit]) 
     draft holds and neither the kept ones nor the passages they cite do, when the kept ones hold no asked word that
     sentence does not: the draft's answer was that sentence. (Not when the kept ones answer another part: "Vincent
     Strubel dirige l'Anssi [1]." stays, "Il aime le jazz." refused, to "Qui dirige l'Anssi, et aime-t-il le jazz ?".
-    Nor a lead-in, "Les raisons sont les suivantes :", which restates the question for the items after it.)"""
-    refused = [x for x in sentences if not x.supported and not x.text.rstrip().endswith(":")]
+    Nor a lead-in, "Les raisons sont les suivantes :", which restates the question for the items after it; nor a
+    sentence only saying the source holds what the question asks it for, `only_says_the_source_holds`.)"""
+    question = answer.standalone_question or answer.question
+    refused = [x for x in sentences if not x.supported and not x.text.rstrip().endswith(":")
+               and not only_says_the_source_holds(x.text, question)]
     if not refused or detect_language(answer.question) != "fr":
         return set()  # (most answers: nothing refused, nothing to read)
-    about = set(analyse(" ".join(asked_about(asking_part(answer.standalone_question or answer.question)))))
+    about = set(analyse(" ".join(asked_about(asking_part(question)))))
     kept = [x for x in sentences if x.supported]
     said = about & set(analyse(" ".join(x.text for x in kept)))
     cited = {n for x in kept for n in x.citations if 1 <= n <= len(hits)}

@@ -2216,6 +2216,24 @@ def test_an_article_question_wants_an_article():
     assert not misses_asked_kind(claim, "Que définira la future loi Résilience ?")
 
 
+def test_a_directive_question_wants_a_directive():
+    """"La loi Résilience est transposée à l'Assemblée nationale au début de l'année 2026 [1]." to "La loi Résilience,
+    c'est pour mettre en place quelle directive européenne ? …" (session 56, round 34, r3417): shown as verified. The
+    sentence gives a new name, but of the assembly, not of a directive: a directive or a regulation is named by a code
+    or as one."""
+    question = ("La loi Résilience, c'est pour mettre en place quelle directive européenne ? Un monsieur de l'asso des "
+                "commerçants veut savoir.")
+    claim = "La loi Résilience est transposée à l'Assemblée nationale au début de l'année 2026."
+    assert misses_asked_kind(claim, question) == "the question asks which directive; the sentence names none"
+    assert misses_asked_kind("La directive européenne.", question)
+    for right in ("NIS2.", "La loi Résilience transpose la directive européenne NIS2.",
+                  "Elle transpose la directive sur la sécurité des réseaux, dite NIS 2."):
+        assert not misses_asked_kind(right, question), right
+    assert not misses_asked_kind("Le RGPD.", "Quel règlement européen protège les données personnelles ?")
+    assert misses_asked_kind("Le Parlement européen l'a voté.", "Which regulation protects personal data?")
+    assert not misses_asked_kind(claim, "Quand la loi Résilience sera-t-elle présentée ?")
+
+
 def test_a_version_question_wants_a_version():
     """"Les agents publics testent le modèle conversationnel développé par la start-up française Mistral [1]." to
     "Quelle version du modèle de Mistral les agents publics testent-ils ?" (session 36, round 11, unanswerable):

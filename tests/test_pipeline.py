@@ -357,6 +357,27 @@ def test_true_sentences_beside_the_refused_one_that_answered_do_not_stand_as_the
     assert not ans.abstained and not ans.sentences[0].supported, (ans.abstain_code, ans.abstain_reason)
 
 
+def test_a_refused_sentence_only_saying_the_article_holds_it_is_not_the_answer(make):
+    """Session 56, from round 34 (r3421): "Est-ce que l'article donne des exemples de régions qui ont déjà lancé leur
+    propre plan ? Lesquelles ?" drew "Oui, l'article donne des exemples de… plan." (uncited, refused) and the three
+    regions (cited, true), refused as what stands beside the sentence that answered. That sentence only said the
+    article holds what the question asks whether it holds: the regions shown, checked against it, say so. A refused
+    sentence on the article that says more (here the law's obligation), or one not on the article, still answered."""
+    regions = "Ces régions sont l'Occitanie, la Paca et l'Île-de-France [{n}]."
+    q = "Est-ce que l'article donne des exemples de régions qui ont déjà lancé leur propre plan ? Lesquelles ?"
+    ans = make(_cite("Occitanie", "Oui, l'article donne des exemples de régions qui ont déjà lancé leur propre plan. "
+                     + regions)).ask(q)
+    assert not ans.abstained and ans.answer.startswith("Ces régions") and "Oui" not in ans.answer, (
+        ans.abstain_code, ans.abstain_reason)
+    assert not ans.sentences[0].supported
+    ans = make(_cite("Occitanie", "Oui, l'article dit que ces régions ont lancé leur propre plan par obligation légale. "
+                     + regions)).ask(q)
+    assert ans.abstained and ans.abstain_code == "off_topic", (ans.answer, ans.abstain_code)
+    ans = make(_cite("Occitanie", "Oui, des régions ont déjà lancé leur propre plan. " + regions)).ask(
+        "Des régions ont-elles déjà lancé leur propre plan ? Lesquelles ?")
+    assert ans.abstained and ans.abstain_code == "off_topic", (ans.answer, ans.abstain_code)
+
+
 def test_an_english_question_s_names_the_corpus_writes_the_same_must_be_answered(make):
     """Session 30's seventh round: "According to Vincent Strubel, what does cybersecurity need beyond Paris?" drew a
     true sentence about the overseas regions, shown as verified: an English question's names were never asked of the

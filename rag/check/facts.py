@@ -905,6 +905,20 @@ def adds_nothing(claim: str, question: str) -> bool:
     return not (_said(claim) - _said(question))
 
 
+# A sentence on what the source itself holds: "Oui, l'article donne des exemples de…", "The text mentions…".
+_ON_THE_SOURCE = re.compile(r"\W*(?:(?:oui|yes)\b\W*)?(?:l['’]article|le texte|les sources?|la source|l['’]extrait|"
+                            r"le document|the (?:article|text|sources?|document))\b", re.IGNORECASE)
+
+
+def only_says_the_source_holds(claim: str, question: str) -> bool:
+    """The claim says that the source holds what a question about the source asks whether it holds, and nothing
+    more: "Oui, l'article donne des exemples de régions qui ont déjà lancé leur propre plan." to "Est-ce que
+    l'article donne des exemples de régions qui ont déjà lancé leur propre plan ? Lesquelles ?" (session 56, r3421).
+    Whether the source holds them is shown by the sentences that give them, checked against it."""
+    return bool(_ON_THE_SOURCE.match(claim) and _THE_SOURCE & _content(asking_part(question))
+                and not _said(claim) - _said(question))
+
+
 # "… : la ministre ou le directeur général de l'Anssi ?": the two options a question offers, at its end.
 _OPTIONS = re.compile(r"(?:^|[:,;]|\bentre\b|\bbetween\b)\s*(?P<a>[^:,;?]{2,80}?)\s+(?:ou|or)\s+(?:bien\s+)?"
                       r"(?P<b>[^:,;?]{2,80}?)\s*\?\s*$", re.IGNORECASE)
@@ -2243,6 +2257,13 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         # le modèle conversationnel développé par la start-up française Mistral [1]." (session 36, round 11): a
         # version is a name or a number ("Mistral Large", "3"), and the model's maker is neither.
         return "the question asks which version; the sentence gives none"
+    act = _ASKS_ACT.search(question)
+    if act and not ({w for w in _CODE.findall(claim) if fold(w) not in q_words}
+                    or re.search(rf"\b(?:{act.group(1)}|act)\b", claim, re.IGNORECASE) and gives_name()):
+        # "La loi Résilience, c'est pour mettre en place quelle directive européenne ?" answered "La loi Résilience est
+        # transposée à l'Assemblée nationale au début de l'année 2026 [1]." (session 56, r3417): a new name, but of
+        # the assembly that will read the law, not of a directive.
+        return f"the question asks which {act.group(1).lower()}; the sentence names none"
     part = _ASKS_ARTICLE.search(question)
     if part and not claim_facts(claim) - fact_index(question)[0] - q_words:
         # "Quel article de la future loi Résilience définira le rôle des CSIRT territoriaux ?" answered "Le texte de la
@@ -2684,6 +2705,9 @@ _CONTACTS = [
      re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|gouv\.fr)\b")),
 ]
 _ASKS_VERSION = re.compile(r"\b(?:quelle|which|what)\s+(?:version|release|édition|mouture)s?\b", re.IGNORECASE)
+# Which legal act: a directive, a regulation is named by a code ("NIS2", "RGPD") or as one ("la directive NIS2").
+_ASKS_ACT = re.compile(r"\b(?:quel(?:le)?s?|which|what)\s+(directive|règlement|regulation)s?\b", re.IGNORECASE)
+_CODE = re.compile(r"\b(?=\w*[A-Z]\w*[A-Z0-9])[A-Z][\w-]*\b")  # "NIS2", "RGPD", "DSA": two capitals, or one and a digit
 # Which part of a text: an article, a paragraph of a law is a number or a name ("l'article 12", "le titre II").
 _ASKS_ARTICLE = re.compile(r"\b(?:quel(?:le)?s?|which|what)\s+(article|alinéa|paragraphe|chapitre|paragraph|"
                            r"chapter|clause|section)s?\b", re.IGNORECASE)
