@@ -2229,7 +2229,10 @@ def test_a_directive_question_wants_a_directive():
     for right in ("NIS2.", "La loi Résilience transpose la directive européenne NIS2.",
                   "Elle transpose la directive sur la sécurité des réseaux, dite NIS 2."):
         assert not misses_asked_kind(right, question), right
-    assert not misses_asked_kind("Le RGPD.", "Quel règlement européen protège les données personnelles ?")
+    regulation = "Quel règlement européen protège les données personnelles ?"
+    assert not misses_asked_kind("Le RGPD.", regulation)
+    assert not misses_asked_kind("Le règlement général sur la protection des données.", regulation)
+    assert misses_asked_kind("Un règlement européen protège les données personnelles.", regulation)
     assert misses_asked_kind("Le Parlement européen l'a voté.", "Which regulation protects personal data?")
     assert not misses_asked_kind(claim, "Quand la loi Résilience sera-t-elle présentée ?")
 

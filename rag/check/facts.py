@@ -2259,7 +2259,8 @@ def misses_asked_kind(claim: str, question: str | None) -> str:
         return "the question asks which version; the sentence gives none"
     act = _ASKS_ACT.search(question)
     if act and not ({w for w in _CODE.findall(claim) if fold(w) not in q_words}
-                    or re.search(rf"\b(?:{act.group(1)}|act)\b", claim, re.IGNORECASE) and gives_name()):
+                    or re.search(rf"\b(?:{act.group(1)}|act)\b", claim, re.IGNORECASE)
+                    and (gives_name() or _said(claim) - _said(question))):
         # "La loi Résilience, c'est pour mettre en place quelle directive européenne ?" answered "La loi Résilience est
         # transposée à l'Assemblée nationale au début de l'année 2026 [1]." (session 56, r3417): a new name, but of
         # the assembly that will read the law, not of a directive.
@@ -2705,7 +2706,8 @@ _CONTACTS = [
      re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|gouv\.fr)\b")),
 ]
 _ASKS_VERSION = re.compile(r"\b(?:quelle|which|what)\s+(?:version|release|édition|mouture)s?\b", re.IGNORECASE)
-# Which legal act: a directive, a regulation is named by a code ("NIS2", "RGPD") or as one ("la directive NIS2").
+# Which legal act: a directive, a regulation is named by a code ("NIS2", "RGPD") or as one ("la directive NIS2", "le
+# règlement général sur la protection des données").
 _ASKS_ACT = re.compile(r"\b(?:quel(?:le)?s?|which|what)\s+(directive|règlement|regulation)s?\b", re.IGNORECASE)
 _CODE = re.compile(r"\b(?=\w*[A-Z]\w*[A-Z0-9])[A-Z][\w-]*\b")  # "NIS2", "RGPD", "DSA": two capitals, or one and a digit
 # Which part of a text: an article, a paragraph of a law is a number or a name ("l'article 12", "le titre II").
