@@ -21,8 +21,8 @@ import numpy as np
 from .check.facts import (asked_about, asked_across, asked_facts, asking_facts, asking_part, asks_why, claim_facts,
                           common_word_only, counted_facts, denied_object, fact_index, has_fact, misses_asked_kind,
                           named_days, names_leader, only_says_the_source_holds, picked_option, pronoun_antecedent,
-                          question_options, regnal_numbers, respelled, said_on, says_nothing_of, spelt_out, topic,
-                          written_as_names)
+                          question_options, regnal_numbers, respelled, role_heads, said_on, says_nothing_of, spelt_out,
+                          topic, written_as_names)
 from .check.grounding import judge_messages
 from .components import Components
 from .errors import InputError
@@ -221,12 +221,12 @@ class Pipeline:
         sentence of the cited passage that answers another question: "La contrainte de Vincent Strubel est que la
         cybersécurité n'est pas de la magie noire [1]." to "Quelle contrainte Vincent Strubel voit-il aussi comme une
         opportunité ?" (round 9, r916), "Le secrétaire d'État est membre du conseil d'en haut…" to "Quelles sont les
-        trois compétences distinctes au XVIIIe siècle ?" (PIAF). Not for an answer of four words or fewer (a bare
-        name rests on the sentence that names someone, not on the one the question's words are in), nor across
-        languages (an English claim shares no words with French passages)."""
+        trois compétences distinctes au XVIIIe siècle ?" (PIAF). Not for an answer of four words or fewer, or a name
+        with its title (`_bare_name`: a bare name rests on the sentence that names someone, not on the one the
+        question's words are in), nor across languages (an English claim shares no words with French passages)."""
         passages = [passage_sentences(h.passage.text) for h in context]
         pool = [x for sentences in passages for x in sentences]
-        if len(strip_citations(claim.text).split()) <= 4 or len(set(pool)) < 2:
+        if _bare_name(strip_citations(claim.text)) or len(set(pool)) < 2:
             return ""
         if detect_language(" ".join(pool)) != answer.lang:
             return ""  # the claim's words are not the passages': what it rests on cannot be told by them
@@ -722,6 +722,16 @@ def _answer_refused(answer: Answer, sentences: list[Sentence], hits: list[Hit]) 
         if mine - held and said <= mine:
             return mine - held
     return set()
+
+
+def _bare_name(text: str) -> bool:
+    """Four words or fewer, or a name of four words or fewer with its title after a comma: "Vincent Strubel, directeur
+    général de l'Anssi." to "Qui a affirmé que la cybersécurité n'est pas de la magie noire ?" names him from the
+    sentence that gives his title, where the closest one says "Le DG de l'Anssi appelle à…" (session 56, a017)."""
+    words = text.split()
+    name, _, title = text.partition(",")
+    return len(words) <= 4 or (0 < len(name.split()) <= 4 and all(w[:1].isupper() for w in name.split())
+                               and len(title.split()) <= 8 and bool(role_heads(title)) and '"' not in title)
 
 
 def _no_source_holds(question: str) -> AbstainReason:

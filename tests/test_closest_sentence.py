@@ -138,6 +138,14 @@ def test_short_answers_empty_prompts_and_other_languages_are_left_alone(make):
     assert p.rests_elsewhere(asked, Sentence(text="Les régions ultramarines bénéficieront.", citations=[1]),
                              context) == ""
     assert p.rests_elsewhere(asked, long, context[:0]) == ""
+    # A name with its title is a bare name too (session 56, a017: "Vincent Strubel, directeur général de l'Anssi [1]."
+    # to "Qui a affirmé que la cybersécurité n'est pas de la magie noire ?"); a name then what it says is not.
+    titled = Sentence(text="Anne Le Hénanff, ministre déléguée chargée des régions ultramarines exposées [1].",
+                      citations=[1])
+    assert p.rests_elsewhere(asked, titled, context) == ""
+    said = Sentence(text="Anne Le Hénanff, les régions ultramarines devront bénéficier d'un accompagnement [1].",
+                    citations=[1])
+    assert "Assemblée nationale" in p.rests_elsewhere(asked, said, context)
     # Asked in English, of French passages: what the claim rests on cannot be told by its words.
     english = Answer(question="What did the minister confirm?", answer="", abstained=False, lang="en")
     assert p.rests_elsewhere(english, long, context) == ""
